@@ -1,0 +1,27 @@
+# stiltgrid: English intermediate-task training (STILTs) x zero-shot cross-lingual transfer, as a grid.
+#   snakemake --cores all                        the default preset (demo: offline generated world, tiny MLM)
+#   snakemake --cores all --config preset=ci     another preset from config.yaml
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/intermediate.smk"
+include: "workflow/rules/target.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        aggregate_outputs(),

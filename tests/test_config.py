@@ -1,0 +1,84 @@
+"""Config validation: every bad name gets a one-line error naming it; presets resolve with inheritance."""
+
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from stiltgrid.config import ConfigError, load_grid
+
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def with_changes(preset="demo", **changes):
+    config = copy.deepcopy(CONFIG)
+    config["preset"] = preset
+    config["presets"][preset].update(changes)
+    return config
+
+
+def test_default_preset_is_demo_and_covers_the_full_grid():
+    grid = load_grid(copy.deepcopy(CONFIG))
+    assert grid.preset == "demo"
+    assert set(grid.intermediates) >= {"none", "multitask", "mnli", "squad", "hellaswag", "anli", "qqp", "cosmosqa",
+                                       "commonsenseqa", "ccg", "sst2"}
+    assert grid.trained_targets == ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa")
+    assert grid.retrieval_targets == ("bucc", "tatoeba")
+    assert "en" not in grid.languages("tatoeba") and "en" in grid.languages("xnli")
+
+
+def test_ci_inherits_demo_and_overrides():
+    grid = load_grid(with_changes("ci"))
+    assert grid.model_name == "tiny-ci"
+    assert grid.spec["retrieval"] == CONFIG["presets"]["demo"]["retrieval"]
+    assert grid.hparams("target", "xnli")["lr"] == CONFIG["presets"]["demo"]["training"]["target"]["defaults"]["lr"]
+
+
+def test_task_overrides_beat_phase_defaults():
+    grid = load_grid(with_changes("paper"))
+    assert grid.hparams("target", "udpos")["epochs"] == 10
+    assert grid.hparams("target", "xquad")["max_length"] == 384
+    assert grid.hparams("target", "xnli")["max_length"] == 256
+
+
+def test_paper_uses_official_language_lists():
+    grid = load_grid(with_changes("paper"))
+    assert len(grid.languages("xnli")) == 15 and len(grid.languages("panx")) == 40
+    assert grid.languages("bucc") == ["de", "fr", "ru", "zh"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"preset": "nope"}, "unknown preset 'nope'"),
+    ({"intermediate": ["none", "mnlii"]}, "unknown intermediate task 'mnlii'"),
+    ({"targets": ["xnli", "xcopa-typo"]}, "unknown target task 'xcopa-typo'"),
+    ({"languages": ["en", "zz"]}, "unknown language 'zz'"),
+    ({"model": "gpt"}, "unknown model 'gpt'"),
+    ({"colour": "blue"}, "unknown key 'colour'"),
+])
+def test_bad_names_are_named(change, message):
+    config = copy.deepcopy(CONFIG)
+    if "preset" in change:
+        config["preset"] = change["preset"]
+    else:
+        config["presets"]["demo"].update(change)
+    with pytest.raises(ConfigError, match=message):
+        load_grid(config)
+
+
+def test_unknown_hyperparameter_is_named():
+    config = copy.deepcopy(CONFIG)
+    config["presets"]["demo"]["training"]["target"]["defaults"]["learning_rate"] = 1
+    with pytest.raises(ConfigError, match="unknown key 'learning_rate'"):
+        load_grid(config)
+
+
+def test_snakemake_prints_one_line_without_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", "preset=nope"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == ["config error: unknown preset 'nope' (preset; known: ci, demo, paper)"]
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,67 @@
+# Grid enumeration from the validated config, wildcard constraints and input functions. Path patterns live in
+# stiltgrid.paths; the grid itself in stiltgrid.config (kept free of heavy imports so parsing stays fast).
+import sys
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from stiltgrid import paths as P
+from stiltgrid.config import MULTITASK, NONE, ConfigError, load_grid
+
+try:
+    GRID = load_grid(config)
+except ConfigError as err:
+    sys.exit(f"config error: {err}\n")
+
+MODEL = GRID.model_name
+DATASET = GRID.dataset_name
+WORLD_DATASETS = [name for name, d in config["datasets"].items() if d["source"] == "world"]
+
+
+wildcard_constraints:
+    model=r"[^/]+",
+    dataset=r"[^/]+",
+    intermediate="|".join(GRID.intermediates) or "none",
+    target="|".join(GRID.targets),
+    seed=r"\d+",
+    lang=r"[^/.]+",
+
+
+def task_dir(task):
+    return P.TASK_DATA.format(dataset=DATASET, task=task)
+
+
+def model_dir():
+    return P.MODEL.format(model=MODEL)
+
+
+def encoder_dir(wildcards):
+    """The encoder a cell starts from: the MLM checkpoint for the baseline, else the intermediate checkpoint."""
+    if wildcards.intermediate == NONE:
+        return model_dir()
+    return P.INTERMEDIATE.format(model=wildcards.model, intermediate=wildcards.intermediate, seed=wildcards.seed)
+
+
+def log_path(phase, *parts):
+    return "/".join([P.LOGS.format(model=MODEL), phase, *parts]) + ".log"
+
+
+def aggregate_outputs():
+    tables = P.TABLES.format(model=MODEL, preset=GRID.preset)
+    figures = P.FIGURES.format(model=MODEL, preset=GRID.preset)
+    return {
+        "scores": f"{tables}/scores.tsv",
+        "paper_table": f"{tables}/paper_table.tsv",
+        "paper_markdown": f"{tables}/paper_table.md",
+        "xtreme": f"{tables}/xtreme_score.tsv",
+        "heatmap": f"{figures}/gains_heatmap.png",
+    }
+
+
+def all_metrics():
+    return [
+        P.METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang)
+        for inter in GRID.intermediates
+        for target in GRID.targets
+        for seed in GRID.seeds
+        for lang in GRID.languages(target)
+    ]

@@ -1,0 +1,122 @@
+"""Phase 5: the tidy long table and everything derived from it.
+
+``tidy`` reads the per-(cell, language) metrics JSON files into one row per (model, intermediate, target, language,
+seed, metric, value). ``write_all`` derives the paper-style table (rows intermediate tasks, columns targets, Δ vs the
+baseline), the XTREME score with category scores (official rule, stiltgrid.metrics.scores) and a heatmap of gains.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stiltgrid.metrics import scores as S
+from stiltgrid import xtreme as xt
+
+COLUMNS = list(S.COLUMNS)
+
+
+def tidy(metric_files: list[str]) -> pd.DataFrame:
+    rows = []
+    for path in metric_files:
+        record = json.loads(Path(path).read_text())
+        for metric, value in record["metrics"].items():
+            if metric in ("threshold",):  # a tuned parameter, not a score
+                continue
+            rows.append({"model": record["model"], "intermediate": record["intermediate"], "target": record["target"],
+                         "language": record["language"], "seed": record["seed"], "metric": metric,
+                         "value": float(value)})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def benchmark_table(results: pd.DataFrame, task_languages: dict[str, list[str]]) -> pd.DataFrame:
+    """XTREME task, category and overall scores per (model, intermediate), averaged over seeds."""
+    langs = {t: langs for t, langs in task_languages.items() if _is_xtreme(t)}
+    return S.xtreme_scores(results, task_languages=langs, average_seeds=True)
+
+
+def _is_xtreme(target: str) -> bool:
+    try:
+        return xt.canonical_task(target) in xt.benchmark_tasks(xt.XTREME)
+    except ValueError:
+        return False
+
+
+def task_values(results: pd.DataFrame, task_languages: dict[str, list[str]]) -> pd.DataFrame:
+    """One value per (intermediate, target): the official per-task value, averaged over seeds."""
+    records = []
+    for (inter, target), rows in results.groupby(["intermediate", "target"], sort=False):
+        langs = task_languages.get(target)
+        rows = rows[rows["language"].isin(langs)] if langs else rows
+        per_seed = []
+        for _, seed_rows in rows.groupby("seed"):
+            if _is_xtreme(target):
+                value, _ = S.task_value(S._prepare(seed_rows), xt.canonical_task(target), langs)
+            else:  # a user task: its headline metric averaged over languages
+                value = seed_rows.groupby("metric")["value"].mean().iloc[0]
+            per_seed.append(value)
+        records.append({"intermediate": inter, "target": target, "value": float(np.mean(per_seed)),
+                        "std": float(np.std(per_seed)), "n_seeds": len(per_seed)})
+    return pd.DataFrame(records)
+
+
+def paper_table(values: pd.DataFrame, baseline: str, inter_order: list[str], target_order: list[str]):
+    wide = values.pivot(index="intermediate", columns="target", values="value")
+    wide = wide.reindex(index=[i for i in inter_order if i in wide.index],
+                        columns=[t for t in target_order if t in wide.columns])
+    wide["avg"] = wide.mean(axis=1)
+    delta = wide - wide.loc[baseline] if baseline in wide.index else wide * np.nan
+    return wide, delta
+
+
+def _markdown(wide: pd.DataFrame, delta: pd.DataFrame, baseline: str) -> str:
+    header = "| intermediate | " + " | ".join(wide.columns) + " |"
+    lines = [header, "|" + "---|" * (len(wide.columns) + 1)]
+    for inter in wide.index:
+        cells = []
+        for col in wide.columns:
+            value, gain = wide.at[inter, col], delta.at[inter, col]
+            cells.append(f"{value:.1f}" if inter == baseline or np.isnan(gain) else f"{value:.1f} ({gain:+.1f})")
+        lines.append(f"| {inter} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + f"\n\nValues: per-task score averaged over languages and seeds (QA: mean of EM and F1); "\
+                              f"in brackets the change against `{baseline}`.\n"
+
+
+def heatmap(delta: pd.DataFrame, baseline: str, path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    gains = delta.drop(index=baseline, errors="ignore")
+    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * gains.shape[1], 1.0 + 0.45 * max(1, gains.shape[0])))
+    bound = float(np.nanmax(np.abs(gains.to_numpy()))) if gains.size else 1.0
+    image = ax.imshow(gains.to_numpy(dtype=float), cmap="RdBu", vmin=-bound or -1, vmax=bound or 1, aspect="auto")
+    ax.set_xticks(range(gains.shape[1]), gains.columns, rotation=45, ha="right")
+    ax.set_yticks(range(gains.shape[0]), gains.index)
+    for (i, j), value in np.ndenumerate(gains.to_numpy(dtype=float)):
+        if not np.isnan(value):
+            ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, label=f"gain over {baseline} (points)")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_all(results: pd.DataFrame, outputs: dict[str, str], task_languages: dict[str, list[str]], baseline: str,
+              intermediate_order: list[str], target_order: list[str]) -> None:
+    for path in outputs.values():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    results.sort_values(COLUMNS[:-1]).to_csv(outputs["scores"], sep="\t", index=False)
+    values = task_values(results, task_languages)
+    wide, delta = paper_table(values, baseline, intermediate_order, target_order)
+    wide.join(delta.add_suffix("_delta")).round(2).to_csv(outputs["paper_table"], sep="\t")
+    Path(outputs["paper_markdown"]).write_text(_markdown(wide, delta, baseline))
+    bench = benchmark_table(results, task_languages)
+    bench.round(2).to_csv(outputs["xtreme"], sep="\t", index=False)
+    model = results["model"].iloc[0] if len(results) else ""
+    heatmap(delta, baseline, outputs["heatmap"], f"{model}: gain over {baseline} per target (avg = mean of targets)")

@@ -1,0 +1,134 @@
+"""Phase 1: the MLM checkpoint every cell starts from.
+
+Three sources, one output layout (a directory loadable with ``AutoModel`` / ``AutoTokenizer``):
+``hub``     a model id at a pinned revision, downloaded with ``huggingface_hub`` (the real path, needs internet);
+``local``   an existing directory, copied;
+``scratch`` a tiny XLM-R-architecture MLM pre-trained here on the generated corpus, with its own tokenizer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from stiltgrid import runtime
+
+log = runtime.log
+SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+
+
+class CheckpointError(RuntimeError):
+    pass
+
+
+def fetch_hub(model_id: str, revision: str, out_dir: str | Path) -> None:
+    """Download a hub model at a pinned revision (weights, config, tokenizer) into out_dir."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot_download(
+            repo_id=model_id, revision=revision, local_dir=str(out_dir),
+            allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt"],
+        )
+    except Exception as err:  # the hub client raises many types; the user needs one line
+        raise CheckpointError(
+            f"could not fetch model '{model_id}' at revision '{revision}' ({type(err).__name__}: {err}). "
+            "Fetch it on a machine with internet (snakemake <model dir> --cores 1) or point the model's source "
+            "to a local directory."
+        ) from None
+
+
+def copy_local(path: str | Path, out_dir: str | Path) -> None:
+    path = Path(path)
+    if not (path / "config.json").exists():
+        raise CheckpointError(f"local model directory '{path}' has no config.json (expected a save_pretrained dir)")
+    shutil.copytree(path, out_dir, dirs_exist_ok=True)
+
+
+def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Path):
+    """A SentencePiece-unigram tokenizer (XLM-R's kind) trained with `tokenizers`, wrapped for transformers."""
+    from tokenizers import SentencePieceUnigramTokenizer, processors
+    from transformers import XLMRobertaTokenizerFast
+
+    sp = SentencePieceUnigramTokenizer()
+    sp.train(corpus_files, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, unk_token="<unk>", show_progress=False)
+    ids = {tok: sp.token_to_id(tok) for tok in SPECIAL_TOKENS}
+    sp.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", ids["<s>"]), ("</s>", ids["</s>"])],
+    )
+    tokenizer = XLMRobertaTokenizerFast(
+        tokenizer_object=sp._tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
+        mask_token="<mask>", cls_token="<s>", sep_token="</s>",
+    )
+    tokenizer.model_max_length = 512
+    tokenizer.save_pretrained(str(out_dir))
+    return tokenizer
+
+
+def _read_corpus(corpus_files: list[str]) -> list[str]:
+    lines = []
+    for path in corpus_files:
+        with open(path, encoding="utf-8") as handle:
+            lines.extend(line.strip() for line in handle if line.strip())
+    return lines
+
+
+def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict, threads: int = 1) -> dict:
+    """Pre-train a tiny XLM-R MLM on the corpus; returns a summary (also written to out_dir/pretrain.json)."""
+    from transformers import DataCollatorForLanguageModeling, XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runtime.seed_everything(params["seed"])
+    dev = runtime.device()
+    tokenizer = train_tokenizer(corpus_files, params["vocab_size"], out_dir)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer), hidden_size=params["hidden_size"], num_hidden_layers=params["layers"],
+        num_attention_heads=params["heads"], intermediate_size=params["intermediate_size"],
+        max_position_embeddings=params["max_length"] + 2, pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, type_vocab_size=1,
+    )
+    model = XLMRobertaForMaskedLM(config).to(dev)
+    lines = _read_corpus(corpus_files)
+    encoded = tokenizer(lines, truncation=True, max_length=params["max_length"])["input_ids"]
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=params["mask_prob"])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=params["lr"], weight_decay=0.01)
+    steps, batch_size = params["steps"], params["batch_size"]
+    warmup = max(1, int(params["warmup"] * steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    generator = torch.Generator().manual_seed(params["seed"])
+    model.train()
+    started, losses = time.time(), []
+    order = torch.randperm(len(encoded), generator=generator).tolist()
+    cursor = 0
+    for step in range(steps):
+        if cursor + batch_size > len(order):
+            order, cursor = torch.randperm(len(encoded), generator=generator).tolist(), 0
+        batch = collator([{"input_ids": encoded[i]} for i in order[cursor:cursor + batch_size]])
+        cursor += batch_size
+        with runtime.autocast(params.get("precision", "auto"), dev):
+            loss = model(**{k: v.to(dev) for k, v in batch.items()}).loss
+        if not math.isfinite(loss.item()):
+            raise FloatingPointError(f"MLM pre-training: loss is {loss.item()} at step {step}")
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        if (step + 1) % max(1, steps // 10) == 0:
+            log.info("mlm step %d/%d loss %.3f", step + 1, steps, sum(losses[-50:]) / len(losses[-50:]))
+    model.save_pretrained(str(out_dir))
+    summary = {
+        "sentences": len(lines), "steps": steps, "seconds": round(time.time() - started, 1),
+        "final_loss": round(sum(losses[-100:]) / len(losses[-100:]), 4), "parameters": model.num_parameters(),
+    }
+    (out_dir / "pretrain.json").write_text(json.dumps(summary, indent=2))
+    log.info("pre-trained tiny MLM: %s", summary)
+    return summary

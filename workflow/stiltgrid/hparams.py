@@ -1,0 +1,38 @@
+"""Training hyper-parameters (no heavy imports: the Snakefile reads the defaults when it enumerates the grid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    lr: float = 5e-5
+    epochs: float = 2.0
+    batch_size: int = 16
+    grad_accum: int = 1
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    dropout: float = 0.1
+    max_length: int = 128
+    doc_stride: int = 128
+    eval_every: int = 100
+    eval_subset: int = 500
+    patience: int = 30
+    eval_batch_size: int = 64
+    checkpoint_every: int = 200
+    max_train_examples: int | None = None
+    length_grouping: bool = True
+    seed: int = 0
+    precision: str = "auto"
+
+    @classmethod
+    def from_params(cls, params: dict) -> "TrainConfig":
+        known = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def defaults() -> dict:
+    """Every hyper-parameter and its default, except the seed (a grid wildcard)."""
+    return {f.name: f.default for f in fields(TrainConfig) if f.name != "seed"}

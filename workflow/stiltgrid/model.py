@@ -1,0 +1,139 @@
+"""An encoder loaded with AutoModel plus one head per task, all on the encoder's hidden states.
+
+Heads never rely on a pooler or an MLM head, so any encoder directory works (XLM-R, BERT, with or without pooler).
+The encoder is saved with ``save_pretrained``; heads are saved next to it in ``heads.pt``, so an intermediate
+checkpoint is a plain encoder directory and the target phase starts fresh heads on it (jiant's partial load).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+HEADS_FILE = "heads.pt"
+HEADS_SPEC = "heads.json"
+
+
+def load_encoder(path: str | Path) -> nn.Module:
+    from transformers import AutoModel
+
+    try:
+        return AutoModel.from_pretrained(str(path), add_pooling_layer=False)
+    except TypeError:  # encoders without a pooler option (e.g. DistilBERT)
+        return AutoModel.from_pretrained(str(path))
+
+
+class ClassificationHead(nn.Module):
+    """First-token (<s>/[CLS]) representation -> dense -> tanh -> labels, as in RoBERTa's classification head."""
+
+    def __init__(self, hidden: int, num_labels: int, dropout: float):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, num_labels)
+
+    def forward(self, states):
+        x = self.dropout(states[:, 0])
+        return self.out(self.dropout(torch.tanh(self.dense(x))))
+
+
+class TaggingHead(nn.Module):
+    def __init__(self, hidden: int, num_labels: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, num_labels)
+
+    def forward(self, states):
+        return self.out(self.dropout(states))
+
+
+class SpanHead(nn.Module):
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.out = nn.Linear(hidden, 2)
+
+    def forward(self, states):
+        start, end = self.out(states).unbind(-1)
+        return start, end
+
+
+def build_head(fmt: str, hidden: int, num_labels: int, dropout: float) -> nn.Module:
+    if fmt in ("classification", "pair_classification"):
+        return ClassificationHead(hidden, num_labels, dropout)
+    if fmt == "multiple_choice":
+        return ClassificationHead(hidden, 1, dropout)  # one score per (context, choice) sequence
+    if fmt == "tagging":
+        return TaggingHead(hidden, num_labels, dropout)
+    if fmt == "span_qa":
+        return SpanHead(hidden)
+    raise ValueError(f"no head for format '{fmt}'")
+
+
+class TaskModel(nn.Module):
+    """Shared encoder, one head per task. ``heads_spec`` maps task name -> {"format", "labels"}."""
+
+    def __init__(self, encoder: nn.Module, heads_spec: dict[str, dict], dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.heads_spec = heads_spec
+        hidden = encoder.config.hidden_size
+        self.heads = nn.ModuleDict({
+            name: build_head(spec["format"], hidden, len(spec.get("labels") or []), dropout)
+            for name, spec in heads_spec.items()
+        })
+        self._accepts_token_types = "token_type_ids" in encoder.forward.__code__.co_varnames
+
+    def encode(self, batch: dict) -> torch.Tensor:
+        inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+        if self._accepts_token_types and "token_type_ids" in batch:
+            inputs["token_type_ids"] = batch["token_type_ids"]
+        return self.encoder(**inputs).last_hidden_state
+
+    def forward(self, task: str, batch: dict) -> dict:
+        """Returns logits (and ``loss`` when the batch carries labels)."""
+        fmt = self.heads_spec[task]["format"]
+        head = self.heads[task]
+        if fmt == "multiple_choice":
+            n, c, length = batch["input_ids"].shape
+            flat = {k: v.view(n * c, length) for k, v in batch.items() if v.dim() == 3}
+            logits = head(self.encode(flat)).view(n, c)
+            out = {"logits": logits}
+            if "labels" in batch:
+                out["loss"] = nn.functional.cross_entropy(logits, batch["labels"])
+            return out
+        states = self.encode(batch)
+        if fmt == "span_qa":
+            start, end = head(states)
+            out = {"start_logits": start, "end_logits": end}
+            if "start_positions" in batch:
+                out["loss"] = (nn.functional.cross_entropy(start, batch["start_positions"])
+                               + nn.functional.cross_entropy(end, batch["end_positions"])) / 2
+            return out
+        logits = head(states)
+        out = {"logits": logits}
+        if "labels" in batch:
+            out["loss"] = nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=-100)
+        return out
+
+    # -- persistence ---------------------------------------------------------------------------------------------
+    def save(self, out_dir: str | Path, tokenizer=None, with_heads: bool = True) -> None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.encoder.save_pretrained(str(out_dir))
+        if tokenizer is not None:
+            tokenizer.save_pretrained(str(out_dir))
+        if with_heads:
+            torch.save(self.heads.state_dict(), out_dir / HEADS_FILE)
+            (out_dir / HEADS_SPEC).write_text(json.dumps(self.heads_spec, indent=2))
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> "TaskModel":
+        model_dir = Path(model_dir)
+        spec = json.loads((model_dir / HEADS_SPEC).read_text())
+        model = cls(load_encoder(model_dir), spec)
+        model.heads.load_state_dict(torch.load(model_dir / HEADS_FILE, map_location="cpu"))
+        return model

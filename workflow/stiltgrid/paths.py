@@ -1,0 +1,26 @@
+"""Every path pattern of the workflow, defined once. Snakemake rules and Python code both format these."""
+
+DATASET = "resources/data/{dataset}"
+LANGUAGES_TABLE = DATASET + "/languages.tsv"
+CORPUS = DATASET + "/corpus"
+TASK_DATA = DATASET + "/tasks/{task}"
+
+MODEL = "resources/models/{model}"
+
+RESULTS = "results/{model}"
+INTERMEDIATE = RESULTS + "/intermediate/{intermediate}/seed{seed}"
+TARGET_MODEL = RESULTS + "/target/{intermediate}/{target}/seed{seed}"
+EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
+PREDICTIONS = EVAL_DIR + "/{lang}.predictions.jsonl"
+METRICS = EVAL_DIR + "/{lang}.metrics.json"
+
+TABLES = RESULTS + "/tables/{preset}"
+FIGURES = RESULTS + "/figures/{preset}"
+LOGS = "logs/{model}"
+
+
+def checkpoint_dir(output_dir: str) -> str:
+    """Where a training job keeps its resumable state: a hidden sibling of its output, so Snakemake's clean-up of
+    an incomplete output never deletes it, and a rerun of a killed job resumes from it."""
+    parent, _, name = output_dir.rstrip("/").rpartition("/")
+    return f"{parent}/.{name}.checkpoint" if parent else f".{name}.checkpoint"

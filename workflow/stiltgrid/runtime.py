@@ -1,0 +1,48 @@
+"""Process-level set-up shared by every job: quiet libraries, threads, seeds, device and precision."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+
+log = logging.getLogger("stiltgrid")
+
+
+def setup(threads: int | None = None, log_path: str | None = None) -> None:
+    """Configure logging to the job's log file (and stderr), quiet the HF libraries, and bound CPU threads."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_path:
+        os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="w"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True)
+    if threads:
+        torch.set_num_threads(int(threads))
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def device() -> torch.device:
+    # Each GPU job sees only its assigned device (CUDA_VISIBLE_DEVICES), so cuda:0 is always the right one.
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def autocast(precision: str, dev: torch.device):
+    """bf16 autocast on CUDA when asked for ("auto" or "bf16"); full precision elsewhere."""
+    if dev.type == "cuda" and precision in ("auto", "bf16") and torch.cuda.is_bf16_supported():
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return nullcontext()

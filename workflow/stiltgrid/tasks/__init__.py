@@ -1,0 +1,36 @@
+"""The task registry: one module per task in this package, each defining ``TASK``.
+
+Adding a task means adding a module here (and its entry in config.yaml); nothing else in the engine changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from stiltgrid.tasks.base import Task
+
+__all__ = ["Task", "get_task", "all_tasks"]
+
+
+@lru_cache(maxsize=1)
+def all_tasks() -> dict[str, Task]:
+    registry: dict[str, Task] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name == "base":
+            continue
+        task = getattr(importlib.import_module(f"{__name__}.{info.name}"), "TASK", None)
+        if task is None:
+            raise ImportError(f"task module stiltgrid.tasks.{info.name} defines no TASK")
+        if task.name in registry:
+            raise ImportError(f"task name '{task.name}' is defined twice")
+        registry[task.name] = task
+    return registry
+
+
+def get_task(name: str) -> Task:
+    tasks = all_tasks()
+    if name not in tasks:
+        raise KeyError(f"unknown task '{name}'; known tasks: {', '.join(sorted(tasks))}")
+    return tasks[name]

@@ -1,0 +1,215 @@
+"""Fine-tuning: single-task or multi-task, with exact resume from checkpoints.
+
+* Dynamic padding with length grouping: each epoch is shuffled, cut into mega-batches of 50 batches, each sorted by
+  length, so a batch holds sequences of similar length; the batch order is then shuffled.
+* Multi-task: proportional sampling = each epoch's batches of every task shuffled together, so a task is drawn in
+  proportion to its number of batches; one head per task.
+* Gradient accumulation, linear warm-up and decay, gradient clipping, AdamW.
+* Early stopping on the English dev set(s): evaluate every ``eval_every`` optimiser steps on the first
+  ``eval_subset`` dev examples; stop after ``patience`` evaluations without gain; keep the best weights.
+* The whole schedule is a pure function of the seed, so a job killed mid-training resumes from its last checkpoint
+  (model, optimiser, scheduler, RNG states, early-stopping state) and ends with the same weights as an uninterrupted run.
+* A non-finite loss stops the job at once; nothing is written to the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from stiltgrid import features as F
+from stiltgrid import inference, runtime
+from stiltgrid.evaluation import dev_score
+from stiltgrid.hparams import TrainConfig
+from stiltgrid.model import TaskModel, load_encoder
+
+log = runtime.log
+
+
+@dataclass
+class TaskData:
+    task: object           # stiltgrid.tasks.Task
+    train: list[dict]
+    dev: list[dict]
+    labels: list[str]
+
+
+class NonFiniteLoss(FloatingPointError):
+    pass
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, generator: torch.Generator,
+                           group: bool = True) -> list[list[int]]:
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    if group:
+        mega = batch_size * 50
+        order = [i for s in range(0, len(order), mega)
+                 for i in sorted(order[s:s + mega], key=lambda i: -lengths[i])]
+    batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
+    shuffled = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in shuffled]
+
+
+def build_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig) -> list[tuple[str, list[int]]]:
+    """The complete list of micro-batches (task, feature indices), a pure function of the seed."""
+    generator = torch.Generator().manual_seed(cfg.seed)
+    schedule: list[tuple[str, list[int]]] = []
+    whole_epochs = math.ceil(cfg.epochs)
+    for epoch in range(whole_epochs):
+        epoch_batches = []
+        for name in sorted(task_lengths):
+            batches = length_grouped_batches(task_lengths[name], cfg.batch_size, generator, cfg.length_grouping)
+            if epoch == whole_epochs - 1 and cfg.epochs < whole_epochs:  # fractional last epoch
+                batches = batches[:max(1, round(len(batches) * (cfg.epochs - epoch)))]
+            epoch_batches.extend((name, b) for b in batches)
+        mix = torch.randperm(len(epoch_batches), generator=generator).tolist()
+        schedule.extend(epoch_batches[i] for i in mix)
+    return schedule
+
+
+def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig) -> str:
+    spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg),
+            "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())}}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _save_atomic(obj, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)  # a kill mid-write never leaves a truncated checkpoint behind
+
+
+def fit(tasks: dict[str, TaskData], init_dir: str, out_dir: str, cfg: TrainConfig, checkpoint_dir: str,
+        save_heads: bool = True) -> dict:
+    """Train ``tasks`` from the encoder in ``init_dir``; write the best model to ``out_dir``; return a summary."""
+    from transformers import AutoTokenizer
+
+    runtime.seed_everything(cfg.seed)
+    dev = runtime.device()
+    tokenizer = AutoTokenizer.from_pretrained(init_dir)
+    heads_spec = {name: {"format": d.task.format, "labels": d.labels} for name, d in tasks.items()}
+    model = TaskModel(load_encoder(init_dir), heads_spec, cfg.dropout).to(dev)
+
+    train_feats, dev_sets = {}, {}
+    for name, data in tasks.items():
+        train = data.train[:cfg.max_train_examples] if cfg.max_train_examples else data.train
+        train_feats[name] = F.featurize(data.task.format, train, tokenizer, cfg.max_length, data.labels, cfg.doc_stride)
+        dev_sets[name] = data.dev[:cfg.eval_subset]
+    schedule = build_schedule({n: [F.feature_length(f) for f in fs] for n, fs in train_feats.items()}, cfg)
+    total_steps = max(1, math.ceil(len(schedule) / cfg.grad_accum))
+    warmup_steps = int(cfg.warmup * total_steps)
+
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, eps=1e-8)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(
+        (s + 1) / max(1, warmup_steps), max(0.0, (total_steps - s) / max(1, total_steps - warmup_steps))))
+
+    state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None}
+    ckpt_dir = Path(checkpoint_dir)
+    ckpt_path = ckpt_dir / "state.pt"
+    fingerprint = _fingerprint(init_dir, tasks, cfg)
+    if ckpt_path.exists():
+        saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if saved["fingerprint"] == fingerprint:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            state = saved["state"]
+            _set_rng_state(saved["rng"])
+            log.info("resumed from %s at step %d/%d", ckpt_path, state["step"], total_steps)
+        else:
+            log.info("ignoring checkpoint %s: it belongs to another configuration", ckpt_path)
+
+    def evaluate() -> float:
+        scores = {}
+        for name, data in tasks.items():
+            preds = inference.predict(model, name, data.task.format, dev_sets[name], tokenizer, data.labels,
+                                      cfg.max_length, cfg.eval_batch_size, cfg.doc_stride, cfg.precision)
+            scores[name] = dev_score(data.task, dev_sets[name], preds)
+        model.train()
+        return float(np.mean(list(scores.values())))
+
+    def checkpoint() -> None:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        _save_atomic({"fingerprint": fingerprint, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                      "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state()}, ckpt_path)
+
+    started = time.time()
+    model.train()
+    progress = tqdm(total=total_steps, initial=state["step"], desc=f"train {'+'.join(sorted(tasks))}",
+                    mininterval=10, disable=None)
+    stopped_early = False
+    while state["step"] < total_steps:
+        first = state["step"] * cfg.grad_accum
+        micro = schedule[first:first + cfg.grad_accum]
+        for name, indices in micro:
+            batch = {k: v.to(dev) for k, v in F.collate([train_feats[name][i] for i in indices],
+                                                         tokenizer.pad_token_id).items()}
+            with runtime.autocast(cfg.precision, dev):
+                loss = model(name, batch)["loss"] / len(micro)
+            if not torch.isfinite(loss):
+                raise NonFiniteLoss(f"non-finite training loss ({loss.item()}) on task '{name}' at optimiser step "
+                                    f"{state['step'] + 1}; lower the learning rate or check the data. "
+                                    "No output was written.")
+            loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        state["step"] += 1
+        progress.update(1)
+        last = state["step"] == total_steps
+        if state["step"] % cfg.eval_every == 0 or last:
+            score = evaluate()
+            state["history"].append({"step": state["step"], "dev": round(score, 4)})
+            if score > state["best_score"]:
+                state["best_score"], state["bad_evals"] = score, 0
+                state["best_weights"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            else:
+                state["bad_evals"] += 1
+            log.info("step %d/%d dev %.2f (best %.2f)", state["step"], total_steps, score, state["best_score"])
+            if state["bad_evals"] >= cfg.patience:
+                stopped_early = True
+                log.info("early stopping after %d evaluations without gain", cfg.patience)
+                break
+        if state["step"] % cfg.checkpoint_every == 0 and not last:
+            checkpoint()
+    progress.close()
+
+    model.load_state_dict(state["best_weights"])
+    model.save(out_dir, tokenizer, with_heads=save_heads)
+    summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
+               "stopped_early": stopped_early, "seconds": round(time.time() - started, 1), "history": state["history"]}
+    Path(out_dir, "train_summary.json").write_text(json.dumps(summary, indent=2))
+    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return summary
