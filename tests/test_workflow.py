@@ -1,0 +1,110 @@
+"""End to end on the `ci` preset: the grid completes offline, reruns nothing, reruns exactly the stale cells after a
+hyper-parameter change, is deterministic, and the tiny MLM transfers across languages."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+MODEL = "tiny-ci"
+
+
+def snakemake(workdir, *args, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--config", "preset=ci", *args]
+    result = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+def planned_jobs(workdir, *args) -> Counter:
+    """Rule -> job count from a dry run's job-stats table (empty when there is nothing to do)."""
+    out = snakemake(workdir, "-n", *args).stdout
+    jobs = Counter()
+    if "Job stats:" not in out:
+        return jobs
+    table = out.split("Job stats:", 1)[1]
+    for line in table.splitlines()[3:]:
+        match = re.match(r"^(\S+)\s+(\d+)$", line.strip())
+        if not match or match.group(1) == "total":
+            break
+        jobs[match.group(1)] = int(match.group(2))
+    return jobs
+
+
+@pytest.fixture(scope="session")
+def grid(tmp_path_factory):
+    work = tmp_path_factory.mktemp("grid")
+    for name in ("Snakefile", "config.yaml", "workflow", "profiles"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    snakemake(work)
+    return work
+
+
+def ci_config():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    return config
+
+
+def test_grid_writes_every_aggregate(grid):
+    tables = grid / "results" / MODEL / "tables" / "ci"
+    for name in ("scores.tsv", "paper_table.tsv", "paper_table.md", "xtreme_score.tsv"):
+        assert (tables / name).stat().st_size > 0, name
+    assert (grid / "results" / MODEL / "figures" / "ci" / "gains_heatmap.png").stat().st_size > 1000
+    scores = pd.read_csv(tables / "scores.tsv", sep="\t")
+    assert list(scores.columns) == ["model", "intermediate", "target", "language", "seed", "metric", "value"]
+    config = ci_config()
+    ci, demo = config["presets"]["ci"], config["presets"]["demo"]
+    cells = scores.groupby(["intermediate", "target"]).language.nunique()
+    assert len(cells) == len(ci["intermediate"]) * len(ci["targets"])
+    assert cells[("none", "xnli")] == len(ci["languages"])
+    assert cells[("none", "tatoeba")] == len(ci["languages"]) - 1  # retrieval pairs every language with English
+    assert demo  # the ci preset inherits demo's hyper-parameters
+
+
+def test_rerun_does_nothing(grid):
+    assert planned_jobs(grid) == Counter()
+
+
+def test_changing_one_intermediate_lr_reruns_exactly_its_cells(grid, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text(yaml.safe_dump({"presets": {"ci": {"training": {"intermediate": {
+        "tasks": {"mnli": {"lr": 0.00042}}}}}}}))
+    jobs = planned_jobs(grid, "--configfile", str(change))
+    ci = ci_config()["presets"]["ci"]
+    trained = [t for t in ci["targets"] if t != "tatoeba"]
+    expected = Counter({"train_intermediate": 1, "train_target": len(trained), "aggregate": 1,
+                        **{f"evaluate_{t}": 1 for t in ci["targets"]}})
+    assert jobs == expected
+    changed = snakemake(grid, "--list-changes", "params", "--configfile", str(change)).stdout.split()
+    assert changed == [f"results/{MODEL}/intermediate/mnli/seed1"]
+
+
+def test_same_seed_twice_gives_identical_metrics(grid):
+    cell = grid / "results" / MODEL / "eval" / "mnli" / "xnli" / "seed1"
+    before = {p.name: json.loads(p.read_text()) for p in cell.glob("*.metrics.json")}
+    target = f"results/{MODEL}/eval/mnli/xnli/seed1/en.metrics.json"
+    snakemake(grid, target, "--forcerun", "train_target")
+    after = {p.name: json.loads(p.read_text()) for p in cell.glob("*.metrics.json")}
+    assert before and before == after
+
+
+def test_tiny_mlm_transfers_zero_shot(grid):
+    """XNLI-format target (3 classes, chance 33.3): the closest relative of English is far above chance and above
+    the most distant language (another family and script)."""
+    scores = pd.read_csv(grid / "results" / MODEL / "tables" / "ci" / "scores.tsv", sep="\t")
+    xnli = scores[(scores.target == "xnli") & (scores.metric == "accuracy")]
+    acc = xnli.groupby("language").value.mean()
+    assert acc["en"] >= 70
+    assert acc["wa"] >= 33.3 + 15
+    assert acc["wa"] > acc["ka"] + 10

@@ -1,0 +1,435 @@
+"""Sentence retrieval: k-NN search, BUCC-style margin mining, Tatoeba accuracy and mAP@k.
+
+Behaviour follows XTREME's ``third_party/utils_retrieve.py`` (adapted unchanged in jiant's ``bucc2018.py``):
+
+* Vectors are L2-normalised float32; similarity is the inner product (cosine), searched exactly with
+  ``faiss.IndexFlatIP``. ``backend="numpy"`` gives a brute-force path with the same interface (dense float32
+  matrix product + sort) that yields the same neighbours, used as a reference and in benchmarks.
+* Mining (``mode='mine'``, ``retrieval='max'``, ``margin='ratio'``, k = 4): the k nearest neighbours are searched in
+  both directions (k capped at the size of the other side). For a candidate (x, y) the ratio margin is
+  ``cos(x, y) / ((mean_knn_sim(x) + mean_knn_sim(y)) / 2)``. Each source keeps its best-scoring forward candidate,
+  each target its best backward candidate; the two lists are pooled and walked by decreasing score, keeping a pair
+  only if neither side was taken before (a side is marked taken even when the pair falls below the threshold), and
+  the pair is output when its score is above ``threshold`` (0 by default, i.e. all of them). The mean k-NN
+  similarities are recomputed from the neighbour indices (not read from the search result), so both backends give
+  bit-identical scores and pairs whenever they find the same neighbours; ties in the greedy walk keep input order.
+* BUCC threshold (``bucc_optimize``): candidates sorted by decreasing score; after each prefix compute P/R/F1 against
+  the gold pairs; at each strict improvement of F1 the threshold becomes the midpoint between this candidate's score
+  and the next one's (no improvement at all leaves 0). Extraction keeps candidates with score >= threshold. The
+  official code indexes past the end when the best prefix is the whole list; here the last score is used instead.
+  XTREME tunes the threshold on BUCC dev and applies it to test (:func:`bucc_evaluate`).
+* Tatoeba: nearest neighbour on normalised vectors. The official code (XTREME ``similarity_search`` and jiant's copy)
+  indexes the non-English sentences and queries with the English ones, so by default the English (``tgt``) side is
+  the query side; ``query_side="src"`` queries with the non-English side instead.
+* mAP@k (LAReQA, Mewsli-X in XTREME-R, ``average_precision_at_k``): for each query, the sum over relevant items in
+  the top k of precision at that rank, divided by ``min(#relevant, k)``; repeated items count once.
+
+All scores returned to callers are percentages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Collection, Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+BACKENDS = ("faiss", "numpy")
+MARGINS = ("ratio", "distance", "absolute")
+RETRIEVAL_MODES = ("max", "fwd", "bwd", "intersect")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# vectors and k-NN
+
+def _as_matrix(x, name: str) -> np.ndarray:
+    arr = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array of vectors, got shape {arr.shape}")
+    return arr
+
+
+def l2_normalize(x) -> np.ndarray:
+    """A float32 copy with unit-length rows (all-zero rows stay zero). The input is not modified."""
+    arr = _as_matrix(x, "l2_normalize").copy()
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    np.divide(arr, norms, out=arr, where=norms > 0)
+    return arr
+
+
+def knn(x, y, k: int, backend: str = "faiss") -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``x`` the ``min(k, len(y))`` rows of ``y`` with the largest inner product, best first.
+
+    Returns ``(sims, inds)`` of shape (len(x), k'), float32 and int64. No normalisation is applied here; pass
+    normalised vectors for cosine similarity.
+    """
+    x = _as_matrix(x, "knn x")
+    y = _as_matrix(y, "knn y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"knn: dimension mismatch, x has {x.shape[1]} and y has {y.shape[1]}")
+    if k < 1:
+        raise ValueError(f"knn: k must be >= 1, got {k}")
+    if len(y) == 0:
+        raise ValueError("knn: the database y is empty")
+    k = min(k, len(y))
+    if backend == "faiss":
+        import faiss
+
+        index = faiss.IndexFlatIP(x.shape[1])
+        index.add(y)
+        sims, inds = index.search(x, k)
+        return sims.astype(np.float32, copy=False), inds.astype(np.int64, copy=False)
+    if backend == "numpy":
+        return _knn_numpy(x, y, k)
+    raise ValueError(f"knn: unknown backend {backend!r}; use one of {BACKENDS}")
+
+
+def _knn_numpy(x: np.ndarray, y: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    sims_out = np.empty((len(x), k), dtype=np.float32)
+    inds_out = np.empty((len(x), k), dtype=np.int64)
+    for start in range(0, len(x), chunk):
+        block = x[start:start + chunk] @ y.T  # float32, (b, len(y))
+        if k < block.shape[1]:
+            part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        else:
+            part = np.broadcast_to(np.arange(block.shape[1]), (len(block), block.shape[1]))
+        part_sims = np.take_along_axis(block, part, axis=1)
+        order = np.lexsort((part, -part_sims), axis=1)  # by decreasing sim, then increasing index
+        inds_out[start:start + chunk] = np.take_along_axis(part, order, axis=1)
+        sims_out[start:start + chunk] = np.take_along_axis(part_sims, order, axis=1)
+    return sims_out, inds_out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# margin-based bitext mining
+
+@dataclass(frozen=True)
+class MinedPairs:
+    """Mined pairs as row indices into the (deduplicated) source and target matrices, in output order."""
+    src: np.ndarray
+    tgt: np.ndarray
+    score: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def as_list(self) -> list[tuple[int, int, float]]:
+        return [(int(s), int(t), float(v)) for s, t, v in zip(self.src, self.tgt, self.score)]
+
+
+def _margin(name: str):
+    if name == "ratio":
+        return lambda sim, mean: sim / mean
+    if name == "distance":
+        return lambda sim, mean: sim - mean
+    if name == "absolute":
+        return lambda sim, mean: sim
+    raise ValueError(f"unknown margin {name!r}; use one of {MARGINS}")
+
+
+def _neighbour_sims(a: np.ndarray, b: np.ndarray, cand: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """a_i . b_c for each candidate c of each row i (float32)."""
+    out = np.empty(cand.shape, dtype=np.float32)
+    for start in range(0, len(a), chunk):
+        out[start:start + chunk] = np.einsum("nd,nkd->nk", a[start:start + chunk], b[cand[start:start + chunk]])
+    return out
+
+
+def _score_candidates(a: np.ndarray, b: np.ndarray, cand: np.ndarray, a_mean: np.ndarray, b_mean: np.ndarray,
+                      margin, chunk: int = 4096) -> np.ndarray:
+    """margin(a_i . b_c, (a_mean_i + b_mean_c) / 2) for each candidate c of each row i."""
+    cos = _neighbour_sims(a, b, cand, chunk)
+    denom = (a_mean[:, None] + b_mean[cand]) / 2
+    return margin(cos, denom).astype(np.float64)
+
+
+def mine_bitext(x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max", threshold: float = 0.0,
+                backend: str = "faiss", normalize: bool = True) -> MinedPairs:
+    """Margin-based mining between source vectors ``x`` and target vectors ``y`` (see the module docstring).
+
+    ``retrieval``: ``max`` (official BUCC setting: pooled forward/backward best candidates, greedy 1-to-1),
+    ``fwd``, ``bwd`` or ``intersect``. Pairs are returned in the order they are produced (for ``max``: by
+    decreasing score).
+    """
+    if retrieval not in RETRIEVAL_MODES:
+        raise ValueError(f"unknown retrieval mode {retrieval!r}; use one of {RETRIEVAL_MODES}")
+    margin_fn = _margin(margin)
+    x = l2_normalize(x) if normalize else _as_matrix(x, "mine_bitext x")
+    y = l2_normalize(y) if normalize else _as_matrix(y, "mine_bitext y")
+    if len(x) == 0 or len(y) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return MinedPairs(empty, empty.copy(), np.empty(0, dtype=np.float64))
+
+    _, x2y_ind = knn(x, y, k, backend)
+    _, y2x_ind = knn(y, x, k, backend)
+    # The neighbourhood means are recomputed from the neighbour indices with one numpy routine instead of being
+    # taken from the search backend's similarities (which differ between faiss and BLAS by ~1e-7). Same indices
+    # therefore give bit-identical scores, pairs and order on both backends.
+    x2y_mean = _neighbour_sims(x, y, x2y_ind).mean(axis=1)
+    y2x_mean = _neighbour_sims(y, x, y2x_ind).mean(axis=1)
+
+    fwd_scores = _score_candidates(x, y, x2y_ind, x2y_mean, y2x_mean, margin_fn)
+    bwd_scores = _score_candidates(y, x, y2x_ind, y2x_mean, x2y_mean, margin_fn)
+    fwd_best = x2y_ind[np.arange(len(x)), fwd_scores.argmax(axis=1)]
+    bwd_best = y2x_ind[np.arange(len(y)), bwd_scores.argmax(axis=1)]
+    fwd_max = fwd_scores.max(axis=1)
+    bwd_max = bwd_scores.max(axis=1)
+
+    if retrieval == "fwd":
+        return MinedPairs(np.arange(len(x)), fwd_best.copy(), fwd_max)
+    if retrieval == "bwd":
+        return MinedPairs(bwd_best.copy(), np.arange(len(y)), bwd_max)
+    if retrieval == "intersect":
+        keep = bwd_best[fwd_best] == np.arange(len(x))
+        return MinedPairs(np.arange(len(x))[keep], fwd_best[keep], fwd_max[keep])
+
+    src_all = np.concatenate([np.arange(len(x)), bwd_best])
+    tgt_all = np.concatenate([fwd_best, np.arange(len(y))])
+    scores = np.concatenate([fwd_max, bwd_max])
+    order = np.argsort(-scores, kind="stable")
+    seen_src: set[int] = set()
+    seen_tgt: set[int] = set()
+    out_src, out_tgt, out_score = [], [], []
+    for i in order:
+        s, t = int(src_all[i]), int(tgt_all[i])
+        if s in seen_src or t in seen_tgt:
+            continue
+        seen_src.add(s)
+        seen_tgt.add(t)
+        if scores[i] > threshold:
+            out_src.append(s)
+            out_tgt.append(t)
+            out_score.append(float(scores[i]))
+    return MinedPairs(np.asarray(out_src, dtype=np.int64), np.asarray(out_tgt, dtype=np.int64),
+                      np.asarray(out_score, dtype=np.float64))
+
+
+def mine_bitext_numpy(x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max",
+                      threshold: float = 0.0) -> MinedPairs:
+    """Brute-force numpy reference for :func:`mine_bitext` (no faiss)."""
+    return mine_bitext(x, y, k=k, margin=margin, retrieval=retrieval, threshold=threshold, backend="numpy")
+
+
+def _unify(texts: Sequence[str]) -> tuple[list[int], list[int], list[str]]:
+    """Official text unification: row -> unique id (first-seen order), and for each unique id the LAST row holding
+    it (``unique_embeddings`` keeps the last occurrence's vector), plus the unique texts."""
+    ids: dict[str, int] = {}
+    row_to_unique = [ids.setdefault(t, len(ids)) for t in texts]
+    last_row = [0] * len(ids)
+    for row, u in enumerate(row_to_unique):
+        last_row[u] = row
+    return row_to_unique, last_row, list(ids)
+
+
+def bucc_candidates(src_vecs, tgt_vecs, src_ids: Sequence[Hashable], tgt_ids: Sequence[Hashable],
+                    src_texts: Sequence[str] | None = None, tgt_texts: Sequence[str] | None = None,
+                    k: int = 4, backend: str = "faiss") -> dict[tuple, float]:
+    """Mine (``max`` / ratio margin) and return ``{(src_id, tgt_id): score}``, as XTREME's candidate files.
+
+    With texts, the official text handling is reproduced: identical sentences (after ``strip``) are mined once, and
+    a sentence that occurs more than once on its side cannot be mapped back to one id, so its pairs are dropped.
+    Without texts every row is its own sentence. Duplicate (src_id, tgt_id) keys keep the highest score.
+    """
+    src_vecs = _as_matrix(src_vecs, "bucc_candidates src_vecs")
+    tgt_vecs = _as_matrix(tgt_vecs, "bucc_candidates tgt_vecs")
+    if len(src_ids) != len(src_vecs) or len(tgt_ids) != len(tgt_vecs):
+        raise ValueError(f"bucc_candidates: {len(src_ids)} src ids for {len(src_vecs)} vectors, "
+                         f"{len(tgt_ids)} tgt ids for {len(tgt_vecs)} vectors")
+
+    def side(vecs, ids, texts, name):
+        if texts is None:
+            return vecs, list(ids)
+        if len(texts) != len(vecs):
+            raise ValueError(f"bucc_candidates: {len(texts)} {name} texts for {len(vecs)} vectors")
+        stripped = [t.strip() for t in texts]
+        row_to_unique, last_row, uniques = _unify(stripped)
+        counts: dict[int, int] = {}
+        for u in row_to_unique:
+            counts[u] = counts.get(u, 0) + 1
+        unique_ids: list = [None] * len(uniques)
+        for row, u in enumerate(row_to_unique):
+            if counts[u] == 1:
+                unique_ids[u] = ids[row]
+        return vecs[last_row], unique_ids
+
+    x, x_ids = side(src_vecs, src_ids, src_texts, "src")
+    y, y_ids = side(tgt_vecs, tgt_ids, tgt_texts, "tgt")
+    mined = mine_bitext(x, y, k=k, backend=backend)
+    cands: dict[tuple, float] = {}
+    for s, t, score in mined.as_list():
+        sid, tid = x_ids[s], y_ids[t]
+        if sid is None or tid is None:
+            continue
+        key = (sid, tid)
+        cands[key] = max(score, cands.get(key, score))
+    return cands
+
+
+def bucc_optimal_threshold(candidates: Mapping[tuple, float], gold_pairs: Iterable[tuple]) -> float:
+    """The score threshold that maximises F1 of ``{c : score(c) >= threshold}`` against ``gold_pairs``."""
+    gold = set(map(tuple, gold_pairs))
+    items = sorted(candidates.items(), key=lambda kv: -kv[1])
+    n_gold = len(gold)
+    n_extract = n_correct = 0
+    threshold = 0.0
+    best_f1 = 0.0
+    for i, (pair, score) in enumerate(items):
+        n_extract += 1
+        if tuple(pair) in gold:
+            n_correct += 1
+        if n_correct > 0:
+            precision = n_correct / n_extract
+            recall = n_correct / n_gold
+            f1 = 2 * precision * recall / (precision + recall)
+            if f1 > best_f1:
+                best_f1 = f1
+                threshold = (score + items[i + 1][1]) / 2 if i + 1 < len(items) else float(score)
+    return float(threshold)
+
+
+def bucc_scores(candidates: Mapping[tuple, float], gold_pairs: Iterable[tuple], threshold: float) -> dict:
+    """Precision / recall / F1 (percent) of the candidates with score >= ``threshold``; also the threshold and
+    the number extracted. All three are 0 when no extracted pair is gold."""
+    gold = set(map(tuple, gold_pairs))
+    extracted = {tuple(pair) for pair, score in candidates.items() if score >= threshold}
+    n_correct = len(gold & extracted)
+    if n_correct > 0:
+        precision = n_correct / len(extracted)
+        recall = n_correct / len(gold)
+        f1 = 2 * precision * recall / (precision + recall)
+    else:
+        precision = recall = f1 = 0.0
+    return {"precision": 100.0 * precision, "recall": 100.0 * recall, "f1": 100.0 * f1,
+            "threshold": float(threshold), "n_extracted": len(extracted)}
+
+
+def bucc_evaluate(dev_candidates: Mapping[tuple, float], dev_gold: Iterable[tuple],
+                  test_candidates: Mapping[tuple, float], test_gold: Iterable[tuple]) -> dict:
+    """Tune the threshold on dev, apply it to test: the test scores plus ``threshold`` and dev F1 (``dev_f1``)."""
+    dev_gold = list(dev_gold)
+    threshold = bucc_optimal_threshold(dev_candidates, dev_gold)
+    result = bucc_scores(test_candidates, test_gold, threshold)
+    result["dev_f1"] = bucc_scores(dev_candidates, dev_gold, threshold)["f1"]
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tatoeba and ranking metrics
+
+def tatoeba_predictions(src_vecs, tgt_vecs, query_side: str = "tgt", backend: str = "faiss") -> np.ndarray:
+    """Nearest neighbour (cosine) of each query row among the other side's rows."""
+    src = l2_normalize(src_vecs)
+    tgt = l2_normalize(tgt_vecs)
+    if query_side == "tgt":
+        return knn(tgt, src, 1, backend)[1][:, 0]
+    if query_side == "src":
+        return knn(src, tgt, 1, backend)[1][:, 0]
+    raise ValueError(f"query_side must be 'tgt' or 'src', got {query_side!r}")
+
+
+def tatoeba_accuracy(src_vecs, tgt_vecs, gold_index: Sequence[int | None], query_side: str = "tgt",
+                     backend: str = "faiss") -> float:
+    """Percent of queries whose nearest neighbour is their translation.
+
+    ``gold_index[i]`` is the row of ``tgt_vecs`` that translates source row ``i`` (``None`` or a negative value: no
+    translation). ``query_side="tgt"`` (official code): every target row that is some source's translation queries
+    the source rows and is correct when the retrieved source row has it as gold. ``query_side="src"``: every source
+    row with a translation queries the target rows.
+    """
+    src = _as_matrix(src_vecs, "tatoeba src_vecs")
+    tgt = _as_matrix(tgt_vecs, "tatoeba tgt_vecs")
+    gold = np.array([-1 if g is None else int(g) for g in gold_index], dtype=np.int64)
+    if len(gold) != len(src):
+        raise ValueError(f"tatoeba_accuracy: {len(gold)} gold entries for {len(src)} source vectors")
+    if (gold >= len(tgt)).any():
+        raise ValueError(f"tatoeba_accuracy: gold index {int(gold.max())} is outside the {len(tgt)} target rows")
+    has_gold = gold >= 0
+    if not has_gold.any():
+        raise ValueError("tatoeba_accuracy: no source row has a gold translation")
+    if query_side == "src":
+        pred = tatoeba_predictions(src[has_gold], tgt, "src", backend)
+        return 100.0 * float(np.mean(pred == gold[has_gold]))
+    if query_side == "tgt":
+        queries = np.unique(gold[has_gold])
+        pred_src = tatoeba_predictions(src, tgt[queries], "tgt", backend)
+        return 100.0 * float(np.mean(gold[pred_src] == queries))
+    raise ValueError(f"query_side must be 'tgt' or 'src', got {query_side!r}")
+
+
+def average_precision_at_k(ranking: Sequence[Hashable], relevant: Collection[Hashable], k: int | None = 20) -> float:
+    """AP@k as a fraction (0-1); ``k=None`` uses the whole ranking and divides by the number of relevant items."""
+    relevant = set(relevant)
+    if not relevant:
+        raise ValueError("average_precision_at_k: a query has no relevant item")
+    ranked = list(ranking)[:k] if k else list(ranking)
+    hits = 0
+    total = 0.0
+    seen: set = set()
+    for rank, item in enumerate(ranked, start=1):
+        if item in relevant and item not in seen:
+            hits += 1
+            total += hits / rank
+        seen.add(item)
+    return total / (min(len(relevant), k) if k else len(relevant))
+
+
+def mean_average_precision_at_k(rankings: Sequence[Sequence[Hashable]], relevant: Sequence[Collection[Hashable]],
+                                k: int | None = 20) -> float:
+    """mAP@k in percent: the mean over queries of :func:`average_precision_at_k` (XTREME-R LAReQA / Mewsli-X)."""
+    if len(rankings) != len(relevant):
+        raise ValueError(f"mean_average_precision_at_k: {len(rankings)} rankings for {len(relevant)} relevance sets")
+    if not rankings:
+        raise ValueError("mean_average_precision_at_k: no queries")
+    return 100.0 * float(np.mean([average_precision_at_k(r, rel, k) for r, rel in zip(rankings, relevant)]))
+
+
+def rank_candidates(query_vecs, candidate_vecs, k: int = 20, backend: str = "faiss",
+                    normalize: bool = False) -> np.ndarray:
+    """Row indices of the top-k candidates per query by inner product (cosine with ``normalize=True``)."""
+    q = l2_normalize(query_vecs) if normalize else _as_matrix(query_vecs, "rank_candidates queries")
+    c = l2_normalize(candidate_vecs) if normalize else _as_matrix(candidate_vecs, "rank_candidates candidates")
+    return knn(q, c, k, backend)[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the ``retrieval`` task format
+
+@dataclass(frozen=True)
+class RetrievalSet:
+    """One (language, split) file of the ``retrieval`` format, split by side, in file order."""
+    src_ids: list[str]
+    src_texts: list[str]
+    tgt_ids: list[str]
+    tgt_texts: list[str]
+    gold_pairs: set[tuple[str, str]]
+
+    @property
+    def gold_index(self) -> list[int | None]:
+        """For each src row, the tgt row of its translation (``None`` for a distractor)."""
+        tgt_row = {tid: i for i, tid in enumerate(self.tgt_ids)}
+        by_src = dict(self.gold_pairs)
+        return [tgt_row[by_src[sid]] if sid in by_src else None for sid in self.src_ids]
+
+
+def retrieval_set(examples: Iterable[Mapping]) -> RetrievalSet:
+    """Collect ``retrieval`` examples (see :mod:`stiltgrid.formats`); checks that every gold id is a tgt line."""
+    src_ids, src_texts, tgt_ids, tgt_texts, golds = [], [], [], [], []
+    for ex in examples:
+        if ex["side"] == "src":
+            src_ids.append(ex["id"])
+            src_texts.append(ex["text"])
+            if ex.get("gold") is not None:
+                golds.append((ex["id"], ex["gold"]))
+        elif ex["side"] == "tgt":
+            tgt_ids.append(ex["id"])
+            tgt_texts.append(ex["text"])
+        else:
+            raise ValueError(f"retrieval example {ex['id']!r}: side must be 'src' or 'tgt', got {ex['side']!r}")
+    for ids, name in ((src_ids, "src"), (tgt_ids, "tgt")):
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"retrieval set: duplicate {name} ids")
+    known_tgt = set(tgt_ids)
+    for sid, tid in golds:
+        if tid not in known_tgt:
+            raise ValueError(f"retrieval example {sid!r}: gold {tid!r} is not the id of a tgt line")
+    return RetrievalSet(src_ids, src_texts, tgt_ids, tgt_texts, set(golds))
