@@ -24,4 +24,4 @@ include: "workflow/rules/aggregate.smk"
 rule all:
     default_target: True
     input:
-        aggregate_outputs(),
+        **aggregate_outputs(),

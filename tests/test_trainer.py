@@ -1,7 +1,5 @@
 """The training loop: determinism, exact resume after an interruption, non-finite loss, length grouping."""
 
-import json
-
 import pytest
 import torch
 
@@ -12,9 +10,13 @@ from stiltgrid.hparams import TrainConfig
 from stiltgrid.tasks import get_task
 
 
-@pytest.fixture(scope="module")
+ENCODER = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
 def encoder_dir(tmp_path_factory):
-    return toy.xlmr_dir(tmp_path_factory.mktemp("enc"))
+    ENCODER["dir"] = toy.xlmr_dir(tmp_path_factory.mktemp("enc"))
+    return ENCODER["dir"]
 
 
 def sentiment_tasks():
@@ -27,25 +29,25 @@ CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, c
                   seed=7)
 
 
-def weights(model_dir):
-    from safetensors.torch import load_file
-
-    return load_file(str(model_dir / "model.safetensors"))
+def weights(result):
+    return result.model.state_dict()
 
 
-def test_same_seed_gives_identical_weights_and_dev_scores(encoder_dir, tmp_path):
-    a = trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "a"), CFG, str(tmp_path / "ca"))
-    b = trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "b"), CFG, str(tmp_path / "cb"))
-    assert a["history"] == b["history"]
-    wa, wb = weights(tmp_path / "a"), weights(tmp_path / "b")
+def run(tmp_path, name, cfg=CFG):
+    return trainer.fit(sentiment_tasks(), str(ENCODER["dir"]), cfg, str(tmp_path / f"ckpt-{name}"))
+
+
+def test_same_seed_gives_identical_weights_and_dev_scores(tmp_path):
+    a, b = run(tmp_path, "a"), run(tmp_path, "b")
+    assert a.summary["history"] == b.summary["history"]
+    wa, wb = weights(a), weights(b)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
-    other = trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "c"),
-                        TrainConfig(**{**CFG.__dict__, "seed": 8}), str(tmp_path / "cc"))
-    assert not all(torch.equal(wa[k], weights(tmp_path / "c")[k]) for k in wa)
+    other = run(tmp_path, "c", TrainConfig(**{**CFG.__dict__, "seed": 8}))
+    assert not all(torch.equal(wa[k], weights(other)[k]) for k in wa)
 
 
-def test_interrupted_run_resumes_to_the_same_result(encoder_dir, tmp_path, monkeypatch):
-    reference = trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "ref"), CFG, str(tmp_path / "cref"))
+def test_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch):
+    reference = run(tmp_path, "ref")
 
     calls = {"n": 0}
     original = torch.optim.AdamW.step
@@ -58,22 +60,30 @@ def test_interrupted_run_resumes_to_the_same_result(encoder_dir, tmp_path, monke
 
     monkeypatch.setattr(torch.optim.AdamW, "step", crash_at_step_11)
     with pytest.raises(KeyboardInterrupt):
-        trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "out"), CFG, str(tmp_path / "ckpt"))
+        run(tmp_path, "out")
     monkeypatch.setattr(torch.optim.AdamW, "step", original)
-    assert (tmp_path / "ckpt" / "state.pt").exists() and not (tmp_path / "out").exists()
+    saved = torch.load(tmp_path / "ckpt-out" / "state.pt", weights_only=False)
+    assert saved["state"]["step"] == 8  # the last periodic checkpoint before the crash
 
-    resumed = trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "out"), CFG, str(tmp_path / "ckpt"))
-    assert resumed["history"] == reference["history"]
-    wr, wo = weights(tmp_path / "ref"), weights(tmp_path / "out")
+    resumed = run(tmp_path, "out")
+    assert resumed.summary["history"] == reference.summary["history"]
+    wr, wo = weights(reference), weights(resumed)
     assert all(torch.equal(wr[k], wo[k]) for k in wr)
-    assert not (tmp_path / "ckpt").exists()  # removed once the output is complete
+    trainer.clear_checkpoint(str(tmp_path / "ckpt-out"))
+    assert not (tmp_path / "ckpt-out").exists()
 
 
-def test_non_finite_loss_stops_at_once_and_writes_nothing(encoder_dir, tmp_path):
+def test_finished_run_is_not_retrained(tmp_path, monkeypatch):
+    first = run(tmp_path, "done")
+    monkeypatch.setattr(torch.optim.AdamW, "step", lambda *a, **k: pytest.fail("retrained a finished run"))
+    again = run(tmp_path, "done")
+    assert again.summary["history"] == first.summary["history"]
+
+
+def test_non_finite_loss_stops_at_once(tmp_path):
     cfg = TrainConfig(**{**CFG.__dict__, "lr": 1e30, "max_grad_norm": 1e30})
     with pytest.raises(trainer.NonFiniteLoss, match="non-finite training loss"):
-        trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "out"), cfg, str(tmp_path / "ckpt"))
-    assert not (tmp_path / "out").exists()
+        run(tmp_path, "nan", cfg)
 
 
 def test_multitask_schedule_is_proportional_and_seeded():
@@ -96,7 +106,6 @@ def test_length_grouping_reduces_padding():
     assert padded(True) < 0.7 * padded(False)
 
 
-def test_summary_is_written(encoder_dir, tmp_path):
-    trainer.fit(sentiment_tasks(), str(encoder_dir), str(tmp_path / "m"), CFG, str(tmp_path / "c"))
-    summary = json.loads((tmp_path / "m" / "train_summary.json").read_text())
+def test_summary_counts_steps(tmp_path):
+    summary = run(tmp_path, "s").summary
     assert summary["steps"] == summary["total_steps"] == 20 and summary["history"]

@@ -18,7 +18,7 @@ rule aggregate:
         intermediates=list(GRID.intermediates),
         targets=list(GRID.targets),
     log:
-        log_path("aggregate", GRID.preset),
+        log_path("aggregate", GRID.preset).format(model=MODEL),
     conda:
         "../../envs/analysis.yaml"
     script:

@@ -1,5 +1,6 @@
 # Grid enumeration from the validated config, wildcard constraints and input functions. Path patterns live in
 # stiltgrid.paths; the grid itself in stiltgrid.config (kept free of heavy imports so parsing stays fast).
+import os
 import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
@@ -42,7 +43,15 @@ def encoder_dir(wildcards):
 
 
 def log_path(phase, *parts):
-    return "/".join([P.LOGS.format(model=MODEL), phase, *parts]) + ".log"
+    return os.path.join(P.LOGS, phase, *parts) + ".log"
+
+
+def mlm_inputs(wildcards):
+    """A scratch model pre-trains on its dataset's corpus; hub and local models need no input."""
+    spec = config["models"][wildcards.model]
+    if spec["source"] == "scratch":
+        return {"corpus": P.CORPUS.format(dataset=spec["corpus"])}
+    return {}
 
 
 def aggregate_outputs():

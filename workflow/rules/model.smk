@@ -1,13 +1,6 @@
 # Phase 1: the MLM checkpoint (hub id at a pinned revision | local directory | tiny MLM pre-trained from scratch).
 
 
-def mlm_inputs(wildcards):
-    spec = config["models"][wildcards.model]
-    if spec["source"] == "scratch":
-        return {"corpus": P.CORPUS.format(dataset=spec["corpus"])}
-    return {}
-
-
 rule mlm_checkpoint:
     input:
         unpack(mlm_inputs),

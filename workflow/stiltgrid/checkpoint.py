@@ -50,7 +50,7 @@ def copy_local(path: str | Path, out_dir: str | Path) -> None:
     shutil.copytree(path, out_dir, dirs_exist_ok=True)
 
 
-def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Path):
+def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Path, model_max_length: int = 512):
     """A SentencePiece-unigram tokenizer (XLM-R's kind) trained with `tokenizers`, wrapped for transformers."""
     from tokenizers import SentencePieceUnigramTokenizer, processors
     from transformers import XLMRobertaTokenizerFast
@@ -65,7 +65,7 @@ def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Pat
         tokenizer_object=sp._tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
         mask_token="<mask>", cls_token="<s>", sep_token="</s>",
     )
-    tokenizer.model_max_length = 512
+    tokenizer.model_max_length = model_max_length
     tokenizer.save_pretrained(str(out_dir))
     return tokenizer
 
@@ -86,7 +86,7 @@ def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict,
     out_dir.mkdir(parents=True, exist_ok=True)
     runtime.seed_everything(params["seed"])
     dev = runtime.device()
-    tokenizer = train_tokenizer(corpus_files, params["vocab_size"], out_dir)
+    tokenizer = train_tokenizer(corpus_files, params["vocab_size"], out_dir, params["max_length"])
     config = XLMRobertaConfig(
         vocab_size=len(tokenizer), hidden_size=params["hidden_size"], num_hidden_layers=params["layers"],
         num_attention_heads=params["heads"], intermediate_size=params["intermediate_size"],

@@ -55,8 +55,8 @@ def resolve_preset(config: dict, name: str) -> dict:
     while cursor is not None:
         if cursor not in presets:
             known = ", ".join(sorted(presets))
-            where = f"preset '{chain[-1]}' inherits" if chain else "preset"
-            raise ConfigError(f"unknown preset '{cursor}' ({where}; known: {known})")
+            via = f", inherited by preset '{chain[-1]}'" if chain else ""
+            raise ConfigError(f"unknown preset '{cursor}'{via} (known: {known})")
         if cursor in chain:
             raise ConfigError(f"preset '{name}': inherit cycle {' -> '.join(chain + [cursor])}")
         chain.append(cursor)

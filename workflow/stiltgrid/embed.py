@@ -21,7 +21,8 @@ def embed(encoder, tokenizer, texts: list[str], layer: int, pooling: str, max_le
     out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
     for start in range(0, len(order), batch_size):
         chunk = order[start:start + batch_size]
-        batch = tokenizer([texts[i] for i in chunk], truncation=True, max_length=max_length, padding=True,
+        batch = tokenizer([texts[i] for i in chunk], truncation=True, padding=True,
+                          max_length=min(max_length, tokenizer.model_max_length),
                           return_tensors="pt").to(dev)
         inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
         with runtime.autocast(precision, dev):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from stiltgrid.metrics.classification import accuracy
 from stiltgrid.metrics.qa import MLQA, SQUAD, references_from_examples, squad_scores
-from stiltgrid.metrics.tagging import tagging_scores
 
 
 def _gold(fmt: str, examples: list[dict]) -> list:
@@ -21,6 +20,8 @@ def score(task, examples: list[dict], predictions: list, lang: str | None = None
             return {"accuracy": accuracy(flat_pred, flat_gold)}
         return {"accuracy": accuracy(predictions, _gold(fmt, examples))}
     if metric == "seqeval_f1":
+        from stiltgrid.metrics.tagging import tagging_scores
+
         return tagging_scores(predictions, _gold(fmt, examples))
     if metric in ("squad", "mlqa"):
         answers = {ex["id"]: pred for ex, pred in zip(examples, predictions)}

@@ -22,8 +22,11 @@ def label_list(task, train_examples: list[dict], dev_examples: list[dict] = ()) 
 
 def featurize(fmt: str, examples: list[dict], tokenizer, max_length: int, labels: list[str],
               doc_stride: int = 128) -> list[dict]:
-    """Token features for one task; each feature keeps ``example_index`` (QA windows map back to examples)."""
+    """Token features for one task; each feature keeps ``example_index`` (QA windows map back to examples).
+
+    ``max_length`` is capped at the tokenizer's ``model_max_length`` (the encoder's position capacity)."""
     encoder = _ENCODERS[fmt]
+    max_length = min(max_length, tokenizer.model_max_length)
     return encoder(examples, tokenizer, max_length, {label: i for i, label in enumerate(labels)}, doc_stride)
 
 

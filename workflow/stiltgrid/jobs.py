@@ -59,7 +59,7 @@ def mlm_checkpoint(smk) -> None:
         checkpoint.pretrain_scratch(corpus, out, spec, threads=smk.threads)
 
 
-# -- phases 2 and 3 ------------------------------------------------------------------------------------------------
+# -- phases 2, 3 and 4 ---------------------------------------------------------------------------------------------
 def _task_data(names: list[str], data_dirs: list[str]):
     from stiltgrid.features import label_list
     from stiltgrid.trainer import TaskData
@@ -73,61 +73,61 @@ def _task_data(names: list[str], data_dirs: list[str]):
     return out
 
 
-def train(smk, save_heads: bool) -> dict:
+def _fit(smk, checkpoint_dir: str):
     from stiltgrid import trainer
 
     _setup(smk)
     p = smk.params
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
-    tasks = _task_data(list(p.tasks), list(smk.input.data))
-    out = smk.output[0]
-    summary = trainer.fit(tasks, smk.input.init, out, cfg, paths.checkpoint_dir(out), save_heads=save_heads)
-    log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), summary["best_dev"],
-             summary["steps"], summary["total_steps"])
-    return summary
+    result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir)
+    log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
+             result.summary["steps"], result.summary["total_steps"])
+    return result
 
 
 def train_intermediate(smk) -> None:
-    train(smk, save_heads=False)  # the target phase starts fresh heads on the encoder
+    """Phase 2: train the intermediate task(s) and keep only the encoder (target training starts fresh heads)."""
+    from stiltgrid.trainer import clear_checkpoint
+
+    out = smk.output[0]
+    result = _fit(smk, paths.checkpoint_dir(out))
+    result.model.save(out, result.tokenizer, with_heads=False)
+    _write_json(str(Path(out) / "train_summary.json"), result.summary)
+    clear_checkpoint(paths.checkpoint_dir(out))
 
 
-def train_target(smk) -> None:
-    train(smk, save_heads=True)
-
-
-# -- phase 4 -------------------------------------------------------------------------------------------------------
-def _record(smk, lang: str, metrics: dict, n: int) -> dict:
+def _record(smk, target: str, lang: str, metrics: dict, n: int) -> dict:
     wc = smk.wildcards
-    return {"model": wc.model, "intermediate": wc.intermediate, "target": smk.params.task, "language": lang,
+    return {"model": wc.model, "intermediate": wc.intermediate, "target": target, "language": lang,
             "seed": int(wc.seed), "n_examples": n, "metrics": metrics}
 
 
-def evaluate_target(smk) -> None:
-    """Zero-shot evaluation of one trained cell in every language: one model load, per-language files."""
-    from transformers import AutoTokenizer
-
+def train_target(smk) -> None:
+    """Phases 3 + 4: fine-tune on the English training set, then score every language of the target (zero-shot)."""
     from stiltgrid.evaluation import score
     from stiltgrid.inference import predict
-    from stiltgrid.model import TaskModel
+    from stiltgrid.trainer import clear_checkpoint
 
-    _setup(smk)
-    p = smk.params
-    task = get_task(p.task)
-    dev = runtime.device()
-    model = TaskModel.load(smk.input.model).to(dev)
-    tokenizer = AutoTokenizer.from_pretrained(smk.input.model)
-    labels = model.heads_spec[p.task]["labels"]
+    eval_dir = str(Path(smk.output.summary).parent)
+    result = _fit(smk, paths.checkpoint_dir(eval_dir))
+    p, (name,) = smk.params, smk.params.tasks
+    task, hp = get_task(name), p.hparams
+    model = result.model.to(runtime.device())
+    labels = model.heads_spec[name]["labels"]
     declared = list(task.labels) if task.labels else None
     for lang, pred_path, metrics_path in zip(p.languages, smk.output.predictions, smk.output.metrics):
-        examples = load_split(smk.input.data, task, f"test.{lang}", declared)
-        predictions = predict(model, p.task, task.format, examples, tokenizer, labels, p.max_length,
-                              p.batch_size, p.doc_stride, p.precision)
+        examples = load_split(smk.input.data[0], task, f"test.{lang}", declared)
+        predictions = predict(model, name, task.format, examples, result.tokenizer, labels, hp["max_length"],
+                              hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
         write_jsonl(pred_path, ({"id": ex["id"], "prediction": pred} for ex, pred in zip(examples, predictions)))
         metrics = score(task, examples, predictions, lang)
-        _write_json(metrics_path, _record(smk, lang, metrics, len(examples)))
-        log.info("%s %s: %s", p.task, lang, {k: round(v, 2) for k, v in metrics.items()})
+        _write_json(metrics_path, _record(smk, name, lang, metrics, len(examples)))
+        log.info("%s %s: %s", name, lang, {k: round(v, 2) for k, v in metrics.items()})
+    _write_json(smk.output.summary, result.summary)
+    clear_checkpoint(paths.checkpoint_dir(eval_dir))
 
 
+# -- phase 4 for retrieval targets ---------------------------------------------------------------------------------
 def evaluate_retrieval(smk) -> None:
     """BUCC-style mining (threshold tuned on dev, applied to test) or Tatoeba-style retrieval on the encoder."""
     from transformers import AutoTokenizer
@@ -165,7 +165,8 @@ def evaluate_retrieval(smk) -> None:
             metrics = {"accuracy": R.tatoeba_accuracy(test_src, test_tgt, test.gold_index, query_side="tgt")}
             rows = ({"id": tid, "prediction": test.src_ids[int(j)]} for tid, j in zip(test.tgt_ids, nearest))
         write_jsonl(pred_path, rows)
-        _write_json(metrics_path, _record(smk, lang, {k: float(v) for k, v in metrics.items()}, len(test.src_ids)))
+        metrics = {k: float(v) for k, v in metrics.items()}
+        _write_json(metrics_path, _record(smk, p.task, lang, metrics, len(test.src_ids)))
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
 
 

@@ -9,7 +9,6 @@ MODEL = "resources/models/{model}"
 
 RESULTS = "results/{model}"
 INTERMEDIATE = RESULTS + "/intermediate/{intermediate}/seed{seed}"
-TARGET_MODEL = RESULTS + "/target/{intermediate}/{target}/seed{seed}"
 EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
 PREDICTIONS = EVAL_DIR + "/{lang}.predictions.jsonl"
 METRICS = EVAL_DIR + "/{lang}.metrics.json"

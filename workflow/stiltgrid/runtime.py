@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import sys
 from contextlib import nullcontext
 
 import numpy as np
@@ -28,6 +29,12 @@ def setup(threads: int | None = None, log_path: str | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True)
     if threads:
         torch.set_num_threads(int(threads))
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(kind, error, tb) -> None:
+    """Uncaught errors go to the job's log file too, where Snakemake points the user."""
+    log.error("job failed: %s: %s", kind.__name__, error, exc_info=(kind, error, tb))
 
 
 def seed_everything(seed: int) -> None:

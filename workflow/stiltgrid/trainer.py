@@ -105,9 +105,19 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)  # a kill mid-write never leaves a truncated checkpoint behind
 
 
-def fit(tasks: dict[str, TaskData], init_dir: str, out_dir: str, cfg: TrainConfig, checkpoint_dir: str,
-        save_heads: bool = True) -> dict:
-    """Train ``tasks`` from the encoder in ``init_dir``; write the best model to ``out_dir``; return a summary."""
+@dataclass
+class FitResult:
+    model: TaskModel       # the best weights (by English dev score), in eval mode
+    tokenizer: object
+    summary: dict
+
+
+def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_dir: str) -> FitResult:
+    """Train ``tasks`` from the encoder in ``init_dir`` and return the best model.
+
+    The checkpoint in ``checkpoint_dir`` outlives a finished run (it then holds the final state), so a job that dies
+    after training but before writing its outputs resumes without retraining; call :func:`clear_checkpoint` once the
+    outputs are complete."""
     from transformers import AutoTokenizer
 
     runtime.seed_everything(cfg.seed)
@@ -168,8 +178,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, out_dir: str, cfg: TrainConfi
     model.train()
     progress = tqdm(total=total_steps, initial=state["step"], desc=f"train {'+'.join(sorted(tasks))}",
                     mininterval=10, disable=None)
-    stopped_early = False
-    while state["step"] < total_steps:
+    while state["step"] < total_steps and not state.get("stopped_early"):
         first = state["step"] * cfg.grad_accum
         micro = schedule[first:first + cfg.grad_accum]
         for name, indices in micro:
@@ -188,8 +197,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, out_dir: str, cfg: TrainConfi
         optimizer.zero_grad(set_to_none=True)
         state["step"] += 1
         progress.update(1)
-        last = state["step"] == total_steps
-        if state["step"] % cfg.eval_every == 0 or last:
+        if state["step"] % cfg.eval_every == 0 or state["step"] == total_steps:
             score = evaluate()
             state["history"].append({"step": state["step"], "dev": round(score, 4)})
             if score > state["best_score"]:
@@ -199,17 +207,20 @@ def fit(tasks: dict[str, TaskData], init_dir: str, out_dir: str, cfg: TrainConfi
                 state["bad_evals"] += 1
             log.info("step %d/%d dev %.2f (best %.2f)", state["step"], total_steps, score, state["best_score"])
             if state["bad_evals"] >= cfg.patience:
-                stopped_early = True
+                state["stopped_early"] = True
                 log.info("early stopping after %d evaluations without gain", cfg.patience)
-                break
-        if state["step"] % cfg.checkpoint_every == 0 and not last:
+        if state["step"] % cfg.checkpoint_every == 0:
             checkpoint()
     progress.close()
+    checkpoint()  # the final state: a rerun after a later failure (e.g. while writing outputs) skips training
 
     model.load_state_dict(state["best_weights"])
-    model.save(out_dir, tokenizer, with_heads=save_heads)
+    model.eval()
     summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
-               "stopped_early": stopped_early, "seconds": round(time.time() - started, 1), "history": state["history"]}
-    Path(out_dir, "train_summary.json").write_text(json.dumps(summary, indent=2))
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
-    return summary
+               "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
+               "history": state["history"]}
+    return FitResult(model, tokenizer, summary)
+
+
+def clear_checkpoint(checkpoint_dir: str) -> None:
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import warnings
 from typing import Sequence
 
-from seqeval.metrics import f1_score, precision_score, recall_score
 
 def _legacy_tag(tag: str) -> str:
     # seqeval 0.0.x read a tag as (prefix=tag[0], type=tag.split('-')[-1]); seqeval 1.x reads
@@ -54,6 +53,8 @@ def tagging_scores(predictions: Sequence[Sequence[str]], references: Sequence[Se
     if legacy_bare_tags:
         preds = [[_legacy_tag(t) for t in seq] for seq in preds]
         refs = [[_legacy_tag(t) for t in seq] for seq in refs]
+    from seqeval.metrics import f1_score, precision_score, recall_score  # imports scikit-learn: only when needed
+
     with warnings.catch_warnings():
         # bare POS tags make seqeval warn "seems not to be NE tag" and zero divisions warn too; both are expected
         warnings.simplefilter("ignore")
