@@ -7,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from repo import ROOT
 from stiltgrid.config import ConfigError, load_grid
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())

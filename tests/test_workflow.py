@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
+from repo import ROOT
 
 pytestmark = pytest.mark.slow
 MODEL = "tiny-ci"
 
 
 def snakemake(workdir, *args, check=True):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--config", "preset=ci", *args]
+    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--config", "preset=ci"]
     result = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
@@ -44,7 +44,7 @@ def planned_jobs(workdir, *args) -> Counter:
 @pytest.fixture(scope="session")
 def grid(tmp_path_factory):
     work = tmp_path_factory.mktemp("grid")
-    for name in ("Snakefile", "config.yaml", "workflow", "profiles"):
+    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
     snakemake(work)
@@ -82,7 +82,7 @@ def test_changing_one_intermediate_lr_reruns_exactly_its_cells(grid, tmp_path):
         "tasks": {"mnli": {"lr": 0.00042}}}}}}}))
     jobs = planned_jobs(grid, "--configfile", str(change))
     ci = ci_config()["presets"]["ci"]
-    expected = Counter({"train_intermediate": 1, "aggregate": 1, "evaluate_tatoeba": 1,
+    expected = Counter({"train_intermediate": 1, "aggregate": 1, "all": 1, "evaluate_tatoeba": 1,
                         **{f"train_{t}": 1 for t in ci["targets"] if t != "tatoeba"}})
     assert jobs == expected
     changed = snakemake(grid, "--list-changes", "params", "--configfile", str(change)).stdout.split()
@@ -99,11 +99,20 @@ def test_same_seed_twice_gives_identical_metrics(grid):
 
 
 def test_tiny_mlm_transfers_zero_shot(grid):
-    """XNLI-format target (3 classes, chance 33.3): the closest relative of English is far above chance and above
-    the most distant language (another family and script)."""
+    """Zero-shot transfer follows the planted distances of the generated world.
+
+    `wa` is English's closest relative (same family and script, half of its word forms identical); `ka` is an isolate
+    in another script sharing only digits and names with English. With 100 test examples per language an accuracy
+    has a standard error of about 5 points, so the margins below are at least two standard errors."""
     scores = pd.read_csv(grid / "results" / MODEL / "tables" / "ci" / "scores.tsv", sep="\t")
-    xnli = scores[(scores.target == "xnli") & (scores.metric == "accuracy")]
-    acc = xnli.groupby("language").value.mean()
-    assert acc["en"] >= 70
-    assert acc["wa"] >= 33.3 + 15
-    assert acc["wa"] > acc["ka"] + 10
+
+    def by_language(target, metric):
+        rows = scores[(scores.target == target) & (scores.metric == metric)]
+        return rows.groupby("language").value.mean()
+
+    nli = by_language("xnli", "accuracy")  # 3 classes: chance is 33.3
+    assert nli["wa"] >= 33.3 + 10
+    assert nli["wa"] > nli["ka"] + 10
+    pos = by_language("udpos", "f1")
+    assert pos["en"] >= 80 and pos["wa"] >= 70
+    assert pos["wa"] > pos["wb"] > pos["ka"] + 20

@@ -1,4 +1,4 @@
-# Snakemake script: hands the rule to the stiltgrid package.
-from stiltgrid import jobs
+# Snakemake script: hands the rule to the stiltgrid package (through the fork server, see stiltgrid.launch).
+from stiltgrid import launch
 
-jobs.make_world(snakemake)  # noqa: F821 (injected by Snakemake)
+launch.run("stiltgrid.jobs:make_world", snakemake)  # noqa: F821 (injected by Snakemake)

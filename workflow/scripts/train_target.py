@@ -1,4 +1,4 @@
-# Snakemake script: hands the rule to the stiltgrid package.
-from stiltgrid import jobs
+# Snakemake script: hands the rule to the stiltgrid package (through the fork server, see stiltgrid.launch).
+from stiltgrid import launch
 
-jobs.train_target(snakemake)  # noqa: F821 (injected by Snakemake)
+launch.run("stiltgrid.jobs:train_target", snakemake)  # noqa: F821 (injected by Snakemake)

@@ -92,7 +92,7 @@ def heatmap(delta: pd.DataFrame, baseline: str, path: str, title: str) -> None:
     import matplotlib.pyplot as plt
 
     gains = delta.drop(index=baseline, errors="ignore")
-    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * gains.shape[1], 1.0 + 0.45 * max(1, gains.shape[0])))
+    fig, ax = plt.subplots(figsize=(2.5 + 0.8 * gains.shape[1], 1.6 + 0.4 * max(1, gains.shape[0])))
     bound = float(np.nanmax(np.abs(gains.to_numpy()))) if gains.size else 1.0
     image = ax.imshow(gains.to_numpy(dtype=float), cmap="RdBu", vmin=-bound or -1, vmax=bound or 1, aspect="auto")
     ax.set_xticks(range(gains.shape[1]), gains.columns, rotation=45, ha="right")
@@ -100,7 +100,7 @@ def heatmap(delta: pd.DataFrame, baseline: str, path: str, title: str) -> None:
     for (i, j), value in np.ndenumerate(gains.to_numpy(dtype=float)):
         if not np.isnan(value):
             ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=7)
-    fig.colorbar(image, ax=ax, label=f"gain over {baseline} (points)")
+    fig.colorbar(image, ax=ax, label=f"Δ vs {baseline} (points)")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

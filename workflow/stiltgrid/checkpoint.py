@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from stiltgrid import runtime
+from stiltgrid.trainer import length_grouped_batches
 
 log = runtime.log
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
@@ -51,17 +52,20 @@ def copy_local(path: str | Path, out_dir: str | Path) -> None:
 
 
 def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Path, model_max_length: int = 512):
-    """A SentencePiece-unigram tokenizer (XLM-R's kind) trained with `tokenizers`, wrapped for transformers."""
-    from tokenizers import SentencePieceUnigramTokenizer, processors
-    from transformers import XLMRobertaTokenizerFast
+    """A SentencePiece-style BPE tokenizer (XLM-R ships a SentencePiece BPE model) trained with `tokenizers`, wrapped
+    for transformers. BPE, not unigram: the unigram trainer gives a different vocabulary in every process (measured),
+    which would make the whole grid irreproducible; the BPE trainer is deterministic."""
+    from tokenizers import SentencePieceBPETokenizer, processors
+    from transformers import PreTrainedTokenizerFast
 
-    sp = SentencePieceUnigramTokenizer()
-    sp.train(corpus_files, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, unk_token="<unk>", show_progress=False)
+    sp = SentencePieceBPETokenizer(unk_token="<unk>")
+    sp.train(corpus_files, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
     ids = {tok: sp.token_to_id(tok) for tok in SPECIAL_TOKENS}
     sp.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", ids["<s>"]), ("</s>", ids["</s>"])],
     )
-    tokenizer = XLMRobertaTokenizerFast(
+    # The generic fast tokenizer: transformers' XLM-R class expects a unigram vocabulary.
+    tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=sp._tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
         mask_token="<mask>", cls_token="<s>", sep_token="</s>",
     )
@@ -76,6 +80,16 @@ def _read_corpus(corpus_files: list[str]) -> list[str]:
         with open(path, encoding="utf-8") as handle:
             lines.extend(line.strip() for line in handle if line.strip())
     return lines
+
+
+def _masked_lm_loss(model, batch: dict) -> torch.Tensor:
+    """MLM loss with the vocabulary projection applied only at the masked positions (~15% of tokens): the same loss
+    as ``model(**batch).loss``, without computing logits nobody reads."""
+    hidden = model.roberta(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+    labels = batch["labels"]
+    masked = labels != -100
+    logits = model.lm_head(hidden[masked])
+    return torch.nn.functional.cross_entropy(logits.float(), labels[masked])
 
 
 def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict, threads: int = 1) -> dict:
@@ -105,15 +119,14 @@ def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict,
     generator = torch.Generator().manual_seed(params["seed"])
     model.train()
     started, losses = time.time(), []
-    order = torch.randperm(len(encoded), generator=generator).tolist()
-    cursor = 0
+    lengths = [len(ids) for ids in encoded]
+    batches: list[list[int]] = []
     for step in range(steps):
-        if cursor + batch_size > len(order):
-            order, cursor = torch.randperm(len(encoded), generator=generator).tolist(), 0
-        batch = collator([{"input_ids": encoded[i]} for i in order[cursor:cursor + batch_size]])
-        cursor += batch_size
+        if not batches:  # a new epoch of length-grouped batches (less padding than random batches)
+            batches = length_grouped_batches(lengths, batch_size, generator)
+        batch = collator([{"input_ids": encoded[i]} for i in batches.pop()])
         with runtime.autocast(params.get("precision", "auto"), dev):
-            loss = model(**{k: v.to(dev) for k, v in batch.items()}).loss
+            loss = _masked_lm_loss(model, {k: v.to(dev) for k, v in batch.items()})
         if not math.isfinite(loss.item()):
             raise FloatingPointError(f"MLM pre-training: loss is {loss.item()} at step {step}")
         loss.backward()

@@ -14,7 +14,12 @@ log = runtime.log
 
 
 def _setup(smk) -> None:
+    from stiltgrid import gpus
+
     runtime.setup(threads=smk.threads, log_path=smk.log[0] if smk.log else None)
+    claimed = gpus.claim(int(smk.resources.get("gpu", 0)))
+    if claimed:
+        log.info("using GPU %s", ",".join(claimed))
 
 
 def _write_json(path: str, payload: dict) -> None:
