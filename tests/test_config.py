@@ -83,3 +83,14 @@ def test_snakemake_prints_one_line_without_traceback(tmp_path):
     assert errors == ["config error: unknown preset 'nope' (known: ci, demo, paper)"]
     assert result.stderr.rstrip().endswith(errors[0])
     assert "Traceback" not in result.stdout + result.stderr and 'File "' not in result.stderr
+
+
+def test_schema_defaults_fill_the_resolved_preset_without_overriding_parents():
+    config = copy.deepcopy(CONFIG)
+    del config["presets"]["demo"]["threads"]
+    config["presets"]["ci"]["retrieval"] = {"pooling": "cls"}
+    config["preset"] = "ci"
+    grid = load_grid(config)
+    assert grid.threads("train") == 1  # schema default
+    assert grid.retrieval() == {**CONFIG["presets"]["demo"]["retrieval"], "pooling": "cls"}  # parent kept
+    assert grid.spec["multitask"]["sampling"] == "proportional"

@@ -24,11 +24,39 @@ class ConfigError(ValueError):
     pass
 
 
+def _with_defaults(validator_class):
+    """A validator that also fills in each property's schema ``default`` (as Snakemake's ``validate`` does)."""
+    import jsonschema
+
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in props.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from check_properties(validator, props, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties})
+
+
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA.read_text())
+
+
+def _fill_preset_defaults(spec: dict) -> None:
+    """Schema defaults go into the *resolved* preset: filled into a raw preset they would override its parent."""
+    import jsonschema
+
+    schema = _schema()
+    preset_schema = {"$ref": "#/definitions/preset", "definitions": schema["definitions"]}
+    _with_defaults(jsonschema.Draft7Validator)(preset_schema).validate(spec)
+
+
 def _validate_schema(config: dict) -> None:
     import jsonschema
 
-    schema = yaml.safe_load(SCHEMA.read_text())
-    validator = jsonschema.Draft7Validator(schema)
+    validator = jsonschema.Draft7Validator(_schema())
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
     if errors:
         err = errors[0]
@@ -137,11 +165,10 @@ class Grid:
         return merged
 
     def retrieval(self) -> dict:
-        defaults = {"layer": 0, "pooling": "mean", "max_length": 128, "batch_size": 64, "margin_k": 4}
-        return {**defaults, **self.spec.get("retrieval", {})}
+        return dict(self.spec["retrieval"])
 
     def threads(self, phase: str) -> int:
-        return int(self.spec.get("threads", {}).get(phase, 1))
+        return int(self.spec["threads"][phase])
 
 
 def intermediate_task_names() -> list[str]:
@@ -166,6 +193,7 @@ def load_grid(config: dict) -> Grid:
 
     name = config["preset"]
     spec = resolve_preset(config, name)
+    _fill_preset_defaults(spec)
     where = f"preset '{name}'"
     if spec["model"] not in config["models"]:
         raise ConfigError(f"{where}: unknown model '{spec['model']}' (known: {', '.join(sorted(config['models']))})")
