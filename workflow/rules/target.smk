@@ -15,7 +15,7 @@ for _target in GRID.trained_targets:
         output:
             predictions=expand(P.PREDICTIONS, target=_target, lang=GRID.languages(_target), allow_missing=True),
             metrics=expand(P.METRICS, target=_target, lang=GRID.languages(_target), allow_missing=True),
-            summary=P.EVAL_DIR.replace("{target}", _target) + "/train_summary.json",
+            summary=P.TRAIN_SUMMARY.replace("{target}", _target),
         params:
             tasks=[_target],
             languages=GRID.languages(_target),

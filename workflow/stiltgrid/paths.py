@@ -12,6 +12,7 @@ INTERMEDIATE = RESULTS + "/intermediate/{intermediate}/seed{seed}"
 EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
 PREDICTIONS = EVAL_DIR + "/{lang}.predictions.jsonl"
 METRICS = EVAL_DIR + "/{lang}.metrics.json"
+TRAIN_SUMMARY = EVAL_DIR + "/train_summary.json"
 
 TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
