@@ -14,6 +14,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/fetch.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/intermediate.smk"
 include: "workflow/rules/target.smk"

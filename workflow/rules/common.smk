@@ -74,3 +74,31 @@ def all_metrics():
         for seed in GRID.seeds
         for lang in GRID.languages(target)
     ]
+
+
+# -- real data (fetch.smk) -----------------------------------------------------------------------------------------
+from stiltgrid import hub as HUB
+
+HUB_DATASETS = [name for name, d in config["datasets"].items() if d["source"] == "hub"]
+
+
+def fetch_languages(dataset, task):
+    """Target languages to fetch: the grid's when this dataset is the preset's, else the official XTREME list."""
+    from stiltgrid.tasks import get_task
+    from stiltgrid.xtreme import task_languages
+
+    role = get_task(task).role
+    if role == "intermediate":
+        return []
+    if dataset == DATASET:
+        return GRID.languages(task)
+    langs = list(task_languages("bucc2018" if task == "bucc" else task))
+    return [lang for lang in langs if lang != "en"] if role == "retrieval" else langs
+
+
+def fetch_spec(wildcards):
+    try:
+        return HUB.spec(wildcards.task, fetch_languages(wildcards.dataset, wildcards.task),
+                        config["datasets"][wildcards.dataset])
+    except HUB.FetchError as err:
+        sys.exit(f"config error: dataset '{wildcards.dataset}': {err}\n")

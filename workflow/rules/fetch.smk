@@ -1,0 +1,25 @@
+# Real task data (datasets with `source: hub`): one localrule job per task fetches it from the Hugging Face hub (or,
+# for CCG, converts a local CCGbank copy) into resources/data/<dataset>/tasks/<task>/ in the engine's formats, with
+# the hub cache under resources/hub_cache. Local because compute nodes may lack internet: on a cluster, the login node
+# runs these jobs. An existing task directory is never refetched unless its params (hub ids, revisions, configs,
+# splits, languages) change. Offline (HF_HUB_OFFLINE=1, HF_DATASETS_OFFLINE=1 or STILTGRID_OFFLINE=1) a job only
+# reads the cache and otherwise fails with one line naming the dataset and the pre-fetch command
+# (`snakemake --cores 1 --config preset=<preset> --until fetch_task` on a machine with internet).
+rule fetch_task:
+    output:
+        directory(P.TASK_DATA),
+    params:
+        spec=fetch_spec,
+    wildcard_constraints:
+        dataset="|".join(HUB_DATASETS) or "^$",
+        task="|".join(HUB.TASKS),
+    log:
+        "logs/data/{dataset}/{task}.log",
+    conda:
+        "../../envs/stiltgrid.yaml"
+    script:
+        "../scripts/fetch_task.py"
+
+
+localrules:
+    fetch_task,

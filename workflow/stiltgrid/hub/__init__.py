@@ -1,0 +1,125 @@
+"""Real task data from the Hugging Face hub (dataset ``source: hub``), converted to the engine's formats.
+
+``HUB_SOURCES`` maps a source name to its :class:`~stiltgrid.hub.base.Source`: the 18 task names of the paper grid
+plus variants (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). ``fetch(task, out_dir, languages)`` writes one
+task directory (``train.jsonl``, ``dev.jsonl``, ``test.<lang>.jsonl``; retrieval ``dev|test.<lang>.jsonl``) plus a
+``task.json`` recording the hub ids, configs, splits, revisions (and, after an online fetch, the commits they resolved
+to), counts and dropped rows. Rules: workflow/rules/fetch.smk (``fetch_task``, a localrule).
+
+Sources per task (hub id / config; all revisions unpinned constants in the family modules, see below):
+
+============== ==============================================================================================
+mnli           nyu-mll/glue mnli (train, validation_matched)
+qqp, sst2      nyu-mll/glue qqp / sst2 (train, validation)
+squad          rajpurkar/squad plain_text (train, validation)
+anli           facebook/anli plain_text (train_r1..3, dev_r1..3); variant anli_plus adds stanfordnlp/snli + MNLI
+hellaswag      Rowan/hellaswag, parquet export refs/convert/parquet (train, validation)
+cosmosqa       allenai/cosmos_qa, parquet export refs/convert/parquet (train, validation)
+commonsenseqa  tau/commonsense_qa (train, validation)
+ccg            local CCGbank copy (licensed), see stiltgrid.hub.ccg
+xnli           train MNLI; dev/test google/xtreme XNLI (filtered by language)
+pawsx          google/xtreme PAWS-X.<lang>
+udpos          google/xtreme udpos.<English language name>
+panx           google/xtreme PAN-X.<lang>
+xquad, mlqa    train/dev rajpurkar/squad; test google/xtreme XQuAD.<lang> / MLQA.<lang>.<lang>
+tydiqa         google/xtreme tydiqa (English train; GoldP dev split by language)
+bucc           google/xtreme bucc18.<lang> (validation -> dev, test -> test; gold pairs only)
+tatoeba        google/xtreme tatoeba.<iso639-3> (validation -> test)
+============== ==============================================================================================
+
+Revisions: every hub repository has one ``*_REVISION`` constant (``glue.GLUE_REVISION``, ``nli.ANLI_REVISION``, ...),
+currently ``main`` (or the parquet-export branch) because the commits could not be looked up when this was written.
+**Pin them.** They are part of the fetch rule's params, so changing one refetches that task; a dataset entry in
+config.yaml may override them per hub id (``revisions: {google/xtreme: <sha>}``) once the config schema admits the key.
+
+Offline: with ``HF_HUB_OFFLINE=1``, ``HF_DATASETS_OFFLINE=1`` or ``STILTGRID_OFFLINE=1`` a fetch only reads the local
+cache (``resources/hub_cache``) and otherwise fails with one line naming the dataset and the command to pre-fetch it
+on a machine with internet. ``STILTGRID_HUB_MIRROR=/dir`` reads ``/dir/<owner>/<name>`` snapshots of the hub
+repositories instead of the hub (the tests use this with tiny repositories in the hub's on-disk layout).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from stiltgrid.hub import ccg, glue, multiple_choice, nli, qa, retrieval, xtreme_targets
+from stiltgrid.hub.base import (DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source,
+                                offline_var)
+
+__all__ = ["HUB_SOURCES", "FetchError", "Source", "HubRef", "Part", "Read", "Reader", "HubReader", "fetch",
+           "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "VARIANTS_VAR"]
+
+HUB_SOURCES: dict[str, Source] = {}
+for _module in (glue, nli, qa, multiple_choice, ccg, xtreme_targets, retrieval):
+    for _source in _module.SOURCES:
+        if _source.name in HUB_SOURCES:
+            raise ImportError(f"hub source '{_source.name}' is defined twice")
+        HUB_SOURCES[_source.name] = _source
+
+#: the task each source builds (a task's default source has the task's own name)
+SOURCE_TASK = {name: source.task for name, source in HUB_SOURCES.items()}
+#: tasks the hub dataset can build
+TASKS = tuple(sorted({source.task for source in HUB_SOURCES.values()}))
+#: ``task:source,task:source`` picks a variant without a config key (e.g. ``anli:anli_plus``)
+VARIANTS_VAR = "STILTGRID_HUB_VARIANTS"
+
+
+def _env_variants() -> dict[str, str]:
+    out = {}
+    for item in os.environ.get(VARIANTS_VAR, "").replace(";", ",").split(","):
+        if ":" in item:
+            task, _, name = item.partition(":")
+            out[task.strip()] = name.strip()
+    return out
+
+
+def source_for(task: str, variants: dict | None = None, ccg_path: str | None = None) -> Source:
+    """The source that builds ``task``: its own, or a variant chosen in ``variants`` (config) or the environment."""
+    name = {**_env_variants(), **(variants or {})}.get(task, task)
+    if name not in HUB_SOURCES:
+        raise FetchError(f"no hub source '{name}' for task '{task}'; known: {', '.join(sorted(HUB_SOURCES))}")
+    source = HUB_SOURCES[name]
+    if source.task != task:
+        raise FetchError(f"hub source '{name}' builds task '{source.task}', not '{task}'")
+    if name == "ccg" and ccg_path:
+        return ccg.LocalCCG(ccg_path)
+    return source
+
+
+def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None) -> dict:
+    """The fetch rule's params for one task: source, hub ids + revisions, configs/splits read, languages.
+
+    ``dataset`` is the config.yaml entry of the dataset; its optional keys ``variants``, ``revisions``, ``mirror`` and
+    ``ccg_path`` are honoured when present (they need the schema to admit them)."""
+    dataset = dataset or {}
+    source = source_for(task, dataset.get("variants"), dataset.get("ccg_path"))
+    out = source.params(languages, dataset.get("revisions") or {})
+    if dataset.get("mirror"):
+        out["mirror"] = str(dataset["mirror"])
+    return out
+
+
+def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, source: str | None = None,
+          revisions: dict | None = None, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
+          ccg_path: str | None = None, hint: str | None = None, reader: Reader | None = None) -> dict:
+    """Fetch ``task`` (for targets: its ``languages``) into ``out_dir``; returns the task.json record.
+
+    Raises :class:`FetchError` (one line) when offline without a cached copy, when the hub fails, or when a language
+    is not available."""
+    chosen = source_for(task, {task: source} if source else None, ccg_path)
+    if reader is None and not getattr(chosen, "local", False):
+        reader = HubReader(cache_dir=cache_dir, mirror=mirror, task=task,
+                           hint=hint or f"snakemake --cores 1 {Path(out_dir).as_posix()}",
+                           needs=[ref.hub_id for ref in chosen.refs])
+    return chosen.write(out_dir, languages, reader=reader, revisions=revisions or {})
+
+
+def fetch_spec(params: dict, out_dir: str | Path, *, cache_dir: str | Path | None = None,
+               hint: str | None = None) -> dict:
+    """Fetch from the params :func:`spec` produced (what the Snakemake job receives)."""
+    revisions = {entry["id"]: entry["revision"] for entry in params.get("hub", [])}
+    return fetch(params["task"], out_dir, params.get("languages", []), source=params.get("source"),
+                 revisions=revisions, cache_dir=cache_dir, mirror=params.get("mirror"),
+                 ccg_path=params.get("local_path"), hint=hint)

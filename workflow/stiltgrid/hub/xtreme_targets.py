@@ -1,0 +1,164 @@
+"""The seven trainable XTREME targets, evaluated per language on ``google/xtreme`` (parquet since 2024).
+
+English training sets (``stiltgrid.xtreme.TRAIN_SET``): XNLI <- MNLI (nyu-mll/glue), PAWS-X <- PAWS-X.en train,
+UD-POS <- udpos.English train, PAN-X <- PAN-X.en train, XQuAD and MLQA <- SQuAD v1.1 (rajpurkar/squad), TyDiQA-GoldP <-
+the English part of the ``tydiqa`` train split.
+
+Hub schema of ``google/xtreme`` (config: columns; splits):
+``XNLI``: language, sentence1, sentence2, gold_label (str); test, validation (all 15 languages in one table).
+``PAWS-X.<lang>``: sentence1, sentence2, label (str "0"/"1"); train, validation, test.
+``udpos.<English name>``: tokens, pos_tags [17 UPOS ClassLabel]; train/validation/test (kk: train+test; th, tl, yo:
+test only).
+``PAN-X.<lang>``: tokens, ner_tags [O, B-PER, I-PER, B-ORG, I-ORG, B-LOC, I-LOC], langs; train, validation, test.
+``XQuAD.<lang>``: id, context, question, answers; validation (the whole XQuAD set).
+``MLQA.<context lang>.<question lang>``: id, title, context, question, answers; test, validation.
+``tydiqa``: id ("<language name>-..."), title, context, question, answers; train, validation (GoldP, all languages).
+
+Files: train.jsonl (English training set), dev.jsonl (English dev set for early stopping), test.<lang>.jsonl for each
+requested language (XNLI/PAWS-X/UD-POS/PAN-X/MLQA: the test split; XQuAD: its only split; TyDiQA-GoldP: the
+language's part of the GoldP dev set, as XTREME). Dev sets: XNLI English validation, PAWS-X.en validation,
+udpos.English validation, PAN-X.en validation, SQuAD v1.1 validation (XQuAD/MLQA), English TyDiQA-GoldP dev (which is
+also test.en: XTREME has no separate TyDiQA dev set).
+
+REVISIONS ARE NOT PINNED (``main``): pin XTREME_REVISION (and glue / squad) to validated commits.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from stiltgrid.hub import parsers
+from stiltgrid.hub.base import HubRef, Part, Read, Source
+from stiltgrid.hub.glue import GLUE, mnli_reads
+from stiltgrid.hub.qa import SQUAD_HUB, squad_read
+from stiltgrid.xtreme import task_languages
+
+XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
+XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)
+
+#: UD-POS configs are named by English language name (google/xtreme ``udpos.<Name>``)
+UDPOS_CONFIG = {
+    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "de": "German", "el": "Greek", "en": "English",
+    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French",
+    "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian", "ja": "Japanese",
+    "kk": "Kazakh", "ko": "Korean", "mr": "Marathi", "nl": "Dutch", "pt": "Portuguese", "ru": "Russian",
+    "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "ur": "Urdu",
+    "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
+}
+#: TyDiQA-GoldP ids start with the language's English name
+TYDIQA_NAME = {"ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
+               "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu"}
+
+
+def _x(config: str, split: str, parse, prefix: str, where=None, where_doc=None) -> Read:
+    return Read(XTREME_HUB, config, split, parse, prefix, where, where_doc)
+
+
+def _language_is(lang: str):
+    return lambda row: row.get("language") == lang
+
+
+def _tydiqa_language_is(lang: str):
+    name = TYDIQA_NAME[lang]
+    return lambda row: str(row.get("id", "")).split("-", 1)[0].lower() == name
+
+
+# -- XNLI -------------------------------------------------------------------------------------------------------------
+_xnli_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=parsers.NLI_LABELS, label_field="gold_label")
+
+
+def _xnli_plan(langs):
+    return [Part("train.jsonl", (mnli_reads("train"),)),
+            Part("dev.jsonl", (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"),
+                                  "language == en"),)),
+            *(Part(f"test.{lang}.jsonl", (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang),
+                                             f"language == {lang}"),)) for lang in langs)]
+
+
+XNLI = Source(name="xnli", task="xnli", refs=(GLUE, XTREME_HUB), plan=_xnli_plan,
+              available=task_languages("xnli"),
+              description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme XNLI")
+
+# -- PAWS-X -----------------------------------------------------------------------------------------------------------
+_pawsx_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=("0", "1"))
+
+
+def _pawsx_plan(langs):
+    return [Part("train.jsonl", (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
+            Part("dev.jsonl", (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
+            *(Part(f"test.{lang}.jsonl", (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
+              for lang in langs)]
+
+
+PAWSX = Source(name="pawsx", task="pawsx", refs=(XTREME_HUB,), plan=_pawsx_plan, available=task_languages("pawsx"),
+               description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per language")
+
+# -- UD-POS -----------------------------------------------------------------------------------------------------------
+_udpos_rows = partial(parsers.tagging, tags="pos_tags")
+
+
+def _udpos_plan(langs):
+    return [Part("train.jsonl", (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
+            Part("dev.jsonl", (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
+            *(Part(f"test.{lang}.jsonl", (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows,
+                                             f"udpos-test-{lang}"),)) for lang in langs)]
+
+
+UDPOS = Source(name="udpos", task="udpos", refs=(XTREME_HUB,), plan=_udpos_plan,
+               available=tuple(lang for lang in task_languages("udpos") if lang in UDPOS_CONFIG),
+               description="UD-POS (UD v2.5) from google/xtreme udpos.<Name>: English train/validation, test per "
+                           "language")
+
+
+# -- PAN-X ------------------------------------------------------------------------------------------------------------
+def _panx_read(lang: str, split: str, ours: str) -> Read:
+    return _x(f"PAN-X.{lang}", split, partial(parsers.tagging, tags="ner_tags", strip_lang_prefix=lang),
+              f"panx-{ours}-{lang}")
+
+
+def _panx_plan(langs):
+    return [Part("train.jsonl", (_panx_read("en", "train", "train"),)),
+            Part("dev.jsonl", (_panx_read("en", "validation", "dev"),)),
+            *(Part(f"test.{lang}.jsonl", (_panx_read(lang, "test", "test"),)) for lang in langs)]
+
+
+PANX = Source(name="panx", task="panx", refs=(XTREME_HUB,), plan=_panx_plan, available=task_languages("panx"),
+              description="PAN-X (WikiANN, Rahimi et al. splits) from google/xtreme PAN-X.<lang>")
+
+
+# -- XQuAD / MLQA / TyDiQA-GoldP ---------------------------------------------------------------------------------------
+def _squad_trained(test_read):
+    def plan(langs):
+        return [Part("train.jsonl", (squad_read("train"),)), Part("dev.jsonl", (squad_read("dev"),)),
+                *(Part(f"test.{lang}.jsonl", (test_read(lang),)) for lang in langs)]
+    return plan
+
+
+XQUAD = Source(name="xquad", task="xquad", refs=(SQUAD_HUB, XTREME_HUB),
+               plan=_squad_trained(lambda lang: _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")),
+               available=task_languages("xquad"),
+               description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang>")
+MLQA = Source(name="mlqa", task="mlqa", refs=(SQUAD_HUB, XTREME_HUB),
+              plan=_squad_trained(lambda lang: _x(f"MLQA.{lang}.{lang}", "test", parsers.squad, f"mlqa-{lang}")),
+              available=task_languages("mlqa"),
+              description="MLQA: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme MLQA.<lang>.<lang>")
+
+
+def _tydiqa_read(split: str, lang: str, ours: str) -> Read:
+    return _x("tydiqa", split, parsers.squad, f"tydiqa-{ours}-{lang}", _tydiqa_language_is(lang),
+              f"id starts with '{TYDIQA_NAME[lang]}-'")
+
+
+def _tydiqa_plan(langs):
+    return [Part("train.jsonl", (_tydiqa_read("train", "en", "train"),)),
+            Part("dev.jsonl", (_tydiqa_read("validation", "en", "dev"),)),
+            *(Part(f"test.{lang}.jsonl", (_tydiqa_read("validation", lang, "test"),)) for lang in langs)]
+
+
+TYDIQA = Source(name="tydiqa", task="tydiqa", refs=(XTREME_HUB,), plan=_tydiqa_plan,
+                available=task_languages("tydiqa"),
+                description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
+                notes=("dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "
+                       "TyDiQA-GoldP dev set)",))
+
+SOURCES = (XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA)
