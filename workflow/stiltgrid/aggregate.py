@@ -55,8 +55,11 @@ def task_values(results: pd.DataFrame, task_languages: dict[str, list[str]]) -> 
         for _, seed_rows in rows.groupby("seed"):
             if _is_xtreme(target):
                 value, _ = S.task_value(S._prepare(seed_rows), xt.canonical_task(target), langs)
-            else:  # a user task: its headline metric averaged over languages
-                value = seed_rows.groupby("metric")["value"].mean().iloc[0]
+            else:  # a task outside XTREME: its headline metric averaged over languages
+                from stiltgrid.tasks import get_task
+
+                headline = seed_rows[seed_rows["metric"] == get_task(target).headline_metric]
+                value = float(headline["value"].mean()) if len(headline) else np.nan
             per_seed.append(value)
         records.append({"intermediate": inter, "target": target, "value": float(np.mean(per_seed)),
                         "std": float(np.std(per_seed)), "n_seeds": len(per_seed)})
