@@ -5,9 +5,10 @@ its outputs record SLURM_JOB_ID and CUDA_VISIBLE_DEVICES, which are checked agai
 Skipped when `sinfo` is not on PATH or the cluster does not answer. The helpers (`slurm_status`, `run_with_profile`,
 `submitted_job_ids`, `slurm_job`, `job_seen_by`) are meant for reuse, e.g. to run the real `ci` preset through the
 profile:  run_with_profile(workdir, "--config", "preset=ci").
-Comparing such a run's metrics with a local run only works from the same resources/ (world + MLM checkpoint): the
-tokenizer that mlm_checkpoint trains differs from process to process in the last bits of its scores, and the
-difference grows through training. From a shared resources/ the SLURM run's metrics matched a local run exactly.
+
+test_ci_preset_on_slurm_matches_local_run does exactly that from scratch, cancels one training job with `scancel`
+once it has a checkpoint, and checks that the profile's retry resumed it and that every metrics JSON equals a local
+`--cores 2` run's (started from the SLURM run's world and MLM checkpoint, to save a minute).
 """
 
 import importlib.util
@@ -16,6 +17,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -290,3 +293,102 @@ def test_toy_workflow_runs_as_slurm_jobs(tmp_path):
     again = run_with_profile(work, timeout=300)
     assert submitted_job_ids(again) == {}
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+# --- the ci preset through the profile ------------------------------------------------------------------------------
+
+CI_MODEL = "tiny-ci"
+CANCELLED_CELL = f"results/{CI_MODEL}/eval/none/xnli/seed1"  # its training job is cancelled once it has a checkpoint
+CANCELLED_COMMENT = f"rule_train_xnli_wildcards_{CI_MODEL}_none_1"  # the plugin's --comment: rule_<rule>_wildcards_..
+CANCELLED_LOG = f"logs/{CI_MODEL}/target/none/xnli/seed1.log"
+
+
+def copy_repo(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
+    return dest
+
+
+def ci_metrics(workdir: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(workdir)): p.read_bytes()
+            for p in sorted(workdir.glob(f"results/{CI_MODEL}/eval/*/*/seed*/*.metrics.json"))}
+
+
+def cancel_when_ready(ready: Path, comment: str, proc: subprocess.Popen, timeout: float) -> str | None:
+    """Once `ready` exists, `scancel` the RUNNING job whose comment is `comment`; its id (None if never seen)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if ready.exists():
+            out = slurm_cmd("squeue", "-h", "-t", "RUNNING", "-o", "%i|%k")
+            for line in out.stdout.splitlines():
+                job_id, _, job_comment = line.partition("|")
+                if job_comment == comment:
+                    assert slurm_cmd("scancel", job_id).returncode == 0
+                    return job_id
+        time.sleep(0.2)
+    return None
+
+
+@pytest.mark.slow
+@needs_slurm
+def test_ci_preset_on_slurm_matches_local_run(tmp_path):
+    """The ci preset through --profile profiles/slurm, with one training job cancelled mid-training (scancel): the
+    profile's retry resumes it from its checkpoint, the grid completes, SLURM knows every job, and every metrics JSON
+    is byte-equal to a local `--cores 2` run's."""
+    from stiltgrid.config import load_grid
+
+    work = copy_repo(tmp_path / "slurm")
+    log_path = tmp_path / "snakemake-slurm.log"
+    cmd = [sys.executable, "-m", "snakemake", "--profile", str(PROFILE), "--config", "preset=ci"]
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT, env=slurm_env())
+        try:
+            checkpoint = work / Path(CANCELLED_CELL).parent / f".{Path(CANCELLED_CELL).name}.checkpoint" / "state.pt"
+            cancelled = cancel_when_ready(checkpoint, CANCELLED_COMMENT, proc, timeout=1200)
+            returncode = proc.wait(timeout=1500)
+        finally:
+            if proc.poll() is None:  # Snakemake cancels its SLURM jobs on SIGTERM
+                proc.terminate()
+                proc.wait(timeout=120)
+    text = log_path.read_text(errors="replace")
+    logs = sorted(Path(work, ".snakemake", "slurm_logs").glob("**/*.log"))
+    assert returncode == 0, text[-6000:] + "\n".join(f"--- {p}\n{p.read_text()[-1500:]}" for p in logs[-3:])
+    assert cancelled, "the none/xnli training job was not seen running with a checkpoint, so nothing was cancelled"
+
+    # The cancelled job was retried by the profile and resumed from its checkpoint.
+    assert "resumed from" in (work / CANCELLED_LOG).read_text()
+    jobs = submitted_job_ids(subprocess.CompletedProcess(cmd, returncode, text, ""))
+    assert jobs.get(cancelled) == "train_xnli", jobs
+    grid = load_grid({**yaml.safe_load((work / "config.yaml").read_text()), "preset": "ci"})
+    per_cell = len(grid.intermediates) * len(grid.seeds)
+    expected = Counter({"generate_world": 1, "train_intermediate": len(grid.trained_intermediates) * len(grid.seeds),
+                        "aggregate": 1, **{f"train_{t}": per_cell for t in grid.trained_targets},
+                        **{f"evaluate_{t}": per_cell for t in grid.retrieval_targets}})
+    expected["train_xnli"] += 1  # the retry
+    assert Counter(jobs.values()) == expected
+
+    # SLURM itself knows every job (squeue/scontrol within MinJobAge, the jobcomp file after).
+    for job_id, rule in jobs.items():
+        seen = job_seen_by(job_id)
+        assert seen, f"SLURM does not know job {job_id} ({rule})"
+        state = "CANCELLED" if job_id == cancelled else "COMPLETED"
+        assert all(s.startswith(state) for s in seen.values()), f"{job_id} ({rule}): {seen}, expected {state}"
+
+    # The same metrics as a local run of the same preset. It starts from the SLURM run's resources/ (the generated
+    # world, and the MLM checkpoint + tokenizer, which the localrule mlm_checkpoint built on this host in both cases):
+    # that saves ~1 min; their determinism across processes is tested in tests/world and test_checkpoint.py.
+    local = copy_repo(tmp_path / "local")
+    shutil.copytree(work / "resources", local / "resources")
+    run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--config", "preset=ci"], cwd=local,
+                         capture_output=True, text=True, timeout=1500)
+    assert run.returncode == 0, run.stderr[-6000:]
+    assert "generate_world" not in run.stdout + run.stderr and "mlm_checkpoint" not in run.stdout + run.stderr
+    on_slurm, here = ci_metrics(work), ci_metrics(local)
+    n = sum(len(grid.languages(t)) for t in grid.targets) * len(grid.intermediates) * len(grid.seeds)
+    assert len(here) == n and sorted(on_slurm) == sorted(here)
+    differ = [name for name in here if on_slurm[name] != here[name]]
+    if differ:
+        pytest.fail(f"{len(differ)} of {n} metrics JSON differ from the local run's, e.g. {differ[0]}:\n"
+                    f"{on_slurm[differ[0]].decode()}\nlocal:\n{here[differ[0]].decode()}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stiltgrid import paths, runtime
+from stiltgrid import faults, paths, runtime
 from stiltgrid.formats import read_jsonl, write_jsonl
 from stiltgrid.tasks import get_task
 
@@ -17,6 +17,7 @@ def _setup(smk) -> None:
     from stiltgrid import gpus
 
     runtime.setup(threads=smk.threads, log_path=smk.log[0] if smk.log else None)
+    faults.job_started(smk)  # tests only: STILTGRID_FAULT (off by default)
     claimed = gpus.claim(int(smk.resources.get("gpu", 0)))
     if claimed:
         log.info("using GPU %s", ",".join(claimed))

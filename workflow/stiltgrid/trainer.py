@@ -29,7 +29,7 @@ import torch
 from tqdm import tqdm
 
 from stiltgrid import features as F
-from stiltgrid import inference, runtime
+from stiltgrid import faults, inference, runtime
 from stiltgrid.evaluation import dev_score
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.model import TaskModel, load_encoder
@@ -177,7 +177,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     started = time.time()
     model.train()
     progress = tqdm(total=total_steps, initial=state["step"], desc=f"train {'+'.join(sorted(tasks))}",
-                    mininterval=10, disable=None)
+                    mininterval=30, disable=False)  # also in job logs (no TTY): a line every 30 s
     while state["step"] < total_steps and not state.get("stopped_early"):
         first = state["step"] * cfg.grad_accum
         micro = schedule[first:first + cfg.grad_accum]
@@ -186,6 +186,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                                                          tokenizer.pad_token_id).items()}
             with runtime.autocast(cfg.precision, dev):
                 loss = model(name, batch)["loss"] / len(micro)
+            loss = faults.training_loss(name, state["step"] + 1, loss)  # tests only: STILTGRID_FAULT (off by default)
             if not torch.isfinite(loss):
                 raise NonFiniteLoss(f"non-finite training loss ({loss.item()}) on task '{name}' at optimiser step "
                                     f"{state['step'] + 1}; lower the learning rate or check the data. "
