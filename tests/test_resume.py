@@ -9,7 +9,6 @@ The workflow tests share one copy: its reference run builds the world, the MLM c
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import types
 import pytest
 import yaml
 
-from repo import ROOT
+from repo import ROOT, copy_workflow
 from stiltgrid import faults
 
 MODEL = "tiny-ci"
@@ -136,9 +135,7 @@ def checkpoint_of(cell_dir):
 def work(tmp_path_factory):
     """A copy of the repository in which the uninterrupted reference run of one cell (none/xnli) has finished."""
     work = tmp_path_factory.mktemp("resume")
-    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    copy_workflow(work)
     snakemake(work, TARGET)
     reference = cell_files(work / CELL)
     assert len([n for n in reference if n.endswith(".metrics.json")]) == len(grid_of(work).languages("xnli"))

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from repo import ROOT, copy_workflow
+
 PROFILE = ROOT / "profiles" / "slurm"
 STATE_DIR = Path(os.environ.get("STILTGRID_SLURM_DIR", "/tmp/stiltgrid-slurm"))
 
@@ -304,11 +305,8 @@ CANCELLED_LOG = f"logs/{CI_MODEL}/target/none/xnli/seed1.log"
 
 
 def copy_repo(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
-    return dest
+    assert not dest.exists()
+    return copy_workflow(dest)
 
 
 def ci_metrics(workdir: Path) -> dict[str, bytes]:

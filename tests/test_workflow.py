@@ -3,7 +3,6 @@ hyper-parameter change, is deterministic, and the tiny MLM transfers across lang
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from repo import ROOT
+from repo import ROOT, copy_workflow
 
 pytestmark = pytest.mark.slow
 MODEL = "tiny-ci"
@@ -44,9 +43,7 @@ def planned_jobs(workdir, *args) -> Counter:
 @pytest.fixture(scope="session")
 def grid(tmp_path_factory):
     work = tmp_path_factory.mktemp("grid")
-    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    copy_workflow(work)
     snakemake(work)
     return work
 

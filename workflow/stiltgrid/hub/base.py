@@ -50,6 +50,14 @@ def offline_var() -> str | None:
     return None
 
 
+def publish(tmp: Path, out_dir: Path, record: dict) -> None:
+    """Write ``task.json`` into the finished temporary directory and put it in place of ``out_dir``."""
+    (tmp / "task.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    tmp.rename(out_dir)
+
+
 def one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -336,11 +344,7 @@ class Source:
                     raise FetchError(f"task '{self.task}': converted file does not match format "
                                      f"{task.format}: {one_line(err, 200)}") from None
             record = self._record(task, counts, dropped, langs, reader, revisions, time.time() - started)
-            (tmp / "task.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
-            if out_dir.exists():
-                shutil.rmtree(out_dir)
-            tmp.rename(out_dir)
+            publish(tmp, out_dir, record)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return record

@@ -16,7 +16,6 @@ A missing directory or file is a one-line :class:`FetchError` naming the path an
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
-from stiltgrid.hub.base import FetchError, one_line
+from stiltgrid.hub.base import FetchError, one_line, publish
 
 CCG_VAR = "STILTGRID_CCGBANK"
 DEFAULT_CCG_PATH = "resources/ccgbank"
@@ -123,10 +122,7 @@ class LocalCCG:
                       "splits": {split: [f"{split}.jsonl"] for split in found}, "counts": counts, "dropped": {},
                       "source": {**self.params(), "files": {s: str(p) for s, p in found.items()}},
                       "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
-            (tmp / "task.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-            if out_dir.exists():
-                shutil.rmtree(out_dir)
-            tmp.rename(out_dir)
+            publish(tmp, out_dir, record)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return record
