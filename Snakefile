@@ -15,14 +15,17 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/fetch.smk"
+include: "workflow/rules/variants.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/intermediate.smk"
 include: "workflow/rules/target.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/analysis.smk"
 
 
 rule all:
     default_target: True
     input:
         **aggregate_outputs(),
+        analyses=rules.analysis.input,

@@ -276,6 +276,10 @@ REPOS = {
 #: directory of a config's files in each repository (the hub's own naming)
 CONFIG_DIR = {"tau/commonsense_qa": "data"}
 
+from hub_fixtures_xtreme_r import XTREME_R_REPOS  # noqa: E402  (reuses the helpers above)
+
+REPOS.update(XTREME_R_REPOS)
+
 
 def build_mirror(root: Path) -> Path:
     for hub_id, make in REPOS.items():

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from stiltgrid.formats import read_jsonl
-from stiltgrid.world import (DEFAULT_WORLD, INTERMEDIATE_TASKS, RETRIEVAL_TASKS, TARGET_TASKS, WORLD_LABELS,
-                             WORLD_TASKS, generate_world)
+from stiltgrid.world import (DEFAULT_WORLD, INTERMEDIATE_TASKS, POOLED_TASKS, RETRIEVAL_TASKS, TARGET_TASKS,
+                             WORLD_LABELS, WORLD_TASKS, generate_world)
 
 LANGS = list(DEFAULT_WORLD["languages"])
 
@@ -20,10 +20,12 @@ def _files(root):
 
 
 def test_task_registry():
-    assert len(INTERMEDIATE_TASKS) == 9 and len(TARGET_TASKS) == 9
+    assert len(INTERMEDIATE_TASKS) == 9 and len(TARGET_TASKS) == 12  # the 9 of XTREME + XTREME-R's 3
     assert set(INTERMEDIATE_TASKS) | set(TARGET_TASKS) == set(WORLD_TASKS)
     assert WORLD_TASKS["mnli"] == "pair_classification" and WORLD_TASKS["squad"] == "span_qa"
-    assert WORLD_TASKS["bucc"] == WORLD_TASKS["tatoeba"] == "retrieval"
+    assert WORLD_TASKS["bucc"] == WORLD_TASKS["tatoeba"] == WORLD_TASKS["lareqa"] == WORLD_TASKS["mewslix"] == \
+        "retrieval"
+    assert WORLD_TASKS["xcopa"] == "multiple_choice"
     assert WORLD_LABELS["pawsx"] == ["1", "0"]
 
 
@@ -46,6 +48,8 @@ def test_layout(small_world_dir, small_args):
         if task in RETRIEVAL_TASKS:
             names = {p.name for p in tdir.glob("*.jsonl")}
             assert names == {f"{s}.{lang}.jsonl" for s in ("dev", "test") for lang in LANGS if lang != "en"}
+        elif task in POOLED_TASKS:  # queries in every language, English included
+            assert {p.name for p in tdir.glob("*.jsonl")} == {f"test.{lang}.jsonl" for lang in LANGS}
         else:
             assert (tdir / "train.jsonl").is_file() and (tdir / "dev.jsonl").is_file()
             for lang in LANGS:
@@ -90,7 +94,7 @@ def test_files_pass_format_validation(small_world_dir, task):
         rows = read_jsonl(path, fmt, labels)
         assert len({r["id"] for r in rows}) == len(rows)
         if fmt == "multiple_choice":
-            n = {"hellaswag": 4, "cosmosqa": 4, "commonsenseqa": 5}[task]
+            n = {"hellaswag": 4, "cosmosqa": 4, "commonsenseqa": 5, "xcopa": 2}[task]
             assert all(len(r["choices"]) == n and len(set(r["choices"])) == n for r in rows), path
         if fmt == "span_qa":
             assert all(r["answers"]["text"][0].strip() for r in rows)

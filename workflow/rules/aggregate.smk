@@ -11,6 +11,7 @@ rule aggregate:
             aggregate_outputs()["paper_markdown"], caption="../report/paper_table.rst", category="Tables"
         ),
         xtreme=report(aggregate_outputs()["xtreme"], caption="../report/xtreme.rst", category="Tables"),
+        categories=report(aggregate_outputs()["categories"], caption="../report/categories.rst", category="Tables"),
         heatmap=report(aggregate_outputs()["heatmap"], caption="../report/heatmap.rst", category="Figures"),
     params:
         task_languages={t: GRID.languages(t) for t in GRID.targets},

@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from stiltgrid import paths as P
-from stiltgrid.config import MULTITASK, NONE, ConfigError, load_grid
+from stiltgrid.config import ANALYSES, MULTITASK, NONE, ConfigError, load_grid
 
 try:
     GRID = load_grid(config)
@@ -21,14 +21,76 @@ WORLD_DATASETS = [name for name, d in config["datasets"].items() if d["source"] 
 wildcard_constraints:
     model=r"[^/]+",
     dataset=r"[^/]+",
-    intermediate="|".join(GRID.intermediates) or "none",
+    intermediate="|".join(GRID.all_intermediates) or "none",
     target="|".join(GRID.targets),
     seed=r"\d+",
     lang=r"[^/.]+",
+    variant="|".join(GRID.variants) or "^$",
+    perturbation=r"[^/.]+",
+
+
+LOCAL_TASKS = sorted(config.get("tasks") or {})
 
 
 def task_dir(task):
+    if task in LOCAL_TASKS:
+        return P.LOCAL_TASK.format(task=task)
     return P.TASK_DATA.format(dataset=DATASET, task=task)
+
+
+def intermediate_data(wildcards):
+    """Training data of an intermediate: its task directories, or a variant's augmented set."""
+    if wildcards.intermediate in GRID.variants:
+        return [P.VARIANT_DATA.format(dataset=DATASET, variant=wildcards.intermediate)]
+    return [task_dir(t) for t in GRID.intermediate_tasks(wildcards.intermediate)]
+
+
+def augment_inputs(wildcards):
+    """A variant reads its base task's English data, and its translations / lexicons (a generated world's own, or
+    the files a real-data variant names with {lang})."""
+    variant = GRID.variants[wildcards.variant]
+    inputs = {"base": task_dir(variant["base"])}
+    if config["datasets"][wildcards.dataset]["source"] == "world":
+        inputs["world"] = P.LANGUAGES_TABLE.format(dataset=wildcards.dataset)  # world.json is written beside it
+        inputs["lexicons"] = P.LEXICONS.format(dataset=wildcards.dataset)
+    else:
+        key = "translations" if variant["augment"] == "translate" else "lexicons"
+        inputs[key] = [variant[key].replace("{lang}", lang) for lang in variant["languages"]]
+    return inputs
+
+
+def perturb_resources(target):
+    """Lexicons (codeswitch) and entity gazetteer (entity_swap) the robustness perturbations of a target read: a
+    generated world's own, or the files the preset's `analysis.robustness` names."""
+    kinds = {spec["kind"] for spec in GRID.perturbations(target).values()}
+    section = GRID.analysis().get("robustness", {})
+    langs = GRID.languages(target)
+    res = {}
+    if GRID.dataset["source"] == "world":
+        lexicon_dir = P.LEXICONS.format(dataset=DATASET)
+        if "codeswitch" in kinds:
+            res["lexicons"] = {lang: f"{lexicon_dir}/{lang}.tsv" for lang in langs}
+        if "entity_swap" in kinds:
+            res["entities"] = P.ENTITIES.format(dataset=DATASET)
+    else:
+        if "codeswitch" in kinds:
+            res["lexicons"] = {lang: section["lexicons"].replace("{lang}", lang) for lang in langs}
+        if "entity_swap" in kinds:
+            res["entities"] = section["entities"]
+    return res
+
+
+def perturb_inputs(target):
+    res = perturb_resources(target)
+    if GRID.dataset["source"] == "world" and res:
+        return [P.LEXICONS.format(dataset=DATASET), P.ENTITIES.format(dataset=DATASET)]
+    return list(res.get("lexicons", {}).values()) + ([res["entities"]] if "entities" in res else [])
+
+
+def local_task_files(wildcards):
+    from stiltgrid.local_tasks import split_files
+
+    return sorted(set(split_files(config["tasks"][wildcards.task]).values()))
 
 
 def model_dir():
@@ -62,8 +124,61 @@ def aggregate_outputs():
         "paper_table": f"{tables}/paper_table.tsv",
         "paper_markdown": f"{tables}/paper_table.md",
         "xtreme": f"{tables}/xtreme_score.tsv",
+        "categories": f"{tables}/category_scores.tsv",
         "heatmap": f"{figures}/gains_heatmap.png",
     }
+
+
+def cell_metrics(cells, seeds=None):
+    """Per-language metrics files of (intermediate, target) cells."""
+    return [
+        P.METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang)
+        for inter, target in cells
+        for seed in seeds or GRID.seeds
+        for lang in GRID.languages(target)
+    ]
+
+
+def languages_table():
+    """Language metadata: a generated world's own table, or the package's 50-language table for real data."""
+    if GRID.dataset["source"] == "world":
+        return P.LANGUAGES_TABLE.format(dataset=DATASET)
+    from stiltgrid.languages import DEFAULT_PATH
+
+    return str(DEFAULT_PATH)
+
+
+def analysis_outputs(question):
+    out = P.ANALYSIS.format(model=MODEL, preset=GRID.preset, question=question)
+    return {"table": f"{out}/table.tsv", "figure": f"{out}/figure.png", "summary": f"{out}/summary.md"}
+
+
+def analysis_inputs(question):
+    inputs = {"metrics": cell_metrics(GRID.analysis_cells(question)), "languages": languages_table()}
+    if question == "robustness":
+        targets = GRID.analysis_targets("robustness")
+        inputs["perturbed"] = [
+            P.PERTURBED_METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang,
+                                       perturbation=name)
+            for inter in GRID.intermediates
+            for target in targets
+            for seed in GRID.seeds
+            for lang in GRID.languages(target)
+            for name in GRID.perturbations(target)
+        ]
+        inputs["intermediates"] = [
+            P.INTERMEDIATE.format(model=MODEL, intermediate=inter, seed=seed)
+            for inter in difficulty_tasks()
+            for seed in GRID.seeds
+        ]
+        inputs["task_data"] = sorted({task_dir(task) for task in difficulty_tasks().values()})
+    return inputs
+
+
+def difficulty_tasks():
+    """Intermediate -> the task its difficulty is measured on (a variant: its base task)."""
+    return {inter: GRID.intermediate_tasks(inter)[0] for inter in GRID.intermediates
+            if inter not in (NONE, MULTITASK)}
 
 
 def all_metrics():
@@ -83,17 +198,18 @@ HUB_DATASETS = [name for name, d in config["datasets"].items() if d["source"] ==
 
 
 def fetch_languages(dataset, task):
-    """Target languages to fetch: the grid's when this dataset is the preset's, else the official XTREME list."""
+    """Target languages to fetch: the grid's when this dataset is the preset's, else the official list (XTREME, or
+    XTREME-R for its own tasks)."""
+    from stiltgrid.config import official_languages
     from stiltgrid.tasks import get_task
-    from stiltgrid.xtreme import task_languages
 
-    role = get_task(task).role
-    if role == "intermediate":
+    info = get_task(task)
+    if info.role == "intermediate":
         return []
     if dataset == DATASET:
         return GRID.languages(task)
-    langs = list(task_languages("bucc2018" if task == "bucc" else task))
-    return [lang for lang in langs if lang != "en"] if role == "retrieval" else langs
+    langs = list(official_languages(task))
+    return [lang for lang in langs if lang != "en"] if info.role == "retrieval" and info.pairs_with_english else langs
 
 
 def fetch_spec(wildcards):

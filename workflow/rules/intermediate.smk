@@ -5,7 +5,7 @@
 rule train_intermediate:
     input:
         init=P.MODEL,
-        data=lambda wc: [task_dir(t) for t in GRID.intermediate_tasks(wc.intermediate)],
+        data=intermediate_data,
     output:
         directory(P.INTERMEDIATE),
     params:

@@ -5,6 +5,18 @@
 # Languages differ per target, so each target gets its own rule (train_<target>).
 
 for _target in GRID.trained_targets:
+    _langs = GRID.languages(_target)
+    _outputs = dict(
+        predictions=expand(P.PREDICTIONS, target=_target, lang=_langs, allow_missing=True),
+        metrics=expand(P.METRICS, target=_target, lang=_langs, allow_missing=True),
+        summary=P.TRAIN_SUMMARY.replace("{target}", _target),
+    )
+    _params = dict(tasks=[_target], languages=_langs, hparams=GRID.hparams("target", _target))
+    if GRID.perturbations(_target):  # the robustness question scores perturbed copies of every test set
+        _outputs["perturbed"] = expand(P.PERTURBED_METRICS, target=_target, lang=_langs,
+                                       perturbation=list(GRID.perturbations(_target)), allow_missing=True)
+        _params.update(perturbations=GRID.perturbations(_target), perturb_resources=perturb_resources(_target),
+                       perturb_seed=GRID.analysis()["robustness"].get("seed", 0))
 
     rule:
         name:
@@ -12,14 +24,11 @@ for _target in GRID.trained_targets:
         input:
             init=encoder_dir,
             data=[task_dir(_target)],
+            perturb=perturb_inputs(_target),
         output:
-            predictions=expand(P.PREDICTIONS, target=_target, lang=GRID.languages(_target), allow_missing=True),
-            metrics=expand(P.METRICS, target=_target, lang=GRID.languages(_target), allow_missing=True),
-            summary=P.TRAIN_SUMMARY.replace("{target}", _target),
+            **_outputs,
         params:
-            tasks=[_target],
-            languages=GRID.languages(_target),
-            hparams=GRID.hparams("target", _target),
+            **_params,
         threads: GRID.threads("train")
         resources:
             gpu=1,

@@ -2,7 +2,8 @@
 
 ``tidy`` reads the per-(cell, language) metrics JSON files into one row per (model, intermediate, target, language,
 seed, metric, value). ``write_all`` derives the paper-style table (rows intermediate tasks, columns targets, Δ vs the
-baseline), the XTREME score with category scores (official rule, stiltgrid.metrics.scores) and a heatmap of gains.
+baseline), the XTREME score with category scores (official rule, stiltgrid.metrics.scores; the XTREME-R score instead
+when the targets are XTREME-R's) and a heatmap of gains.
 """
 
 from __future__ import annotations
@@ -32,17 +33,38 @@ def tidy(metric_files: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def benchmark_table(results: pd.DataFrame, task_languages: dict[str, list[str]]) -> pd.DataFrame:
-    """XTREME task, category and overall scores per (model, intermediate), averaged over seeds."""
-    langs = {t: langs for t, langs in task_languages.items() if _is_xtreme(t)}
-    return S.xtreme_scores(results, task_languages=langs, average_seeds=True)
+def benchmark_for(targets) -> str:
+    """XTREME-R when the grid's benchmark targets are XTREME-R tasks (at least one of XCOPA, Mewsli-X, LAReQA and
+    neither PAWS-X nor BUCC), else XTREME."""
+    tasks = {t for t in map(_canonical, targets) if t}
+    r_only = set(xt.benchmark_tasks(xt.XTREME_R)) - set(xt.benchmark_tasks(xt.XTREME))
+    x_only = set(xt.benchmark_tasks(xt.XTREME)) - set(xt.benchmark_tasks(xt.XTREME_R))
+    return xt.XTREME_R if tasks & r_only and not tasks & x_only else xt.XTREME
+
+
+def benchmark_table(results: pd.DataFrame, task_languages: dict[str, list[str]],
+                    benchmark: str | None = None) -> pd.DataFrame:
+    """Task, category and overall scores of the benchmark (default: :func:`benchmark_for` the targets) per (model,
+    intermediate), averaged over seeds; the first column names the benchmark."""
+    benchmark = xt.benchmark_id(benchmark) if benchmark else benchmark_for(task_languages)
+    members = set(xt.benchmark_tasks(benchmark))
+    langs = {t: langs for t, langs in task_languages.items() if _canonical(t) in members}
+    table = S.benchmark_scores(results, benchmark, task_languages=langs, average_seeds=True)
+    table.insert(0, "benchmark", benchmark)
+    return table
+
+
+def _canonical(target: str) -> str | None:
+    try:
+        return xt.canonical_task(target)
+    except ValueError:
+        return None
 
 
 def _is_xtreme(target: str) -> bool:
-    try:
-        return xt.canonical_task(target) in xt.benchmark_tasks(xt.XTREME)
-    except ValueError:
-        return False
+    """A task of XTREME or XTREME-R (scored by the official per-task rule)."""
+    task = _canonical(target)
+    return task is not None and any(task in xt.benchmark_tasks(b) for b in xt.BENCHMARKS)
 
 
 def task_values(results: pd.DataFrame, task_languages: dict[str, list[str]]) -> pd.DataFrame:
@@ -63,6 +85,23 @@ def task_values(results: pd.DataFrame, task_languages: dict[str, list[str]]) -> 
             per_seed.append(value)
         records.append({"intermediate": inter, "target": target, "value": float(np.mean(per_seed)),
                         "std": float(np.std(per_seed)), "n_seeds": len(per_seed)})
+    return pd.DataFrame(records)
+
+
+def category_table(values: pd.DataFrame, inter_order: list[str]) -> pd.DataFrame:
+    """Per intermediate: the mean task value of each category over every target of the grid (built-in and declared
+    tasks alike, by their registry category), with the tasks each mean rests on."""
+    from stiltgrid.tasks import get_task
+
+    values = values.assign(category=[get_task(t).category or "other" for t in values["target"]])
+    records = []
+    for inter in [i for i in inter_order if i in set(values["intermediate"])]:
+        rows = values[values["intermediate"] == inter]
+        record = {"intermediate": inter}
+        for category, group in rows.groupby("category", sort=True):
+            record[category] = float(group["value"].mean())
+            record[f"{category}_tasks"] = ",".join(sorted(group["target"]))
+        records.append(record)
     return pd.DataFrame(records)
 
 
@@ -119,6 +158,8 @@ def write_all(results: pd.DataFrame, outputs: dict[str, str], task_languages: di
     wide, delta = paper_table(values, baseline, intermediate_order, target_order)
     wide.join(delta.add_suffix("_delta")).round(2).to_csv(outputs["paper_table"], sep="\t")
     Path(outputs["paper_markdown"]).write_text(_markdown(wide, delta, baseline))
+    if "categories" in outputs:
+        category_table(values, intermediate_order).round(2).to_csv(outputs["categories"], sep="\t", index=False)
     bench = benchmark_table(results, task_languages)
     bench.round(2).to_csv(outputs["xtreme"], sep="\t", index=False)
     model = results["model"].iloc[0] if len(results) else ""

@@ -45,10 +45,27 @@ def fetch_hub(model_id: str, revision: str, out_dir: str | Path) -> None:
 
 
 def copy_local(path: str | Path, out_dir: str | Path) -> None:
+    """Copy a local encoder directory (any AutoModel/AutoTokenizer one: pooler and MLM head optional). A tokenizer
+    that claims more positions than the encoder has is capped to the encoder's, so long inputs are truncated instead
+    of indexing past the position embeddings."""
+    from transformers import AutoConfig, AutoTokenizer
+
     path = Path(path)
     if not (path / "config.json").exists():
         raise CheckpointError(f"local model directory '{path}' has no config.json (expected a save_pretrained dir)")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    except Exception as err:  # noqa: BLE001 - any loader failure means the same thing to the user
+        raise CheckpointError(f"local model directory '{path}': no tokenizer AutoTokenizer can load ({err})") from None
     shutil.copytree(path, out_dir, dirs_exist_ok=True)
+    config = AutoConfig.from_pretrained(str(path))
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions:
+        # RoBERTa-family encoders number positions from pad_token_id + 1
+        offset = (config.pad_token_id or 0) + 1 if "roberta" in config.model_type else 0
+        if tokenizer.model_max_length > positions - offset:
+            tokenizer.model_max_length = positions - offset
+            tokenizer.save_pretrained(str(out_dir))
 
 
 def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Path, model_max_length: int = 512):

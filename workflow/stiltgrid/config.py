@@ -9,7 +9,7 @@ names the offending key or value.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import yaml
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
+ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume")
 
 
 class ConfigError(ValueError):
@@ -111,6 +112,8 @@ class Grid:
     intermediates: tuple[str, ...]
     targets: tuple[str, ...]
     seeds: tuple[int, ...]
+    #: research variants (config ``variants:``) by name, languages resolved
+    variants: dict = field(default_factory=dict)
 
     # -- tasks ----------------------------------------------------------------------------------------------------
     @cached_property
@@ -125,13 +128,61 @@ class Grid:
 
     @property
     def trained_intermediates(self) -> tuple[str, ...]:
-        return tuple(i for i in self.intermediates if i != NONE)
+        return tuple(i for i in self.all_intermediates if i != NONE)
+
+    @cached_property
+    def all_intermediates(self) -> tuple[str, ...]:
+        """The preset's intermediate list plus every intermediate the analyses compare (in first-seen order)."""
+        extra = [i for inter, _ in self.analysis_cells() for i in (inter,) if i not in self.intermediates]
+        return tuple(dict.fromkeys(list(self.intermediates) + extra))
 
     def multitask_tasks(self) -> list[str]:
-        return list(self.spec.get("multitask", {}).get("tasks") or intermediate_task_names())
+        return list(self.spec.get("multitask", {}).get("tasks") or intermediate_task_names(builtin_only=True))
 
     def intermediate_tasks(self, intermediate: str) -> list[str]:
+        if intermediate in self.variants:
+            return [self.variants[intermediate]["base"]]
         return self.multitask_tasks() if intermediate == MULTITASK else [intermediate]
+
+    # -- analyses -------------------------------------------------------------------------------------------------
+    def analysis(self) -> dict:
+        return dict(self.spec.get("analysis") or {})
+
+    def analysis_targets(self, question: str) -> list[str]:
+        """The targets a question reads (always a subset of the preset's targets)."""
+        section = self.analysis().get(question, {})
+        chosen = section.get("targets")
+        if question == "low_resource" and chosen in (None, "xtreme-r"):
+            from stiltgrid import xtreme
+
+            members = set(xtreme.benchmark_tasks(xtreme.XTREME_R))
+            return [t for t in self.targets if _canonical(t) in members]
+        if question == "robustness":
+            return list(chosen)
+        return list(chosen) if chosen else list(self.targets)
+
+    def analysis_intermediates(self, question: str) -> list[str]:
+        section = self.analysis().get(question, {})
+        if question in ("families", "low_resource", "xtreme_mix"):
+            return list(dict.fromkeys(i for pair in section["comparisons"] for i in pair))
+        if question == "volume":
+            return list(dict.fromkeys([NONE] + list(section.get("intermediates") or self.intermediates)))
+        return list(self.intermediates)  # robustness: every intermediate of the grid
+
+    def analysis_cells(self, question: str | None = None) -> list[tuple[str, str]]:
+        """(intermediate, target) cells a question (default: every configured question) needs."""
+        questions = [question] if question else [q for q in ANALYSES if q in self.analysis()]
+        cells = []
+        for q in questions:
+            cells += [(i, t) for i in self.analysis_intermediates(q) for t in self.analysis_targets(q)]
+        return list(dict.fromkeys(cells))
+
+    def perturbations(self, target: str) -> dict[str, dict]:
+        """Perturbations scored on a trained target's test sets (the robustness question), by name."""
+        section = self.analysis().get("robustness")
+        if not section or target not in section["targets"]:
+            return {}
+        return {name: dict(spec) for name, spec in section["perturbations"].items()}
 
     def data_tasks(self) -> list[str]:
         """Every task whose data the grid reads."""
@@ -143,15 +194,33 @@ class Grid:
         from stiltgrid.tasks import get_task
 
         chosen = self.spec["languages"]
+        declared = get_task(target).extra.get("languages")
+        if declared is not None:  # a task declared from local files evaluates the languages it has files for
+            return list(declared)
         if chosen == "official":
-            from stiltgrid.xtreme import task_languages
-
-            langs = list(task_languages(target))
+            langs = list(official_languages(target, self.spec.get("benchmark", "xtreme")))
+            missing = set(self.unavailable_languages(target))
+            langs = [lang for lang in langs if lang not in missing]
         else:
             langs = list(chosen)
-        if get_task(target).format == "retrieval":  # retrieval pairs each language with English
+        task = get_task(target)
+        if task.format == "retrieval" and task.pairs_with_english:  # BUCC/Tatoeba pair each language with English
             langs = [lang for lang in langs if lang != "en"]
         return langs
+
+    def unavailable_languages(self, target: str) -> list[str]:
+        """Official languages of ``target`` that a hub dataset has no source for (XTREME-R's UD-POS lt pl uk wo ro
+        and Tatoeba az lt pl uk ro); ``languages: official`` leaves them out. Empty for other datasets."""
+        if self.spec["languages"] != "official" or self.dataset.get("source") != "hub":
+            return []
+        from stiltgrid.hub import FetchError, source_for
+
+        try:
+            available = source_for(target, self.dataset.get("variants")).available
+        except FetchError:
+            return []
+        langs = official_languages(target, self.spec.get("benchmark", "xtreme"))
+        return [lang for lang in langs if available and lang not in available and lang != "en"]
 
     # -- hyper-parameters -----------------------------------------------------------------------------------------
     def hparams(self, phase: str, task: str) -> dict:
@@ -161,6 +230,8 @@ class Grid:
         section = self.spec.get("training", {}).get(phase, {})
         merged = defaults()
         merged.update(section.get("defaults", {}))
+        if task in self.variants:  # a variant trains like its base task unless it has overrides of its own
+            merged.update(section.get("tasks", {}).get(self.variants[task]["base"], {}))
         merged.update(section.get("tasks", {}).get(task, {}))
         return merged
 
@@ -171,10 +242,114 @@ class Grid:
         return int(self.spec["threads"][phase])
 
 
-def intermediate_task_names() -> list[str]:
+def _canonical(target: str) -> str | None:
+    from stiltgrid import xtreme
+
+    try:
+        return xtreme.canonical_task(target)
+    except ValueError:
+        return None
+
+
+def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
+    """Check every variant and fill in its languages (default: the preset's non-English languages)."""
     from stiltgrid.tasks import all_tasks
 
-    return sorted(name for name, task in all_tasks().items() if task.role == "intermediate")
+    tasks, dataset = all_tasks(), config["datasets"][spec["data"]]
+    analysis = spec.get("analysis") or {}
+    used = set(spec["intermediate"]) | {i for section in analysis.values() if isinstance(section, dict)
+                                        for key in ("comparisons", "intermediates")
+                                        for item in section.get(key) or []
+                                        for i in (item if isinstance(item, list) else [item])}
+    resolved = {}
+    for name, variant in (config.get("variants") or {}).items():
+        at = f"variants.{name}"
+        if name in tasks or name in (NONE, MULTITASK):
+            raise ConfigError(f"{at}: the name is taken by a task")
+        base = variant["base"]
+        if base not in tasks or tasks[base].role != "intermediate":
+            raise ConfigError(f"{at}.base: unknown intermediate task '{base}'")
+        if name not in used:  # another preset's variant: its languages may depend on that preset
+            continue
+        variant = {"noise": 0.0, "rate": 0.5, "seed": 0, **variant}
+        langs = variant.get("languages")
+        if langs is None:
+            if spec["languages"] == "official":
+                raise ConfigError(f"{at}.languages: required when {where} evaluates the 'official' language lists")
+            langs = [lang for lang in spec["languages"] if lang != "en"]
+        variant["languages"] = list(langs)
+        if dataset["source"] != "world":
+            need = "translations" if variant["augment"] == "translate" else "lexicons"
+            if need not in variant:
+                raise ConfigError(f"{at}.{need}: a {variant['augment']} variant on real data needs its files "
+                                  f"(a path with {{lang}})")
+        elif variant["augment"] == "translate" and "translations" in variant:
+            raise ConfigError(f"{at}.translations: a generated world renders its own translations")
+        resolved[name] = variant
+    return resolved
+
+
+def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> None:
+    from stiltgrid.tasks import get_task
+
+    analysis = spec.get("analysis") or {}
+    known = set(spec["intermediate"]) | set(variants) | {NONE, MULTITASK} | set(intermediate_task_names())
+    for question in ANALYSES:
+        section = analysis.get(question)
+        if not section:
+            continue
+        at = f"{where}: analysis.{question}"
+        for pair in section.get("comparisons", []):
+            for inter in pair:
+                if inter not in known:
+                    raise ConfigError(f"{at}.comparisons: unknown intermediate or variant '{inter}'")
+        for inter in section.get("intermediates", []) or []:
+            if inter not in known:
+                raise ConfigError(f"{at}.intermediates: unknown intermediate or variant '{inter}'")
+        targets = section.get("targets")
+        for target in targets if isinstance(targets, list) else []:
+            if target not in spec["targets"]:
+                raise ConfigError(f"{at}.targets: '{target}' is not a target of the preset")
+            if question == "robustness" and not get_task(target).trainable:
+                raise ConfigError(f"{at}.targets: '{target}' is a retrieval task (perturbations are scored on "
+                                  f"fine-tuned targets)")
+        if question == "robustness" and dataset["source"] != "world":
+            kinds = {p["kind"] for p in section["perturbations"].values()}
+            if "codeswitch" in kinds and "lexicons" not in section:
+                raise ConfigError(f"{at}.lexicons: the codeswitch perturbation on real data needs lexicons")
+            if "entity_swap" in kinds and "entities" not in section:
+                raise ConfigError(f"{at}.entities: the entity_swap perturbation on real data needs a gazetteer")
+
+
+def register_declared_tasks(config: dict) -> None:
+    """Tasks declared in config from local files join the registry (Snakefile and job processes alike)."""
+    from stiltgrid import local_tasks
+
+    try:
+        local_tasks.register_all(config.get("tasks"))
+    except (local_tasks.TaskDeclarationError, ValueError) as err:
+        raise ConfigError(str(err)) from None
+
+
+def official_languages(target: str, benchmark: str = "xtreme") -> tuple[str, ...]:
+    """The official language list of a target in ``benchmark`` (XTREME or XTREME-R); a target of only the other
+    benchmark (XCOPA, LAReQA, Mewsli-X under XTREME; PAWS-X, BUCC under XTREME-R) gets that benchmark's list."""
+    from stiltgrid import xtreme as xt
+
+    first = xt.benchmark_id(benchmark)
+    for bench in (first, *(b for b in xt.BENCHMARKS if b != first)):
+        if xt.canonical_task(target) in xt.TASK_LANGUAGES[bench]:
+            return xt.task_languages(target, bench)
+    return xt.task_languages(target, first)  # raises: the task is in neither benchmark
+
+
+def intermediate_task_names(builtin_only: bool = False) -> list[str]:
+    """Intermediate task names; ``builtin_only`` leaves out tasks declared in config (the default multitask set
+    stays the paper's whatever a user declares)."""
+    from stiltgrid.tasks import all_tasks
+
+    return sorted(name for name, task in all_tasks().items()
+                  if task.role == "intermediate" and not (builtin_only and task.extra.get("local")))
 
 
 def _known_languages(dataset: dict) -> set[str]:
@@ -192,6 +367,7 @@ def load_grid(config: dict) -> Grid:
     from stiltgrid.tasks import all_tasks
 
     name = config["preset"]
+    register_declared_tasks(config)
     spec = resolve_preset(config, name)
     _fill_preset_defaults(spec)
     where = f"preset '{name}'"
@@ -200,7 +376,10 @@ def load_grid(config: dict) -> Grid:
     if spec["data"] not in config["datasets"]:
         raise ConfigError(f"{where}: unknown dataset '{spec['data']}' (known: {', '.join(sorted(config['datasets']))})")
     tasks = all_tasks()
+    variants = _resolve_variants(config, spec, where)
     for inter in spec["intermediate"]:
+        if inter in variants:
+            continue
         if inter not in (NONE, MULTITASK) and (inter not in tasks or tasks[inter].role != "intermediate"):
             raise ConfigError(f"{where}: unknown intermediate task '{inter}' "
                               f"(known: none, multitask, {', '.join(intermediate_task_names())})")
@@ -213,7 +392,7 @@ def load_grid(config: dict) -> Grid:
             raise ConfigError(f"{where}: unknown target task '{target}' (known: {', '.join(targets)})")
     for phase in ("intermediate", "target"):
         for task in spec.get("training", {}).get(phase, {}).get("tasks", {}):
-            if task not in tasks and task != MULTITASK:
+            if task not in tasks and task != MULTITASK and task not in variants:
                 raise ConfigError(f"{where}: training.{phase}.tasks names unknown task '{task}'")
     dataset = config["datasets"][spec["data"]]
     if spec["languages"] != "official":
@@ -222,6 +401,7 @@ def load_grid(config: dict) -> Grid:
             if lang not in known:
                 raise ConfigError(f"{where}: unknown language '{lang}' for dataset '{spec['data']}' "
                                   f"(known: {', '.join(sorted(known))})")
+    _check_analysis(spec, variants, where, dataset)
     model = config["models"][spec["model"]]
     for key in {"hub": ("id", "revision"), "local": ("path",), "scratch": ("corpus",)}[model["source"]]:
         if key not in model:
@@ -230,4 +410,5 @@ def load_grid(config: dict) -> Grid:
         raise ConfigError(f"model '{spec['model']}': unknown corpus dataset '{model['corpus']}'")
     return Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
+                variants=variants,
                 seeds=tuple(spec["seeds"]))

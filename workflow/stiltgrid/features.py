@@ -1,6 +1,7 @@
 """Examples (the JSONL formats) -> token features -> padded batches, and model outputs -> predictions.
 
-Batches are padded to their own longest sequence (dynamic padding), never to max_length.
+Batches are padded to their own longest sequence (dynamic padding), never to max_length (``collate``'s ``pad_to``
+exists only for the fixed-padding benchmark baseline).
 """
 
 from __future__ import annotations
@@ -125,10 +126,12 @@ def feature_length(feature: dict) -> int:
     return max(len(seq) for seq in ids) if ids and isinstance(ids[0], list) else len(ids)
 
 
-def collate(features: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch to its longest sequence. Multiple-choice features are padded over (choices, length)."""
+def collate(features: list[dict], pad_id: int, pad_to: int | None = None) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest sequence. Multiple-choice features are padded over (choices, length).
+
+    ``pad_to`` pads to at least that length instead (fixed padding, as jiant does; used as a benchmark baseline)."""
     multi = isinstance(features[0]["input_ids"][0], list)
-    longest = max(feature_length(f) for f in features)
+    longest = max(max(feature_length(f) for f in features), pad_to or 0)
     if multi:
         n_choices = max(len(f["input_ids"]) for f in features)
         ids = torch.full((len(features), n_choices, longest), pad_id, dtype=torch.long)

@@ -14,11 +14,17 @@ Each split of a task is one JSON Lines file, one example per line. Field names p
 ``multiple_choice`` (e.g. HellaSwag, CosmosQA, CommonsenseQA, XCOPA)
     {"id": str, "context": str, "question": str, "choices": [str, ...], "label": int}
     ``context`` or ``question`` may be the empty string; ``label`` indexes ``choices``.
-``retrieval`` (parallel sentences, e.g. BUCC 2018, Tatoeba), one file per (language, split)
-    {"id": str, "side": "src" | "tgt", "text": str, "gold": str | null}
+``retrieval`` (parallel sentences, e.g. BUCC 2018, Tatoeba; queries and a candidate pool, e.g. LAReQA, Mewsli-X),
+one file per (language, split)
+    {"id": str, "side": "src" | "tgt", "text": str, "gold": str | [str, ...] | null}
     ``src`` lines are in the evaluated language, ``tgt`` lines in English; ``gold`` on a src line is the id of its
     translation among the tgt lines, or null when it has none (a distractor). Tatoeba-style sets have a gold for
     every src line; BUCC-style sets have distractors on both sides.
+    Query/pool sets (scored with mAP@20): ``src`` lines are queries in the evaluated language, ``tgt`` lines the
+    candidates (any language); ``gold`` may be a list of tgt ids, every relevant candidate (LAReQA: the answer
+    sentence in each language of the pool); an empty list counts as null. A candidate pool shared by every language
+    of a split may live in ``{split}.pool.jsonl`` (tgt lines only) next to the per-language files, which then hold
+    only the queries; gold ids refer to the pool.
 
 Labels are strings from the task's declared label set (multiple choice: an index into ``choices``).
 """
@@ -53,8 +59,13 @@ _FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "multiple_choice": (
         FieldSpec("id", str), FieldSpec("context", str), FieldSpec("question", str),
         FieldSpec("choices", list), FieldSpec("label", int)),
-    "retrieval": (FieldSpec("id", str), FieldSpec("side", str), FieldSpec("text", str), FieldSpec("gold", str, True)),
+    "retrieval": (FieldSpec("id", str), FieldSpec("side", str), FieldSpec("text", str),
+                  FieldSpec("gold", (str, list), True)),
 }
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
 
 
 def _check_example(fmt: str, ex: Any, where: str, labels: frozenset[str] | None) -> None:
@@ -67,7 +78,8 @@ def _check_example(fmt: str, ex: Any, where: str, labels: frozenset[str] | None)
         if value is None and spec.nullable:
             continue
         if not isinstance(value, spec.kind) or (spec.kind is int and isinstance(value, bool)):
-            raise FormatError(f"{where}: field '{spec.name}' must be {spec.kind.__name__}, got {type(value).__name__}")
+            raise FormatError(f"{where}: field '{spec.name}' must be {_kind_name(spec.kind)}, "
+                              f"got {type(value).__name__}")
     if fmt == "tagging":
         tokens, tags = ex["tokens"], ex["tags"]
         if len(tokens) != len(tags):
@@ -92,19 +104,31 @@ def _check_example(fmt: str, ex: Any, where: str, labels: frozenset[str] | None)
     elif fmt == "multiple_choice":
         if not 0 <= ex["label"] < len(ex["choices"]):
             raise FormatError(f"{where}: field 'label' {ex['label']} is outside 0..{len(ex['choices']) - 1}")
-    elif fmt == "retrieval" and ex["side"] not in ("src", "tgt"):
-        raise FormatError(f"{where}: field 'side' must be 'src' or 'tgt', got '{ex['side']}'")
+    elif fmt == "retrieval":
+        if ex["side"] not in ("src", "tgt"):
+            raise FormatError(f"{where}: field 'side' must be 'src' or 'tgt', got '{ex['side']}'")
+        gold = ex["gold"]
+        if isinstance(gold, list):
+            if not all(isinstance(g, str) for g in gold):
+                raise FormatError(f"{where}: field 'gold' must be a list of tgt ids (strings)")
+            if len(set(gold)) != len(gold):
+                raise FormatError(f"{where}: field 'gold' lists a tgt id twice")
+            if gold and ex["side"] == "tgt":
+                raise FormatError(f"{where}: field 'gold': a tgt line has no gold (use null)")
 
 
-def read_jsonl(path: str | Path, fmt: str, labels: list[str] | None = None) -> list[dict]:
-    """Read and validate a task file; any malformed line is an error naming the file, line and field."""
+def read_jsonl(path: str | Path, fmt: str, labels: list[str] | None = None, unique_ids: bool = False) -> list[dict]:
+    """Read and validate a task file; any malformed line is an error naming the file, line and field.
+
+    ``unique_ids`` also rejects an ``id`` seen on an earlier line (user-supplied files: a duplicate usually means
+    a file was concatenated twice)."""
     if fmt not in FORMATS:
         raise FormatError(f"unknown task format '{fmt}'; known: {', '.join(FORMATS)}")
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: file not found")
     label_set = frozenset(labels) if labels else None
-    examples = []
+    examples, first_line = [], {}
     with path.open(encoding="utf-8") as handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
@@ -115,6 +139,10 @@ def read_jsonl(path: str | Path, fmt: str, labels: list[str] | None = None) -> l
             except json.JSONDecodeError as err:
                 raise FormatError(f"{where}: not valid JSON ({err.msg})") from None
             _check_example(fmt, ex, where, label_set)
+            if unique_ids:
+                if ex["id"] in first_line:
+                    raise FormatError(f"{where}: field 'id': '{ex['id']}' already used on line {first_line[ex['id']]}")
+                first_line[ex["id"]] = lineno
             examples.append(ex)
     if not examples:
         raise FormatError(f"{path}: no examples")

@@ -15,8 +15,10 @@ log = runtime.log
 
 def _setup(smk) -> None:
     from stiltgrid import gpus
+    from stiltgrid.config import register_declared_tasks
 
     runtime.setup(threads=smk.threads, log_path=smk.log[0] if smk.log else None)
+    register_declared_tasks(smk.config)
     faults.job_started(smk)  # tests only: STILTGRID_FAULT (off by default)
     claimed = gpus.claim(int(smk.resources.get("gpu", 0)))
     if claimed:
@@ -48,6 +50,67 @@ def make_world(smk) -> None:
     generate_world(spec, out_dir, tasks=tasks, corpus_sentences=p.corpus_sentences,
                    test_langs=sorted(spec["languages"]))
     log.info("generated world '%s' in %s", smk.wildcards.dataset, out_dir)
+
+
+def prepare_local_task(smk) -> None:
+    """Validate a task declared from local files and write its task directory."""
+    from stiltgrid import local_tasks
+
+    _setup(smk)
+    counts = local_tasks.prepare(smk.wildcards.task, dict(smk.params.spec), smk.output[0])
+    log.info("prepared declared task '%s': %s", smk.wildcards.task, counts)
+
+
+def augment_intermediate(smk) -> None:
+    """A research variant's training set: the base task's English train set with a share of the examples made
+    non-English (translated, or code-switched through bilingual lexicons); the English dev set is kept (early
+    stopping stays on English, as for every intermediate)."""
+    import shutil
+
+    from stiltgrid import augment
+    from stiltgrid.lexicons import load_lexicon
+
+    _setup(smk)
+    variant, out = dict(smk.params.variant), Path(smk.output[0])
+    base = get_task(variant["base"])
+    labels = list(base.labels) if base.labels else None
+    english = load_split(smk.input.base, base, "train", labels)
+    langs = list(variant["languages"])
+    if variant["augment"] == "translate":
+        if smk.params.source == "world":
+            translations = _world_translations(Path(smk.input.world).parent, base.name, len(english), langs,
+                                               variant["noise"], english)
+        else:
+            translations = {lang: read_jsonl(path, base.format, labels)
+                            for lang, path in zip(langs, smk.input.translations)}
+        rows = augment.mix_translations(english, translations, variant["share"], variant["seed"])
+        stats = {"translated": sum("@" in r["id"] for r in rows)}
+    else:
+        lexicon_paths = ([f"{smk.input.lexicons}/{lang}.tsv" for lang in langs] if smk.params.source == "world"
+                         else list(smk.input.lexicons))
+        lexicons = {lang: load_lexicon(path) for lang, path in zip(langs, lexicon_paths)}
+        rows, switch = augment.codeswitch_with_stats(english, base.format, lexicons, variant["share"],
+                                                     variant["rate"], variant["seed"])
+        stats = switch.as_dict()
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out / "train.jsonl", rows)
+    shutil.copyfile(Path(smk.input.base) / "dev.jsonl", out / "dev.jsonl")
+    _write_json(str(out / "task.json"), {"variant": smk.wildcards.variant, "base": base.name, "spec": variant,
+                                         "examples": len(rows), "stats": stats})
+    log.info("variant %s: %d examples, %s", smk.wildcards.variant, len(rows), stats)
+
+
+def _world_translations(world_dir: Path, task: str, n: int, langs: list[str], noise: float,
+                        english: list[dict]) -> dict[str, list[dict]]:
+    """The generated world renders the same abstract training examples in other languages (exactly, or with word
+    noise): a translate-train set parallel to the English one."""
+    from stiltgrid.world import World
+
+    world = World(json.loads((world_dir / "world.json").read_text()))
+    rendered = world.task_splits(task, "train", n, ["en"] + langs, noise)
+    if [r["id"] for r in rendered["en"]] != [r["id"] for r in english]:
+        raise RuntimeError(f"{world_dir}: re-rendered '{task}' train set does not match the generated one")
+    return {lang: rendered[lang] for lang in langs}
 
 
 # -- phase 1 -------------------------------------------------------------------------------------------------------
@@ -129,13 +192,53 @@ def train_target(smk) -> None:
         metrics = score(task, examples, predictions, lang)
         _write_json(metrics_path, _record(smk, name, lang, metrics, len(examples)))
         log.info("%s %s: %s", name, lang, {k: round(v, 2) for k, v in metrics.items()})
+
+        # the robustness question: the same fine-tuned model on perturbed copies of this test set
+        for pname, spec in getattr(p, "perturbations", {}).items():
+            perturbed = _perturbed(smk, task, examples, lang, spec)
+            predictions = predict(model, name, task.format, perturbed, result.tokenizer, labels, hp["max_length"],
+                                  hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
+            metrics = score(task, perturbed, predictions, lang)
+            record = {**_record(smk, name, lang, metrics, len(perturbed)), "perturbation": pname, **spec}
+            _write_json(_perturbed_metrics_path(smk, pname, lang), record)
+            log.info("%s %s %s(%.2f): %s", name, lang, spec["kind"], spec["strength"],
+                     {k: round(v, 2) for k, v in metrics.items()})
     _write_json(smk.output.summary, result.summary)
     clear_checkpoint(paths.checkpoint_dir(eval_dir))
 
 
+def _perturbed_metrics_path(smk, perturbation: str, lang: str) -> str:
+    wc = smk.wildcards
+    return paths.PERTURBED_METRICS.format(model=wc.model, intermediate=wc.intermediate, target=smk.params.tasks[0],
+                                          seed=wc.seed, perturbation=perturbation, lang=lang)
+
+
+def _perturbation_resources(smk) -> dict:
+    """Lexicons and entity gazetteer for the perturbations (loaded once per job)."""
+    from stiltgrid.lexicons import load_entities, load_lexicon
+
+    cached = getattr(smk, "_perturb_resources", None)
+    if cached is None:
+        res = smk.params.perturb_resources
+        lexicons = {lang: load_lexicon(path) for lang, path in res.get("lexicons", {}).items() if Path(path).exists()}
+        entities = load_entities(res["entities"]) if res.get("entities") else None
+        cached = {"lexicons": lexicons or None, "entities": entities}
+        smk._perturb_resources = cached
+    return cached
+
+
+def _perturbed(smk, task, examples: list[dict], lang: str, spec: dict) -> list[dict]:
+    from stiltgrid.perturb import perturb
+
+    res = _perturbation_resources(smk)
+    return perturb(examples, task.format, spec["kind"], spec["strength"], smk.params.perturb_seed, lang=lang,
+                   lexicons=res["lexicons"], entities=res["entities"])
+
+
 # -- phase 4 for retrieval targets ---------------------------------------------------------------------------------
 def evaluate_retrieval(smk) -> None:
-    """BUCC-style mining (threshold tuned on dev, applied to test) or Tatoeba-style retrieval on the encoder."""
+    """BUCC-style mining (threshold tuned on dev, applied to test), Tatoeba-style retrieval, or query/pool retrieval
+    scored with mAP@20 (LAReQA, Mewsli-X) on the encoder."""
     from transformers import AutoTokenizer
 
     from stiltgrid.embed import embed
@@ -148,15 +251,42 @@ def evaluate_retrieval(smk) -> None:
     encoder = load_encoder(smk.input.encoder).to(runtime.device())
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
 
+    def run(texts):
+        return embed(encoder, tokenizer, texts, p.layer, p.pooling, p.max_length, p.batch_size, p.precision)
+
     def vectors(rset):
-        def run(texts):
-            return embed(encoder, tokenizer, texts, p.layer, p.pooling, p.max_length, p.batch_size, p.precision)
         return run(rset.src_texts), run(rset.tgt_texts)
 
+    pools: dict = {}
+
+    def shared_pool(split: str) -> list[dict]:
+        """tgt lines of ``{split}.pool.jsonl`` (a candidate pool shared by every language), read once per job."""
+        if split not in pools:
+            path = Path(smk.input.data) / f"{split}.pool.jsonl"
+            pools[split] = load_split(smk.input.data, task, f"{split}.pool") if path.exists() else []
+        return pools[split]
+
+    pool_vectors: dict = {}
+
+    def candidate_vectors(rset):
+        # The same pool is ranked for every query language (LAReQA, Mewsli-X): embed it once per job.
+        key = (tuple(rset.tgt_ids), tuple(rset.tgt_texts))
+        if key not in pool_vectors:
+            pool_vectors.clear()
+            pool_vectors[key] = run(rset.tgt_texts)
+        return pool_vectors[key]
+
     for lang, pred_path, metrics_path in zip(p.languages, smk.output.predictions, smk.output.metrics):
-        test = R.retrieval_set(load_split(smk.input.data, task, f"test.{lang}"))
-        test_src, test_tgt = vectors(test)
-        if task.metric == "bucc":
+        test = R.retrieval_set(load_split(smk.input.data, task, f"test.{lang}") + shared_pool("test"))
+        n_scored = len(test.src_ids)
+        if task.metric == "map20":
+            # As XTREME-R scores LAReQA / Mewsli-X: each query ranks the whole pool; mAP@20 over queries with a gold.
+            value, n_scored, ranked = R.map_at_k_retrieval(run(test.src_texts), candidate_vectors(test), test.src_ids,
+                                                           test.tgt_ids, test.gold_sets, k=20)
+            metrics = {"map@20": value}
+            rows = ({"id": qid, "prediction": top} for qid, top in ranked)
+        elif task.metric == "bucc":
+            test_src, test_tgt = vectors(test)
             dev = R.retrieval_set(load_split(smk.input.data, task, f"dev.{lang}"))
             dev_src, dev_tgt = vectors(dev)
             dev_cands = R.bucc_candidates(dev_src, dev_tgt, dev.src_ids, dev.tgt_ids, k=p.margin_k)
@@ -167,12 +297,13 @@ def evaluate_retrieval(smk) -> None:
             rows = ({"src_id": s, "tgt_id": t, "score": round(float(test_cands[(s, t)]), 6)} for s, t in mined)
         else:
             # As XTREME's official scoring: each English sentence retrieves its nearest source-language sentence.
+            test_src, test_tgt = vectors(test)
             nearest = R.tatoeba_predictions(test_src, test_tgt, query_side="tgt")
             metrics = {"accuracy": R.tatoeba_accuracy(test_src, test_tgt, test.gold_index, query_side="tgt")}
             rows = ({"id": tid, "prediction": test.src_ids[int(j)]} for tid, j in zip(test.tgt_ids, nearest))
         write_jsonl(pred_path, rows)
         metrics = {k: float(v) for k, v in metrics.items()}
-        _write_json(metrics_path, _record(smk, p.task, lang, metrics, len(test.src_ids)))
+        _write_json(metrics_path, _record(smk, p.task, lang, metrics, n_scored))
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
 
 
@@ -185,3 +316,74 @@ def aggregate(smk) -> None:
     results = A.tidy(smk.input.metrics)
     A.write_all(results, dict(smk.output), task_languages=dict(p.task_languages), baseline=p.baseline,
                 intermediate_order=list(p.intermediates), target_order=list(p.targets))
+
+
+# -- the research questions ----------------------------------------------------------------------------------------
+def analyse(smk) -> None:
+    """One research question: its table, figure and summary from the metrics of the cells it compares."""
+    from stiltgrid import aggregate as A
+    from stiltgrid.analysis import QUESTIONS
+
+    _setup(smk)
+    p = smk.params
+    question, section = p.question, dict(p.section)
+    stats = {"n_boot": p.bootstrap, "alpha": p.alpha, "seed": p.seed}
+    scores = A.tidy(list(smk.input.metrics))
+    languages = smk.input.languages
+    module = QUESTIONS[question]
+    if question == "families":
+        result = module.analyse(scores, languages=languages, comparisons=section["comparisons"],
+                                targets=list(p.targets), **stats)
+    elif question == "low_resource":
+        result = module.analyse(scores, languages=languages, comparisons=section["comparisons"],
+                                strata=dict(section["strata"]), targets=list(p.targets), **stats)
+    elif question == "xtreme_mix":
+        result = module.analyse(scores, comparisons=section["comparisons"], targets=list(p.targets),
+                                task_languages=dict(p.task_languages), **stats)
+    elif question == "volume":
+        result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
+                                targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)
+    else:
+        perturbed = _perturbed_scores(scores, list(smk.input.perturbed))
+        difficulty = _difficulty(dict(p.difficulty_tasks), list(smk.input.intermediates), list(smk.input.task_data))
+        result = module.analyse(perturbed, difficulty=difficulty, targets=list(p.targets), **stats)
+    module.write(result, str(Path(smk.output.table).parent))
+    log.info("analysis %s: %s", question, result.facts)
+
+
+def _perturbed_scores(clean, perturbed_files: list[str]):
+    """Clean and perturbed scores in one long table (clean rows: perturbation 'clean', strength 0)."""
+    import pandas as pd
+
+    rows = []
+    for path in perturbed_files:
+        record = json.loads(Path(path).read_text())
+        for metric, value in record["metrics"].items():
+            rows.append({"model": record["model"], "intermediate": record["intermediate"],
+                         "target": record["target"], "language": record["language"], "seed": record["seed"],
+                         "perturbation": record["perturbation"], "strength": float(record["strength"]),
+                         "metric": metric, "value": float(value)})
+    targets = {row["target"] for row in rows}
+    clean = clean[clean["target"].isin(targets)].assign(perturbation="clean", strength=0.0)
+    return pd.concat([clean, pd.DataFrame(rows)], ignore_index=True)
+
+
+def _difficulty(tasks: dict[str, str], intermediate_dirs: list[str], data_dirs: list[str]) -> list[dict]:
+    """Each intermediate's best English dev score (mean over seeds) and its task's chance level."""
+    from stiltgrid.analysis.robustness import chance_level
+
+    best: dict[str, list[float]] = {}
+    for path in intermediate_dirs:
+        inter = Path(path).parent.name
+        best.setdefault(inter, []).append(json.loads((Path(path) / "train_summary.json").read_text())["best_dev"])
+    data = {Path(d).name: d for d in data_dirs}
+    rows = []
+    for inter, name in tasks.items():
+        task = get_task(name)
+        n_choices = None
+        if task.format == "multiple_choice":
+            dev = load_split(data[name], task, "dev")
+            n_choices = round(sum(len(ex["choices"]) for ex in dev) / len(dev))
+        rows.append({"intermediate": inter, "format": task.format, "dev_score": sum(best[inter]) / len(best[inter]),
+                     "chance": chance_level(task.format, len(task.labels) if task.labels else None, n_choices)})
+    return rows

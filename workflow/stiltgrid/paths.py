@@ -4,6 +4,10 @@ DATASET = "resources/data/{dataset}"
 LANGUAGES_TABLE = DATASET + "/languages.tsv"
 CORPUS = DATASET + "/corpus"
 TASK_DATA = DATASET + "/tasks/{task}"
+LEXICONS = DATASET + "/lexicon"          # generated worlds: lexicon/<lang>.tsv (english, word, pos)
+ENTITIES = DATASET + "/entities.tsv"     # generated worlds: entity gazetteer (name, type)
+VARIANT_DATA = DATASET + "/variants/{variant}"  # an augmented intermediate training set (research variants)
+LOCAL_TASK = "resources/local_tasks/{task}"  # tasks declared in config from local files, shared by every dataset
 
 MODEL = "resources/models/{model}"
 
@@ -13,9 +17,11 @@ EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
 PREDICTIONS = EVAL_DIR + "/{lang}.predictions.jsonl"
 METRICS = EVAL_DIR + "/{lang}.metrics.json"
 TRAIN_SUMMARY = EVAL_DIR + "/train_summary.json"
+PERTURBED_METRICS = EVAL_DIR + "/perturbed/{perturbation}/{lang}.metrics.json"
 
 TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
+ANALYSIS = RESULTS + "/analysis/{preset}/{question}"
 LOGS = "logs/{model}"
 
 

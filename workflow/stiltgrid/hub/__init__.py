@@ -25,6 +25,9 @@ xquad, mlqa    train/dev rajpurkar/squad; test google/xtreme XQuAD.<lang> / MLQA
 tydiqa         google/xtreme tydiqa (English train; GoldP dev split by language)
 bucc           google/xtreme bucc18.<lang> (validation -> dev, test -> test; gold pairs only)
 tatoeba        google/xtreme tatoeba.<iso639-3> (validation -> test)
+xcopa          train/dev allenai/social_i_qa (parquet export; English SIQA); test cambridgeltl/xcopa <lang>
+lareqa         google-research-datasets/xquad_r <lang> (validation); pool of all 11 languages in test.pool.jsonl
+mewslix        local copy of the Mewsli-X release (not on the hub), see stiltgrid.hub.mewslix
 ============== ==============================================================================================
 
 Revisions: every hub repository has one ``*_REVISION`` constant (``glue.GLUE_REVISION``, ``nli.ANLI_REVISION``, ...),
@@ -44,7 +47,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from stiltgrid.hub import ccg, glue, multiple_choice, nli, qa, retrieval, xtreme_targets
+from stiltgrid.hub import ccg, glue, mewslix, multiple_choice, nli, qa, retrieval, xtreme_r, xtreme_targets
 from stiltgrid.hub.base import (DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source,
                                 offline_var)
 
@@ -52,7 +55,7 @@ __all__ = ["HUB_SOURCES", "FetchError", "Source", "HubRef", "Part", "Read", "Rea
            "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "VARIANTS_VAR"]
 
 HUB_SOURCES: dict[str, Source] = {}
-for _module in (glue, nli, qa, multiple_choice, ccg, xtreme_targets, retrieval):
+for _module in (glue, nli, qa, multiple_choice, ccg, xtreme_targets, retrieval, xtreme_r, mewslix):
     for _source in _module.SOURCES:
         if _source.name in HUB_SOURCES:
             raise ImportError(f"hub source '{_source.name}' is defined twice")
@@ -75,26 +78,34 @@ def _env_variants() -> dict[str, str]:
     return out
 
 
-def source_for(task: str, variants: dict | None = None, ccg_path: str | None = None) -> Source:
-    """The source that builds ``task``: its own, or a variant chosen in ``variants`` (config) or the environment."""
+#: dataset keys naming the local copy a local source converts (licensed or not on the hub)
+LOCAL_PATH_KEYS = {"ccg": "ccg_path", "mewslix": "mewslix_path"}
+
+
+def source_for(task: str, variants: dict | None = None, ccg_path: str | None = None,
+               local_path: str | None = None) -> Source:
+    """The source that builds ``task``: its own, or a variant chosen in ``variants`` (config) or the environment.
+    ``local_path`` (``ccg_path`` for CCG) points a local source (CCGbank, Mewsli-X) at its copy."""
     name = {**_env_variants(), **(variants or {})}.get(task, task)
     if name not in HUB_SOURCES:
         raise FetchError(f"no hub source '{name}' for task '{task}'; known: {', '.join(sorted(HUB_SOURCES))}")
     source = HUB_SOURCES[name]
     if source.task != task:
         raise FetchError(f"hub source '{name}' builds task '{source.task}', not '{task}'")
-    if name == "ccg" and ccg_path:
-        return ccg.LocalCCG(ccg_path)
+    path = local_path or (ccg_path if name == "ccg" else None)
+    if getattr(source, "local", False) and path:
+        return type(source)(path)
     return source
 
 
 def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None) -> dict:
     """The fetch rule's params for one task: source, hub ids + revisions, configs/splits read, languages.
 
-    ``dataset`` is the config.yaml entry of the dataset; its optional keys ``variants``, ``revisions``, ``mirror`` and
-    ``ccg_path`` are honoured when present (they need the schema to admit them)."""
+    ``dataset`` is the config.yaml entry of the dataset; its optional keys ``variants``, ``revisions``, ``mirror``,
+    ``ccg_path`` and ``mewslix_path`` are honoured when present."""
     dataset = dataset or {}
-    source = source_for(task, dataset.get("variants"), dataset.get("ccg_path"))
+    source = source_for(task, dataset.get("variants"),
+                        local_path=dataset.get(LOCAL_PATH_KEYS[task]) if task in LOCAL_PATH_KEYS else None)
     out = source.params(languages, dataset.get("revisions") or {})
     if dataset.get("mirror"):
         out["mirror"] = str(dataset["mirror"])
@@ -103,12 +114,13 @@ def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None) 
 
 def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, source: str | None = None,
           revisions: dict | None = None, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
-          ccg_path: str | None = None, hint: str | None = None, reader: Reader | None = None) -> dict:
+          ccg_path: str | None = None, hint: str | None = None, reader: Reader | None = None,
+          local_path: str | None = None) -> dict:
     """Fetch ``task`` (for targets: its ``languages``) into ``out_dir``; returns the task.json record.
 
     Raises :class:`FetchError` (one line) when offline without a cached copy, when the hub fails, or when a language
     is not available."""
-    chosen = source_for(task, {task: source} if source else None, ccg_path)
+    chosen = source_for(task, {task: source} if source else None, ccg_path, local_path)
     if reader is None and not getattr(chosen, "local", False):
         reader = HubReader(cache_dir=cache_dir, mirror=mirror, task=task,
                            hint=hint or f"snakemake --cores 1 {Path(out_dir).as_posix()}",
@@ -122,4 +134,4 @@ def fetch_spec(params: dict, out_dir: str | Path, *, cache_dir: str | Path | Non
     revisions = {entry["id"]: entry["revision"] for entry in params.get("hub", [])}
     return fetch(params["task"], out_dir, params.get("languages", []), source=params.get("source"),
                  revisions=revisions, cache_dir=cache_dir, mirror=params.get("mirror"),
-                 ccg_path=params.get("local_path"), hint=hint)
+                 local_path=params.get("local_path"), hint=hint)

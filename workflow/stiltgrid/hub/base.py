@@ -271,11 +271,14 @@ class Source:
         params, so that changing any of them refetches."""
         langs = self.check_languages(languages)
         revisions = revisions or {}
+        reads = self.reads(langs)
+        used = {read["id"] for read in reads}  # a repository read only for some languages is listed only then
         return {
             "source": self.name,
             "task": self.task,
-            "hub": [{"id": ref.hub_id, "revision": revisions.get(ref.hub_id, ref.revision)} for ref in self.refs],
-            "reads": self.reads(langs),
+            "hub": [{"id": ref.hub_id, "revision": revisions.get(ref.hub_id, ref.revision)} for ref in self.refs
+                    if ref.hub_id in used or not used],
+            "reads": reads,
             "languages": langs,
         }
 

@@ -14,6 +14,12 @@ test only).
 ``MLQA.<context lang>.<question lang>``: id, title, context, question, answers; test, validation.
 ``tydiqa``: id ("<language name>-..."), title, context, question, answers; train, validation (GoldP, all languages).
 
+XTREME-R languages outside ``google/xtreme``: XQuAD ``ro`` from ``google/xquad`` ``xquad.ro`` (validation, same
+columns as XQuAD.<lang>); PAN-X ``qu pl uk az lt pa gu ro`` from ``unimelb-nlp/wikiann`` ``<lang>`` (tokens, ner_tags
+[the same 7 BIO names], langs, spans; train/validation/test: the Rahimi et al. splits PAN-X uses). A repository is
+listed in a fetch's params only when one of the requested languages reads it. UD-POS ``lt pl uk wo ro`` and Tatoeba
+``az lt pl uk ro`` (XTREME-R additions) have no hub source in XTREME's form here: a grid on the hub leaves them out.
+
 Files: train.jsonl (English training set), dev.jsonl (English dev set for early stopping), test.<lang>.jsonl for each
 requested language (XNLI/PAWS-X/UD-POS/PAN-X/MLQA: the test split; XQuAD: its only split; TyDiQA-GoldP: the
 language's part of the GoldP dev set, as XTREME). Dev sets: XNLI English validation, PAWS-X.en validation,
@@ -31,10 +37,14 @@ from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read, Source
 from stiltgrid.hub.glue import GLUE, mnli_reads
 from stiltgrid.hub.qa import SQUAD_HUB, squad_read
-from stiltgrid.xtreme import task_languages
+from stiltgrid.xtreme import XTREME_R, task_languages
 
 XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
 XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)
+XQUAD_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xquad
+XQUAD_HUB = HubRef("google/xquad", XQUAD_REVISION)
+WIKIANN_REVISION = "main"  # UNPINNED: replace with a commit sha of unimelb-nlp/wikiann
+WIKIANN_HUB = HubRef("unimelb-nlp/wikiann", WIKIANN_REVISION)
 
 #: UD-POS configs are named by English language name (google/xtreme ``udpos.<Name>``)
 UDPOS_CONFIG = {
@@ -111,9 +121,15 @@ UDPOS = Source(name="udpos", task="udpos", refs=(XTREME_HUB,), plan=_udpos_plan,
 
 
 # -- PAN-X ------------------------------------------------------------------------------------------------------------
+#: XTREME-R's PAN-X languages that google/xtreme lacks, read from WikiANN (same data and splits)
+PANX_FROM_WIKIANN = tuple(lang for lang in task_languages("panx", XTREME_R) if lang not in task_languages("panx"))
+
+
 def _panx_read(lang: str, split: str, ours: str) -> Read:
-    return _x(f"PAN-X.{lang}", split, partial(parsers.tagging, tags="ner_tags", strip_lang_prefix=lang),
-              f"panx-{ours}-{lang}")
+    parse = partial(parsers.tagging, tags="ner_tags", strip_lang_prefix=lang)
+    if lang in PANX_FROM_WIKIANN:
+        return Read(WIKIANN_HUB, lang, split, parse, f"panx-{ours}-{lang}")
+    return _x(f"PAN-X.{lang}", split, parse, f"panx-{ours}-{lang}")
 
 
 def _panx_plan(langs):
@@ -122,8 +138,10 @@ def _panx_plan(langs):
             *(Part(f"test.{lang}.jsonl", (_panx_read(lang, "test", "test"),)) for lang in langs)]
 
 
-PANX = Source(name="panx", task="panx", refs=(XTREME_HUB,), plan=_panx_plan, available=task_languages("panx"),
-              description="PAN-X (WikiANN, Rahimi et al. splits) from google/xtreme PAN-X.<lang>")
+PANX = Source(name="panx", task="panx", refs=(XTREME_HUB, WIKIANN_HUB), plan=_panx_plan,
+              available=task_languages("panx") + PANX_FROM_WIKIANN,
+              description="PAN-X (WikiANN, Rahimi et al. splits) from google/xtreme PAN-X.<lang>; XTREME-R's extra "
+                          "languages from unimelb-nlp/wikiann <lang>")
 
 
 # -- XQuAD / MLQA / TyDiQA-GoldP ---------------------------------------------------------------------------------------
@@ -134,10 +152,16 @@ def _squad_trained(test_read):
     return plan
 
 
-XQUAD = Source(name="xquad", task="xquad", refs=(SQUAD_HUB, XTREME_HUB),
-               plan=_squad_trained(lambda lang: _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")),
-               available=task_languages("xquad"),
-               description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang>")
+def _xquad_read(lang: str) -> Read:
+    if lang not in task_languages("xquad"):  # Romanian, added to XQuAD after XTREME
+        return Read(XQUAD_HUB, f"xquad.{lang}", "validation", parsers.squad, f"xquad-{lang}")
+    return _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")
+
+
+XQUAD = Source(name="xquad", task="xquad", refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB), plan=_squad_trained(_xquad_read),
+               available=task_languages("xquad", XTREME_R),
+               description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang> "
+                           "(ro: google/xquad xquad.ro)")
 MLQA = Source(name="mlqa", task="mlqa", refs=(SQUAD_HUB, XTREME_HUB),
               plan=_squad_trained(lambda lang: _x(f"MLQA.{lang}.{lang}", "test", parsers.squad, f"mlqa-{lang}")),
               available=task_languages("mlqa"),

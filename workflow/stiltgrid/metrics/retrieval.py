@@ -391,6 +391,28 @@ def rank_candidates(query_vecs, candidate_vecs, k: int = 20, backend: str = "fai
     return knn(q, c, k, backend)[1]
 
 
+def map_at_k_retrieval(query_vecs, candidate_vecs, query_ids: Sequence[Hashable],
+                       candidate_ids: Sequence[Hashable], relevant: Sequence[Collection[Hashable]], k: int = 20,
+                       backend: str = "faiss") -> tuple[float, int, list[tuple[Hashable, list]]]:
+    """Query/pool retrieval scored as XTREME-R scores LAReQA and Mewsli-X: every query ranks every candidate by
+    cosine similarity; mAP@k (percent) over the queries with at least one relevant candidate.
+
+    Returns ``(map, n_scored_queries, [(query_id, [top-k candidate ids]), ...])`` for every query, scored or not.
+    """
+    if len(query_ids) != len(query_vecs) or len(candidate_ids) != len(candidate_vecs):
+        raise ValueError(f"map_at_k_retrieval: {len(query_ids)} query ids for {len(query_vecs)} vectors, "
+                         f"{len(candidate_ids)} candidate ids for {len(candidate_vecs)} vectors")
+    if len(relevant) != len(query_ids):
+        raise ValueError(f"map_at_k_retrieval: {len(relevant)} relevance sets for {len(query_ids)} queries")
+    top = rank_candidates(query_vecs, candidate_vecs, k=k, backend=backend, normalize=True)
+    ranked = [[candidate_ids[int(j)] for j in row] for row in top]
+    scored = [i for i, rel in enumerate(relevant) if rel]
+    if not scored:
+        raise ValueError("map_at_k_retrieval: no query has a relevant candidate")
+    value = mean_average_precision_at_k([ranked[i] for i in scored], [relevant[i] for i in scored], k)
+    return value, len(scored), list(zip(query_ids, ranked))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # the ``retrieval`` task format
 
@@ -410,16 +432,27 @@ class RetrievalSet:
         by_src = dict(self.gold_pairs)
         return [tgt_row[by_src[sid]] if sid in by_src else None for sid in self.src_ids]
 
+    @property
+    def gold_sets(self) -> list[set[str]]:
+        """For each src row (query), the set of its relevant tgt ids (empty when it has none)."""
+        sets: dict[str, set[str]] = {}
+        for sid, tid in self.gold_pairs:
+            sets.setdefault(sid, set()).add(tid)
+        return [sets.get(sid, set()) for sid in self.src_ids]
+
 
 def retrieval_set(examples: Iterable[Mapping]) -> RetrievalSet:
-    """Collect ``retrieval`` examples (see :mod:`stiltgrid.formats`); checks that every gold id is a tgt line."""
+    """Collect ``retrieval`` examples (see :mod:`stiltgrid.formats`); checks that every gold id is a tgt line.
+
+    ``gold`` is one tgt id, a list of them (several relevant candidates) or null."""
     src_ids, src_texts, tgt_ids, tgt_texts, golds = [], [], [], [], []
     for ex in examples:
         if ex["side"] == "src":
             src_ids.append(ex["id"])
             src_texts.append(ex["text"])
-            if ex.get("gold") is not None:
-                golds.append((ex["id"], ex["gold"]))
+            gold = ex.get("gold")
+            for tid in (gold if isinstance(gold, list) else [] if gold is None else [gold]):
+                golds.append((ex["id"], tid))
         elif ex["side"] == "tgt":
             tgt_ids.append(ex["id"])
             tgt_texts.append(ex["text"])

@@ -1,6 +1,7 @@
 """The task registry: one module per task in this package, each defining ``TASK``.
 
 Adding a task means adding a module here (and its entry in config.yaml); nothing else in the engine changes.
+Tasks declared in config from local files (stiltgrid.local_tasks) join the registry through :func:`register`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from functools import lru_cache
 
 from stiltgrid.tasks.base import Task
 
-__all__ = ["Task", "get_task", "all_tasks"]
+__all__ = ["Task", "get_task", "all_tasks", "register"]
 
 
 @lru_cache(maxsize=1)
@@ -34,3 +35,14 @@ def get_task(name: str) -> Task:
     if name not in tasks:
         raise KeyError(f"unknown task '{name}'; known tasks: {', '.join(sorted(tasks))}")
     return tasks[name]
+
+
+def register(task: Task) -> Task:
+    """Add a task declared at run time (config ``tasks:``); re-registering the same definition is a no-op."""
+    tasks = all_tasks()
+    known = tasks.get(task.name)
+    if known is not None and known != task:
+        origin = "a declared task" if known.extra.get("local") else "a built-in task"
+        raise ValueError(f"task '{task.name}' is already {origin} with a different definition")
+    tasks[task.name] = task
+    return task

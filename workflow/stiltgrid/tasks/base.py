@@ -34,6 +34,9 @@ class Task:
     english_train: str | None = None
     description: str = ""
     extra: dict = field(default_factory=dict)
+    #: retrieval sets that pair each language with English (BUCC, Tatoeba) have no English test set; query/pool
+    #: retrieval (LAReQA, Mewsli-X) queries in English too.
+    pairs_with_english: bool = True
 
     def __post_init__(self):
         if self.format not in FORMATS:

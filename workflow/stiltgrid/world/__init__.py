@@ -13,11 +13,12 @@ from .generate import generate_world
 from .language import CCG_TAGS, NER_TAGS, UPOS, Language, Tok
 from .meaning import NP, Clause, nli_label, same_meaning
 from .spec import DEFAULT_WORLD, WorldSpecError, default_world, validate_spec
-from .tasks import INTERMEDIATE_TASKS, RETRIEVAL_TASKS, TARGET_TASKS, WORLD_LABELS, WORLD_TASKS, task_labels
+from .tasks import (INTERMEDIATE_TASKS, POOLED_TASKS, RETRIEVAL_TASKS, TARGET_TASKS, WORLD_LABELS, WORLD_TASKS,
+                    task_labels)
 from .world import World
 
 __all__ = [
     "DEFAULT_WORLD", "World", "generate_world", "WORLD_TASKS", "WORLD_LABELS", "INTERMEDIATE_TASKS", "TARGET_TASKS",
-    "RETRIEVAL_TASKS", "task_labels", "validate_spec", "default_world", "WorldSpecError", "Language", "Tok",
+    "RETRIEVAL_TASKS", "POOLED_TASKS", "task_labels", "validate_spec", "default_world", "WorldSpecError", "Language", "Tok",
     "Clause", "NP", "nli_label", "same_meaning", "UPOS", "NER_TAGS", "CCG_TAGS",
 ]

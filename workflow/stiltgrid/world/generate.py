@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..formats import write_jsonl
+from .lexicon import LOCATIONS, ORGANISATIONS, PERSONS
 from .tasks import N_CHOICES, RETRIEVAL_TASKS, WORLD_LABELS, WORLD_TASKS
 from .world import World
 
@@ -64,6 +65,14 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
         table.append("\t".join((code, lang.name, lang.family, lang.family, lang.script, _fmt(tokens / 1e6),
                                 _fmt(len(data) / 2 ** 30))))
     (out / "languages.tsv").write_text("\n".join(table) + "\n", encoding="utf-8")
+
+    # entity gazetteer: every name as English and each language writes it (scripts differ), for entity swaps
+    entities = {"name\ttype": None}
+    for etype, names in (("PER", PERSONS), ("LOC", LOCATIONS), ("ORG", ORGANISATIONS)):
+        for name in names:
+            entities[f"{name}\t{etype}"] = None
+            entities.update((f"{' '.join(lang.names[name])}\t{etype}", None) for lang in world.languages.values())
+    (out / "entities.tsv").write_text("\n".join(entities) + "\n", encoding="utf-8")
 
     # bilingual lexicons
     (out / "lexicon").mkdir(exist_ok=True)

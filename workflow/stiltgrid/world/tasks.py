@@ -40,10 +40,18 @@ WORLD_TASKS: dict[str, str] = {
     "tydiqa": "span_qa",
     "bucc": "retrieval",
     "tatoeba": "retrieval",
+    # XTREME-R-style targets
+    "xcopa": "multiple_choice",
+    "lareqa": "retrieval",
+    "mewslix": "retrieval",
 }
 INTERMEDIATE_TASKS = ("mnli", "anli", "qqp", "sst2", "squad", "hellaswag", "cosmosqa", "commonsenseqa", "ccg")
-TARGET_TASKS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba")
+TARGET_TASKS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba", "xcopa", "lareqa",
+                "mewslix")
+#: retrieval sets pairing each language with English (no English file)
 RETRIEVAL_TASKS = ("bucc", "tatoeba")
+#: query/pool retrieval (one file per language, English included; the pool spans every generated language)
+POOLED_TASKS = ("lareqa", "mewslix")
 
 NLI_LABELS = [ENTAILMENT, NEUTRAL, CONTRADICTION]
 WORLD_LABELS: dict[str, list[str] | None] = {
@@ -55,8 +63,9 @@ WORLD_LABELS: dict[str, list[str] | None] = {
     "squad": None, "xquad": None, "mlqa": None, "tydiqa": None,
     "hellaswag": None, "cosmosqa": None, "commonsenseqa": None,
     "bucc": None, "tatoeba": None,
+    "xcopa": None, "lareqa": None, "mewslix": None,
 }
-N_CHOICES = {"hellaswag": 4, "cosmosqa": 4, "commonsenseqa": 5}
+N_CHOICES = {"hellaswag": 4, "cosmosqa": 4, "commonsenseqa": 5, "xcopa": 2}
 
 
 def task_labels(task: str) -> list[str] | None:
@@ -606,6 +615,55 @@ class CommonsenseTask(MCTask):
         return MCAb((), q, self._place(rng, NP(prof), wrong, label), label)
 
 
+@dataclass(frozen=True)
+class COPAAb:
+    premise: Clause
+    kind: str                          # "cause" | "effect": which alternative the question asks for
+    choices: tuple[Clause, Clause]
+    label: int
+
+
+class COPATask(MCTask):
+    """XCOPA-style: a premise and two alternatives, pick the more plausible cause or effect. Effect: someone acquires
+    a thing, then uses *that* thing (not an unrelated thing, not with a verb that does not fit it). Cause: someone uses
+    a thing because *they* acquired it (not an unrelated thing, not someone else). The question is the untranslated
+    keyword ``cause`` / ``effect`` in every language, as in XCOPA."""
+    name = "xcopa"
+    n_choices = 2
+
+    def abstract(self, rng: random.Random, label: int) -> COPAAb:
+        while True:
+            acq = rng.choice(ACQ_VERBS)
+            x = rng.choice(acquirable(acq))
+            ys = unrelated_things(acq, x)
+            if not ys:
+                continue
+            y = rng.choice(ys)
+            a = sample_person(rng, names_only=rng.random() < 0.8, p_adj=0.0)
+            loc = rng.choice(LOCATIONS) if rng.random() < 0.3 else None
+            bought = Clause(subj=(a,), verb=acq, obj=NP(x), loc=loc)
+            used = Clause(subj=(a,), verb=rng.choice(use_verbs(x)), obj=NP(x))
+            if rng.random() < 0.5:
+                bad = [v for v in USE_VERBS if not verb_takes(v, x)]
+                if rng.random() < 0.5 or not bad:
+                    wrong = Clause(subj=(a,), verb=rng.choice(use_verbs(y)), obj=NP(y), then=True)
+                else:
+                    wrong = Clause(subj=(a,), verb=rng.choice(bad), obj=NP(x), then=True)
+                premise, kind, correct = bought, "effect", replace(used, then=True)
+            else:
+                if rng.random() < 0.5:
+                    wrong = Clause(subj=(a,), verb=acq, obj=NP(y), loc=loc)
+                else:
+                    wrong = Clause(subj=(sample_person(rng, (a,), p_adj=0.0),), verb=acq, obj=NP(x), loc=loc)
+                premise, kind, correct = used, "cause", bought
+            choices = (correct, wrong) if label == 0 else (wrong, correct)
+            return COPAAb(premise, kind, choices, label)
+
+    def render(self, ab: COPAAb, lang: Language, noise: float, rng: random.Random) -> dict:
+        return {"context": _rendered(lang, [ab.premise], noise, rng), "question": ab.kind,
+                "choices": [_rendered(lang, [c], noise, rng) for c in ab.choices], "label": ab.label}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -655,6 +713,7 @@ TASKS: dict[str, Task] = {
     "hellaswag": HellaSwagTask(),
     "cosmosqa": CosmosTask(),
     "commonsenseqa": CommonsenseTask(),
+    "xcopa": COPATask(),
     "ccg": TaggingTask("ccg", "ccg", Profile(p_rel=0.15, p_coord=0.15), 0.25),
     "udpos": TaggingTask("udpos", "pos", Profile(p_rel=0.12, p_coord=0.12, p_cop=0.15), 0.2),
     "panx": TaggingTask("panx", "ner", Profile(p_loc=0.85, p_org=0.5, p_pnoun=0.1, p_coord=0.25, p_rel=0.15),
@@ -665,7 +724,7 @@ for _name, _task in TASKS.items():
     if WORLD_TASKS[_name] in ("classification", "pair_classification"):
         _task.labels = WORLD_LABELS[_name]
     _task.n_choices = N_CHOICES.get(_name, 0)
-assert set(TASKS) | set(RETRIEVAL_TASKS) == set(WORLD_TASKS)
+assert set(TASKS) | set(RETRIEVAL_TASKS) | set(POOLED_TASKS) == set(WORLD_TASKS)
 
 
 def abstract_examples(task: str, rng: random.Random, n: int) -> list[Any]:
@@ -727,3 +786,61 @@ def retrieval_meanings(rng: random.Random, n: int, parallel_share: float, en: La
                 bucket.append(c)
     return par, src_only, tgt_only
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# query/pool retrieval (XTREME-R's LAReQA and Mewsli-X)
+
+LAREQA_QA = QATask("lareqa", (2, 3, 4), {"subj": 3, "obj": 3, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3)
+
+
+def lareqa_abstracts(rng: random.Random, n: int) -> list[QAAb]:
+    """``n`` (story, question, answer sentence) triples: each question's answer sentence is one of the pool."""
+    return [LAREQA_QA.abstract(rng, None) for _ in range(n)]
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    home: str
+    profession: str
+
+    def description(self) -> Clause:
+        """English description: "<name> usually <verb>s <things> in <home> ." """
+        verb, objs = PROFESSIONS[self.profession]
+        return Clause(subj=(NP(self.name),), verb=verb, obj=NP(objs[0], pl=not is_mass(objs[0])), loc=self.home,
+                      adv="usually")
+
+
+ENTITIES_PER_NAME = 4
+
+
+def mewslix_entities(rng: random.Random) -> list[Entity]:
+    """Several entities per person name, each with its own home and profession among those sharing the name: a
+    mention is ambiguous by its name alone and resolved by what its context says (what they do, where)."""
+    out = []
+    for name in PERSONS:
+        homes = rng.sample(LOCATIONS, ENTITIES_PER_NAME)
+        jobs = rng.sample(sorted(PROFESSIONS), ENTITIES_PER_NAME)
+        out.extend(Entity(name, home, job) for home, job in zip(homes, jobs))
+    return out
+
+
+def mewslix_mentions(rng: random.Random, entities: list[Entity], n: int) -> list[tuple[int, Clause]]:
+    """``n`` (entity index, context) pairs; the context names the entity and says what it does, where it lives, or
+    both (never something that fits another entity of the same name)."""
+    out = []
+    for _ in range(n):
+        k = rng.randrange(len(entities))
+        e = entities[k]
+        verb, objs = PROFESSIONS[e.profession]
+        kind = rng.choice(("job", "home", "both"))
+        if kind == "home":
+            acq = rng.choice(ACQ_VERBS)
+            clause = Clause(subj=(NP(e.name),), verb=acq, obj=NP(rng.choice(acquirable(acq))), loc=e.home)
+        else:
+            obj = rng.choice(objs)
+            clause = Clause(subj=(NP(e.name),), verb=verb, obj=NP(obj), loc=e.home if kind == "both" else None,
+                            loc_front=kind == "both" and rng.random() < 0.3)
+        out.append((k, clause))
+    return out

@@ -11,8 +11,9 @@ from .language import Language, Tok, proto_lexicon
 from .lexicon import LEXICON, LOCATIONS, PROFESSIONS, THING_NOUNS, VERBS, is_mass, verb_takes
 from .meaning import NP, Clause, Profile, sample_clause, sample_person, sample_story
 from .spec import validate_spec
-from .tasks import (ACQ_VERBS, RETRIEVAL_TASKS, TASKS, WORLD_TASKS, acquirable, use_verbs, abstract_examples,
-                    retrieval_meanings, sample_question)
+from .tasks import (ACQ_VERBS, POOLED_TASKS, RETRIEVAL_TASKS, TASKS, WORLD_TASKS, acquirable, use_verbs,
+                    abstract_examples, lareqa_abstracts, mewslix_entities, mewslix_mentions, retrieval_meanings,
+                    sample_question)
 
 CORPUS_PROFILE = Profile(p_neg=0.2, p_adj=0.45, p_num=0.2, p_loc=0.45, p_coord=0.1, p_rel=0.12, p_front=0.15,
                          p_cop=0.15)
@@ -84,6 +85,8 @@ class World:
             raise KeyError(f"unknown world task {task!r}; known: {', '.join(WORLD_TASKS)}")
         if task in RETRIEVAL_TASKS:
             return {lang: self.retrieval(task, split, n, lang) for lang in langs}
+        if task in POOLED_TASKS:
+            return self.pooled_retrieval(task, split, n, langs)
         rng = random.Random(f"{self.seed}:task:{task}:{split}")
         abstracts = abstract_examples(task, rng, n)
         gen = TASKS[task]
@@ -131,6 +134,47 @@ class World:
             rows.append({"id": f"{prefix}-src-{i:06d}", "side": "src", "text": language.text(c),
                          "gold": tgt_id[key] if key is not None else None})
         return rows + tgt_rows
+
+
+    def pooled_retrieval(self, task: str, split: str, n: int, langs: list[str]) -> dict[str, list[dict]]:
+        """Query/pool retrieval, one file per language of ``langs`` (English included), each with its ``n`` queries
+        (src lines, the same meanings in every language) and the whole candidate pool (tgt lines, the same in every
+        file).
+
+        ``lareqa``: questions about short stories; the pool holds every sentence of every story in every language of
+        ``langs``; a question's gold is its answer sentence in each of them. ``mewslix``: ``<mention> | <sentence>``
+        contexts naming a person; the pool holds English descriptions of several entities per name; the gold is
+        the one entity the context fits."""
+        if task not in POOLED_TASKS:
+            raise KeyError(f"{task!r} is not a query/pool retrieval task ({', '.join(POOLED_TASKS)})")
+        rng = random.Random(f"{self.seed}:task:{task}:{split}")
+        prefix = f"{task}-{split}"
+        queries: dict[str, list[dict]] = {}
+        if task == "lareqa":
+            abstracts = lareqa_abstracts(rng, n)
+            pool = [{"id": f"{prefix}-{m}-c{i:06d}-s{t}", "side": "tgt", "text": self.language(m).text(c),
+                     "gold": None}
+                    for m in langs for i, ab in enumerate(abstracts) for t, c in enumerate(ab.context)]
+            for lang in langs:
+                language = self.language(lang)
+                queries[lang] = [{"id": f"{prefix}-{lang}-q{i:06d}", "side": "src",
+                                  "text": language.text(ab.question),
+                                  "gold": [f"{prefix}-{m}-c{i:06d}-s{ab.sentence}" for m in langs]}
+                                 for i, ab in enumerate(abstracts)]
+        else:
+            entities = mewslix_entities(rng)
+            mentions = mewslix_mentions(rng, entities, n)
+            en = self.language("en")
+            pool = [{"id": f"{prefix}-e{k:04d}", "side": "tgt", "text": en.text(e.description()), "gold": None}
+                    for k, e in enumerate(entities)]
+            for lang in langs:
+                language = self.language(lang)
+                queries[lang] = [{"id": f"{prefix}-{lang}-m{i:06d}", "side": "src",
+                                  "text": f"{' '.join(t.text for t in language.np(c.subj[0], '', bare=True))} | "
+                                          f"{language.text(c)}",
+                                  "gold": f"{prefix}-e{k:04d}"}
+                                 for i, (k, c) in enumerate(mentions)]
+        return {lang: queries[lang] + pool for lang in langs}
 
 
 def sample_corpus_line(rng: random.Random) -> list[Clause]:

@@ -1,0 +1,45 @@
+"""End to end on a slice of the `demo-r` preset: XCOPA (trained on the world's English split), LAReQA and Mewsli-X
+(scored with mAP@20 on the encoder) run through the grid offline, for the baseline and one intermediate task, and
+every metrics file holds a finite score; the aggregate computes the XTREME-R table."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from repo import copy_workflow
+
+pytestmark = pytest.mark.slow
+MODEL = "tiny-ci"
+SLICE = {"model": MODEL, "data": "world-ci", "intermediate": ["none", "squad"],
+         "targets": ["xcopa", "lareqa", "mewslix"], "languages": ["en", "wa", "ka"]}
+
+
+def test_demo_r_slice_runs_the_xtreme_r_targets(tmp_path):
+    work = copy_workflow(tmp_path / "workflow")
+    change = tmp_path / "slice.yaml"
+    change.write_text(yaml.safe_dump({"presets": {"demo-r": SLICE}}))
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(change), "--config", "preset=demo-r"]
+    run = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
+
+    headline = {"xcopa": "accuracy", "lareqa": "map@20", "mewslix": "map@20"}
+    for inter in SLICE["intermediate"]:
+        for target in SLICE["targets"]:
+            for lang in SLICE["languages"]:
+                cell = work / "results" / MODEL / "eval" / inter / target / "seed1"
+                record = json.loads((cell / f"{lang}.metrics.json").read_text())
+                value = record["metrics"][headline[target]]
+                assert math.isfinite(value) and 0.0 <= value <= 100.0, (inter, target, lang, value)
+                assert record["n_examples"] > 0
+                predictions = [json.loads(line) for line in
+                               (cell / f"{lang}.predictions.jsonl").read_text().splitlines()]
+                if target != "xcopa":  # top-20 candidate ids per query
+                    assert predictions and all(len(p["prediction"]) == 20 for p in predictions)
+    table = pd.read_csv(work / "results" / MODEL / "tables" / "demo-r" / "xtreme_score.tsv", sep="\t")
+    assert set(table["benchmark"]) == {"xtreme_r"} and set(table["intermediate"]) == {"none", "squad"}
+    assert table["xcopa"].notna().all() and table["lareqa"].notna().all() and table["mewslix"].notna().all()

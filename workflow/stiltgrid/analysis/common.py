@@ -1,0 +1,244 @@
+"""What the analyses share: headline scores from the tidy table, paired gains, the result object, file output.
+
+Headline score of a target (:func:`headline_metrics`): for span-QA targets the mean of exact match and F1 (the
+XTREME rule); otherwise the task registry's ``headline_metric``; targets outside the registry fall back to the
+XTREME score metrics of :data:`stiltgrid.xtreme.SCORE_METRICS`. Scores stay on the 0-100 scale of the tidy table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from stiltgrid import xtreme as xt
+from stiltgrid.languages import load_languages
+from stiltgrid.metrics import scores as S
+
+ALL = "all"
+SCORE_COLUMNS = tuple(S.COLUMNS)
+QA_METRICS = (xt.EXACT_MATCH, xt.F1)
+
+
+@dataclass
+class Result:
+    """What ``analyse`` returns: the table written to ``table.tsv``, plain summary facts, the markdown summary,
+    and the per-unit tables behind the figure (written as ``<name>.tsv``)."""
+
+    question: str
+    table: pd.DataFrame
+    facts: dict
+    summary: str
+    details: dict[str, pd.DataFrame] = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+# --- inputs ----------------------------------------------------------------------------------------------------
+
+def language_table(languages) -> pd.DataFrame:
+    """A language table indexed by iso: a DataFrame (as from ``load_languages``, or with an ``iso`` column) or a
+    path to a ``languages.tsv``."""
+    if isinstance(languages, (str, Path)):
+        return load_languages(languages)
+    if not isinstance(languages, pd.DataFrame):
+        raise TypeError(f"languages: expected a DataFrame or a path, got {type(languages).__name__}")
+    table = languages.copy()
+    if "iso" in table.columns:
+        table.index = pd.Index(table["iso"].astype(str).tolist())
+    return table
+
+
+def pairs(comparisons, what: str = "comparisons") -> list[tuple[str, str]]:
+    """Normalise comparisons given as [variant, reference] pairs or {variant: ..., reference: ...} dicts."""
+    if isinstance(comparisons, (str, bytes)) or not isinstance(comparisons, Iterable):
+        raise TypeError(f"{what}: expected a list of (variant, reference) pairs")
+    out = []
+    for item in comparisons:
+        if isinstance(item, dict):
+            item = (item.get("variant"), item.get("reference"))
+        if isinstance(item, (str, bytes)) or len(item) != 2 or not all(isinstance(x, str) for x in item):
+            raise ValueError(f"{what}: {item!r} is not a (variant, reference) pair of intermediate names")
+        if item[0] == item[1]:
+            raise ValueError(f"{what}: {item[0]!r} is compared with itself")
+        out.append((item[0], item[1]))
+    if not out:
+        raise ValueError(f"{what}: empty")
+    return out
+
+
+def label(variant: str, reference: str) -> str:
+    return f"{variant} vs {reference}"
+
+
+def headline_metrics(target: str) -> tuple[str, ...]:
+    from stiltgrid.tasks import get_task
+
+    try:
+        task = get_task(target)
+    except KeyError:
+        try:
+            return tuple(xt.SCORE_METRICS[xt.canonical_task(target)])
+        except (ValueError, KeyError):
+            raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task") from None
+    return QA_METRICS if task.format == "span_qa" else (task.headline_metric,)
+
+
+def select_model(scores: pd.DataFrame, model: str | None) -> pd.DataFrame:
+    models = sorted(scores["model"].dropna().astype(str).unique())
+    if model is None:
+        if len(models) > 1:
+            raise ValueError(f"the scores hold several models ({', '.join(models)}); pass model=...")
+        return scores
+    if model not in models:
+        raise ValueError(f"model {model!r} not in the scores (models: {', '.join(models) or 'none'})")
+    return scores[scores["model"].astype(str) == model]
+
+
+def headline_scores(scores: pd.DataFrame, *, targets: Sequence[str] | None = None,
+                    intermediates: Sequence[str] | None = None, model: str | None = None,
+                    exclude_languages: Sequence[str] = ("en",), average_seeds: bool = True,
+                    extra_keys: Sequence[str] = ()) -> pd.DataFrame:
+    """One headline value per (intermediate, target, language[, seed][, extra keys]).
+
+    ``scores``: the tidy table (columns model, intermediate, target, language, seed, metric, value, plus
+    ``extra_keys``). A cell needs every headline metric of its target (QA: EM and F1) or it is dropped. With
+    ``average_seeds`` each metric is first averaged over the seeds of the cell (NaN seeds, the seed-independent
+    retrieval rows, included), else the seed is a key. Returns columns intermediate, target, language,
+    [seed,] extra keys, value.
+    """
+    needed = list(SCORE_COLUMNS) + list(extra_keys)
+    missing = [c for c in needed if c not in scores.columns]
+    if missing:
+        raise ValueError(f"scores table lacks column(s) {', '.join(missing)}; expected {', '.join(needed)}")
+    df = select_model(scores, model).loc[:, needed].copy()
+    for col in ("intermediate", "target", "language"):
+        df[col] = df[col].astype(str).str.strip()
+    df["metric"] = df["metric"].map(lambda m: S.METRIC_ALIASES.get(str(m).strip().lower(), str(m).strip().lower()))
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    df["seed"] = pd.to_numeric(df["seed"], errors="coerce")
+    df = df[df["value"].notna()]
+    if targets is not None:
+        df = df[df["target"].isin(list(targets))]
+    if intermediates is not None:
+        df = df[df["intermediate"].isin(list(intermediates))]
+    if exclude_languages:
+        df = df[~df["language"].isin(list(exclude_languages))]
+    wanted = {t: headline_metrics(t) for t in df["target"].unique()}
+    df = df.loc[np.array([m in wanted[t] for t, m in zip(df["target"], df["metric"])], dtype=bool)]
+    keys = ["intermediate", "target", "language"] + ([] if average_seeds else ["seed"]) + list(extra_keys)
+    dup = df.duplicated(keys + ([] if not average_seeds else ["seed"]) + ["metric"], keep=False)
+    if dup.any():
+        row = df[dup].iloc[0]
+        raise ValueError("scores: several values for one cell: " +
+                         ", ".join(f"{c}={row[c]}" for c in dict.fromkeys(keys + ["seed", "metric"])))
+    cells = df.groupby(keys + ["metric"], dropna=False, sort=True)["value"].mean().reset_index()
+    grouped = cells.groupby(keys, dropna=False, sort=True)
+    out = grouped["value"].mean().reset_index()
+    count = grouped["metric"].nunique().to_numpy()
+    need = np.array([len(wanted[t]) for t in out["target"]], dtype=int)
+    return out[count == need].reset_index(drop=True)
+
+
+def paired_gains(headline: pd.DataFrame, variant: str, reference: str,
+                 keys: Sequence[str] = ("target", "language")) -> pd.DataFrame:
+    """Rows where both intermediates have a value: keys, ``variant``, ``reference``, ``gain`` (variant - ref)."""
+    keys = list(keys)
+    a = headline[headline["intermediate"] == variant][keys + ["value"]].rename(columns={"value": "variant"})
+    b = headline[headline["intermediate"] == reference][keys + ["value"]].rename(columns={"value": "reference"})
+    merged = a.merge(b, on=keys, how="inner")
+    merged["gain"] = merged["variant"] - merged["reference"]
+    return merged.sort_values(keys).reset_index(drop=True)
+
+
+def require_intermediates(headline: pd.DataFrame, names: Iterable[str], what: str) -> None:
+    present = set(headline["intermediate"])
+    absent = sorted(set(names) - present)
+    if absent:
+        raise ValueError(f"{what}: no zero-shot scores for intermediate(s) {', '.join(absent)} "
+                         f"(present: {', '.join(sorted(present)) or 'none'})")
+
+
+# --- text ------------------------------------------------------------------------------------------------------
+
+def num(x: float, digits: int = 2, signed: bool = True) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+
+
+def ci(low: float, high: float, digits: int = 2, signed: bool = True) -> str:
+    if any(v is None or math.isnan(v) for v in (low, high)):
+        return "[no interval]"
+    return f"[{num(low, digits, signed)}, {num(high, digits, signed)}]"
+
+
+def pval(p: float) -> str:
+    """The relation and value of a p-value, to follow "p": "= 0.0312", "< 0.001", "= n/a"."""
+    if p is None or math.isnan(p):
+        return "= n/a"
+    return f"= {p:.3g}" if p >= 0.001 else "< 0.001"
+
+
+def verdict(significant: bool, estimate: float, positive: str = "gain", negative: str = "loss") -> str:
+    if not significant:
+        return "no significant effect"
+    return f"significant {positive if estimate > 0 else negative}"
+
+
+def markdown_table(df: pd.DataFrame, digits: int = 2) -> str:
+    def cell(v):
+        if isinstance(v, (float, np.floating)):
+            return "" if math.isnan(v) else f"{v:.{digits}f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+# --- output ----------------------------------------------------------------------------------------------------
+
+def pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, pd.Series)):
+        return value.tolist()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def write_result(result: Result, out_dir, figure: Callable[[Result, str], None]) -> dict[str, str]:
+    """Write ``table.tsv``, ``figure.png``, ``summary.md``, ``facts.json`` (the summary facts and parameters) and
+    one ``<name>.tsv`` per detail table."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"table": str(out / "table.tsv"), "figure": str(out / "figure.png"), "summary": str(out / "summary.md"),
+             "facts": str(out / "facts.json")}
+    facts = {"question": result.question, "params": result.params, "facts": result.facts}
+    Path(paths["facts"]).write_text(json.dumps(facts, indent=1, default=_plain, allow_nan=True) + "\n",
+                                    encoding="utf-8")
+    result.table.to_csv(paths["table"], sep="\t", index=False, float_format="%.6g")
+    for name, frame in result.details.items():
+        paths[name] = str(out / f"{name}.tsv")
+        frame.to_csv(paths[name], sep="\t", index=False, float_format="%.6g")
+    Path(paths["summary"]).write_text(result.summary if result.summary.endswith("\n") else result.summary + "\n",
+                                      encoding="utf-8")
+    plt = pyplot()
+    try:
+        figure(result, paths["figure"])
+    finally:
+        plt.close("all")
+    return paths

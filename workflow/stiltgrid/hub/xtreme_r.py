@@ -1,0 +1,206 @@
+"""The XTREME-R additions on the hub: XCOPA (trained on English SIQA) and LAReQA (XQuAD-R).
+
+Hub schemas (config: columns; splits):
+``allenai/social_i_qa`` (loading-script repository; read from its parquet export ``refs/convert/parquet``, layout
+``default/<split>/0000.parquet``): context, question, answerA, answerB, answerC, label (str "1".."3"); train (33,410),
+validation (1,954).
+``cambridgeltl/xcopa`` ``<lang>`` (et ht id it qu sw ta th tr vi zh): premise, choice1, choice2, question ("cause" |
+"effect", untranslated), label (int32, 0 | 1), idx, changed; validation (100), test (500).
+``google-research-datasets/xquad_r`` ``<lang>`` (ar de el en es hi ru th tr vi zh): id, context, question, answers
+{text, answer_start}; validation (1,190 questions, the same ids in every language).
+
+XCOPA files: ``train.jsonl`` / ``dev.jsonl`` = English SIQA train / validation (3 choices: the context, the question,
+answers A-C), ``test.<lang>.jsonl`` = the XCOPA test split (2 choices; context = premise; the keyword becomes an
+English question like SIQA's: cause -> "What was the cause?", effect -> "What happened as a result?").
+XTREME-R trains on SIQA and then on English COPA; our grid trains one English set per target and uses SIQA, the
+first and much larger stage (33k questions against COPA's 400).
+
+LAReQA files: ``test.pool.jsonl`` holds the candidate pool shared by every query language: every sentence of every
+XQuAD-R context in all 11 languages (tgt lines, ``lareqa-<lang>-c<context>-s<sentence>``). ``test.<lang>.jsonl`` holds
+the questions of that language (src lines) whose ``gold`` lists the sentence holding the answer in each language of
+the pool (11 relevant candidates per question). Known limit (recorded in task.json): the hub copy has no sentence
+breaks (the LAReQA release annotates them), so contexts are split with a punctuation rule (after . ! ? ؟ । followed
+by a space, after 。！？); Thai, written without sentence punctuation, keeps whole paragraphs, and an abbreviation
+may split a sentence. Candidates are the sentences alone (LAReQA's encoder also sees the paragraph).
+
+REVISIONS ARE NOT PINNED (``main`` / the export branch): pin them to validated commits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator
+
+from stiltgrid.hub import parsers
+from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
+from stiltgrid.xtreme import XTREME_R, task_languages
+
+SIQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/social_i_qa
+XCOPA_REVISION = "main"  # UNPINNED: replace with a commit sha of cambridgeltl/xcopa
+XQUAD_R_REVISION = "main"  # UNPINNED: replace with a commit sha of google-research-datasets/xquad_r
+SIQA_HUB = HubRef("allenai/social_i_qa", SIQA_REVISION)
+XCOPA_HUB = HubRef("cambridgeltl/xcopa", XCOPA_REVISION)
+XQUAD_R_HUB = HubRef("google-research-datasets/xquad_r", XQUAD_R_REVISION)
+
+#: XQuAD-R languages, as the configs are named; the LAReQA pool always spans all of them
+XQUAD_R_LANGUAGES = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
+
+
+# -- XCOPA ------------------------------------------------------------------------------------------------------------
+def _choice_label(value, n: int) -> int | None:
+    """0-based label from an int (XCOPA) or a 1-based digit string (SIQA: "1".."3")."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit():
+            return None
+        label = int(value) - 1
+    else:
+        label = int(value)
+    return label if 0 <= label < n else None
+
+
+def siqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
+    for i, row in enumerate(rows):
+        choices = [parsers._text(row.get(f"answer{k}")) for k in "ABC"]
+        label = _choice_label(row.get("label"), 3)
+        if label is None:
+            drops.add("no gold label")
+            continue
+        if not all(choices):
+            drops.add("empty choice")
+            continue
+        yield {"id": f"{prefix}-{i}", "context": parsers._text(row.get("context")),
+               "question": parsers._text(row.get("question")), "choices": choices, "label": label}
+
+
+#: XCOPA's untranslated question keyword -> an English question, the form the SIQA-trained model has seen
+COPA_QUESTIONS = {"cause": "What was the cause?", "effect": "What happened as a result?"}
+
+
+def xcopa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
+    for i, row in enumerate(rows):
+        label = row.get("label")
+        label = None if isinstance(label, str) else _choice_label(label, 2)
+        keyword = parsers._text(row.get("question")).lower()
+        if keyword not in COPA_QUESTIONS:
+            drops.add("question is neither cause nor effect")
+            continue
+        choices = [parsers._text(row.get("choice1")), parsers._text(row.get("choice2"))]
+        if label is None:
+            drops.add("no gold label")
+            continue
+        if not all(choices) or not parsers._text(row.get("premise")):
+            drops.add("empty premise or choice")
+            continue
+        idx = row.get("idx")
+        yield {"id": f"{prefix}-{idx if idx is not None else i}", "context": parsers._text(row.get("premise")),
+               "question": COPA_QUESTIONS[keyword], "choices": choices, "label": label}
+
+
+def _xcopa_plan(langs):
+    return [Part("train.jsonl", (Read(SIQA_HUB, None, "train", siqa_rows, "siqa-train"),)),
+            Part("dev.jsonl", (Read(SIQA_HUB, None, "validation", siqa_rows, "siqa-dev"),)),
+            *(Part(f"test.{lang}.jsonl", (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
+              for lang in langs)]
+
+
+XCOPA = Source(name="xcopa", task="xcopa", refs=(SIQA_HUB, XCOPA_HUB), plan=_xcopa_plan,
+               available=task_languages("xcopa", XTREME_R),
+               description="XCOPA: train/dev English SIQA (allenai/social_i_qa, parquet export), test "
+                           "cambridgeltl/xcopa <lang>",
+               notes=("trained on English SIQA only (XTREME-R trains on SIQA, then on English COPA); SIQA has 3 "
+                      "choices, XCOPA 2",),
+               extra={"n_choices": 2})
+
+
+# -- LAReQA (XQuAD-R) -------------------------------------------------------------------------------------------------
+# A boundary follows sentence-final punctuation and whitespace, or a full-width stop (no space in Chinese).
+_BOUNDARY = re.compile(r"(?<=[.!?\u061f\u0964])\s+|(?<=[\u3002\uff01\uff1f])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of ``text``, surrounding whitespace excluded."""
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+class LareqaPool:
+    """The pool part records, per language, which candidate holds each question's answer; the query parts that follow
+    it in the plan read those records (a plan's parts are written in order, so the pool is complete by then)."""
+
+    def __init__(self, pool_langs: tuple[str, ...]):
+        self.pool_langs = pool_langs
+        self.answer: dict[str, dict[str, str]] = {lang: {} for lang in pool_langs}
+
+    def candidates(self, lang: str):
+        def parse(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
+            contexts: dict[str, int] = {}
+            for row in rows:
+                context = row.get("context") or ""
+                if not context.strip():
+                    drops.add("empty context")
+                    continue
+                new = context not in contexts
+                c = contexts.setdefault(context, len(contexts))
+                spans = sentence_spans(context)
+                if new:
+                    for s, (a, b) in enumerate(spans):
+                        yield {"id": f"{prefix}-c{c:04d}-s{s:02d}", "side": "tgt", "text": context[a:b], "gold": None}
+                answers = row.get("answers") or {}
+                texts, starts = parsers.align_answers(context, list(answers.get("text") or []),
+                                                      list(answers.get("answer_start") or []), drops)
+                qid = parsers._text(row.get("id"))
+                if not texts or not qid:
+                    drops.add("question without answer")
+                    continue
+                hit = next((s for s, (a, b) in enumerate(spans) if a <= starts[0] < b), None)
+                if hit is None:  # the answer starts in whitespace between two sentences
+                    hit = next((s for s, (a, _) in enumerate(spans) if a >= starts[0]), len(spans) - 1)
+                self.answer[lang][qid] = f"{prefix}-c{c:04d}-s{hit:02d}"
+        return parse
+
+    def queries(self, lang: str):
+        def parse(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
+            for row in rows:
+                qid, question = parsers._text(row.get("id")), parsers._text(row.get("question"))
+                gold = [self.answer[m][qid] for m in self.pool_langs if qid in self.answer[m]]
+                if not question or qid not in self.answer[lang]:
+                    drops.add("question without answer")
+                    continue
+                missing = len(self.pool_langs) - len(gold)
+                if missing:
+                    drops.add("answer sentence missing in another language", missing)
+                yield {"id": f"{prefix}-{qid}", "side": "src", "text": question, "gold": gold}
+        return parse
+
+
+def _lareqa_plan(langs):
+    pool = LareqaPool(XQUAD_R_LANGUAGES)
+    return [Part("test.pool.jsonl", tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}")
+                                          for m in XQUAD_R_LANGUAGES)),
+            *(Part(f"test.{lang}.jsonl", (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang),
+                                               f"lareqa-{lang}-q"),)) for lang in langs)]
+
+
+LAREQA = Source(name="lareqa", task="lareqa", refs=(XQUAD_R_HUB,), plan=_lareqa_plan, available=XQUAD_R_LANGUAGES,
+                description="LAReQA from google-research-datasets/xquad_r <lang> validation: questions per language, "
+                            "a pool of every sentence in all 11 languages (test.pool.jsonl)",
+                notes=("the hub copy of XQuAD-R has no sentence breaks: contexts are split at sentence punctuation "
+                       "(Thai paragraphs stay whole), so the pool differs from LAReQA's release",
+                       "candidates are sentences without their paragraph context"))
+
+SOURCES = (XCOPA, LAREQA)

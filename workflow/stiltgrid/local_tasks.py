@@ -1,0 +1,129 @@
+"""Tasks declared in config from local files (``tasks:`` in config.yaml), next to the built-in registry.
+
+A declaration names the format, role, label set, languages, metric and the files of each split; ``{lang}`` in a path
+stands for the language. English ``train``/``dev`` for trainable tasks, ``test`` per language; a retrieval task has
+``test`` (and, for BUCC-style mining, ``dev``) per language, each a set of parallel sentences in the ``retrieval``
+format. ``prepare`` validates every file (errors name the file, the line and the field) and writes the task directory
+the rest of the workflow reads, with the declaration in ``task.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from stiltgrid.formats import read_jsonl
+from stiltgrid.tasks import Task, all_tasks, register
+
+#: default metric and category per format, when a declaration leaves them out.
+DEFAULT_METRIC = {
+    "classification": "accuracy", "pair_classification": "accuracy", "tagging": "seqeval_f1",
+    "span_qa": "squad", "multiple_choice": "accuracy", "retrieval": "tatoeba",
+}
+DEFAULT_CATEGORY = {
+    "classification": "classification", "pair_classification": "classification",
+    "tagging": "structured_prediction", "span_qa": "qa", "multiple_choice": "classification",
+    "retrieval": "retrieval",
+}
+LANG = "{lang}"
+
+
+class TaskDeclarationError(ValueError):
+    """A ``tasks:`` entry is inconsistent; the message names the task and the key."""
+
+
+def _role(spec: dict) -> str:
+    if spec["format"] == "retrieval":
+        return "retrieval"
+    return spec.get("role", "target")
+
+
+def split_files(spec: dict) -> dict[str, str]:
+    """Split name -> path for every file the declaration reads (``test.de`` for ``test`` with ``{lang}`` = de)."""
+    files, role = spec["files"], _role(spec)
+    out = {}
+    for split, pattern in files.items():
+        if LANG in pattern:
+            for lang in _languages(spec):
+                out[f"{split}.{lang}"] = pattern.replace(LANG, lang)
+        else:
+            out[split] = pattern
+    if role == "retrieval":  # retrieval pairs each language with English: no English file
+        out = {k: v for k, v in out.items() if not k.endswith(".en")}
+    return out
+
+
+def _languages(spec: dict) -> list[str]:
+    langs = list(spec.get("languages") or ["en"])
+    return [lang for lang in langs if lang != "en"] if spec["format"] == "retrieval" else langs
+
+
+def check(name: str, spec: dict) -> None:
+    """Consistency checks the schema cannot express."""
+    where = f"tasks.{name}"
+    fmt, role, files = spec["format"], _role(spec), spec["files"]
+    if name in all_tasks() and not all_tasks()[name].extra.get("local"):
+        raise TaskDeclarationError(f"{where}: '{name}' is a built-in task; pick another name")
+    if spec.get("role") == "retrieval" and fmt != "retrieval":
+        raise TaskDeclarationError(f"{where}.role: 'retrieval' needs format 'retrieval'")
+    if fmt == "retrieval" and spec.get("role", "retrieval") != "retrieval":
+        raise TaskDeclarationError(f"{where}.role: a retrieval task is scored on the encoder (role 'retrieval')")
+    if fmt in ("classification", "pair_classification") and not spec.get("labels"):
+        raise TaskDeclarationError(f"{where}.labels: a {fmt} task needs its label set")
+    if role in ("intermediate", "target"):
+        for split in ("train", "dev"):
+            if split not in files:
+                raise TaskDeclarationError(f"{where}.files: a trainable task needs '{split}' (English)")
+            if LANG in files[split]:
+                raise TaskDeclarationError(f"{where}.files.{split}: the English {split} file takes no {LANG}")
+    if role in ("target", "retrieval"):
+        if "test" not in files:
+            raise TaskDeclarationError(f"{where}.files: a {role} task needs 'test' with {LANG} in its path")
+        if LANG not in files["test"]:
+            raise TaskDeclarationError(f"{where}.files.test: the path needs {LANG} (one file per language)")
+        if not _languages(spec):
+            raise TaskDeclarationError(f"{where}.languages: no evaluation language")
+    metric = spec.get("metric", DEFAULT_METRIC[fmt])
+    if metric == "bucc" and "dev" not in files:
+        raise TaskDeclarationError(f"{where}.files: metric 'bucc' tunes its threshold on 'dev' (with {LANG})")
+    if fmt == "retrieval" and "train" in files:
+        raise TaskDeclarationError(f"{where}.files.train: retrieval tasks are not trained")
+
+
+def to_task(name: str, spec: dict) -> Task:
+    check(name, spec)
+    fmt = spec["format"]
+    return Task(
+        name=name, format=fmt, metric=spec.get("metric", DEFAULT_METRIC[fmt]),
+        labels=tuple(spec["labels"]) if spec.get("labels") else None, role=_role(spec),
+        category=spec.get("category", DEFAULT_CATEGORY[fmt]), description=spec.get("description", ""),
+        extra={"local": True, "languages": _languages(spec), "files": dict(spec["files"])},
+    )
+
+
+def register_all(declarations: dict | None) -> list[Task]:
+    """Register every declared task (idempotent for an unchanged declaration)."""
+    return [register(to_task(name, spec)) for name, spec in (declarations or {}).items()]
+
+
+def prepare(name: str, spec: dict, out_dir: str | Path) -> dict:
+    """Validate every file of a declared task and write its task directory; returns a summary per split."""
+    task = to_task(name, spec)
+    labels = list(task.labels) if task.labels else None
+    out = Path(out_dir)
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    counts = {}
+    for split, path in split_files(spec).items():
+        examples = read_jsonl(path, task.format, labels, unique_ids=True)
+        shutil.copyfile(path, tmp / f"{split}.jsonl")
+        counts[split] = len(examples)
+    meta = {"task": name, "format": task.format, "labels": labels, "role": task.role, "metric": task.metric,
+            "category": task.category, "languages": task.extra["languages"], "splits": counts,
+            "declared": spec}
+    (tmp / "task.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return counts
