@@ -194,7 +194,9 @@ def write_toy_workflow(workdir: Path) -> Path:
 
 def workflow_rules() -> dict[str, dict]:
     """Rule name -> {"gpu": declares gpu=1, "local": is a localrule}, read from workflow/rules/*.smk. Rules made in
-    `for _target in GRID.<kind>_targets:` loops are expanded over the XTREME targets of that kind."""
+    `for _target in GRID.<kind>_targets:` loops are expanded over the XTREME targets of that kind, rules made in the
+    `for _question in ...` loop over the research questions."""
+    from stiltgrid.config import ANALYSES
     from stiltgrid.tasks import get_task  # conftest puts workflow/ on sys.path
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -202,6 +204,7 @@ def workflow_rules() -> dict[str, dict]:
     kinds = {
         "trained_targets": [t for t in targets if get_task(t).trainable],
         "retrieval_targets": [t for t in targets if not get_task(t).trainable],
+        "questions": list(ANALYSES),
     }
     rules, local = {}, set()
     for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
@@ -216,8 +219,9 @@ def workflow_rules() -> dict[str, dict]:
             if match.group(1):
                 rules[match.group(1)] = {"gpu": gpu}
                 continue
-            name = re.search(r'name:\s*f"(\w*)\{_target\}(\w*)"', block)
-            loop = re.findall(r"for _target in GRID\.(\w+):", text[:pos])
+            name = re.search(r'name:\s*f"(\w*)\{_(?:target|question)\}(\w*)"', block)
+            loop = re.findall(r"for _target in GRID\.(\w+):", text[:pos]) or (
+                ["questions"] if re.search(r"for _question in ", text[:pos]) else [])
             assert name and loop, f"{smk.name}: cannot read the name of the rule at offset {pos}"
             for target in kinds[loop[-1]]:
                 rules[f"{name.group(1)}{target}{name.group(2)}"] = {"gpu": gpu}

@@ -113,7 +113,8 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
                                batch_size=8, precision="fp32", margin_k=4),
         input=SimpleNamespace(encoder=str(tmp_path / "enc"), data=str(data)),
         output=SimpleNamespace(predictions=[str(out / "de.predictions.jsonl"), str(out / "en.predictions.jsonl")],
-                               metrics=[str(out / "de.metrics.json"), str(out / "en.metrics.json")]),
+                               metrics=[str(out / "de.metrics.json"), str(out / "en.metrics.json")],
+                               summary=str(out / "retrieval_summary.json")),
         wildcards=SimpleNamespace(model="m", intermediate="none", seed="1"))
     jobs.evaluate_retrieval(smk)
     de = json.loads((out / "de.metrics.json").read_text())
@@ -130,7 +131,7 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     assert sum(call == pool_texts for call in vectors.calls) == 1  # one pool embedding for both languages
 
 
-# -- XCOPA accuracy -----------------------------------------------------------------------------------------------------
+# -- XCOPA accuracy ----------------------------------------------------------------------------------------------------
 def test_xcopa_accuracy_is_the_share_of_right_alternatives():
     from stiltgrid.evaluation import score
 

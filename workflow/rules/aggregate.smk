@@ -3,7 +3,7 @@
 
 rule aggregate:
     input:
-        metrics=all_metrics(),
+        cells=cell_summaries(grid_cells()),
     output:
         scores=report(aggregate_outputs()["scores"], caption="../report/scores.rst", category="Tables"),
         paper_table=aggregate_outputs()["paper_table"],
@@ -14,6 +14,7 @@ rule aggregate:
         categories=report(aggregate_outputs()["categories"], caption="../report/categories.rst", category="Tables"),
         heatmap=report(aggregate_outputs()["heatmap"], caption="../report/heatmap.rst", category="Figures"),
     params:
+        metrics=all_metrics(),
         task_languages={t: GRID.languages(t) for t in GRID.targets},
         baseline=NONE,
         intermediates=list(GRID.intermediates),

@@ -14,6 +14,8 @@ for _question in [q for q in ANALYSES if q in GRID.analysis()]:
             figure=report(analysis_outputs(_question)["figure"], category="Analyses", subcategory=_question),
             summary=report(analysis_outputs(_question)["summary"], category="Analyses", subcategory=_question),
         params:
+            metrics=cell_metrics(GRID.analysis_cells(_question)),
+            perturbed=perturbed_metrics() if _question == "robustness" else [],
             question=_question,
             section=GRID.analysis()[_question],
             targets=GRID.analysis_targets(_question),
@@ -34,3 +36,7 @@ for _question in [q for q in ANALYSES if q in GRID.analysis()]:
 rule analysis:
     input:
         [out for q in ANALYSES if q in GRID.analysis() for out in analysis_outputs(q).values()],
+
+
+localrules:
+    analysis,

@@ -129,6 +129,24 @@ def aggregate_outputs():
     }
 
 
+def cell_summaries(cells):
+    """One file per (intermediate, target, seed) cell, written by the job that writes the cell's per-language
+    metrics: rules reading a whole grid depend on these (hundreds of inputs) rather than on every per-language file
+    (thousands), which keeps DAG building fast; the per-language paths go in as params."""
+    from stiltgrid.tasks import get_task
+
+    return [
+        (P.TRAIN_SUMMARY if get_task(target).trainable else P.RETRIEVAL_SUMMARY).format(
+            model=MODEL, intermediate=inter, target=target, seed=seed)
+        for inter, target in cells
+        for seed in GRID.seeds
+    ]
+
+
+def grid_cells():
+    return [(inter, target) for inter in GRID.intermediates for target in GRID.targets]
+
+
 def cell_metrics(cells, seeds=None):
     """Per-language metrics files of (intermediate, target) cells."""
     return [
@@ -154,18 +172,8 @@ def analysis_outputs(question):
 
 
 def analysis_inputs(question):
-    inputs = {"metrics": cell_metrics(GRID.analysis_cells(question)), "languages": languages_table()}
+    inputs = {"cells": cell_summaries(GRID.analysis_cells(question)), "languages": languages_table()}
     if question == "robustness":
-        targets = GRID.analysis_targets("robustness")
-        inputs["perturbed"] = [
-            P.PERTURBED_METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang,
-                                       perturbation=name)
-            for inter in GRID.intermediates
-            for target in targets
-            for seed in GRID.seeds
-            for lang in GRID.languages(target)
-            for name in GRID.perturbations(target)
-        ]
         inputs["intermediates"] = [
             P.INTERMEDIATE.format(model=MODEL, intermediate=inter, seed=seed)
             for inter in difficulty_tasks()
@@ -173,6 +181,19 @@ def analysis_inputs(question):
         ]
         inputs["task_data"] = sorted({task_dir(task) for task in difficulty_tasks().values()})
     return inputs
+
+
+def perturbed_metrics():
+    targets = GRID.analysis_targets("robustness") if "robustness" in GRID.analysis() else []
+    return [
+        P.PERTURBED_METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang,
+                                   perturbation=name)
+        for inter in GRID.intermediates
+        for target in targets
+        for seed in GRID.seeds
+        for lang in GRID.languages(target)
+        for name in GRID.perturbations(target)
+    ]
 
 
 def difficulty_tasks():

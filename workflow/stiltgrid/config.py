@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -41,8 +41,15 @@ def _with_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": properties})
 
 
+@lru_cache(maxsize=1)
+def _schema_text() -> str:
+    return SCHEMA.read_text()
+
+
 def _schema() -> dict:
-    return yaml.safe_load(SCHEMA.read_text())
+    """A fresh copy each call (validation fills defaults into it); libyaml's loader when present, as every
+    Snakemake invocation parses the schema twice (~0.2 s each with the pure-Python loader)."""
+    return yaml.load(_schema_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _fill_preset_defaults(spec: dict) -> None:
@@ -309,7 +316,8 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
         targets = section.get("targets")
         for target in targets if isinstance(targets, list) else []:
             if target not in spec["targets"]:
-                raise ConfigError(f"{at}.targets: '{target}' is not a target of the preset")
+                raise ConfigError(f"{at}.targets: '{target}' is not a target of the preset (a preset that inherits "
+                                  f"analyses for targets it drops can set `analysis: null`)")
             if question == "robustness" and not get_task(target).trainable:
                 raise ConfigError(f"{at}.targets: '{target}' is a retrieval task (perturbations are scored on "
                                   f"fine-tuned targets)")

@@ -276,6 +276,7 @@ def evaluate_retrieval(smk) -> None:
             pool_vectors[key] = run(rset.tgt_texts)
         return pool_vectors[key]
 
+    headline = {}
     for lang, pred_path, metrics_path in zip(p.languages, smk.output.predictions, smk.output.metrics):
         test = R.retrieval_set(load_split(smk.input.data, task, f"test.{lang}") + shared_pool("test"))
         n_scored = len(test.src_ids)
@@ -304,7 +305,9 @@ def evaluate_retrieval(smk) -> None:
         write_jsonl(pred_path, rows)
         metrics = {k: float(v) for k, v in metrics.items()}
         _write_json(metrics_path, _record(smk, p.task, lang, metrics, n_scored))
+        headline[lang] = metrics[task.headline_metric]
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
+    _write_json(smk.output.summary, {"task": p.task, task.headline_metric: headline})
 
 
 # -- phase 5 -------------------------------------------------------------------------------------------------------
@@ -313,7 +316,7 @@ def aggregate(smk) -> None:
 
     _setup(smk)
     p = smk.params
-    results = A.tidy(smk.input.metrics)
+    results = A.tidy(list(p.metrics))
     A.write_all(results, dict(smk.output), task_languages=dict(p.task_languages), baseline=p.baseline,
                 intermediate_order=list(p.intermediates), target_order=list(p.targets))
 
@@ -328,7 +331,7 @@ def analyse(smk) -> None:
     p = smk.params
     question, section = p.question, dict(p.section)
     stats = {"n_boot": p.bootstrap, "alpha": p.alpha, "seed": p.seed}
-    scores = A.tidy(list(smk.input.metrics))
+    scores = A.tidy(list(p.metrics))
     languages = smk.input.languages
     module = QUESTIONS[question]
     if question == "families":
@@ -344,7 +347,7 @@ def analyse(smk) -> None:
         result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
                                 targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)
     else:
-        perturbed = _perturbed_scores(scores, list(smk.input.perturbed))
+        perturbed = _perturbed_scores(scores, list(p.perturbed))
         difficulty = _difficulty(dict(p.difficulty_tasks), list(smk.input.intermediates), list(smk.input.task_data))
         result = module.analyse(perturbed, difficulty=difficulty, targets=list(p.targets), **stats)
     module.write(result, str(Path(smk.output.table).parent))

@@ -17,6 +17,7 @@ EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
 PREDICTIONS = EVAL_DIR + "/{lang}.predictions.jsonl"
 METRICS = EVAL_DIR + "/{lang}.metrics.json"
 TRAIN_SUMMARY = EVAL_DIR + "/train_summary.json"
+RETRIEVAL_SUMMARY = EVAL_DIR + "/retrieval_summary.json"
 PERTURBED_METRICS = EVAL_DIR + "/perturbed/{perturbation}/{lang}.metrics.json"
 
 TABLES = RESULTS + "/tables/{preset}"

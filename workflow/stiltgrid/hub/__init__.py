@@ -1,8 +1,9 @@
 """Real task data from the Hugging Face hub (dataset ``source: hub``), converted to the engine's formats.
 
-``HUB_SOURCES`` maps a source name to its :class:`~stiltgrid.hub.base.Source`: the 18 task names of the paper grid
-plus variants (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). ``fetch(task, out_dir, languages)`` writes one
-task directory (``train.jsonl``, ``dev.jsonl``, ``test.<lang>.jsonl``; retrieval ``dev|test.<lang>.jsonl``) plus a
+``HUB_SOURCES`` maps a source name to its :class:`~stiltgrid.hub.base.Source`: the 18 task names of the paper grid,
+XTREME-R's XCOPA, LAReQA and Mewsli-X, plus variants (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task).
+``fetch(task, out_dir, languages)`` writes one task directory (``train.jsonl``, ``dev.jsonl``, ``test.<lang>.jsonl``;
+retrieval ``dev|test.<lang>.jsonl``, query/pool retrieval also ``test.pool.jsonl``) plus a
 ``task.json`` recording the hub ids, configs, splits, revisions (and, after an online fetch, the commits they resolved
 to), counts and dropped rows. Rules: workflow/rules/fetch.smk (``fetch_task``, a localrule).
 
