@@ -14,7 +14,7 @@ Part 2 (final metrics): ``trainer.fit`` itself on the generated world's ``xnli``
 pre-trained here, for each seed: ours, ours with ``length_grouping: false``, and fixed padding (``collate`` padded
 to max_length, random batches, as jiant). All runs of a seed take the same number of optimiser steps.
 
-    python bench/train_throughput.py                 # the recorded run (about 15 min on one core)
+    nice -n 10 python bench/train_throughput.py     # the recorded run (about 15 min on one core)
     python bench/train_throughput.py --quick         # smoke test (seconds)
 """
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import random
@@ -107,7 +108,7 @@ def sync(device) -> None:
 
 
 # -- one mode, in its own process ------------------------------------------------------------------------------------
-def worker(args) -> dict:
+def worker(args, mode: str) -> dict:
     import torch
 
     torch.set_num_threads(args.threads)
@@ -119,7 +120,6 @@ def worker(args) -> dict:
     steps = args.warmup_steps + args.steps
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    mode = args.worker
     if mode == "hf":
         result = run_hf(args, tokenizer, examples, device, steps)
     else:
@@ -175,17 +175,17 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
     for indices in batches[:args.warmup_steps]:
         step(indices)
     sync(device)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     slots = real = n = 0
     for indices in batches[args.warmup_steps:steps]:
         s, r = step(indices)
         slots, real, n = slots + s, real + r, n + len(indices)
     sync(device)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
     timed_mib = peak_mib(device)
     step(longest_batch)  # the epoch's longest batch sets the peak of a whole epoch
     sync(device)
-    return {"examples": n, "seconds": seconds, "real_tokens": real, "padded_tokens": slots,
+    return {"examples": n, "seconds": seconds, "cpu_seconds": cpu_seconds, "real_tokens": real, "padded_tokens": slots,
             "setup_mib": setup_mib, "timed_mib": timed_mib, "epoch_mib": peak_mib(device),
             "longest_batch_len": max(flen[i] for i in longest_batch) if pad_to is None else pad_to}
 
@@ -212,7 +212,7 @@ def run_hf(args, tokenizer, examples, device, steps) -> dict:
         def on_step_end(self, targs, state, control, **kw):
             sync(device)
             if state.global_step in (args.warmup_steps, steps):
-                self.marks[state.global_step] = time.perf_counter()
+                self.marks[state.global_step] = (time.perf_counter(), time.process_time())
 
     clock = Clock()
     sizes = []
@@ -245,18 +245,36 @@ def run_hf(args, tokenizer, examples, device, steps) -> dict:
         sync(device)
     # the dataloader may fetch ahead; count exactly the batches of the timed steps
     timed = sizes[args.warmup_steps:steps]
-    return {"examples": sum(s[2] for s in timed), "seconds": clock.marks[steps] - clock.marks[args.warmup_steps],
+    (wall0, cpu0), (wall1, cpu1) = clock.marks[args.warmup_steps], clock.marks[steps]
+    return {"examples": sum(s[2] for s in timed), "seconds": wall1 - wall0, "cpu_seconds": cpu1 - cpu0,
             "real_tokens": sum(s[1] for s in timed), "padded_tokens": sum(s[0] for s in timed),
             "setup_mib": setup_mib, "timed_mib": timed_mib, "epoch_mib": peak_mib(device),
             "longest_batch_len": len(data[longest]["input_ids"]), "hf_sampling": args.hf_sampling}
+
+
+def padding_invariance(init_dir, examples: list[dict], max_length: int) -> float:
+    """Largest logit difference on one batch between dynamic padding and padding to max_length (eval mode): the
+    attention mask makes them the same function, so only the batch order of training can move the metrics."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from stiltgrid import features as F
+    from stiltgrid.model import TaskModel, load_encoder
+
+    tokenizer = AutoTokenizer.from_pretrained(str(init_dir))
+    feats = F.featurize("pair_classification", examples, tokenizer, max_length, LABELS)
+    torch.manual_seed(0)
+    model = TaskModel(load_encoder(init_dir), {"xnli": {"format": "pair_classification", "labels": LABELS}}).eval()
+    with torch.no_grad():
+        dynamic = model("xnli", F.collate(feats, tokenizer.pad_token_id))["logits"]
+        fixed = model("xnli", F.collate(feats, tokenizer.pad_token_id, pad_to=max_length))["logits"]
+    return float((dynamic - fixed).abs().max())
 
 
 # -- part 2: final metrics with trainer.fit --------------------------------------------------------------------------
 def metrics_check(args) -> list[dict]:
     """Dev accuracy on the world's xnli after the same number of optimiser steps, per seed and mode."""
     import glob
-
-    import torch
 
     from stiltgrid import features as F
     from stiltgrid import trainer
@@ -266,7 +284,10 @@ def metrics_check(args) -> list[dict]:
     from stiltgrid.tasks import get_task
     from stiltgrid.world import DEFAULT_WORLD, generate_world
 
-    torch.set_num_threads(args.threads)
+    from stiltgrid import runtime
+
+    runtime.setup(threads=args.threads)  # quiet the HF libraries as every job does
+    logging.getLogger("stiltgrid").setLevel(logging.WARNING)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / "world"
@@ -282,6 +303,7 @@ def metrics_check(args) -> list[dict]:
         train = read_jsonl(world / "tasks" / "xnli" / "train.jsonl", task.format, list(task.labels))
         dev = read_jsonl(world / "tasks" / "xnli" / "dev.jsonl", task.format, list(task.labels))
         data = {"xnli": trainer.TaskData(task, train, dev, list(task.labels))}
+        rows.append({"padding_logit_diff": padding_invariance(init, train[:32], args.metric_max_length)})
         original = F.collate
         for seed in args.metric_seeds:
             for mode in ("ours", "ours-random", "fixed"):
@@ -302,15 +324,17 @@ def metrics_check(args) -> list[dict]:
 
 
 # -- driver ----------------------------------------------------------------------------------------------------------
-def run_mode(mode: str, argv: list[str], threads: int) -> dict:
+def run_modes(modes: list[str], argv: list[str], threads: int) -> dict[str, dict]:
+    """Run modes one after another in one fresh process; a process per mode keeps peak memory comparable."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    proc = subprocess.run([sys.executable, __file__, *argv, "--worker", mode], env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, __file__, *argv, "--worker", ",".join(modes)], env=env,
+                          capture_output=True, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode or not lines:
+    if proc.returncode or len(lines) != len(modes):
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
-        raise SystemExit(f"mode {mode} failed (exit {proc.returncode})")
-    return json.loads(lines[-1][len("RESULT "):])
+        raise SystemExit(f"modes {modes} failed (exit {proc.returncode})")
+    results = [json.loads(line[len("RESULT "):]) for line in lines]
+    return {r["mode"]: r for r in results}
 
 
 def describe_lengths(args) -> str:
@@ -352,7 +376,7 @@ def parse(argv=None):
     p.add_argument("--metric-hidden", type=int, default=128)
     p.add_argument("--metric-layers", type=int, default=2)
     p.add_argument("--metric-pretrain-steps", type=int, default=600)
-    p.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
+    p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
         args.examples, args.steps, args.warmup_steps, args.batch_size = 256, 3, 1, 16
@@ -361,6 +385,9 @@ def parse(argv=None):
         args.metric_corpus, args.metric_hidden, args.metric_layers, args.metric_pretrain_steps = 200, 32, 1, 5
         args.metric_max_length = 64
     args.metric_seeds = [int(s) for s in str(args.metric_seeds).split(",") if s]
+    unknown = set(args.modes.split(",")) - set(MODES)
+    if unknown:
+        p.error(f"unknown modes {sorted(unknown)}; use {MODES}")
     return args
 
 
@@ -368,7 +395,8 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     if args.worker:
-        print("RESULT " + json.dumps(worker(args)), flush=True)
+        for mode in args.worker.split(","):
+            print("RESULT " + json.dumps(worker(args, mode)), flush=True)
         return
     print(f"settings: {args.examples} synthetic pairs, batch {args.batch_size}, max_length {args.max_length}, "
           f"{args.warmup_steps} warm-up + {args.steps} timed steps per mode, threads {args.threads}, "
@@ -378,22 +406,32 @@ def main(argv=None) -> None:
     print(f"lengths: log-normal(median {args.median:g}, sigma {args.sigma:g}) clipped to [8, {args.max_length}]; "
           + describe_lengths(args))
     if not args.metrics_only:
-        results = {m: run_mode(m, argv, args.threads) for m in args.modes.split(",")}
-        print(f"\n{'mode':<12} {'examples/s':>10} {'real tok/s':>10} {'pad share':>9} {'peak MiB':>9} "
+        modes = args.modes.split(",")
+        if args.quick:  # one process for all modes (imports dominate); peaks are then not comparable
+            results = run_modes(modes, argv, args.threads)
+        else:
+            results = {m: r for mode in modes for m, r in run_modes([mode], argv, args.threads).items()}
+        device = next(iter(results.values()))["device"]
+        # one thread on a shared CPU: CPU time of the process is what the mode costs, whatever else runs
+        clock = "cpu_seconds" if device == "cpu" and args.threads == 1 else "seconds"
+        print(f"\nthroughput per {'CPU-second of the process (wall-clock in brackets)' if clock == 'cpu_seconds' else 'second'}")
+        print(f"{'mode':<12} {'examples/s':>10} {'(wall)':>8} {'real tok/s':>10} {'pad share':>9} {'peak MiB':>9} "
               f"{'+train MiB':>10} {'epoch peak':>10} {'+train MiB':>10}")
         for m, r in results.items():
-            print(f"{m:<12} {r['examples'] / r['seconds']:>10.1f} {r['real_tokens'] / r['seconds']:>10.0f} "
+            print(f"{m:<12} {r['examples'] / r[clock]:>10.1f} {'(%.1f)' % (r['examples'] / r['seconds']):>8} "
+                  f"{r['real_tokens'] / r[clock]:>10.0f} "
                   f"{1 - r['real_tokens'] / r['padded_tokens']:>9.1%} {r['timed_mib']:>9.0f} "
                   f"{r['timed_mib'] - r['setup_mib']:>10.0f} {r['epoch_mib']:>10.0f} "
                   f"{r['epoch_mib'] - r['setup_mib']:>10.0f}")
-        device = next(iter(results.values()))["device"]
         kind = "torch.cuda.max_memory_allocated" if device.startswith("cuda") else "ru_maxrss of the mode's process"
         print(f"(peak MiB: {kind} over the timed steps; epoch peak: after one more step on the epoch's longest "
               "batch; +train: above the set-up before the first step)")
+        if args.quick:
+            print("(--quick: all modes ran in one process, so only the first mode's memory figures stand alone)")
         if "hf" in results:
             print(f"hf: transformers.Trainer, sampler '{results['hf']['hf_sampling']}', DataCollatorWithPadding "
                   "(dynamic padding to the batch's longest)")
-        rate = {m: r["examples"] / r["seconds"] for m, r in results.items()}
+        rate = {m: r["examples"] / r[clock] for m, r in results.items()}
         for other in ("fixed", "hf", "ours-random"):
             if "ours" in rate and other in rate:
                 print(f"speed-up ours vs {other:<11}: {rate['ours'] / rate[other]:.2f}x examples/s")
@@ -403,6 +441,8 @@ def main(argv=None) -> None:
               f"{args.metric_pretrain_steps} steps), lr 1e-3, batch 32, {args.metric_epochs:g} epochs, "
               f"max_length {args.metric_max_length}, threads {args.threads}")
         rows = metrics_check(args)
+        print(f"same batch, dynamic vs fixed padding (eval mode): max |logit difference| "
+              f"{rows.pop(0)['padding_logit_diff']:.2e}")
         print(f"{'seed':>4} {'mode':<12} {'steps':>5} {'dev acc':>7} {'fit s':>7}")
         for r in rows:
             print(f"{r['seed']:>4} {r['mode']:<12} {r['steps']:>5} {r['dev_acc']:>7.1f} {r['seconds']:>7.1f}")
