@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from stiltgrid.metrics import retrieval
 from stiltgrid.metrics.retrieval import (
     average_precision_at_k,
     bucc_candidates,
@@ -8,6 +9,7 @@ from stiltgrid.metrics.retrieval import (
     bucc_optimal_threshold,
     bucc_scores,
     knn,
+    knn_both,
     l2_normalize,
     mean_average_precision_at_k,
     mine_bitext,
@@ -47,6 +49,106 @@ def test_knn_faiss_equals_numpy():
     assert knn(x[:3], y[:2], 4)[1].shape == (3, 2)
     with pytest.raises(ValueError, match="unknown backend"):
         knn(x, y, 4, "annoy")
+
+
+def _top_k_by_rule(x, y, k):
+    """The documented neighbour rule on the full product: decreasing similarity, then increasing index."""
+    sims = x @ y.T
+    k = min(k, len(y))
+    order = np.lexsort((np.broadcast_to(np.arange(len(y)), sims.shape), -sims), axis=1)[:, :k]
+    return np.take_along_axis(sims, order, axis=1), order
+
+
+def _assert_same_neighbours(got, expected):
+    np.testing.assert_array_equal(got[1], expected[1])
+    np.testing.assert_allclose(got[0], expected[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("n_x, n_y, k", [(300, 170, 4), (170, 300, 4), (50, 3, 4), (3, 50, 4), (1, 40, 4),
+                                         (40, 1, 4), (1, 1, 4), (60, 60, 60), (25, 9, 9)])
+def test_knn_both_one_pass_equals_numpy_and_two_searches(n_x, n_y, k):
+    rng = np.random.default_rng(n_x * 1000 + n_y)
+    x = l2_normalize(rng.standard_normal((n_x, 24)))
+    y = l2_normalize(rng.standard_normal((n_y, 24)))
+    fwd, bwd = knn_both(x, y, k)
+    assert fwd[1].shape == (n_x, min(k, n_y)) and bwd[1].shape == (n_y, min(k, n_x))
+    assert fwd[0].dtype == np.float32 and fwd[1].dtype == np.int64
+    for got, ref in zip((fwd, bwd), knn_both(x, y, k, backend="numpy")):
+        _assert_same_neighbours(got, ref)
+    _assert_same_neighbours(fwd, knn(x, y, k, "faiss"))
+    _assert_same_neighbours(bwd, knn(y, x, k, "faiss"))
+
+
+def test_knn_both_tiles_cover_every_pair():
+    # blocks much smaller than the inputs, neither dividing them: many tiles, and a narrower last block of y
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((53, 16)).astype(np.float32)
+    y = rng.standard_normal((41, 16)).astype(np.float32)
+    fwd, bwd = retrieval._knn_both_one_pass(x, y, 4, 3, x_block=7, y_block=5)
+    _assert_same_neighbours(fwd, _top_k_by_rule(x, y, 4))
+    _assert_same_neighbours(bwd, _top_k_by_rule(y, x, 3))
+
+
+def test_knn_both_ties_keep_the_lowest_index():
+    # small integer vectors: every product is exact whatever the summation order, and many are equal
+    rng = np.random.default_rng(3)
+    x = rng.integers(-1, 2, size=(80, 6)).astype(np.float32)
+    y = rng.integers(-1, 2, size=(70, 6)).astype(np.float32)
+    y[10:20] = y[0]  # duplicates: exact ties at every rank
+    fwd, bwd = retrieval._knn_both_one_pass(x, y, 4, 4, x_block=16, y_block=32)
+    expected_fwd, expected_bwd = _top_k_by_rule(x, y, 4), _top_k_by_rule(y, x, 4)
+    tied = (expected_fwd[0][:, 3] == np.sort(x @ y.T, axis=1)[:, -5]).sum()
+    assert tied > 10  # the k-th place is really contested
+    _assert_same_neighbours(fwd, expected_fwd)
+    _assert_same_neighbours(bwd, expected_bwd)
+    _assert_same_neighbours(knn_both(x, y, 4)[0], expected_fwd)  # default tiles
+    # with k >= the other side numpy keeps everything, so its order is fully specified too
+    for got, ref in zip(knn_both(x[:4], y[:3], 4), knn_both(x[:4], y[:3], 4, backend="numpy")):
+        _assert_same_neighbours(got, ref)
+
+
+def test_knn_both_rejects_bad_input():
+    x = np.ones((3, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match="empty input"):
+        knn_both(x, np.empty((0, 4), dtype=np.float32), 4)
+    with pytest.raises(ValueError, match="empty input"):
+        knn_both(np.empty((0, 4), dtype=np.float32), x, 4)
+    with pytest.raises(ValueError, match="dimension mismatch"):
+        knn_both(x, np.ones((3, 5), dtype=np.float32), 4)
+    with pytest.raises(ValueError, match="k must be"):
+        knn_both(x, x, 0)
+    with pytest.raises(ValueError, match="unknown backend"):
+        knn_both(x, x, 4, "annoy")
+
+
+def test_mining_edge_sizes_agree_across_backends():
+    rng = np.random.default_rng(9)
+    for n_x, n_y in [(1, 1), (1, 30), (30, 1), (2, 3), (45, 20)]:
+        x, y = rng.standard_normal((n_x, 12)), rng.standard_normal((n_y, 12))
+        a, b = mine_bitext(x, y), mine_bitext_numpy(x, y)
+        np.testing.assert_array_equal(a.src, b.src)
+        np.testing.assert_array_equal(a.tgt, b.tgt)
+        np.testing.assert_array_equal(a.score, b.score)
+        assert 1 <= len(a) <= min(n_x, n_y)
+    empty = mine_bitext(np.empty((0, 12)), rng.standard_normal((4, 12)))
+    assert len(empty) == 0 and empty.src.dtype == np.int64
+
+
+def test_mining_scores_depend_on_neighbour_sets_not_their_order():
+    # the same neighbour sets listed in another order must give bit-identical pairs and scores
+    src, tgt, _ = _planted(4, n_src=300, n_tgt=320, n_pairs=200)
+    x, y = l2_normalize(src), l2_normalize(tgt)
+    (fs, fi), (bs, bi) = knn_both(x, y, 4)
+    reference = mine_bitext(x, y)
+    original = retrieval.knn_both
+    retrieval.knn_both = lambda *args, **kwargs: ((fs[:, ::-1], fi[:, ::-1]), (bs[:, ::-1], bi[:, ::-1]))
+    try:
+        reversed_lists = mine_bitext(x, y)
+    finally:
+        retrieval.knn_both = original
+    np.testing.assert_array_equal(reversed_lists.src, reference.src)
+    np.testing.assert_array_equal(reversed_lists.tgt, reference.tgt)
+    np.testing.assert_array_equal(reversed_lists.score, reference.score)
 
 
 def test_margin_mining_by_hand():

@@ -2,17 +2,23 @@
 
 Behaviour follows XTREME's ``third_party/utils_retrieve.py`` (adapted unchanged in jiant's ``bucc2018.py``):
 
-* Vectors are L2-normalised float32; similarity is the inner product (cosine), searched exactly with
-  ``faiss.IndexFlatIP``. ``backend="numpy"`` gives a brute-force path with the same interface (dense float32
+* Vectors are L2-normalised float32; similarity is the inner product (cosine), searched exactly: one direction
+  (:func:`knn`) with ``faiss.IndexFlatIP``, both directions at once (:func:`knn_both`, used by mining) with one pass
+  over ``x @ y.T`` (numpy sgemm tiles, each feeding faiss's C++ top-k heaps of its rows and of its columns: half the
+  products of two searches). ``backend="numpy"`` gives a brute-force path with the same interface (dense float32
   matrix product + sort) that yields the same neighbours, used as a reference and in benchmarks.
+* Neighbour order: decreasing similarity, then increasing index (numpy and :func:`knn_both`). At an exact tie on
+  the k-th place :func:`knn_both`'s faiss path keeps the lowest index; ``faiss.IndexFlatIP`` and the numpy
+  reference's ``argpartition`` keep an unspecified one, so only such boundary ties can make the paths differ.
 * Mining (``mode='mine'``, ``retrieval='max'``, ``margin='ratio'``, k = 4): the k nearest neighbours are searched in
   both directions (k capped at the size of the other side). For a candidate (x, y) the ratio margin is
   ``cos(x, y) / ((mean_knn_sim(x) + mean_knn_sim(y)) / 2)``. Each source keeps its best-scoring forward candidate,
   each target its best backward candidate; the two lists are pooled and walked by decreasing score, keeping a pair
   only if neither side was taken before (a side is marked taken even when the pair falls below the threshold), and
   the pair is output when its score is above ``threshold`` (0 by default, i.e. all of them). The mean k-NN
-  similarities are recomputed from the neighbour indices (not read from the search result), so both backends give
-  bit-identical scores and pairs whenever they find the same neighbours; ties in the greedy walk keep input order.
+  similarities are recomputed from the neighbour indices, taken in index order (not read from the search result),
+  so all backends give bit-identical scores and pairs whenever they find the same neighbour sets; among candidates
+  of equal score the lower index wins, and ties in the greedy walk keep input order.
 * BUCC threshold (``bucc_optimize``): candidates sorted by decreasing score; after each prefix compute P/R/F1 against
   the gold pairs; at each strict improvement of F1 the threshold becomes the midpoint between this candidate's score
   and the next one's (no improvement at all leaves 0). Extraction keeps candidates with score >= threshold. The
@@ -100,6 +106,85 @@ def _knn_numpy(x: np.ndarray, y: np.ndarray, k: int, chunk: int = 2048) -> tuple
     return sims_out, inds_out
 
 
+def _sort_neighbours(sims: np.ndarray, inds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row by decreasing similarity, equal similarities by increasing index (the order ``_knn_numpy`` gives)."""
+    order = np.lexsort((inds, -sims), axis=1)
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(inds, order, axis=1)
+
+
+def _top_k_heaps(n: int, k: int):
+    """faiss's C++ min-heaps keeping the ``k`` largest values of each of ``n`` rows, with numpy arrays behind them.
+
+    A value enters a heap only when it is strictly larger than the heap's smallest, and among equal values the
+    smallest id is evicted first. Offered in decreasing id order, a heap therefore keeps the k largest
+    (value, id) pairs: among equal values, the largest id.
+    """
+    import faiss
+
+    sims = np.empty((n, k), dtype=np.float32)
+    ids = np.empty((n, k), dtype=np.int64)
+    heaps = faiss.float_minheap_array_t()
+    heaps.nh, heaps.k = n, k
+    heaps.val, heaps.ids = faiss.swig_ptr(sims), faiss.swig_ptr(ids)
+    heaps.heapify()
+    return heaps, sims, ids
+
+
+def _knn_both_one_pass(x: np.ndarray, y: np.ndarray, kx: int, ky: int, x_block: int = 1024,
+                       y_block: int = 8192):
+    """Forward (``kx`` per row of x) and backward (``ky`` per row of y) k-NN from one pass over ``x @ y.T``.
+
+    The product is computed tile by tile (numpy sgemm into one reused buffer); every tile feeds both directions:
+    its rows go into the forward heaps in one call, and each of its rows is offered to the backward heaps of all
+    its columns (one value per heap), which avoids transposing the tile. Rows and columns are offered in increasing
+    index order under the id ``-index - 1``, so among equal similarities at the k-th place the heaps keep the lowest
+    index (see :func:`_top_k_heaps`). Inputs are assumed finite.
+    """
+    import faiss
+
+    fwd, fwd_sims, fwd_ids = _top_k_heaps(len(x), kx)
+    bwd, bwd_sims, bwd_ids = _top_k_heaps(len(y), ky)
+    x_ids = -np.arange(len(x), dtype=np.int64) - 1
+    y_ids = -np.arange(len(y), dtype=np.int64) - 1
+    tile = np.empty(min(x_block, len(x)) * min(y_block, len(y)), dtype=np.float32)
+    for y0 in range(0, len(y), y_block):
+        y_part = y[y0:y0 + y_block]
+        for x0 in range(0, len(x), x_block):
+            x_part = x[x0:x0 + x_block]
+            out = tile[:len(x_part) * len(y_part)].reshape(len(x_part), len(y_part))
+            np.matmul(x_part, y_part.T, out=out)
+            # forward: every row of the tile shares the ids of y_part (id stride 0)
+            fwd.addn_with_ids(len(y_part), faiss.swig_ptr(out), faiss.swig_ptr(y_ids[y0:]), 0, x0, len(x_part))
+            # backward: row i of the tile gives one value, with the id of x row x0 + i, to each heap from y0 on
+            row_address, id_address = out.ctypes.data, x_ids[x0:].ctypes.data
+            for i in range(len(x_part)):
+                bwd.addn_with_ids(1, faiss.cast_integer_to_float_ptr(row_address + i * out.strides[0]),
+                                  faiss.cast_integer_to_idx_t_ptr(id_address + i * 8), 0, y0, len(y_part))
+    return _sort_neighbours(fwd_sims, -fwd_ids - 1), _sort_neighbours(bwd_sims, -bwd_ids - 1)
+
+
+def knn_both(x, y, k: int, backend: str = "faiss"):
+    """k-NN in both directions: ``((sims, inds) of x in y, (sims, inds) of y in x)``, as :func:`knn` would give them.
+
+    ``backend="faiss"`` computes ``x @ y.T`` once and takes both directions from it (half the work of two
+    searches); ``"numpy"`` runs the brute-force reference twice. Neighbours are sorted by decreasing similarity,
+    equal similarities by increasing index; k is capped at the size of the other side.
+    """
+    x = _as_matrix(x, "knn_both x")
+    y = _as_matrix(y, "knn_both y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"knn_both: dimension mismatch, x has {x.shape[1]} and y has {y.shape[1]}")
+    if k < 1:
+        raise ValueError(f"knn_both: k must be >= 1, got {k}")
+    if len(x) == 0 or len(y) == 0:
+        raise ValueError(f"knn_both: empty input ({len(x)} x rows, {len(y)} y rows)")
+    if backend == "faiss":
+        return _knn_both_one_pass(x, y, min(k, len(y)), min(k, len(x)))
+    if backend == "numpy":
+        return knn(x, y, k, "numpy"), knn(y, x, k, "numpy")
+    raise ValueError(f"knn_both: unknown backend {backend!r}; use one of {BACKENDS}")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # margin-based bitext mining
 
@@ -160,11 +245,13 @@ def mine_bitext(x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max",
         empty = np.empty(0, dtype=np.int64)
         return MinedPairs(empty, empty.copy(), np.empty(0, dtype=np.float64))
 
-    _, x2y_ind = knn(x, y, k, backend)
-    _, y2x_ind = knn(y, x, k, backend)
+    (_, x2y_ind), (_, y2x_ind) = knn_both(x, y, k, backend)
     # The neighbourhood means are recomputed from the neighbour indices with one numpy routine instead of being
-    # taken from the search backend's similarities (which differ between faiss and BLAS by ~1e-7). Same indices
-    # therefore give bit-identical scores, pairs and order on both backends.
+    # taken from the search backend's similarities (which differ between BLAS calls by ~1e-7), and each neighbour
+    # list is put in index order first, so that two near-equal neighbours listed in the other order cannot change
+    # the float sum. Same neighbour sets therefore give bit-identical scores, pairs and order on every backend.
+    x2y_ind = np.sort(x2y_ind, axis=1)
+    y2x_ind = np.sort(y2x_ind, axis=1)
     x2y_mean = _neighbour_sims(x, y, x2y_ind).mean(axis=1)
     y2x_mean = _neighbour_sims(y, x, y2x_ind).mean(axis=1)
 
