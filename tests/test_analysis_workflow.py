@@ -3,14 +3,12 @@ perturbed test sets are scored, and each analysis writes its table, figure and s
 show up where they must (a perturbation that removes information hurts, strength 0 changes nothing)."""
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from repo import copy_workflow
+from repo import copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.slow
 MODEL, PRESET = "tiny-ci", "analysis-ci"
@@ -44,11 +42,7 @@ CONFIG = {
 
 
 def snakemake(work, *args):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "analysis-ci.yaml", *args]
-    result = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
-    return result
+    return run_snakemake(work, "--cores", "2", "--configfile", "analysis-ci.yaml", *args)
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,13 @@ declared task per format, from local JSON Lines files, through the grid end to e
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from repo import copy_workflow
+from repo import copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -111,11 +109,7 @@ def _config(work: Path, model: str, model_dir: Path, data: Path, intermediate, t
 
 
 def _snakemake(work: Path, configfile: Path, *args):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(configfile), *args]
-    result = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
-    return result
+    return run_snakemake(work, "--cores", "2", "--configfile", configfile, *args)
 
 
 @pytest.fixture(scope="module")

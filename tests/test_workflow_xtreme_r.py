@@ -4,14 +4,12 @@ every metrics file holds a finite score; the aggregate computes the XTREME-R tab
 
 import json
 import math
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from repo import copy_workflow
+from repo import copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.slow
 MODEL = "tiny-xr"
@@ -34,9 +32,7 @@ def test_demo_r_slice_runs_the_xtreme_r_targets(tmp_path):
     work = copy_workflow(tmp_path / "workflow")
     change = tmp_path / "slice.yaml"
     change.write_text(yaml.safe_dump(CHANGE))
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(change), "--config", "preset=demo-r"]
-    run = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-    assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
+    run_snakemake(work, "--cores", "2", "--configfile", change, "--config", "preset=demo-r")
 
     headline = {"xcopa": "accuracy", "lareqa": "map@20", "mewslix": "map@20"}
     for inter in SLICE["intermediate"]:

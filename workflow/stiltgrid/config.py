@@ -140,8 +140,7 @@ class Grid:
     @cached_property
     def all_intermediates(self) -> tuple[str, ...]:
         """The preset's intermediate list plus every intermediate the analyses compare (in first-seen order)."""
-        extra = [i for inter, _ in self.analysis_cells() for i in (inter,) if i not in self.intermediates]
-        return tuple(dict.fromkeys(list(self.intermediates) + extra))
+        return tuple(dict.fromkeys(list(self.intermediates) + [inter for inter, _ in self.analysis_cells()]))
 
     def multitask_tasks(self) -> list[str]:
         return list(self.spec.get("multitask", {}).get("tasks") or intermediate_task_names(builtin_only=True))

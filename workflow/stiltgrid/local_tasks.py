@@ -9,11 +9,11 @@ the rest of the workflow reads, with the declaration in ``task.json``.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 from stiltgrid.formats import read_jsonl
+from stiltgrid.hub.base import publish, staging
 from stiltgrid.tasks import Task, all_tasks, register
 
 #: default metric and category per format, when a declaration leaves them out.
@@ -112,18 +112,13 @@ def prepare(name: str, spec: dict, out_dir: str | Path) -> dict:
     task = to_task(name, spec)
     labels = list(task.labels) if task.labels else None
     out = Path(out_dir)
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     counts = {}
-    for split, path in split_files(spec).items():
-        examples = read_jsonl(path, task.format, labels, unique_ids=True)
-        shutil.copyfile(path, tmp / f"{split}.jsonl")
-        counts[split] = len(examples)
-    meta = {"task": name, "format": task.format, "labels": labels, "role": task.role, "metric": task.metric,
-            "category": task.category, "languages": task.extra["languages"], "splits": counts,
-            "declared": spec}
-    (tmp / "task.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    with staging(out) as tmp:
+        for split, path in split_files(spec).items():
+            examples = read_jsonl(path, task.format, labels, unique_ids=True)
+            shutil.copyfile(path, tmp / f"{split}.jsonl")
+            counts[split] = len(examples)
+        publish(tmp, out, {"task": name, "format": task.format, "labels": labels, "role": task.role,
+                           "metric": task.metric, "category": task.category, "languages": task.extra["languages"],
+                           "splits": counts, "declared": spec})
     return counts

@@ -155,6 +155,36 @@ def paired_gains(headline: pd.DataFrame, variant: str, reference: str,
     return merged.sort_values(keys).reset_index(drop=True)
 
 
+def grouped_gains(scores: pd.DataFrame, *, comparisons, groups: pd.Series, group_column: str, question: str,
+                  targets=None, model=None, exclude_languages=("en",)) -> list[tuple[str, str, pd.DataFrame]]:
+    """Per ``[variant, reference]`` comparison, its paired (target, language) gains with each language's group
+    (``groups``: a Series indexed by iso, e.g. family or stratum) in ``group_column`` and the comparison label first.
+    Every intermediate must be scored, every language grouped, every comparison have a pair."""
+    comps = pairs(comparisons)
+    names = sorted({name for pair in comps for name in pair})
+    head = headline_scores(scores, targets=targets, intermediates=names, model=model,
+                           exclude_languages=exclude_languages)
+    require_intermediates(head, names, question)
+    absent = sorted(set(head["language"]) - set(groups.index))
+    if absent:
+        raise KeyError(f"{question}: language table lacks {', '.join(absent)}")
+    out = []
+    for variant, reference in comps:
+        gains = paired_gains(head, variant, reference)
+        if gains.empty:
+            raise ValueError(f"{question}: no (target, language) pair scored for both {variant} and {reference}")
+        gains[group_column] = groups.loc[gains["language"]].to_numpy()
+        gains.insert(0, "comparison", label(variant, reference))
+        out.append((variant, reference, gains))
+    return out
+
+
+def target_blocks(gains: pd.DataFrame):
+    """(target, rows) for all targets pooled (:data:`ALL`) and then each target."""
+    for target in [ALL] + sorted(gains["target"].unique()):
+        yield target, gains if target == ALL else gains[gains["target"] == target]
+
+
 def require_intermediates(headline: pd.DataFrame, names: Iterable[str], what: str) -> None:
     present = set(headline["intermediate"])
     absent = sorted(set(names) - present)

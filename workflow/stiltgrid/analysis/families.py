@@ -37,30 +37,17 @@ def analyse(scores: pd.DataFrame, *, languages, comparisons, targets: Sequence[s
     targets: targets to use (default: all in the scores). Returns a :class:`~stiltgrid.analysis.common.Result`.
     """
     comps = C.pairs(comparisons)
-    langs = C.language_table(languages)
-    names = sorted({name for pair in comps for name in pair})
-    head = C.headline_scores(scores, targets=targets, intermediates=names, model=model,
-                             exclude_languages=exclude_languages)
-    C.require_intermediates(head, names, "families")
-    absent = sorted(set(head["language"]) - set(langs.index))
-    if absent:
-        raise KeyError(f"families: language table lacks {', '.join(absent)}")
-    rows, gains_out, facts = [], [], {"comparisons": []}
-    for variant, reference in comps:
-        comp = C.label(variant, reference)
-        gains = C.paired_gains(head, variant, reference)
-        if gains.empty:
-            raise ValueError(f"families: no (target, language) pair scored for both {variant} and {reference}")
-        gains["family"] = langs.loc[gains["language"], "family"].astype(str).to_numpy()
-        gains.insert(0, "comparison", comp)
-        gains_out.append(gains)
-        for target in [C.ALL] + sorted(gains["target"].unique()):
-            block = gains if target == C.ALL else gains[gains["target"] == target]
-            rows += _block(block, comp, variant, reference, target, n_boot, n_perm, alpha, seed, min_languages)
+    families = C.language_table(languages)["family"].astype(str)
+    compared = C.grouped_gains(scores, comparisons=comps, groups=families, group_column="family", question=QUESTION,
+                               targets=targets, model=model, exclude_languages=exclude_languages)
+    rows = []
+    for variant, reference, gains in compared:
+        for target, block in C.target_blocks(gains):
+            rows += _block(block, C.label(variant, reference), variant, reference, target, n_boot, n_perm, alpha,
+                           seed, min_languages)
     table = pd.DataFrame(rows)
-    details = {"gains": pd.concat(gains_out, ignore_index=True)}
-    for variant, reference in comps:
-        facts["comparisons"].append(_facts(table, C.label(variant, reference), alpha))
+    details = {"gains": pd.concat([gains for _, _, gains in compared], ignore_index=True)}
+    facts = {"comparisons": [_facts(table, C.label(variant, reference), alpha) for variant, reference in comps]}
     params = {"alpha": alpha, "n_boot": n_boot, "n_perm": n_perm, "seed": seed, "min_languages": min_languages}
     result = C.Result(QUESTION, table, facts, "", details, params)
     result.summary = _summary(result)

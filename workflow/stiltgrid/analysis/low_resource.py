@@ -53,28 +53,15 @@ def analyse(scores: pd.DataFrame, *, languages, comparisons, strata: dict | None
     """
     spec = {**DEFAULT_STRATA, **(strata or {})}
     comps = C.pairs(comparisons)
-    stratum = strata_of(languages, spec)
-    names = sorted({name for pair in comps for name in pair})
-    head = C.headline_scores(scores, targets=targets, intermediates=names, model=model,
-                             exclude_languages=exclude_languages)
-    C.require_intermediates(head, names, "low_resource")
-    absent = sorted(set(head["language"]) - set(stratum.index))
-    if absent:
-        raise KeyError(f"low_resource: language table lacks {', '.join(absent)}")
-    rows, gains_out = [], []
-    for variant, reference in comps:
-        comp = C.label(variant, reference)
-        gains = C.paired_gains(head, variant, reference)
-        if gains.empty:
-            raise ValueError(f"low_resource: no (target, language) pair scored for both {variant} and {reference}")
-        gains["stratum"] = stratum.loc[gains["language"]].to_numpy()
-        gains.insert(0, "comparison", comp)
-        gains_out.append(gains)
-        for target in [C.ALL] + sorted(gains["target"].unique()):
-            block = gains if target == C.ALL else gains[gains["target"] == target]
-            rows += _block(block, comp, variant, reference, target, n_boot, n_perm, alpha, seed)
+    compared = C.grouped_gains(scores, comparisons=comps, groups=strata_of(languages, spec), group_column="stratum",
+                               question=QUESTION, targets=targets, model=model, exclude_languages=exclude_languages)
+    rows = []
+    for variant, reference, gains in compared:
+        for target, block in C.target_blocks(gains):
+            rows += _block(block, C.label(variant, reference), variant, reference, target, n_boot, n_perm, alpha,
+                           seed)
     table = pd.DataFrame(rows)
-    gains = pd.concat(gains_out, ignore_index=True)
+    gains = pd.concat([gains for _, _, gains in compared], ignore_index=True)
     used = sorted(gains["language"].unique())
     facts = {"strata": {"column": spec["column"], "low_below": float(spec["low_below"]),
                         "high_from": float(spec["high_from"])},

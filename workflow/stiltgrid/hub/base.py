@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -56,6 +57,35 @@ def publish(tmp: Path, out_dir: Path, record: dict) -> None:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     tmp.rename(out_dir)
+
+
+@contextmanager
+def staging(out_dir: Path) -> Iterator[Path]:
+    """A fresh sibling temporary directory to build a task directory in (``publish`` renames it into place);
+    removed on the way out, whether or not it was published."""
+    tmp = out_dir.parent / f".{out_dir.name}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class LocalSource:
+    """A task source converted from local files (licensed or not on the hub): it reads no hub repository."""
+
+    refs = ()
+    local = True
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = path
+
+    def reads(self, languages=()) -> list[dict]:
+        return []
+
+    def configs(self, languages=()) -> list:
+        return []
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -308,11 +338,8 @@ class Source:
         reader = reader or HubReader(task=self.task)
         revisions = revisions or {}
         out_dir = Path(out_dir)
-        tmp = out_dir.parent / f".{out_dir.name}.partial"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         counts, dropped, started = {}, {}, time.time()
-        try:
+        with staging(out_dir) as tmp:
             for part in self.plan(langs):
                 seen: set[str] = set()
 
@@ -348,8 +375,6 @@ class Source:
                                      f"{task.format}: {one_line(err, 200)}") from None
             record = self._record(task, counts, dropped, langs, reader, revisions, time.time() - started)
             publish(tmp, out_dir, record)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return record
 
     def _record(self, task, counts, dropped, langs, reader, revisions, seconds) -> dict:

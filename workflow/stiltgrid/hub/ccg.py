@@ -17,13 +17,12 @@ A missing directory or file is a one-line :class:`FetchError` naming the path an
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Iterator
 
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
-from stiltgrid.hub.base import FetchError, one_line, publish
+from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
 
 CCG_VAR = "STILTGRID_CCGBANK"
 DEFAULT_CCG_PATH = "resources/ccgbank"
@@ -56,18 +55,13 @@ def parse_stagged(path: Path, prefix: str) -> Iterator[dict]:
             n += 1
 
 
-class LocalCCG:
+class LocalCCG(LocalSource):
     """The ``ccg`` task's source: converts local CCGbank supertag files (see the module docstring)."""
 
     name = task = "ccg"
-    refs = ()
     available = ()
-    local = True
     description = "CCG supertagging from a local CCGbank copy (licensed, LDC2005T13)"
     notes = ("converted from a local CCGbank copy",)
-
-    def __init__(self, path: str | Path | None = None):
-        self.path = path
 
     def check_languages(self, languages=()) -> list[str]:
         return []
@@ -86,12 +80,6 @@ class LocalCCG:
             found[split] = hit
         return found
 
-    def reads(self, languages=()) -> list[dict]:
-        return []
-
-    def configs(self, languages=()) -> list:
-        return []
-
     def params(self, languages=(), revisions=None) -> dict:
         path = resolve_path(self.path)
         return {"source": "ccg", "task": "ccg", "local_path": str(path), "hub": [], "reads": [], "languages": []}
@@ -99,12 +87,8 @@ class LocalCCG:
     def write(self, out_dir, languages=(), reader=None, revisions=None) -> dict:
         path, started = resolve_path(self.path), time.time()
         found = self._find(path)
-        out_dir = Path(out_dir)
-        tmp = out_dir.parent / f".{out_dir.name}.partial"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         counts = {}
-        try:
+        with staging(Path(out_dir)) as tmp:
             for split, src in found.items():
                 name = f"{split}.jsonl"
                 if src.suffix == ".jsonl":
@@ -122,9 +106,7 @@ class LocalCCG:
                       "splits": {split: [f"{split}.jsonl"] for split in found}, "counts": counts, "dropped": {},
                       "source": {**self.params(), "files": {s: str(p) for s, p in found.items()}},
                       "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
-            publish(tmp, out_dir, record)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            publish(tmp, Path(out_dir), record)
         return record
 
 

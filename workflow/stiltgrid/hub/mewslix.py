@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Iterator
 
 from stiltgrid.formats import write_jsonl
-from stiltgrid.hub.base import FetchError, one_line, publish
+from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
 from stiltgrid.xtreme import XTREME_R, task_languages
 
 MEWSLIX_VAR = "STILTGRID_MEWSLIX"
@@ -109,18 +108,13 @@ def mention_lines(path: Path, languages: set[str], known: set[str], counts: dict
                          "text": f"{' '.join(surface.split())} | {sentence}", "gold": gold}
 
 
-class LocalMewsliX:
+class LocalMewsliX(LocalSource):
     """The ``mewslix`` task's source: converts a local Mewsli-X dataset directory (see the module docstring)."""
 
     name = task = "mewslix"
-    refs = ()
     available = task_languages("mewslix", XTREME_R)
-    local = True
     description = "Mewsli-X from a local copy of the released dataset (get-mewsli-x.sh)"
     notes = ("converted from a local Mewsli-X copy; the candidate pool (test.pool.jsonl) is shared by every language",)
-
-    def __init__(self, path: str | Path | None = None):
-        self.path = path
 
     def check_languages(self, languages=()) -> list[str]:
         languages = list(languages or [])
@@ -140,12 +134,6 @@ class LocalMewsliX:
                 raise FetchError(f"cannot build task 'mewslix': no {file.name} in {path} ({EXPECTED})")
         return found
 
-    def reads(self, languages=()) -> list[dict]:
-        return []
-
-    def configs(self, languages=()) -> list:
-        return []
-
     def params(self, languages=(), revisions=None) -> dict:
         return {"source": "mewslix", "task": "mewslix", "local_path": str(resolve_path(self.path)), "hub": [],
                 "reads": [], "languages": self.check_languages(languages)}
@@ -155,42 +143,38 @@ class LocalMewsliX:
         path, started = resolve_path(self.path), time.time()
         found = self._find(path)
         out_dir = Path(out_dir)
-        tmp = out_dir.parent / f".{out_dir.name}.partial"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         counts, dropped = {}, {}
         try:
-            known: set[str] = set()
+            with staging(out_dir) as tmp:
+                known: set[str] = set()
 
-            def pool():
-                for line in candidate_lines(found["candidates"]):
-                    if line["id"] in known:
-                        raise FetchError(f"cannot build task 'mewslix': entity {line['id'][8:]} is listed twice in "
-                                         f"{found['candidates']}")
-                    known.add(line["id"])
-                    yield line
+                def pool():
+                    for line in candidate_lines(found["candidates"]):
+                        if line["id"] in known:
+                            raise FetchError(f"cannot build task 'mewslix': entity {line['id'][8:]} is listed twice in "
+                                             f"{found['candidates']}")
+                        known.add(line["id"])
+                        yield line
 
-            write_jsonl(tmp / "test.pool.jsonl", pool())
-            counts["test.pool.jsonl"] = len(known)
-            by_lang: dict[str, list[dict]] = {lang: [] for lang in langs}
-            for lang, line in mention_lines(found["mentions"], set(langs), known, dropped):
-                by_lang[lang].append(line)
-            for lang in langs:
-                if not by_lang[lang]:
-                    raise FetchError(f"cannot build task 'mewslix': no mention in language '{lang}' in "
-                                     f"{found['mentions']}")
-                write_jsonl(tmp / f"test.{lang}.jsonl", by_lang[lang])
-                counts[f"test.{lang}.jsonl"] = len(by_lang[lang])
-            record = {"task": "mewslix", "format": "retrieval", "labels": None, "n_choices": None,
-                      "splits": {"test": [f"test.{lang}.jsonl" for lang in langs] + ["test.pool.jsonl"]},
-                      "counts": counts, "dropped": {f"test <- {MENTIONS}": dropped} if dropped else {},
-                      "source": {**self.params(langs), "files": {k: str(v) for k, v in found.items()}},
-                      "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
-            publish(tmp, out_dir, record)
+                write_jsonl(tmp / "test.pool.jsonl", pool())
+                counts["test.pool.jsonl"] = len(known)
+                by_lang: dict[str, list[dict]] = {lang: [] for lang in langs}
+                for lang, line in mention_lines(found["mentions"], set(langs), known, dropped):
+                    by_lang[lang].append(line)
+                for lang in langs:
+                    if not by_lang[lang]:
+                        raise FetchError(f"cannot build task 'mewslix': no mention in language '{lang}' in "
+                                         f"{found['mentions']}")
+                    write_jsonl(tmp / f"test.{lang}.jsonl", by_lang[lang])
+                    counts[f"test.{lang}.jsonl"] = len(by_lang[lang])
+                record = {"task": "mewslix", "format": "retrieval", "labels": None, "n_choices": None,
+                          "splits": {"test": [f"test.{lang}.jsonl" for lang in langs] + ["test.pool.jsonl"]},
+                          "counts": counts, "dropped": {f"test <- {MENTIONS}": dropped} if dropped else {},
+                          "source": {**self.params(langs), "files": {k: str(v) for k, v in found.items()}},
+                          "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
+                publish(tmp, out_dir, record)
         except OSError as err:
             raise FetchError(f"cannot build task 'mewslix': {one_line(err, 200)}") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return record
 
 
