@@ -60,3 +60,15 @@ def test_gpu_peak_table(name, peak):
     assert gpu_mfu.peak_for(name) == peak
     # XLM-R Large, batch 32 x 256: 303,362,051 parameters outside the embeddings
     assert gpu_mfu.step_flops(303_362_051, 24, 1024, 256, 8192) == pytest.approx(15.53e12, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_dag_scale_plans_the_paper_grid_and_finds_nothing_to_redo():
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "dag_scale.py"), "--repeats", "1"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]  # exits non-zero if the no-op plans jobs
+    jobs = int(proc.stdout.split(" jobs,", 1)[0].rsplit(" ", 1)[1])
+    assert jobs > 300  # 11 intermediates x 9 targets x 3 seeds, plus fetches, training and aggregates
+    for line in ("parse only", "dry run, nothing computed", "no-op rerun, all up to date"):
+        assert line in proc.stdout

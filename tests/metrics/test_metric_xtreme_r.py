@@ -112,9 +112,7 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
         params=SimpleNamespace(task="lareqa", languages=["de", "en"], layer=0, pooling="mean", max_length=32,
                                batch_size=8, precision="fp32", margin_k=4),
         input=SimpleNamespace(encoder=str(tmp_path / "enc"), data=str(data)),
-        output=SimpleNamespace(predictions=[str(out / "de.predictions.jsonl"), str(out / "en.predictions.jsonl")],
-                               metrics=[str(out / "de.metrics.json"), str(out / "en.metrics.json")],
-                               summary=str(out / "retrieval_summary.json")),
+        output=SimpleNamespace(cell=str(out)),
         wildcards=SimpleNamespace(model="m", intermediate="none", seed="1"))
     jobs.evaluate_retrieval(smk)
     de = json.loads((out / "de.metrics.json").read_text())

@@ -3,7 +3,7 @@
 
 rule aggregate:
     input:
-        cells=cell_summaries(grid_cells()),
+        cells=cell_dirs(grid_cells()),
     output:
         scores=report(aggregate_outputs()["scores"], caption="../report/scores.rst", category="Tables"),
         paper_table=aggregate_outputs()["paper_table"],

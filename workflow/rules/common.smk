@@ -129,15 +129,12 @@ def aggregate_outputs():
     }
 
 
-def cell_summaries(cells):
-    """One file per (intermediate, target, seed) cell, written by the job that writes the cell's per-language
-    metrics: rules reading a whole grid depend on these (hundreds of inputs) rather than on every per-language file
-    (thousands), which keeps DAG building fast; the per-language paths go in as params."""
-    from stiltgrid.tasks import get_task
-
+def cell_dirs(cells):
+    """The output of each (intermediate, target, seed) cell: its directory, written by the one job that fine-tunes
+    (or scores) the cell. Rules reading a whole grid depend on these (hundreds of inputs) rather than on every
+    per-language file (thousands), which keeps DAG building fast; the per-language paths go in as params."""
     return [
-        (P.TRAIN_SUMMARY if get_task(target).trainable else P.RETRIEVAL_SUMMARY).format(
-            model=MODEL, intermediate=inter, target=target, seed=seed)
+        P.EVAL_DIR.format(model=MODEL, intermediate=inter, target=target, seed=seed)
         for inter, target in cells
         for seed in GRID.seeds
     ]
@@ -147,12 +144,12 @@ def grid_cells():
     return [(inter, target) for inter in GRID.intermediates for target in GRID.targets]
 
 
-def cell_metrics(cells, seeds=None):
+def cell_metrics(cells):
     """Per-language metrics files of (intermediate, target) cells."""
     return [
         P.METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang)
         for inter, target in cells
-        for seed in seeds or GRID.seeds
+        for seed in GRID.seeds
         for lang in GRID.languages(target)
     ]
 
@@ -172,7 +169,7 @@ def analysis_outputs(question):
 
 
 def analysis_inputs(question):
-    inputs = {"cells": cell_summaries(GRID.analysis_cells(question)), "languages": languages_table()}
+    inputs = {"cells": cell_dirs(GRID.analysis_cells(question)), "languages": languages_table()}
     if question == "robustness":
         inputs["intermediates"] = [
             P.INTERMEDIATE.format(model=MODEL, intermediate=inter, seed=seed)
@@ -203,13 +200,7 @@ def difficulty_tasks():
 
 
 def all_metrics():
-    return [
-        P.METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang)
-        for inter in GRID.intermediates
-        for target in GRID.targets
-        for seed in GRID.seeds
-        for lang in GRID.languages(target)
-    ]
+    return cell_metrics(grid_cells())
 
 
 # -- real data (fetch.smk) -----------------------------------------------------------------------------------------

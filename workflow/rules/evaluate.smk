@@ -1,6 +1,6 @@
 # Phase 4 for retrieval targets (BUCC, Tatoeba; LAReQA, Mewsli-X with mAP@20): no training, the intermediate encoder
-# is scored directly, one job per cell writing a predictions file and a metrics JSON per language. Trainable targets
-# are scored by the job that fine-tunes them (target.smk).
+# is scored directly, one job per cell writing a predictions file and a metrics JSON per language into the cell
+# directory (its one declared output). Trainable targets are scored by the job that fine-tunes them (target.smk).
 
 for _target in GRID.retrieval_targets:
 
@@ -11,9 +11,7 @@ for _target in GRID.retrieval_targets:
             encoder=encoder_dir,
             data=task_dir(_target),
         output:
-            predictions=expand(P.PREDICTIONS, target=_target, lang=GRID.languages(_target), allow_missing=True),
-            metrics=expand(P.METRICS, target=_target, lang=GRID.languages(_target), allow_missing=True),
-            summary=P.RETRIEVAL_SUMMARY.replace("{target}", _target),
+            cell=directory(P.EVAL_DIR.replace("{target}", _target)),
         params:
             task=_target,
             languages=GRID.languages(_target),

@@ -1,20 +1,14 @@
 # Phases 3 + 4 for trainable targets: one job per cell fine-tunes on the English training set, then scores every
-# language of the target and writes a predictions file and a metrics JSON per language. Measured here, a job pays
-# ~5 s of torch/transformers start-up before any work; a separate evaluation job per cell would double that over the
-# grid and, at paper scale, write and re-read 2.2 GB of fine-tuned weights and queue a second GPU job per cell.
+# language of the target and writes a predictions file and a metrics JSON per language into the cell directory (the
+# job's one declared output; stiltgrid.paths names the files in it). Measured here, a job pays ~5 s of
+# torch/transformers start-up before any work; a separate evaluation job per cell would double that over the grid
+# and, at paper scale, write and re-read 2.2 GB of fine-tuned weights and queue a second GPU job per cell.
 # Languages differ per target, so each target gets its own rule (train_<target>).
 
 for _target in GRID.trained_targets:
     _langs = GRID.languages(_target)
-    _outputs = dict(
-        predictions=expand(P.PREDICTIONS, target=_target, lang=_langs, allow_missing=True),
-        metrics=expand(P.METRICS, target=_target, lang=_langs, allow_missing=True),
-        summary=P.TRAIN_SUMMARY.replace("{target}", _target),
-    )
     _params = dict(tasks=[_target], languages=_langs, hparams=GRID.hparams("target", _target))
     if GRID.perturbations(_target):  # the robustness question scores perturbed copies of every test set
-        _outputs["perturbed"] = expand(P.PERTURBED_METRICS, target=_target, lang=_langs,
-                                       perturbation=list(GRID.perturbations(_target)), allow_missing=True)
         _params.update(perturbations=GRID.perturbations(_target), perturb_resources=perturb_resources(_target),
                        perturb_seed=GRID.analysis()["robustness"].get("seed", 0))
 
@@ -26,7 +20,7 @@ for _target in GRID.trained_targets:
             data=[task_dir(_target)],
             perturb=perturb_inputs(_target),
         output:
-            **_outputs,
+            cell=directory(P.EVAL_DIR.replace("{target}", _target)),
         params:
             **_params,
         threads: GRID.threads("train")

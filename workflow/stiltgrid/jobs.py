@@ -25,7 +25,7 @@ def _setup(smk) -> None:
         log.info("using GPU %s", ",".join(claimed))
 
 
-def _write_json(path: str, payload: dict) -> None:
+def _write_json(path: str | Path, payload: dict) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
@@ -103,7 +103,8 @@ def augment_intermediate(smk) -> None:
 def _world_translations(world_dir: Path, task: str, n: int, langs: list[str], noise: float,
                         english: list[dict]) -> dict[str, list[dict]]:
     """The generated world renders the same abstract training examples in other languages (exactly, or with word
-    noise): a translate-train set parallel to the English one."""
+    noise): a translate-train set parallel to the English one. English is rendered again so that a world that no
+    longer matches the generated files is caught here, not trained on."""
     from stiltgrid.world import World
 
     world = World(json.loads((world_dir / "world.json").read_text()))
@@ -175,64 +176,50 @@ def train_target(smk) -> None:
     """Phases 3 + 4: fine-tune on the English training set, then score every language of the target (zero-shot)."""
     from stiltgrid.evaluation import score
     from stiltgrid.inference import predict
+    from stiltgrid.perturb import perturb
     from stiltgrid.trainer import clear_checkpoint
 
-    eval_dir = str(Path(smk.output.summary).parent)
-    result = _fit(smk, paths.checkpoint_dir(eval_dir))
+    cell = Path(smk.output.cell)
+    result = _fit(smk, paths.checkpoint_dir(str(cell)))
     p, (name,) = smk.params, smk.params.tasks
     task, hp = get_task(name), p.hparams
     model = result.model.to(runtime.device())
     labels = model.heads_spec[name]["labels"]
     declared = list(task.labels) if task.labels else None
-    for lang, pred_path, metrics_path in zip(p.languages, smk.output.predictions, smk.output.metrics):
+    perturbations = getattr(p, "perturbations", {})
+    resources = _perturbation_resources(p.perturb_resources) if perturbations else {}
+    for lang in p.languages:
         examples = load_split(smk.input.data[0], task, f"test.{lang}", declared)
         predictions = predict(model, name, task.format, examples, result.tokenizer, labels, hp["max_length"],
                               hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
-        write_jsonl(pred_path, ({"id": ex["id"], "prediction": pred} for ex, pred in zip(examples, predictions)))
+        write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang),
+                    ({"id": ex["id"], "prediction": pred} for ex, pred in zip(examples, predictions)))
         metrics = score(task, examples, predictions, lang)
-        _write_json(metrics_path, _record(smk, name, lang, metrics, len(examples)))
+        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, name, lang, metrics, len(examples)))
         log.info("%s %s: %s", name, lang, {k: round(v, 2) for k, v in metrics.items()})
 
         # the robustness question: the same fine-tuned model on perturbed copies of this test set
-        for pname, spec in getattr(p, "perturbations", {}).items():
-            perturbed = _perturbed(smk, task, examples, lang, spec)
+        for pname, spec in perturbations.items():
+            perturbed = perturb(examples, task.format, spec["kind"], spec["strength"], p.perturb_seed, lang=lang,
+                                **resources)
             predictions = predict(model, name, task.format, perturbed, result.tokenizer, labels, hp["max_length"],
                                   hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
             metrics = score(task, perturbed, predictions, lang)
             record = {**_record(smk, name, lang, metrics, len(perturbed)), "perturbation": pname, **spec}
-            _write_json(_perturbed_metrics_path(smk, pname, lang), record)
+            _write_json(cell / paths.CELL_PERTURBED_METRICS.format(perturbation=pname, lang=lang), record)
             log.info("%s %s %s(%.2f): %s", name, lang, spec["kind"], spec["strength"],
                      {k: round(v, 2) for k, v in metrics.items()})
-    _write_json(smk.output.summary, result.summary)
-    clear_checkpoint(paths.checkpoint_dir(eval_dir))
+    _write_json(cell / paths.CELL_TRAIN_SUMMARY, result.summary)
+    clear_checkpoint(paths.checkpoint_dir(str(cell)))
 
 
-def _perturbed_metrics_path(smk, perturbation: str, lang: str) -> str:
-    wc = smk.wildcards
-    return paths.PERTURBED_METRICS.format(model=wc.model, intermediate=wc.intermediate, target=smk.params.tasks[0],
-                                          seed=wc.seed, perturbation=perturbation, lang=lang)
-
-
-def _perturbation_resources(smk) -> dict:
-    """Lexicons and entity gazetteer for the perturbations (loaded once per job)."""
+def _perturbation_resources(paths: dict) -> dict:
+    """Lexicons and entity gazetteer the perturbations read, loaded once per job."""
     from stiltgrid.lexicons import load_entities, load_lexicon
 
-    cached = getattr(smk, "_perturb_resources", None)
-    if cached is None:
-        res = smk.params.perturb_resources
-        lexicons = {lang: load_lexicon(path) for lang, path in res.get("lexicons", {}).items() if Path(path).exists()}
-        entities = load_entities(res["entities"]) if res.get("entities") else None
-        cached = {"lexicons": lexicons or None, "entities": entities}
-        smk._perturb_resources = cached
-    return cached
-
-
-def _perturbed(smk, task, examples: list[dict], lang: str, spec: dict) -> list[dict]:
-    from stiltgrid.perturb import perturb
-
-    res = _perturbation_resources(smk)
-    return perturb(examples, task.format, spec["kind"], spec["strength"], smk.params.perturb_seed, lang=lang,
-                   lexicons=res["lexicons"], entities=res["entities"])
+    lexicons = {lang: load_lexicon(path) for lang, path in paths.get("lexicons", {}).items() if Path(path).exists()}
+    entities = load_entities(paths["entities"]) if paths.get("entities") else None
+    return {"lexicons": lexicons or None, "entities": entities}
 
 
 # -- phase 4 for retrieval targets ---------------------------------------------------------------------------------
@@ -276,8 +263,8 @@ def evaluate_retrieval(smk) -> None:
             pool_vectors[key] = run(rset.tgt_texts)
         return pool_vectors[key]
 
-    headline = {}
-    for lang, pred_path, metrics_path in zip(p.languages, smk.output.predictions, smk.output.metrics):
+    cell, headline = Path(smk.output.cell), {}
+    for lang in p.languages:
         test = R.retrieval_set(load_split(smk.input.data, task, f"test.{lang}") + shared_pool("test"))
         n_scored = len(test.src_ids)
         if task.metric == "map20":
@@ -302,12 +289,12 @@ def evaluate_retrieval(smk) -> None:
             nearest = R.tatoeba_predictions(test_src, test_tgt, query_side="tgt")
             metrics = {"accuracy": R.tatoeba_accuracy(test_src, test_tgt, test.gold_index, query_side="tgt")}
             rows = ({"id": tid, "prediction": test.src_ids[int(j)]} for tid, j in zip(test.tgt_ids, nearest))
-        write_jsonl(pred_path, rows)
+        write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang), rows)
         metrics = {k: float(v) for k, v in metrics.items()}
-        _write_json(metrics_path, _record(smk, p.task, lang, metrics, n_scored))
+        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, p.task, lang, metrics, n_scored))
         headline[lang] = metrics[task.headline_metric]
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
-    _write_json(smk.output.summary, {"task": p.task, task.headline_metric: headline})
+    _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, {"task": p.task, task.headline_metric: headline})
 
 
 # -- phase 5 -------------------------------------------------------------------------------------------------------
