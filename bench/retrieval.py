@@ -8,6 +8,9 @@ threshold 0: one candidate per sentence, greedy one-to-one), run with
 
 * ``faiss``:   the package's default, ``knn_both``: one pass over ``x @ y.T`` (numpy sgemm tiles) feeding faiss's
                top-k heaps of rows and of columns, so both directions cost one product;
+* ``bf16``:    ``knn_both(..., backend="bf16")``: one bfloat16 product (torch; AMX / AVX512-BF16) screens 24
+               candidates per row and column, re-scored in float32 and certified by a rounding bound; rows and
+               columns that fail are searched again exactly in float32 (their counts are printed);
 * ``faiss2``:  the previous default, two exact searches (``faiss.IndexFlatIP``, x -> y and y -> x);
 * ``numpy``:   ``mine_bitext_numpy``, the chunked brute-force matrix product + partial sort, run per direction;
 * ``ivf``:     ``knn_both`` swapped for two ``faiss.IndexIVFFlat`` searches (inner product, ``--nlist`` lists trained
@@ -18,7 +21,7 @@ compared with the exact ones twice: all mined pairs, and the pairs a BUCC evalua
 F1-optimal threshold, tuned on the exact result against the planted pairs). Times are CPU seconds of the process
 when single-threaded (robust to other load on a shared machine), wall-clock otherwise.
 
-    nice -n 10 python bench/retrieval.py --methods numpy,faiss   # 100,000 x 100,000 x 768, about 15 min on one core
+    nice -n 10 python bench/retrieval.py --methods numpy,faiss,bf16   # 100,000 x 100,000 x 768, ~15 min on one core
     python bench/retrieval.py --quick                             # smoke test
 """
 
@@ -87,6 +90,19 @@ def swapped_knn_both(search):
         yield
     finally:
         retrieval.knn_both = one_pass
+
+
+@contextlib.contextmanager
+def recorded_stats(stats: dict):
+    """Let ``mine_bitext``'s ``knn_both`` call fill ``stats`` (the bf16 screen's fallback counts)."""
+    from stiltgrid.metrics import retrieval
+
+    original = retrieval.knn_both
+    retrieval.knn_both = lambda x, y, k, backend="faiss": original(x, y, k, backend, stats=stats)
+    try:
+        yield
+    finally:
+        retrieval.knn_both = original
 
 
 def ivf_search(nlist: int, nprobe: int, train_points: int, seed: int, stats: dict):
@@ -170,8 +186,9 @@ def main(argv=None) -> None:
     p.add_argument("--nlist", type=int, default=0, help="IVF lists (0: 4 * sqrt(n))")
     p.add_argument("--nprobe", default="4,8,16,32", help="IVF nprobe values tried in turn, comma list")
     p.add_argument("--train-points", type=int, default=0, help="IVF training sample (0: 64 per list)")
-    p.add_argument("--methods", default="faiss,faiss2,numpy,ivf",
-                   help="comma list of faiss (one pass), faiss2 (two IndexFlatIP searches), numpy, ivf")
+    p.add_argument("--methods", default="faiss,bf16,faiss2,numpy,ivf",
+                   help="comma list of faiss (one pass), bf16 (bfloat16 screen), faiss2 (two IndexFlatIP searches), "
+                        "numpy, ivf")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.quick:
@@ -182,14 +199,17 @@ def main(argv=None) -> None:
 
     import faiss
     import numpy as np
+    import torch
     from threadpoolctl import threadpool_limits
 
     from stiltgrid.metrics import retrieval
 
     faiss.omp_set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
     print(f"settings: {args.n:,} x {args.n:,} sentences, dim {args.dim}, float32, {args.topics} topics, planted "
           f"share {args.planted:g}, noise {args.noise:g}, k {args.k}, ratio margin, max retrieval, threshold 0, "
-          f"threads {args.threads}, faiss {faiss.__version__}, numpy {np.__version__}")
+          f"threads {args.threads}, faiss {faiss.__version__}, numpy {np.__version__}, torch {torch.__version__} "
+          f"(fast bf16 matmul: {retrieval.fast_bf16_matmul()})")
     (x, y, gold), _, gen_s = timed(lambda: make_vectors(args.n, args.n, args.dim, args.topics, args.planted,
                                                        args.noise, args.seed))
     print(f"data: {len(gold):,} planted pairs, generated in {gen_s:.1f} s; {x.nbytes / 2**20:.0f} MiB per side")
@@ -207,6 +227,18 @@ def main(argv=None) -> None:
         if "faiss" in methods:
             results["faiss"] = timed(lambda: retrieval.mine_bitext(x, y, k=args.k, backend="faiss"))
             print(show("faiss one pass", results["faiss"]))
+        if "bf16" in methods:
+            bf16_stats: dict = {}
+            with recorded_stats(bf16_stats):
+                results["bf16"] = timed(lambda: retrieval.mine_bitext(x, y, k=args.k, backend="bf16"))
+            print(show("bf16 screen", results["bf16"]))
+            if bf16_stats:
+                st = bf16_stats
+                print(f"    bf16 screen: {st['row_fallback']:,} of {st['rows']:,} rows and {st['col_fallback']:,} "
+                      f"of {st['cols']:,} columns not certified, searched again in float32 "
+                      f"({st['row_fallback_s'] + st['col_fallback_s']:.1f} s); product + screen {st['screen_s']:.1f} s")
+            else:
+                print("    bf16 screen: no fast bf16 matmul on this CPU, the float32 one pass ran instead")
         if "faiss2" in methods:
             with swapped_knn_both(lambda a, b, k: retrieval.knn(a, b, k, "faiss")):
                 results["faiss2"] = timed(lambda: retrieval.mine_bitext(x, y, k=args.k, backend="faiss"))
@@ -243,13 +275,13 @@ def main(argv=None) -> None:
                 if same_all:
                     break  # the smallest nprobe that reproduces every exact pair
     print()
-    exact = {"faiss": "faiss flat (exact)", "faiss2": "faiss 2 x IndexFlatIP (exact)"}
+    exact = {"faiss": "faiss flat (exact)", "bf16": "bf16 screen (exact)", "faiss2": "faiss 2 x IndexFlatIP (exact)"}
     for name, label in exact.items():
         if name in results and "numpy" in results:
             print(compare(name, results[name][0], results["numpy"][0], "numpy"))
             print(f"speed-up {label} vs numpy: {cost(results['numpy']) / cost(results[name]):.2f}x "
                   f"({cost(results['numpy']):.1f} s -> {cost(results[name]):.1f} s {clock})"
-                  + ("; one pass for both directions" if name == "faiss" else "; one search per direction"))
+                  + ("; one search per direction" if name == "faiss2" else "; one pass for both directions"))
     base = "numpy" if "numpy" in results else reference
     for nprobe, r, same_all, same_extracted in ivf_rows:
         if base:

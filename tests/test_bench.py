@@ -30,6 +30,8 @@ def test_retrieval_quick():
     out = run_bench("retrieval.py", "--quick")
     assert "faiss vs numpy:" in out and "identical pairs and order" in out
     assert "speed-up faiss flat (exact) vs numpy" in out and "ivf nlist" in out
+    assert "bf16 vs numpy:" in out and "DIFFERENT" not in out.split("bf16 vs numpy:")[1].splitlines()[0]
+    assert "bf16 screen:" in out and "speed-up bf16 screen (exact) vs numpy" in out
 
 
 def test_gpu_mfu_tiny():

@@ -306,3 +306,74 @@ def test_retrieval_set_from_format():
     assert rs.gold_index == [1, None]
     with pytest.raises(ValueError, match="not the id of a tgt line"):
         retrieval_set([{"id": "s1", "side": "src", "text": "x", "gold": "nope"}])
+
+
+def _same_sets(got, expected):
+    """Same neighbour set per row (order may differ at float-noise near-ties between summation orders)."""
+    np.testing.assert_array_equal(np.sort(got[1], axis=1), np.sort(expected[1], axis=1))
+    np.testing.assert_allclose(np.sort(got[0], axis=1), np.sort(expected[0], axis=1), atol=1e-5)
+
+
+def _clustered(seed, n_x, n_y, dim=64, topics=20):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((topics, dim))
+    x = centres[rng.integers(topics, size=n_x)] + 0.7 * rng.standard_normal((n_x, dim))
+    y = centres[rng.integers(topics, size=n_y)] + 0.7 * rng.standard_normal((n_y, dim))
+    return l2_normalize(x), l2_normalize(y)
+
+
+@pytest.mark.parametrize("n_x, n_y, k", [(700, 500, 4), (300, 900, 4), (1, 400, 4), (400, 1, 4), (60, 60, 60),
+                                         (500, 40, 9)])
+def test_bf16_screen_equals_numpy(n_x, n_y, k):
+    pytest.importorskip("torch")
+    x, y = _clustered(n_x + n_y, n_x, n_y)
+    stats = {}
+    fwd, bwd = retrieval._knn_both_bf16(x, y, min(k, n_y), min(k, n_x), x_block=128, y_block=96, stats=stats)
+    ref_fwd, ref_bwd = knn_both(x, y, k, backend="numpy")
+    _same_sets(fwd, ref_fwd)
+    _same_sets(bwd, ref_bwd)
+    assert fwd[1].dtype == np.int64 and fwd[0].dtype == np.float32
+    assert (np.diff(fwd[0], axis=1) <= 1e-6).all() and (np.diff(bwd[0], axis=1) <= 1e-6).all()  # best first
+    if min(n_x, n_y) > max(16, 2 * k):  # the screen really ran (else the float32 one pass does)
+        assert stats["row_fallback"] < n_x and stats["col_fallback"] < n_y
+
+
+def test_bf16_screen_bound_holds_and_fallback_stays_exact():
+    torch = pytest.importorskip("torch")
+    x, y = _clustered(7, 400, 300)
+    # the approximate product is within the documented bound of the exact one, on every pair
+    approx = torch.mm(torch.from_numpy(x).bfloat16(), torch.from_numpy(y).bfloat16().T).float().numpy()
+    exact = x.astype(np.float64) @ y.astype(np.float64).T
+    slack = 2 * 2.0 ** -8 * np.sqrt(x.shape[1])  # loose: twice the worst input rounding on unit vectors
+    assert np.abs(approx - exact).max() < slack / 4
+    # adversarial: whole blocks of duplicated vectors and near-duplicates closer than the bound -> no row can be
+    # certified from 16 candidates, and the float32 fallback must still give the exact (lowest index) answer
+    rng = np.random.default_rng(8)
+    base = l2_normalize(rng.standard_normal((6, 32)))
+    x = l2_normalize(np.repeat(base, 60, axis=0) + 1e-4 * rng.standard_normal((360, 32)))
+    y = l2_normalize(np.repeat(base, 50, axis=0) + 1e-4 * rng.standard_normal((300, 32)))
+    y[:40] = y[0]  # exact duplicates: exact ties
+    stats = {}
+    fwd, bwd = retrieval._knn_both_bf16(x, y, 4, 4, x_block=64, y_block=64, stats=stats)
+    assert stats["row_fallback"] > 300 and stats["col_fallback"] > 250
+    _assert_same_neighbours(fwd, _top_k_by_rule(x, y, 4))
+    _assert_same_neighbours(bwd, _top_k_by_rule(y, x, 4))
+    assert set(fwd[1][0]) <= set(range(40)) and list(fwd[1][0]) == sorted(fwd[1][0])  # ties: lowest indices
+
+
+def test_bf16_backend_mines_the_numpy_pairs():
+    pytest.importorskip("torch")
+    x, y = _clustered(3, 1500, 1400, dim=48, topics=30)
+    reference = mine_bitext_numpy(x, y)
+    for mined in (mine_bitext(x, y, backend="bf16"), mine_bitext(x, y, backend="faiss")):
+        np.testing.assert_array_equal(mined.src, reference.src)
+        np.testing.assert_array_equal(mined.tgt, reference.tgt)
+        np.testing.assert_array_equal(mined.score, reference.score)
+    # on a CPU without bf16 dot products the backend is the float32 one pass; forced here
+    original = retrieval.fast_bf16_matmul
+    retrieval.fast_bf16_matmul = lambda: False
+    try:
+        stats = {}
+        assert knn_both(x[:50], y[:60], 4, backend="bf16", stats=stats)[0][1].shape == (50, 4) and not stats
+    finally:
+        retrieval.fast_bf16_matmul = original

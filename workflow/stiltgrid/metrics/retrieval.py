@@ -7,6 +7,12 @@ Behaviour follows XTREME's ``third_party/utils_retrieve.py`` (adapted unchanged 
   over ``x @ y.T`` (numpy sgemm tiles, each feeding faiss's C++ top-k heaps of its rows and of its columns: half the
   products of two searches). ``backend="numpy"`` gives a brute-force path with the same interface (dense float32
   matrix product + sort) that yields the same neighbours, used as a reference and in benchmarks.
+* ``knn_both(..., backend="bf16")`` (opt-in; ``mine_bitext(backend="bf16")``) computes ``x @ y.T`` once in
+  bfloat16 (torch, fast on CPUs with AMX or AVX512-BF16), keeps the 24 best approximate candidates of every row and
+  column, re-scores them in float32 and certifies with a rigorous rounding bound that they contain the float32
+  top-k; rows and columns that cannot be certified are searched again exactly in float32. The result is the
+  float32 top-k (the re-scoring sums in another order than sgemm, so only near-ties within ~1e-7 can be listed in
+  another order, as between any two BLAS calls). Without fast bf16 instructions it runs the float32 one pass.
 * Neighbour order: decreasing similarity, then increasing index (numpy and :func:`knn_both`). At an exact tie on
   the k-th place :func:`knn_both`'s faiss path keeps the lowest index; ``faiss.IndexFlatIP`` and the numpy
   reference's ``argpartition`` keep an unspecified one, so only such boundary ties can make the paths differ.
@@ -35,6 +41,7 @@ All scores returned to callers are percentages.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Collection, Hashable, Iterable, Mapping, Sequence
 
@@ -163,12 +170,226 @@ def _knn_both_one_pass(x: np.ndarray, y: np.ndarray, kx: int, ky: int, x_block: 
     return _sort_neighbours(fwd_sims, -fwd_ids - 1), _sort_neighbours(bwd_sims, -bwd_ids - 1)
 
 
-def knn_both(x, y, k: int, backend: str = "faiss"):
+# The bf16 screen (``knn_both(..., backend="bf16")``). bfloat16 keeps 8 significant bits: unit roundoff 2^-8.
+_BF16_U = 2.0 ** -8
+_FP32_U = 2.0 ** -24
+_GROUP = 32  # rows of a tile summarised by one maximum per column before any element is looked at
+
+
+def fast_bf16_matmul() -> bool:
+    """Whether torch is installed and this CPU has bfloat16 dot-product instructions (AMX or AVX512-BF16).
+
+    Without them a bf16 matrix product is emulated and slower than float32, so ``backend="bf16"`` falls back to
+    the float32 one pass."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def _bf16_bits(values) -> np.ndarray:
+    """The bit patterns of a torch bfloat16 tensor as int16 (no copy). For values >= 0 they order like the values,
+    and every negative value has a negative pattern: compared with a pattern >= 0 they behave as the values do."""
+    import torch
+
+    return values.view(torch.int16).numpy()
+
+
+def _bits_to_float(bits: np.ndarray) -> np.ndarray:
+    """bfloat16 bit patterns (int16) -> their float64 values (bf16 is the upper half of a float32)."""
+    return (bits.astype(np.int32) << 16).view(np.float32).astype(np.float64)
+
+
+def _top_k_exact(a: np.ndarray, b: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact float32 top-k of ``a[rows]`` against all of ``b``, lowest index first among equal similarities (also
+    at the k-th place): everything >= the k-th largest value is ordered by (-sim, index)."""
+    sims_out = np.empty((len(rows), k), dtype=np.float32)
+    inds_out = np.empty((len(rows), k), dtype=np.int64)
+    for start in range(0, len(rows), 1024):
+        block = a[rows[start:start + 1024]] @ b.T
+        kth = -np.partition(-block, k - 1, axis=1)[:, k - 1]
+        r, c = np.nonzero(block >= kth[:, None])
+        v = block[r, c]
+        order = np.lexsort((c, -v, r))
+        counts = np.bincount(r, minlength=len(block))
+        first = (np.cumsum(counts) - counts)[:, None] + np.arange(k)
+        inds_out[start:start + len(block)] = c[order][first]
+        sims_out[start:start + len(block)] = v[order][first]
+    return sims_out, inds_out
+
+
+class _Screen:
+    """Per query row: the ``width`` largest approximate similarities offered so far (bf16 bit patterns, descending;
+    -1 and id -1 for an empty slot) and ``floor``: max(the smallest of them, 0). Invariant: every value of the row
+    not in its list is <= ``floor``, which lets a tile offer only the values above it."""
+
+    def __init__(self, n: int, width: int):
+        self.bits = np.full((n, width), -1, dtype=np.int16)
+        self.ids = np.full((n, width), -1, dtype=np.int64)
+        self.floor = np.zeros(n, dtype=np.int16)
+
+    def prime(self, start: int, kth_best: np.ndarray):
+        """First tile of rows ``start...``, whose lists are still empty: offer only the values >= the width-th
+        largest of that tile (``kth_best``), at least ``width`` of them, instead of all."""
+        self.floor[start:start + len(kth_best)] = np.maximum(kth_best, 1) - 1
+
+    def offer(self, rows: np.ndarray, ids: np.ndarray, bits: np.ndarray):
+        """Merge values (any number per row, each offered at most once) into the lists of ``rows``."""
+        if len(rows) == 0:
+            return
+        width = self.bits.shape[1]
+        touched, slot = np.unique(rows, return_inverse=True)
+        owner = np.concatenate([np.repeat(np.arange(len(touched)), width), slot])
+        all_bits = np.concatenate([self.bits[touched].ravel(), bits])
+        all_ids = np.concatenate([self.ids[touched].ravel(), ids])
+        # one sort: by row, then by decreasing value; each row has >= width entries, keep its first width
+        order = np.argsort((owner.astype(np.int64) << 17) | (32767 - all_bits.astype(np.int64)), kind="stable")
+        counts = np.bincount(owner, minlength=len(touched))
+        keep = order[((np.cumsum(counts) - counts)[:, None] + np.arange(width)).ravel()]
+        self.bits[touched] = all_bits[keep].reshape(-1, width)
+        self.ids[touched] = all_ids[keep].reshape(-1, width)
+        self.floor[touched] = np.maximum(self.bits[touched, -1], 0)
+
+
+def _screen_tile(tile, x0: int, y0: int, rows: _Screen, cols: _Screen, first_rows: bool, first_cols: bool):
+    """Feed one bf16 tile of ``x @ y.T`` (rows from x0, columns from y0) to the row and column screens.
+
+    Only values above a list's floor can enter it: for each column and each group of ``_GROUP`` rows the maximum
+    is compared with the lower of the column's floor and the group's lowest row floor, and only groups above it are
+    looked at element by element. With floors >= 0 the int16 bit patterns compare like the values (see
+    :func:`_bf16_bits`). On a block's first tile the floors are primed from the tile itself (rows: the exact
+    width-th largest value; columns: the width-th largest group maximum, which at least ``width`` values reach)."""
+    bits = _bf16_bits(tile)
+    n_rows, n_cols = bits.shape
+    grouped = n_rows - n_rows % _GROUP
+    group_max = bits[:grouped].reshape(-1, _GROUP, n_cols).max(axis=1)
+    if first_rows:
+        width = rows.bits.shape[1]
+        rows.prime(x0, np.partition(bits, n_cols - width, axis=1)[:, n_cols - width])
+    if first_cols:
+        width = cols.bits.shape[1]
+        if len(group_max) >= width:  # else the floors stay 0 for this tile: every positive value is offered
+            cols.prime(y0, np.partition(group_max, len(group_max) - width, axis=0)[len(group_max) - width])
+    row_floor = rows.floor[x0:x0 + n_rows]
+    col_floor = cols.floor[y0:y0 + n_cols]
+    # candidate (row, column) positions: whole groups whose maximum passes, plus the ungrouped last rows
+    limit = np.minimum(col_floor[None, :], row_floor[:grouped].reshape(-1, _GROUP).min(axis=1)[:, None])
+    g, c = np.nonzero(group_max > limit)
+    values = bits[:grouped].reshape(-1, _GROUP, n_cols)[g, :, c]  # (groups passing, _GROUP)
+    group_rows = g[:, None] * _GROUP + np.arange(_GROUP)
+    tail_r, tail_c = np.nonzero(bits[grouped:] > np.minimum(row_floor[grouped:, None], col_floor[None, :]))
+    tail_r += grouped
+    tail_v = bits[tail_r, tail_c]
+    p, lane = np.nonzero(values > row_floor[group_rows])
+    up = tail_v > row_floor[tail_r]
+    rows.offer(np.concatenate([group_rows[p, lane], tail_r[up]]) + x0, np.concatenate([c[p], tail_c[up]]) + y0,
+               np.concatenate([values[p, lane], tail_v[up]]))
+    p, lane = np.nonzero(values > col_floor[c][:, None])
+    up = tail_v > col_floor[tail_c]
+    cols.offer(np.concatenate([c[p], tail_c[up]]) + y0, np.concatenate([group_rows[p, lane], tail_r[up]]) + x0,
+               np.concatenate([values[p, lane], tail_v[up]]))
+
+
+def _certify(a: np.ndarray, b: np.ndarray, screen: _Screen, k: int, slack: np.ndarray):
+    """Exact top-k of each row of ``a`` among its screened candidates, and whether that is the top-k over all of
+    ``b``. ``slack[i]`` bounds ``|exact - approximate|`` beyond the bf16 rounding of the product (see
+    :func:`_knn_both_bf16`). Every candidate is re-scored in float32; any other column c has an approximate value
+    <= floor, so before the final rounding to bf16 (relative error < 2^-7 even if truncated) at most
+    floor / (1 - 2^-7), and its float32 similarity is at most ``bound = floor / (1 - 2^-7) + slack``. The candidates'
+    top k are the true top k when the k-th of them is strictly above ``bound``: then nothing outside is as large,
+    not even tied."""
+    sims = _neighbour_sims(a, b, np.maximum(screen.ids, 0))
+    sims[screen.ids < 0] = -np.inf  # empty slot: never certified
+    order = np.lexsort((screen.ids, -sims), axis=1)[:, :k]  # decreasing similarity, then increasing index
+    top_sims = np.take_along_axis(sims, order, axis=1)
+    top_ids = np.take_along_axis(screen.ids, order, axis=1)
+    bound = _bits_to_float(screen.floor) / (1 - 2 * _BF16_U) + slack
+    return top_sims, top_ids, top_sims[:, -1].astype(np.float64) > bound * (1 + 1e-9)
+
+
+def _knn_both_bf16(x: np.ndarray, y: np.ndarray, kx: int, ky: int, width: int = 24, x_block: int = 4096,
+                   y_block: int = 8192, stats: dict | None = None):
+    """Exact forward / backward k-NN (as :func:`_knn_both_one_pass`), screened with one bfloat16 product.
+
+    ``x @ y.T`` is computed once in bf16 (torch; products of bf16 values are exact in float32 and summed in
+    float32, then rounded to bf16), tile by tile; each row and each column keeps its ``width`` largest approximate
+    values (:class:`_Screen`). Those candidates are re-scored in float32 and certified (:func:`_certify`); rows and
+    columns that fail are searched again exactly in float32 against the whole other side, so the result is always
+    the float32 top-k. ``stats`` (if given) receives the fallback counts and CPU seconds of the phases.
+
+    Error bound, per pair (i, j), with x^, y^ the bf16 roundings and dx = x - x^, dy = y - y^:
+    ``x.y - x^.y^ = dx.y + x^.dy``, so by Cauchy-Schwarz ``|x.y - x^.y^| <= |dx_i| |y_j| + |x^_i| |dy_j|``; a float32
+    sum of d exact products, in any order, is off by at most ``g |x^_i| |y^_j|`` with g = d u / (1 - d u) (u = 2^-24,
+    taken twice here, as is the float32 re-scoring's own error against x.y); plus (d + 1) 2^-126 for products and
+    sums flushed to zero. The norms of the other side are replaced by their maxima, giving one slack per row.
+    The float32 accumulation is what the bf16 dot-product instructions (AVX512-BF16, AMX) and oneDNN's kernels do;
+    the factor 2 on g and the truncation allowance on the output rounding keep the bound safe for other orders.
+    """
+    import torch
+
+    kx_wide, ky_wide = max(width, 2 * kx), max(width, 2 * ky)
+    x_block, y_block = max(x_block, ky_wide), max(y_block, kx_wide)  # a first tile must prime the floors
+    counts = {"rows": len(x), "cols": len(y), "row_fallback": 0, "col_fallback": 0, "screen_s": 0.0,
+              "row_fallback_s": 0.0, "col_fallback_s": 0.0}
+    if kx_wide >= len(y) or ky_wide >= len(x) or x.shape[1] == 0:  # the screen would keep (almost) everything
+        counts.update(row_fallback=len(x), col_fallback=len(y))
+        if stats is not None:
+            stats.update(counts)
+        return _knn_both_one_pass(x, y, kx, ky)
+    xb, yb = torch.from_numpy(x).to(torch.bfloat16), torch.from_numpy(y).to(torch.bfloat16)
+
+    def norms(v, vb):
+        v_hat = vb.float().numpy()
+        # v - v^ is exact in float32 (Sterbenz: v^ is within a factor 2 of v); the norms are taken in float64
+        # and inflated by far more than their rounding error
+        grow = 1 + 1e-12
+        return (np.linalg.norm(v.astype(np.float64), axis=1) * grow,
+                np.linalg.norm(v_hat.astype(np.float64), axis=1) * grow,
+                np.linalg.norm((v - v_hat).astype(np.float64), axis=1) * grow)
+
+    nx, nx_hat, ndx = norms(x, xb)
+    ny, ny_hat, ndy = norms(y, yb)
+    d = x.shape[1]
+    g = 2 * d * _FP32_U / (1 - 2 * d * _FP32_U)
+    tiny = (d + 1) * 2.0 ** -126 * (1 + nx_hat.max()) * (1 + ny_hat.max())  # flushed subnormals
+    row_slack = ndx * ny.max() + nx_hat * ndy.max() + g * nx_hat * ny_hat.max() + g * nx * ny.max() + tiny
+    col_slack = ndy * nx.max() + ny_hat * ndx.max() + g * ny_hat * nx_hat.max() + g * ny * nx.max() + tiny
+
+    rows, cols = _Screen(len(x), kx_wide), _Screen(len(y), ky_wide)
+    start = time.process_time()
+    for y0 in range(0, len(y), y_block):
+        y_part = yb[y0:y0 + y_block].T
+        for x0 in range(0, len(x), x_block):
+            tile = torch.mm(xb[x0:x0 + x_block], y_part)
+            _screen_tile(tile, x0, y0, rows, cols, first_rows=y0 == 0, first_cols=x0 == 0)
+    del xb, yb
+
+    counts["screen_s"] = time.process_time() - start
+    results = []
+    for a, b, screen, k, slack, name in ((x, y, rows, kx, row_slack, "row"), (y, x, cols, ky, col_slack, "col")):
+        sims, inds, certified = _certify(a, b, screen, k, slack)
+        redo = np.flatnonzero(~certified)
+        start = time.process_time()
+        if len(redo):
+            sims[redo], inds[redo] = _top_k_exact(a, b, redo, k)
+        counts[f"{name}_fallback"] = len(redo)
+        counts[f"{name}_fallback_s"] = time.process_time() - start
+        results.append((sims, inds))
+    if stats is not None:
+        stats.update(counts)
+    return results[0], results[1]
+
+
+def knn_both(x, y, k: int, backend: str = "faiss", stats: dict | None = None):
     """k-NN in both directions: ``((sims, inds) of x in y, (sims, inds) of y in x)``, as :func:`knn` would give them.
 
     ``backend="faiss"`` computes ``x @ y.T`` once and takes both directions from it (half the work of two
-    searches); ``"numpy"`` runs the brute-force reference twice. Neighbours are sorted by decreasing similarity,
-    equal similarities by increasing index; k is capped at the size of the other side.
+    searches); ``"bf16"`` screens with one bfloat16 product and certifies the result (:func:`_knn_both_bf16`; same
+    neighbours, and the float32 one pass where :func:`fast_bf16_matmul` is false); ``"numpy"`` runs the brute-force
+    reference twice. Neighbours are sorted by decreasing similarity, equal similarities by increasing index; k is
+    capped at the size of the other side. ``stats``, if given, receives the ``bf16`` backend's fallback counts.
     """
     x = _as_matrix(x, "knn_both x")
     y = _as_matrix(y, "knn_both y")
@@ -180,9 +401,13 @@ def knn_both(x, y, k: int, backend: str = "faiss"):
         raise ValueError(f"knn_both: empty input ({len(x)} x rows, {len(y)} y rows)")
     if backend == "faiss":
         return _knn_both_one_pass(x, y, min(k, len(y)), min(k, len(x)))
+    if backend == "bf16":
+        if fast_bf16_matmul():
+            return _knn_both_bf16(x, y, min(k, len(y)), min(k, len(x)), stats=stats)
+        return _knn_both_one_pass(x, y, min(k, len(y)), min(k, len(x)))
     if backend == "numpy":
         return knn(x, y, k, "numpy"), knn(y, x, k, "numpy")
-    raise ValueError(f"knn_both: unknown backend {backend!r}; use one of {BACKENDS}")
+    raise ValueError(f"knn_both: unknown backend {backend!r}; use one of {BACKENDS + ('bf16',)}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
