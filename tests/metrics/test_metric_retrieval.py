@@ -377,3 +377,17 @@ def test_bf16_backend_mines_the_numpy_pairs():
         assert knn_both(x[:50], y[:60], 4, backend="bf16", stats=stats)[0][1].shape == (50, 4) and not stats
     finally:
         retrieval.fast_bf16_matmul = original
+
+
+@pytest.mark.parametrize("backend", ["bf16", "numpy"])
+def test_bucc_candidates_are_the_same_with_every_mining_backend(backend):
+    """The `retrieval.mining` setting of a preset changes the search, never the candidates a BUCC job scores."""
+    rng = np.random.default_rng(7)
+    centres = rng.standard_normal((20, 48)).astype(np.float32)
+    src = centres[rng.integers(20, size=400)] + 0.5 * rng.standard_normal((400, 48)).astype(np.float32)
+    tgt = np.concatenate([src[:150] + 0.3 * rng.standard_normal((150, 48)).astype(np.float32),
+                          centres[rng.integers(20, size=250)] + 0.5 * rng.standard_normal((250, 48)).astype(np.float32)])
+    src_ids, tgt_ids = [f"s{i}" for i in range(400)], [f"t{i}" for i in range(400)]
+    reference = retrieval.bucc_candidates(src, tgt, src_ids, tgt_ids, k=4, backend="faiss")
+    assert len(reference) > 150
+    assert retrieval.bucc_candidates(src, tgt, src_ids, tgt_ids, k=4, backend=backend) == reference

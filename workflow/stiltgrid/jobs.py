@@ -277,8 +277,9 @@ def evaluate_retrieval(smk) -> None:
             test_src, test_tgt = vectors(test)
             dev = R.retrieval_set(load_split(smk.input.data, task, f"dev.{lang}"))
             dev_src, dev_tgt = vectors(dev)
-            dev_cands = R.bucc_candidates(dev_src, dev_tgt, dev.src_ids, dev.tgt_ids, k=p.margin_k)
-            test_cands = R.bucc_candidates(test_src, test_tgt, test.src_ids, test.tgt_ids, k=p.margin_k)
+            dev_cands = R.bucc_candidates(dev_src, dev_tgt, dev.src_ids, dev.tgt_ids, k=p.margin_k, backend=p.mining)
+            test_cands = R.bucc_candidates(test_src, test_tgt, test.src_ids, test.tgt_ids, k=p.margin_k,
+                                           backend=p.mining)
             metrics = R.bucc_evaluate(dev_cands, dev.gold_pairs, test_cands, test.gold_pairs)
             mined = sorted((pair for pair, s in test_cands.items() if s >= metrics["threshold"]),
                            key=lambda pair: -test_cands[pair])
