@@ -14,7 +14,7 @@ MODEL = "resources/models/{model}"
 RESULTS = "results/{model}"
 INTERMEDIATE = RESULTS + "/intermediate/{intermediate}/seed{seed}"
 # A cell (intermediate x target x seed) is one job, and its declared output is the cell directory: declaring the
-# per-language files one by one (11,000 on the paper grid) doubled the time Snakemake takes to plan or to find
+# per-language files one by one (16,858 on the paper grid) doubled the time Snakemake takes to plan or to find
 # nothing to do (bench/dag_scale.py). The files inside, relative to the cell directory:
 EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
 CELL_PREDICTIONS = "{lang}.predictions.jsonl"
@@ -22,7 +22,6 @@ CELL_METRICS = "{lang}.metrics.json"
 CELL_PERTURBED_METRICS = "perturbed/{perturbation}/{lang}.metrics.json"
 CELL_TRAIN_SUMMARY = "train_summary.json"        # trainable targets: the fine-tuning summary, written last
 CELL_RETRIEVAL_SUMMARY = "retrieval_summary.json"  # retrieval targets: the headline score per language, written last
-PREDICTIONS = EVAL_DIR + "/" + CELL_PREDICTIONS
 METRICS = EVAL_DIR + "/" + CELL_METRICS
 PERTURBED_METRICS = EVAL_DIR + "/" + CELL_PERTURBED_METRICS
 
