@@ -48,6 +48,7 @@ from typing import Collection, Hashable, Iterable, Mapping, Sequence
 import numpy as np
 
 BACKENDS = ("faiss", "numpy")
+MINING_BACKENDS = BACKENDS + ("bf16",)  # knn_both / mine_bitext also take the certified bfloat16 screen
 MARGINS = ("ratio", "distance", "absolute")
 RETRIEVAL_MODES = ("max", "fwd", "bwd", "intersect")
 
@@ -70,18 +71,24 @@ def l2_normalize(x) -> np.ndarray:
     return arr
 
 
+def _search_inputs(x, y, k: int, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` as float32 matrices of one dimension, with ``k`` checked (the searches' shared checks)."""
+    x = _as_matrix(x, f"{caller} x")
+    y = _as_matrix(y, f"{caller} y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"{caller}: dimension mismatch, x has {x.shape[1]} and y has {y.shape[1]}")
+    if k < 1:
+        raise ValueError(f"{caller}: k must be >= 1, got {k}")
+    return x, y
+
+
 def knn(x, y, k: int, backend: str = "faiss") -> tuple[np.ndarray, np.ndarray]:
     """For each row of ``x`` the ``min(k, len(y))`` rows of ``y`` with the largest inner product, best first.
 
     Returns ``(sims, inds)`` of shape (len(x), k'), float32 and int64. No normalisation is applied here; pass
     normalised vectors for cosine similarity.
     """
-    x = _as_matrix(x, "knn x")
-    y = _as_matrix(y, "knn y")
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"knn: dimension mismatch, x has {x.shape[1]} and y has {y.shape[1]}")
-    if k < 1:
-        raise ValueError(f"knn: k must be >= 1, got {k}")
+    x, y = _search_inputs(x, y, k, "knn")
     if len(y) == 0:
         raise ValueError("knn: the database y is empty")
     k = min(k, len(y))
@@ -391,12 +398,7 @@ def knn_both(x, y, k: int, backend: str = "faiss", stats: dict | None = None):
     reference twice. Neighbours are sorted by decreasing similarity, equal similarities by increasing index; k is
     capped at the size of the other side. ``stats``, if given, receives the ``bf16`` backend's fallback counts.
     """
-    x = _as_matrix(x, "knn_both x")
-    y = _as_matrix(y, "knn_both y")
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"knn_both: dimension mismatch, x has {x.shape[1]} and y has {y.shape[1]}")
-    if k < 1:
-        raise ValueError(f"knn_both: k must be >= 1, got {k}")
+    x, y = _search_inputs(x, y, k, "knn_both")
     if len(x) == 0 or len(y) == 0:
         raise ValueError(f"knn_both: empty input ({len(x)} x rows, {len(y)} y rows)")
     if backend == "faiss":
@@ -407,7 +409,7 @@ def knn_both(x, y, k: int, backend: str = "faiss", stats: dict | None = None):
         return _knn_both_one_pass(x, y, min(k, len(y)), min(k, len(x)))
     if backend == "numpy":
         return knn(x, y, k, "numpy"), knn(y, x, k, "numpy")
-    raise ValueError(f"knn_both: unknown backend {backend!r}; use one of {BACKENDS + ('bf16',)}")
+    raise ValueError(f"knn_both: unknown backend {backend!r}; use one of {MINING_BACKENDS}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
