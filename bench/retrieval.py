@@ -79,30 +79,27 @@ def peak_gib() -> float:
 
 
 @contextlib.contextmanager
-def swapped_knn_both(search):
-    """Mine with ``search(x, y, k)`` -> (sims, inds) run in both directions instead of ``knn_both``'s one pass
-    (``mine_bitext`` calls ``knn_both`` by its module-global name)."""
-    from stiltgrid.metrics import retrieval
-
-    one_pass = retrieval.knn_both
-    retrieval.knn_both = lambda x, y, k, backend="faiss": (search(x, y, k), search(y, x, k))
-    try:
-        yield
-    finally:
-        retrieval.knn_both = one_pass
-
-
-@contextlib.contextmanager
-def recorded_stats(stats: dict):
-    """Let ``mine_bitext``'s ``knn_both`` call fill ``stats`` (the bf16 screen's fallback counts)."""
+def patched_knn_both(replacement):
+    """Mine with ``replacement(original, x, y, k, backend)`` in place of ``knn_both`` (``mine_bitext`` calls it by
+    its module-global name)."""
     from stiltgrid.metrics import retrieval
 
     original = retrieval.knn_both
-    retrieval.knn_both = lambda x, y, k, backend="faiss": original(x, y, k, backend, stats=stats)
+    retrieval.knn_both = lambda x, y, k, backend="faiss": replacement(original, x, y, k, backend)
     try:
         yield
     finally:
         retrieval.knn_both = original
+
+
+def swapped_knn_both(search):
+    """Mine with ``search(x, y, k)`` -> (sims, inds) run in both directions instead of ``knn_both``'s one pass."""
+    return patched_knn_both(lambda original, x, y, k, backend: (search(x, y, k), search(y, x, k)))
+
+
+def recorded_stats(stats: dict):
+    """Let ``mine_bitext``'s ``knn_both`` call fill ``stats`` (the bf16 screen's fallback counts)."""
+    return patched_knn_both(lambda original, x, y, k, backend: original(x, y, k, backend, stats=stats))
 
 
 def ivf_search(nlist: int, nprobe: int, train_points: int, seed: int, stats: dict):

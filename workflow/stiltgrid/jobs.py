@@ -213,12 +213,12 @@ def train_target(smk) -> None:
     clear_checkpoint(paths.checkpoint_dir(str(cell)))
 
 
-def _perturbation_resources(paths: dict) -> dict:
+def _perturbation_resources(files: dict) -> dict:
     """Lexicons and entity gazetteer the perturbations read, loaded once per job."""
     from stiltgrid.lexicons import load_entities, load_lexicon
 
-    lexicons = {lang: load_lexicon(path) for lang, path in paths.get("lexicons", {}).items() if Path(path).exists()}
-    entities = load_entities(paths["entities"]) if paths.get("entities") else None
+    lexicons = {lang: load_lexicon(path) for lang, path in files.get("lexicons", {}).items() if Path(path).exists()}
+    entities = load_entities(files["entities"]) if files.get("entities") else None
     return {"lexicons": lexicons or None, "entities": entities}
 
 
