@@ -44,7 +44,7 @@ def fault(monkeypatch, tmp_path):
 
 def fake_job(rule="train_xnli", tasks=("xnli",), **wildcards):
     wildcards = {"model": MODEL, "intermediate": "none", "seed": "1", **wildcards}
-    return types.SimpleNamespace(rule=rule, params=types.SimpleNamespace(tasks=list(tasks)), wildcards=wildcards)
+    return types.SimpleNamespace(rule=rule, params=types.SimpleNamespace(settings={"tasks": list(tasks)}), wildcards=wildcards)
 
 
 def test_hooks_do_nothing_by_default(monkeypatch):

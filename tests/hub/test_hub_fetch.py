@@ -73,7 +73,7 @@ def restore_logging():
 
 def fake_job(spec, out, log, preset="paper", dataset="hub"):
     config = {"preset": preset, "presets": {"paper": {"data": "hub"}, "demo": {"data": "world-demo"}}}
-    return SimpleNamespace(params=SimpleNamespace(spec=spec), output=[str(out)], log=[str(log)], config=config,
+    return SimpleNamespace(params=SimpleNamespace(settings={"spec": spec}), output=[str(out)], log=[str(log)], config=config,
                            wildcards=SimpleNamespace(dataset=dataset, task=spec["task"]))
 
 

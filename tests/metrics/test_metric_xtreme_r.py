@@ -109,8 +109,8 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "_setup", lambda smk: None)
     out = tmp_path / "eval"
     smk = SimpleNamespace(
-        params=SimpleNamespace(task="lareqa", languages=["de", "en"], layer=0, pooling="mean", max_length=32,
-                               batch_size=8, precision="fp32", margin_k=4),
+        params=SimpleNamespace(settings=dict(task="lareqa", languages=["de", "en"], layer=0, pooling="mean",
+                                             max_length=32, batch_size=8, precision="fp32")),
         input=SimpleNamespace(encoder=str(tmp_path / "enc"), data=str(data)),
         output=SimpleNamespace(cell=str(out)),
         wildcards=SimpleNamespace(model="m", intermediate="none", seed="1"))

@@ -1,9 +1,12 @@
 # Phase 5: the tidy long table, the paper-style table, the XTREME score and the gains heatmap.
 
 
+AGGREGATE_JOB = lambda wc: JOBS.aggregate
+
+
 rule aggregate:
     input:
-        cells=cell_dirs(grid_cells()),
+        unpack(job_inputs(AGGREGATE_JOB)),
     output:
         scores=report(aggregate_outputs()["scores"], caption="../report/scores.rst", category="Tables"),
         paper_table=aggregate_outputs()["paper_table"],
@@ -14,11 +17,8 @@ rule aggregate:
         categories=report(aggregate_outputs()["categories"], caption="../report/categories.rst", category="Tables"),
         heatmap=report(aggregate_outputs()["heatmap"], caption="../report/heatmap.rst", category="Figures"),
     params:
-        metrics=all_metrics(),
-        task_languages={t: GRID.languages(t) for t in GRID.targets},
-        baseline=NONE,
-        intermediates=list(GRID.intermediates),
-        targets=list(GRID.targets),
+        settings=job_settings(AGGREGATE_JOB),
+        lineage=job_lineage(AGGREGATE_JOB),
     log:
         log_path("aggregate", GRID.preset).format(model=MODEL),
     conda:

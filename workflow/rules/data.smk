@@ -1,6 +1,9 @@
 # Data: the generated offline world (one job per world dataset). Real datasets are fetched by their own rules.
 from stiltgrid.world import WORLD_TASKS
 
+WORLD_JOB = lambda wc: JOBS.world(wc.dataset)
+LOCAL_TASK_JOB = lambda wc: JOBS.local_task(wc.task)
+
 
 rule generate_world:
     output:
@@ -10,10 +13,8 @@ rule generate_world:
         entities=P.ENTITIES,
         tasks=directory(expand(P.TASK_DATA, task=sorted(WORLD_TASKS), allow_missing=True)),
     params:
-        seed=lambda wc: config["datasets"][wc.dataset].get("seed", 0),
-        corpus_sentences=lambda wc: config["datasets"][wc.dataset]["corpus_sentences"],
-        sizes=lambda wc: config["datasets"][wc.dataset]["sizes"],
-        world=lambda wc: config["datasets"][wc.dataset].get("world", {}),
+        settings=job_settings(WORLD_JOB),
+        lineage=job_lineage(WORLD_JOB),
     wildcard_constraints:
         dataset="|".join(WORLD_DATASETS),
     log:
@@ -27,13 +28,14 @@ rule generate_world:
 # Tasks declared in config from local files: validated once (every line of every file) into a task directory.
 rule prepare_local_task:
     input:
-        local_task_files,
+        unpack(job_inputs(LOCAL_TASK_JOB)),
     output:
         directory(P.LOCAL_TASK),
     params:
-        spec=lambda wc: config["tasks"][wc.task],
+        settings=job_settings(LOCAL_TASK_JOB),
+        lineage=job_lineage(LOCAL_TASK_JOB),
     wildcard_constraints:
-        task="|".join(LOCAL_TASKS) or "^$",
+        task="|".join(JOBS.local_tasks) or "^$",
     log:
         "logs/data/local/{task}.log",
     conda:

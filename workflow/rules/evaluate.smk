@@ -3,20 +3,18 @@
 # directory (its one declared output). Trainable targets are scored by the job that fine-tunes them (target.smk).
 
 for _target in GRID.retrieval_targets:
+    _job = lambda wc, target=_target: JOBS.cell(wc.model, wc.intermediate, target, wc.seed)
 
     rule:
         name:
             f"evaluate_{_target}"
         input:
-            encoder=encoder_dir,
-            data=task_dir(_target),
+            unpack(job_inputs(_job)),
         output:
             cell=directory(P.EVAL_DIR.replace("{target}", _target)),
         params:
-            task=_target,
-            languages=GRID.languages(_target),
-            precision="auto",
-            **GRID.retrieval(),
+            settings=job_settings(_job),
+            lineage=job_lineage(_job),
         threads: GRID.threads("evaluate")
         resources:
             gpu=1,

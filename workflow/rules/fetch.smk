@@ -9,7 +9,8 @@ rule fetch_task:
     output:
         directory(P.TASK_DATA),
     params:
-        spec=fetch_spec,
+        settings=job_settings(fetch_job),
+        lineage=job_lineage(fetch_job),
     wildcard_constraints:
         dataset="|".join(HUB_DATASETS) or "^$",
         task="|".join(HUB.TASKS),

@@ -2,15 +2,17 @@
 # has no job: its cells start from the MLM checkpoint.
 
 
+INTERMEDIATE_JOB = lambda wc: JOBS.intermediate(wc.model, wc.intermediate, wc.seed)
+
+
 rule train_intermediate:
     input:
-        init=P.MODEL,
-        data=intermediate_data,
+        unpack(job_inputs(INTERMEDIATE_JOB)),
     output:
         directory(P.INTERMEDIATE),
     params:
-        tasks=lambda wc: GRID.intermediate_tasks(wc.intermediate),
-        hparams=lambda wc: GRID.hparams("intermediate", wc.intermediate),
+        settings=job_settings(INTERMEDIATE_JOB),
+        lineage=job_lineage(INTERMEDIATE_JOB),
     wildcard_constraints:
         intermediate="|".join(GRID.trained_intermediates) or "^$",
     threads: GRID.threads("train")

@@ -1,13 +1,17 @@
 # Phase 1: the MLM checkpoint (hub id at a pinned revision | local directory | tiny MLM pre-trained from scratch).
 
 
+MODEL_JOB = lambda wc: JOBS.model(wc.model)
+
+
 rule mlm_checkpoint:
     input:
-        unpack(mlm_inputs),
+        unpack(job_inputs(MODEL_JOB)),
     output:
         directory(P.MODEL),
     params:
-        spec=lambda wc: config["models"][wc.model],
+        settings=job_settings(MODEL_JOB),
+        lineage=job_lineage(MODEL_JOB),
     threads: GRID.threads("pretrain")
     log:
         "logs/models/{model}.log",

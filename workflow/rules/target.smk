@@ -6,23 +6,18 @@
 # Languages differ per target, so each target gets its own rule (train_<target>).
 
 for _target in GRID.trained_targets:
-    _langs = GRID.languages(_target)
-    _params = dict(tasks=[_target], languages=_langs, hparams=GRID.hparams("target", _target))
-    if GRID.perturbations(_target):  # the robustness question scores perturbed copies of every test set
-        _params.update(perturbations=GRID.perturbations(_target), perturb_resources=perturb_resources(_target),
-                       perturb_seed=GRID.analysis()["robustness"].get("seed", 0))
+    _job = lambda wc, target=_target: JOBS.cell(wc.model, wc.intermediate, target, wc.seed)
 
     rule:
         name:
             f"train_{_target}"
         input:
-            init=encoder_dir,
-            data=[task_dir(_target)],
-            perturb=perturb_inputs(_target),
+            unpack(job_inputs(_job)),
         output:
             cell=directory(P.EVAL_DIR.replace("{target}", _target)),
         params:
-            **_params,
+            settings=job_settings(_job),
+            lineage=job_lineage(_job),
         threads: GRID.threads("train")
         resources:
             gpu=1,

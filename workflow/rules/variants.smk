@@ -3,14 +3,17 @@
 # variant's name is then an intermediate like any task (train_intermediate, every target, the analyses).
 
 
+VARIANT_JOB = lambda wc: JOBS.variant(wc.dataset, wc.variant)
+
+
 rule augment_intermediate:
     input:
-        unpack(augment_inputs),
+        unpack(job_inputs(VARIANT_JOB)),
     output:
         directory(P.VARIANT_DATA),
     params:
-        variant=lambda wc: GRID.variants[wc.variant],
-        source=lambda wc: config["datasets"][wc.dataset]["source"],
+        settings=job_settings(VARIANT_JOB),
+        lineage=job_lineage(VARIANT_JOB),
     log:
         "logs/data/{dataset}/variants/{variant}.log",
     conda:

@@ -72,7 +72,7 @@ def _first_attempt(spec: str) -> bool:
 
 def job_started(smk) -> None:
     """Hook: every job calls this as it starts. Records which job this is; raises for ``fail_once``."""
-    _job.update(rule=getattr(smk, "rule", None), tasks=tuple(getattr(smk.params, "tasks", None) or ()),
+    _job.update(rule=getattr(smk, "rule", None), tasks=tuple(getattr(smk.params, "settings", {}).get("tasks") or ()),
                 wildcards=dict(smk.wildcards.items()))
     for spec, _ in _active("fail_once"):
         if _first_attempt(spec):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 
+from stiltgrid.lineage import seal_job
+
 log = logging.getLogger("stiltgrid")
 
 
@@ -44,7 +46,7 @@ def fetch_task(smk) -> None:
     from stiltgrid import hub
 
     _setup_logging(smk.log[0] if smk.log else None)
-    params = dict(smk.params.spec)
+    params = dict(smk.params.settings["spec"])
     out_dir = str(smk.output[0])
     dataset = getattr(getattr(smk, "wildcards", None), "dataset", None)
     try:
@@ -60,3 +62,4 @@ def fetch_task(smk) -> None:
              ", ".join(f"{name} {n}" for name, n in record["counts"].items()))
     if record.get("dropped"):
         log.info("skipped rows: %s", record["dropped"])
+    seal_job(smk)

@@ -31,8 +31,10 @@ class TrainConfig:
 
     @classmethod
     def from_params(cls, params: dict) -> "TrainConfig":
-        known = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        unknown = sorted(set(params) - set(cls.__dataclass_fields__))
+        if unknown:  # a dropped key would be a setting that silently does nothing
+            raise ValueError(f"unknown hyper-parameter '{unknown[0]}' (known: {', '.join(cls.__dataclass_fields__)})")
+        return cls(**params)
 
 
 def defaults() -> dict:

@@ -3,14 +3,27 @@ wildcards, threads, log) and makes one call into the engine; the .smk files stay
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 from stiltgrid import faults, paths, runtime
 from stiltgrid.formats import read_jsonl, write_jsonl
+from stiltgrid.lineage import seal_job
+from stiltgrid.lineage import settings_of as _params
 from stiltgrid.tasks import get_task
 
 log = runtime.log
+
+
+def _sealed(job):
+    """A job function whose outputs, once complete, are sealed with their manifest (stiltgrid.lineage)."""
+    @functools.wraps(job)
+    def run(smk) -> None:
+        job(smk)
+        seal_job(smk)
+
+    return run
 
 
 def _setup(smk) -> None:
@@ -35,13 +48,14 @@ def load_split(data_dir: str, task, split: str, labels: list[str] | None = None)
 
 
 # -- data ----------------------------------------------------------------------------------------------------------
+@_sealed
 def make_world(smk) -> None:
     """Generate the offline multilingual world (corpus, tasks, lexicons, language table) for one dataset."""
     from stiltgrid.world import DEFAULT_WORLD, WORLD_TASKS, generate_world
     from stiltgrid.config import deep_merge
 
     _setup(smk)
-    p = smk.params
+    p = _params(smk)
     spec = deep_merge(DEFAULT_WORLD, p.world)
     spec["seed"] = p.seed
     roles = {name: get_task(name).role for name in WORLD_TASKS}
@@ -52,15 +66,17 @@ def make_world(smk) -> None:
     log.info("generated world '%s' in %s", smk.wildcards.dataset, out_dir)
 
 
+@_sealed
 def prepare_local_task(smk) -> None:
     """Validate a task declared from local files and write its task directory."""
     from stiltgrid import local_tasks
 
     _setup(smk)
-    counts = local_tasks.prepare(smk.wildcards.task, dict(smk.params.spec), smk.output[0])
+    counts = local_tasks.prepare(smk.wildcards.task, dict(_params(smk).spec), smk.output[0])
     log.info("prepared declared task '%s': %s", smk.wildcards.task, counts)
 
 
+@_sealed
 def augment_intermediate(smk) -> None:
     """A research variant's training set: the base task's English train set with a share of the examples made
     non-English (translated, or code-switched through bilingual lexicons); the English dev set is kept (early
@@ -71,13 +87,13 @@ def augment_intermediate(smk) -> None:
     from stiltgrid.lexicons import load_lexicon
 
     _setup(smk)
-    variant, out = dict(smk.params.variant), Path(smk.output[0])
+    variant, out = dict(_params(smk).variant), Path(smk.output[0])
     base = get_task(variant["base"])
     labels = list(base.labels) if base.labels else None
     english = load_split(smk.input.base, base, "train", labels)
     langs = list(variant["languages"])
     if variant["augment"] == "translate":
-        if smk.params.source == "world":
+        if _params(smk).source == "world":
             translations = _world_translations(Path(smk.input.world).parent, base.name, len(english), langs,
                                                variant["noise"], english)
         else:
@@ -86,7 +102,7 @@ def augment_intermediate(smk) -> None:
         rows = augment.mix_translations(english, translations, variant["share"], variant["seed"])
         stats = {"translated": sum("@" in r["id"] for r in rows)}
     else:
-        lexicon_paths = ([f"{smk.input.lexicons}/{lang}.tsv" for lang in langs] if smk.params.source == "world"
+        lexicon_paths = ([f"{smk.input.lexicons}/{lang}.tsv" for lang in langs] if _params(smk).source == "world"
                          else list(smk.input.lexicons))
         lexicons = {lang: load_lexicon(path) for lang, path in zip(langs, lexicon_paths)}
         rows, switch = augment.codeswitch_with_stats(english, base.format, lexicons, variant["share"],
@@ -115,11 +131,12 @@ def _world_translations(world_dir: Path, task: str, n: int, langs: list[str], no
 
 
 # -- phase 1 -------------------------------------------------------------------------------------------------------
+@_sealed
 def mlm_checkpoint(smk) -> None:
     from stiltgrid import checkpoint
 
     _setup(smk)
-    spec, out = dict(smk.params.spec), smk.output[0]
+    spec, out = dict(_params(smk).spec), smk.output[0]
     if spec["source"] == "hub":
         checkpoint.fetch_hub(spec["id"], spec["revision"], out)
     elif spec["source"] == "local":
@@ -147,7 +164,7 @@ def _fit(smk, checkpoint_dir: str):
     from stiltgrid import trainer
 
     _setup(smk)
-    p = smk.params
+    p = _params(smk)
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
     result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir)
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
@@ -155,6 +172,11 @@ def _fit(smk, checkpoint_dir: str):
     return result
 
 
+def _summary(smk, summary: dict) -> dict:
+    return {**summary, "provenance": runtime.provenance(_params(smk).hparams["precision"], getattr(smk.params, "lineage", None))}
+
+
+@_sealed
 def train_intermediate(smk) -> None:
     """Phase 2: train the intermediate task(s) and keep only the encoder (target training starts fresh heads)."""
     from stiltgrid.trainer import clear_checkpoint
@@ -162,16 +184,18 @@ def train_intermediate(smk) -> None:
     out = smk.output[0]
     result = _fit(smk, paths.checkpoint_dir(out))
     result.model.save(out, result.tokenizer, with_heads=False)
-    _write_json(str(Path(out) / "train_summary.json"), result.summary)
+    _write_json(Path(out) / paths.CELL_TRAIN_SUMMARY, _summary(smk, result.summary))
     clear_checkpoint(paths.checkpoint_dir(out))
 
 
-def _record(smk, target: str, lang: str, metrics: dict, n: int) -> dict:
+def _record(smk, target: str, lang: str, metrics: dict, n: int, precision: str) -> dict:
     wc = smk.wildcards
     return {"model": wc.model, "intermediate": wc.intermediate, "target": target, "language": lang,
-            "seed": int(wc.seed), "n_examples": n, "metrics": metrics}
+            "seed": int(wc.seed), "n_examples": n, "metrics": metrics,
+            "provenance": runtime.provenance(precision, getattr(smk.params, "lineage", None))}
 
 
+@_sealed
 def train_target(smk) -> None:
     """Phases 3 + 4: fine-tune on the English training set, then score every language of the target (zero-shot)."""
     from stiltgrid.evaluation import score
@@ -181,7 +205,7 @@ def train_target(smk) -> None:
 
     cell = Path(smk.output.cell)
     result = _fit(smk, paths.checkpoint_dir(str(cell)))
-    p, (name,) = smk.params, smk.params.tasks
+    p, (name,) = _params(smk), _params(smk).tasks
     task, hp = get_task(name), p.hparams
     model = result.model.to(runtime.device())
     labels = model.heads_spec[name]["labels"]
@@ -195,7 +219,7 @@ def train_target(smk) -> None:
         write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang),
                     ({"id": ex["id"], "prediction": pred} for ex, pred in zip(examples, predictions)))
         metrics = score(task, examples, predictions, lang)
-        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, name, lang, metrics, len(examples)))
+        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, name, lang, metrics, len(examples), hp["precision"]))
         log.info("%s %s: %s", name, lang, {k: round(v, 2) for k, v in metrics.items()})
 
         # the robustness question: the same fine-tuned model on perturbed copies of this test set
@@ -205,11 +229,11 @@ def train_target(smk) -> None:
             predictions = predict(model, name, task.format, perturbed, result.tokenizer, labels, hp["max_length"],
                                   hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
             metrics = score(task, perturbed, predictions, lang)
-            record = {**_record(smk, name, lang, metrics, len(perturbed)), "perturbation": pname, **spec}
+            record = {**_record(smk, name, lang, metrics, len(perturbed), hp["precision"]), "perturbation": pname, **spec}
             _write_json(cell / paths.CELL_PERTURBED_METRICS.format(perturbation=pname, lang=lang), record)
             log.info("%s %s %s(%.2f): %s", name, lang, spec["kind"], spec["strength"],
                      {k: round(v, 2) for k, v in metrics.items()})
-    _write_json(cell / paths.CELL_TRAIN_SUMMARY, result.summary)
+    _write_json(cell / paths.CELL_TRAIN_SUMMARY, _summary(smk, result.summary))
     clear_checkpoint(paths.checkpoint_dir(str(cell)))
 
 
@@ -223,6 +247,7 @@ def _perturbation_resources(files: dict) -> dict:
 
 
 # -- phase 4 for retrieval targets ---------------------------------------------------------------------------------
+@_sealed
 def evaluate_retrieval(smk) -> None:
     """BUCC-style mining (threshold tuned on dev, applied to test), Tatoeba-style retrieval, or query/pool retrieval
     scored with mAP@20 (LAReQA, Mewsli-X) on the encoder."""
@@ -233,7 +258,7 @@ def evaluate_retrieval(smk) -> None:
     from stiltgrid.model import load_encoder
 
     _setup(smk)
-    p = smk.params
+    p = _params(smk)
     task = get_task(p.task)
     encoder = load_encoder(smk.input.encoder).to(runtime.device())
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
@@ -292,31 +317,33 @@ def evaluate_retrieval(smk) -> None:
             rows = ({"id": tid, "prediction": test.src_ids[int(j)]} for tid, j in zip(test.tgt_ids, nearest))
         write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang), rows)
         metrics = {k: float(v) for k, v in metrics.items()}
-        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, p.task, lang, metrics, n_scored))
+        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, p.task, lang, metrics, n_scored, p.precision))
         headline[lang] = metrics[task.headline_metric]
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
     _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, {"task": p.task, task.headline_metric: headline})
 
 
 # -- phase 5 -------------------------------------------------------------------------------------------------------
+@_sealed
 def aggregate(smk) -> None:
     from stiltgrid import aggregate as A
 
     _setup(smk)
-    p = smk.params
+    p = _params(smk)
     results = A.tidy(list(p.metrics))
     A.write_all(results, dict(smk.output), task_languages=dict(p.task_languages), baseline=p.baseline,
                 intermediate_order=list(p.intermediates), target_order=list(p.targets))
 
 
 # -- the research questions ----------------------------------------------------------------------------------------
+@_sealed
 def analyse(smk) -> None:
     """One research question: its table, figure and summary from the metrics of the cells it compares."""
     from stiltgrid import aggregate as A
     from stiltgrid.analysis import QUESTIONS
 
     _setup(smk)
-    p = smk.params
+    p = _params(smk)
     question, section = p.question, dict(p.section)
     stats = {"n_boot": p.bootstrap, "alpha": p.alpha, "seed": p.seed}
     scores = A.tidy(list(p.metrics))
@@ -366,7 +393,7 @@ def _difficulty(tasks: dict[str, str], intermediate_dirs: list[str], data_dirs: 
     best: dict[str, list[float]] = {}
     for path in intermediate_dirs:
         inter = Path(path).parent.name
-        best.setdefault(inter, []).append(json.loads((Path(path) / "train_summary.json").read_text())["best_dev"])
+        best.setdefault(inter, []).append(json.loads((Path(path) / paths.CELL_TRAIN_SUMMARY).read_text())["best_dev"])
     data = {Path(d).name: d for d in data_dirs}
     rows = []
     for inter, name in tasks.items():

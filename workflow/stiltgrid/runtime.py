@@ -48,8 +48,30 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def autocast(precision: str, dev: torch.device):
-    """bf16 autocast on CUDA when asked for ("auto" or "bf16"); full precision elsewhere."""
+def resolved_precision(precision: str, dev: torch.device) -> str:
+    """The precision a setting means on a device: bf16 on CUDA when asked for ("auto" or "bf16"), else fp32."""
     if dev.type == "cuda" and precision in ("auto", "bf16") and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp32"
+
+
+def autocast(precision: str, dev: torch.device):
+    if resolved_precision(precision, dev) == "bf16":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return nullcontext()
+
+
+def provenance(precision: str, lineage: dict | None = None) -> dict:
+    """What produced a result: device, the precision actually used, library and behaviour versions, and the job's
+    lineage digest (stiltgrid.lineage)."""
+    import platform
+
+    import transformers
+
+    dev = device()
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.machine()
+    record = {"device": f"{dev.type} ({name})", "precision": resolved_precision(precision, dev),
+              "torch": torch.__version__, "transformers": transformers.__version__}
+    if lineage:
+        record.update(behaviour=dict(lineage["behaviour"]), lineage=lineage["digest"])
+    return record

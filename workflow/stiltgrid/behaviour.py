@@ -1,0 +1,29 @@
+"""Behaviour versions of the engine, one per phase.
+
+Snakemake never sees the package's code (its rules run 4-line scripts), and hashing the code would make every
+comment or rename retrain the grid. Instead each phase has a version that enters the lineage of every job running
+that phase (stiltgrid.lineage): bump it and exactly those jobs, and everything computed from them, are stale.
+
+The guard that keeps the versions honest is tests/test_behaviour.py: it runs a tiny fixed job of each phase
+(stiltgrid.probes) and compares the outputs with tests/behaviour/<phase>.json, pinned together with the version. A
+change that alters a phase's outputs without a version bump fails it; a refactor that changes no output passes and
+makes nothing stale. After a deliberate change: bump the phase here, then re-pin with
+``python -m stiltgrid.probes --write tests/behaviour``.
+"""
+
+VERSIONS: dict[str, int] = {
+    "world": 1,       # the generated world: corpus, tasks, lexicons, languages (stiltgrid.world)
+    "fetch": 1,       # hub loaders and parsers (stiltgrid.hub)
+    "declared": 1,    # validation of tasks declared from local files (stiltgrid.local_tasks, formats)
+    "augment": 1,     # research variants: translation mixing and code-switching (stiltgrid.augment)
+    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub/local copies (stiltgrid.checkpoint)
+    "finetune": 1,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
+    "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)
+    "retrieval": 1,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)
+    "aggregate": 1,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
+    "analysis": 1,    # the five research questions (stiltgrid.analysis)
+}
+
+
+def versions(phases) -> dict[str, int]:
+    return {phase: VERSIONS[phase] for phase in phases}

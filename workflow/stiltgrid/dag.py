@@ -1,0 +1,341 @@
+"""The grid's jobs as data: for each rule, what a job reads (inputs), what it is told (settings) and which engine
+phases it runs. The rules take their inputs and params from here, and :mod:`stiltgrid.lineage` derives each job's
+identity from the same objects, so what Snakemake schedules and what decides staleness cannot drift apart.
+
+Kept free of heavy imports: the Snakefile builds it on every invocation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+
+from stiltgrid import paths as P
+from stiltgrid.config import ANALYSES, MULTITASK, NONE, Grid
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job of the workflow, before it runs."""
+
+    rule: str
+    wildcards: dict[str, str]
+    settings: dict                                  # the rule's params: everything the job is told
+    inputs: dict[str, str | list[str]] = field(default_factory=dict)  # the rule's inputs, by name
+    outputs: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()                    # engine phases it runs (stiltgrid.behaviour.VERSIONS)
+    reads: tuple[str, ...] = ()                     # files outside the workflow it reads without declaring them
+
+    def input_paths(self) -> list[str]:
+        return [p for value in self.inputs.values() for p in ([value] if isinstance(value, str) else value)]
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A path pattern of stiltgrid.paths as a regex with one named group per wildcard."""
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+?)" for i, p in enumerate(parts))
+    return re.compile(regex + "$")
+
+
+class JobGraph:
+    """Every job a preset's grid can schedule, addressed by rule and wildcards or by one of its outputs."""
+
+    def __init__(self, config: dict, grid: Grid):
+        self.config, self.grid = config, grid
+        self.model_name, self.dataset_name = grid.model_name, grid.dataset_name
+        self.local_tasks = sorted(config.get("tasks") or {})
+
+    # -- paths ----------------------------------------------------------------------------------------------------
+    def task_dir(self, task: str) -> str:
+        if task in self.local_tasks:
+            return P.LOCAL_TASK.format(task=task)
+        return P.TASK_DATA.format(dataset=self.dataset_name, task=task)
+
+    def model_dir(self) -> str:
+        return P.MODEL.format(model=self.model_name)
+
+    def encoder_dir(self, intermediate: str, seed) -> str:
+        """The encoder a cell starts from: the MLM checkpoint for the baseline, else the intermediate checkpoint."""
+        if intermediate == NONE:
+            return self.model_dir()
+        return P.INTERMEDIATE.format(model=self.model_name, intermediate=intermediate, seed=seed)
+
+    def cell_dirs(self, cells) -> list[str]:
+        return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
+                for inter, target in cells for seed in self.grid.seeds]
+
+    def cell_metrics(self, cells) -> list[str]:
+        return [P.METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
+                for inter, target in cells for seed in self.grid.seeds for lang in self.grid.languages(target)]
+
+    def grid_cells(self) -> list[tuple[str, str]]:
+        return [(inter, target) for inter in self.grid.intermediates for target in self.grid.targets]
+
+    def languages_table(self) -> str:
+        """Language metadata: a generated world's own table, or the package's 50-language table for real data."""
+        if self.grid.dataset["source"] == "world":
+            return P.LANGUAGES_TABLE.format(dataset=self.dataset_name)
+        from stiltgrid.languages import DEFAULT_PATH
+
+        return str(DEFAULT_PATH)
+
+    def aggregate_outputs(self) -> dict[str, str]:
+        tables = P.TABLES.format(model=self.model_name, preset=self.grid.preset)
+        figures = P.FIGURES.format(model=self.model_name, preset=self.grid.preset)
+        return {"scores": f"{tables}/scores.tsv", "paper_table": f"{tables}/paper_table.tsv",
+                "paper_markdown": f"{tables}/paper_table.md", "xtreme": f"{tables}/xtreme_score.tsv",
+                "categories": f"{tables}/category_scores.tsv", "heatmap": f"{figures}/gains_heatmap.png"}
+
+    def analysis_outputs(self, question: str) -> dict[str, str]:
+        out = P.ANALYSIS.format(model=self.model_name, preset=self.grid.preset, question=question)
+        return {"table": f"{out}/table.tsv", "figure": f"{out}/figure.png", "summary": f"{out}/summary.md"}
+
+    # -- data -----------------------------------------------------------------------------------------------------
+    @cache
+    def world(self, dataset: str) -> Job:
+        from stiltgrid.world import WORLD_TASKS
+
+        spec = self.config["datasets"][dataset]
+        settings = {"seed": spec.get("seed", 0), "corpus_sentences": spec["corpus_sentences"], "sizes": spec["sizes"],
+                    "world": spec.get("world", {})}
+        fmt = {"dataset": dataset}
+        outputs = (P.LANGUAGES_TABLE.format(**fmt), P.CORPUS.format(**fmt), P.LEXICONS.format(**fmt),
+                   P.ENTITIES.format(**fmt), *(P.TASK_DATA.format(task=t, **fmt) for t in sorted(WORLD_TASKS)))
+        return Job("generate_world", fmt, settings, outputs=outputs, phases=("world",))
+
+    @cache
+    def fetch(self, dataset: str, task: str) -> Job:
+        from stiltgrid import hub
+
+        spec = hub.spec(task, self.fetch_languages(dataset, task), self.config["datasets"][dataset])
+        return Job("fetch_task", {"dataset": dataset, "task": task}, {"spec": spec},
+                   outputs=(P.TASK_DATA.format(dataset=dataset, task=task),), phases=("fetch",),
+                   reads=tuple(str(spec[k]) for k in ("ccg_path", "local_path") if spec.get(k)))
+
+    def fetch_languages(self, dataset: str, task: str) -> list[str]:
+        """Target languages to fetch: the grid's when this dataset is the preset's, else the official list (XTREME,
+        or XTREME-R for its own tasks)."""
+        from stiltgrid.config import official_languages
+        from stiltgrid.tasks import get_task
+
+        info = get_task(task)
+        if info.role == "intermediate":
+            return []
+        if dataset == self.dataset_name:
+            return self.grid.languages(task)
+        langs = list(official_languages(task))
+        pairs = info.role == "retrieval" and info.pairs_with_english
+        return [lang for lang in langs if lang != "en"] if pairs else langs
+
+    @cache
+    def local_task(self, task: str) -> Job:
+        from stiltgrid.local_tasks import split_files
+
+        spec = self.config["tasks"][task]
+        return Job("prepare_local_task", {"task": task}, {"spec": spec},
+                   inputs={"files": sorted(set(split_files(spec).values()))},
+                   outputs=(P.LOCAL_TASK.format(task=task),), phases=("declared",))
+
+    @cache
+    def variant(self, dataset: str, variant: str) -> Job:
+        """A research variant's training set: its base task's English data and translations / lexicons (a generated
+        world's own, or the files a real-data variant names with {lang})."""
+        spec, source = self.grid.variants[variant], self.config["datasets"][dataset]["source"]
+        inputs: dict = {"base": self.task_dir(spec["base"])}
+        if source == "world":
+            inputs["world"] = P.LANGUAGES_TABLE.format(dataset=dataset)  # world.json is written beside it
+            inputs["lexicons"] = P.LEXICONS.format(dataset=dataset)
+        else:
+            key = "translations" if spec["augment"] == "translate" else "lexicons"
+            inputs[key] = [spec[key].replace("{lang}", lang) for lang in spec["languages"]]
+        return Job("augment_intermediate", {"dataset": dataset, "variant": variant},
+                   {"variant": spec, "source": source}, inputs=inputs,
+                   outputs=(P.VARIANT_DATA.format(dataset=dataset, variant=variant),), phases=("augment",))
+
+    # -- phase 1 --------------------------------------------------------------------------------------------------
+    @cache
+    def model(self, model: str) -> Job:
+        spec = self.config["models"][model]
+        inputs = {"corpus": P.CORPUS.format(dataset=spec["corpus"])} if spec["source"] == "scratch" else {}
+        reads = (spec["path"],) if spec["source"] == "local" else ()
+        return Job("mlm_checkpoint", {"model": model}, {"spec": spec}, inputs=inputs,
+                   outputs=(P.MODEL.format(model=model),), phases=("pretrain",), reads=reads)
+
+    # -- phases 2, 3 and 4 ----------------------------------------------------------------------------------------
+    def intermediate_data(self, intermediate: str) -> list[str]:
+        """Training data of an intermediate: its task directories, or a variant's augmented set."""
+        if intermediate in self.grid.variants:
+            return [P.VARIANT_DATA.format(dataset=self.dataset_name, variant=intermediate)]
+        return [self.task_dir(t) for t in self.grid.intermediate_tasks(intermediate)]
+
+    @cache
+    def intermediate(self, model: str, intermediate: str, seed) -> Job:
+        wildcards = {"model": model, "intermediate": intermediate, "seed": str(seed)}
+        settings = {"tasks": self.grid.intermediate_tasks(intermediate),
+                    "hparams": self.grid.hparams("intermediate", intermediate)}
+        return Job("train_intermediate", wildcards, settings,
+                   inputs={"init": P.MODEL.format(model=model), "data": self.intermediate_data(intermediate)},
+                   outputs=(P.INTERMEDIATE.format(**wildcards),), phases=("finetune",))
+
+    @cache
+    def cell(self, model: str, intermediate: str, target: str, seed) -> Job:
+        """One (intermediate, target, seed) cell: fine-tuned and scored in every language, or (retrieval) scored
+        on the encoder."""
+        wildcards = {"model": model, "intermediate": intermediate, "target": target, "seed": str(seed)}
+        outputs = (P.EVAL_DIR.format(**wildcards),)
+        inputs = {"init" if target in self.grid.trained_targets else "encoder": self.encoder_dir(intermediate, seed),
+                  "data": [self.task_dir(target)] if target in self.grid.trained_targets else self.task_dir(target)}
+        if target not in self.grid.trained_targets:
+            return Job(f"evaluate_{target}", wildcards, self.retrieval_settings(target), inputs=inputs,
+                       outputs=outputs, phases=("retrieval",))
+        settings = {"tasks": [target], "languages": self.grid.languages(target),
+                    "hparams": self.grid.hparams("target", target)}
+        phases = ("finetune",)
+        if self.grid.perturbations(target):  # the robustness question scores perturbed copies of every test set
+            settings.update(perturbations=self.grid.perturbations(target),
+                            perturb_resources=self.perturb_resources(target),
+                            perturb_seed=self.grid.analysis()["robustness"].get("seed", 0))
+            inputs["perturb"] = self.perturb_inputs(target)
+            phases += ("perturb",)
+        return Job(f"train_{target}", wildcards, settings, inputs=inputs, outputs=outputs, phases=phases)
+
+    def retrieval_settings(self, target: str) -> dict:
+        """What a retrieval cell is told: the encoder settings every metric uses, plus the BUCC mining settings for
+        BUCC-style tasks only (so `margin_k` or `mining` never make a Tatoeba cell stale)."""
+        from stiltgrid.tasks import get_task
+
+        settings = self.grid.retrieval()
+        if get_task(target).metric != "bucc":
+            settings = {k: v for k, v in settings.items() if k not in ("margin_k", "mining")}
+        return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings}
+
+    def perturb_resources(self, target: str) -> dict:
+        """Lexicons (codeswitch) and entity gazetteer (entity_swap) the robustness perturbations of a target read: a
+        generated world's own, or the files the preset's `analysis.robustness` names."""
+        kinds = {spec["kind"] for spec in self.grid.perturbations(target).values()}
+        section = self.grid.analysis().get("robustness", {})
+        langs = self.grid.languages(target)
+        res: dict = {}
+        if self.grid.dataset["source"] == "world":
+            lexicon_dir = P.LEXICONS.format(dataset=self.dataset_name)
+            if "codeswitch" in kinds:
+                res["lexicons"] = {lang: f"{lexicon_dir}/{lang}.tsv" for lang in langs}
+            if "entity_swap" in kinds:
+                res["entities"] = P.ENTITIES.format(dataset=self.dataset_name)
+        else:
+            if "codeswitch" in kinds:
+                res["lexicons"] = {lang: section["lexicons"].replace("{lang}", lang) for lang in langs}
+            if "entity_swap" in kinds:
+                res["entities"] = section["entities"]
+        return res
+
+    def perturb_inputs(self, target: str) -> list[str]:
+        res = self.perturb_resources(target)
+        if self.grid.dataset["source"] == "world" and res:
+            return [P.LEXICONS.format(dataset=self.dataset_name), P.ENTITIES.format(dataset=self.dataset_name)]
+        return list(res.get("lexicons", {}).values()) + ([res["entities"]] if "entities" in res else [])
+
+    # -- phase 5 and the research questions -----------------------------------------------------------------------
+    @cached_property
+    def aggregate(self) -> Job:
+        grid = self.grid
+        settings = {"metrics": self.cell_metrics(self.grid_cells()),
+                    "task_languages": {t: grid.languages(t) for t in grid.targets}, "baseline": NONE,
+                    "intermediates": list(grid.intermediates), "targets": list(grid.targets)}
+        return Job("aggregate", {"model": self.model_name}, settings,
+                   inputs={"cells": self.cell_dirs(self.grid_cells())},
+                   outputs=tuple(self.aggregate_outputs().values()), phases=("aggregate",))
+
+    def difficulty_tasks(self) -> dict[str, str]:
+        """Intermediate -> the task its difficulty is measured on (a variant: its base task)."""
+        return {inter: self.grid.intermediate_tasks(inter)[0] for inter in self.grid.intermediates
+                if inter not in (NONE, MULTITASK)}
+
+    def perturbed_metrics(self) -> list[str]:
+        grid = self.grid
+        targets = grid.analysis_targets("robustness") if "robustness" in grid.analysis() else []
+        return [P.PERTURBED_METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed,
+                                           lang=lang, perturbation=name)
+                for inter in grid.intermediates for target in targets for seed in grid.seeds
+                for lang in grid.languages(target) for name in grid.perturbations(target)]
+
+    @cache
+    def analysis(self, question: str) -> Job:
+        grid = self.grid
+        inputs: dict = {"cells": self.cell_dirs(grid.analysis_cells(question)), "languages": self.languages_table()}
+        robustness = question == "robustness"
+        if robustness:
+            inputs["intermediates"] = [P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
+                                       for inter in self.difficulty_tasks() for seed in grid.seeds]
+            inputs["task_data"] = sorted({self.task_dir(task) for task in self.difficulty_tasks().values()})
+        settings = {
+            "metrics": self.cell_metrics(grid.analysis_cells(question)),
+            "perturbed": self.perturbed_metrics() if robustness else [],
+            "question": question, "section": grid.analysis()[question],
+            "targets": grid.analysis_targets(question), "intermediates": grid.analysis_intermediates(question),
+            "task_languages": {t: grid.languages(t) for t in grid.analysis_targets(question)},
+            "difficulty_tasks": self.difficulty_tasks() if robustness else {},
+            "bootstrap": grid.analysis()["bootstrap"], "alpha": grid.analysis()["alpha"],
+            "seed": grid.analysis()["seed"],
+        }
+        return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
+                   outputs=tuple(self.analysis_outputs(question).values()), phases=("analysis",))
+
+    # -- from an output back to its job ---------------------------------------------------------------------------
+    def producer(self, path: str) -> Job | None:
+        """The job of this grid that writes ``path`` (an output, or a file inside a directory output), or None for a
+        file from outside the workflow."""
+        path = path.rstrip("/")
+        while path:
+            job = self._producer_of_output(path)
+            if job is not None:
+                return job
+            path = path.rpartition("/")[0]
+        return None
+
+    def _producer_of_output(self, path: str) -> Job | None:
+        for kind, pattern in _OUTPUT_PATTERNS:
+            match = pattern.match(path)
+            if match:
+                job = self._job_from_match(kind, match.groupdict())
+                if job is not None and path in job.outputs:
+                    return job
+        for question in self.grid.analysis():
+            if question in ANALYSES and path in self.analysis_outputs(question).values():
+                return self.analysis(question)
+        if path in self.aggregate.outputs:
+            return self.aggregate
+        return None
+
+    def _job_from_match(self, kind: str, wc: dict) -> Job | None:
+        datasets, models = self.config["datasets"], self.config["models"]
+        if kind == "world":
+            ok = datasets.get(wc["dataset"], {}).get("source") == "world"
+            return self.world(wc["dataset"]) if ok else None
+        if kind == "task":
+            source = datasets.get(wc["dataset"], {}).get("source")
+            if source == "world":
+                return self.world(wc["dataset"])
+            return self.fetch(wc["dataset"], wc["task"]) if source == "hub" else None
+        if kind == "local_task":
+            return self.local_task(wc["task"]) if wc["task"] in self.local_tasks else None
+        if kind == "variant":
+            ok = wc["dataset"] in datasets and wc["variant"] in self.grid.variants
+            return self.variant(wc["dataset"], wc["variant"]) if ok else None
+        if kind == "model":
+            return self.model(wc["model"]) if wc["model"] in models else None
+        if kind == "intermediate":
+            ok = wc["intermediate"] in self.grid.trained_intermediates and wc["seed"].isdigit()
+            return self.intermediate(wc["model"], wc["intermediate"], wc["seed"]) if ok else None
+        if kind == "cell":
+            ok = (wc["intermediate"] in self.grid.all_intermediates and wc["target"] in self.grid.targets
+                  and wc["seed"].isdigit())
+            return self.cell(wc["model"], wc["intermediate"], wc["target"], wc["seed"]) if ok else None
+        return None
+
+
+_OUTPUT_PATTERNS = [(kind, _pattern(template)) for kind, template in (
+    ("world", P.LANGUAGES_TABLE), ("world", P.CORPUS), ("world", P.LEXICONS), ("world", P.ENTITIES),
+    ("variant", P.VARIANT_DATA), ("task", P.TASK_DATA), ("local_task", P.LOCAL_TASK), ("model", P.MODEL),
+    ("intermediate", P.INTERMEDIATE), ("cell", P.EVAL_DIR))]
