@@ -1,8 +1,10 @@
 """Where the repository is, and a scratch copy of its workflow for tests that run Snakemake."""
 
+import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,3 +28,17 @@ def run_snakemake(workdir: Path, *args, check: bool = True, **run) -> subprocess
         raise AssertionError(f"snakemake {' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n"
                              f"{result.stderr[-6000:]}")
     return result
+
+
+def planned_jobs(workdir: Path, *args) -> Counter:
+    """Rule -> job count from the job-stats table of `snakemake -n ARGS` (empty when there is nothing to do)."""
+    out = run_snakemake(workdir, "-n", *args).stdout
+    jobs = Counter()
+    if "Job stats:" not in out:
+        return jobs
+    for line in out.split("Job stats:", 1)[1].splitlines()[3:]:
+        match = re.match(r"^(\S+)\s+(\d+)$", line.strip())
+        if not match or match.group(1) == "total":
+            break
+        jobs[match.group(1)] = int(match.group(2))
+    return jobs

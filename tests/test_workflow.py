@@ -2,14 +2,14 @@
 hyper-parameter change, is deterministic, and the tiny MLM transfers across languages."""
 
 import json
-import re
 from collections import Counter
 
 import pandas as pd
 import pytest
 import yaml
 
-from repo import ROOT, copy_workflow, run_snakemake
+from repo import ROOT, run_snakemake
+from repo import planned_jobs as repo_planned_jobs
 
 pytestmark = pytest.mark.slow
 MODEL = "tiny-ci"
@@ -20,26 +20,12 @@ def snakemake(workdir, *args, check=True):
 
 
 def planned_jobs(workdir, *args) -> Counter:
-    """Rule -> job count from a dry run's job-stats table (empty when there is nothing to do)."""
-    out = snakemake(workdir, "-n", *args).stdout
-    jobs = Counter()
-    if "Job stats:" not in out:
-        return jobs
-    table = out.split("Job stats:", 1)[1]
-    for line in table.splitlines()[3:]:
-        match = re.match(r"^(\S+)\s+(\d+)$", line.strip())
-        if not match or match.group(1) == "total":
-            break
-        jobs[match.group(1)] = int(match.group(2))
-    return jobs
+    return repo_planned_jobs(workdir, "--cores", "2", "--config", "preset=ci", *args)
 
 
 @pytest.fixture(scope="session")
-def grid(tmp_path_factory):
-    work = tmp_path_factory.mktemp("grid")
-    copy_workflow(work)
-    snakemake(work)
-    return work
+def grid(ci_grid):
+    return ci_grid
 
 
 def ci_config():

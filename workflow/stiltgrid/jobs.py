@@ -27,10 +27,13 @@ def _sealed(job):
 
 
 def _setup(smk) -> None:
-    from stiltgrid import gpus
+    from stiltgrid import gpus, launch
     from stiltgrid.config import register_declared_tasks
 
     runtime.setup(threads=smk.threads, log_path=smk.log[0] if smk.log else None)
+    # Which checkout's code runs this job (and through which fork server): the workflow's own (scripts put it first).
+    log.info("stiltgrid package %s, fork server %s", Path(__file__).parent,
+             launch.socket_path() if launch.enabled() else "off")
     register_declared_tasks(smk.config)
     faults.job_started(smk)  # tests only: STILTGRID_FAULT (off by default)
     claimed = gpus.claim(int(smk.resources.get("gpu", 0)))
