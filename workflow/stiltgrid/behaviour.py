@@ -5,10 +5,12 @@ comment or rename retrain the grid. Instead each phase has a version that enters
 that phase (stiltgrid.lineage): bump it and exactly those jobs, and everything computed from them, are stale.
 
 The guard that keeps the versions honest is tests/test_behaviour.py: it runs a tiny fixed job of each phase
-(stiltgrid.probes) and compares the outputs with tests/behaviour/<phase>.json, pinned together with the version. A
-change that alters a phase's outputs without a version bump fails it; a refactor that changes no output passes and
-makes nothing stale. After a deliberate change: bump the phase here, then re-pin with
-``python -m stiltgrid.probes --write tests/behaviour``.
+(tests/behaviour_probes.py) and compares the outputs with tests/behaviour/<phase>.json, pinned together with the
+version. A change that alters a phase's outputs without a version bump fails it; a refactor that changes no output
+passes and makes nothing stale. After a deliberate change: bump the phase here, then re-pin with
+``STILTGRID_REPIN=1 python -m pytest tests/test_behaviour.py``. Constants that shape results and are not settings
+(AdamW's epsilon and no-decay list, the length-grouping mega-batch, QA's 30-token answers and 20-best spans, mAP's k,
+the MLM weight decay) are covered this way: the probes run with length grouping on, QA, every format and metric.
 """
 
 VERSIONS: dict[str, int] = {

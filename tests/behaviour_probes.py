@@ -1,0 +1,322 @@
+"""Tiny fixed jobs of every engine phase (stiltgrid.behaviour.VERSIONS), run through the job functions the rules
+call (stiltgrid.jobs) on fixed inputs: a small generated world, a 1-layer MLM pre-trained on it, hub fixtures.
+
+Each probe returns what its phase produced as plain data: file digests where the phase is exact (the world,
+augmentation, declared tasks, hub parsing, perturbations), and for the torch phases the metrics, predictions and
+training summaries of jobs run in float64, so the pins hold across CPUs (float32 kernels differ in their last bits
+from one instruction set to another, float64 leaves margins no argmax or early stop can cross) while a changed
+constant (an optimiser epsilon, a decoding limit, a metric) still shows. tests/test_behaviour.py compares them with
+tests/behaviour/<phase>.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+LANGS = ["en", "wa", "ka"]
+SIZES = {"intermediate": {"train": 48, "dev": 16}, "target": {"train": 48, "dev": 16, "test": 12},
+         "retrieval": {"dev": 12, "test": 16}}
+MODEL_SPEC = {"source": "scratch", "corpus": "probe", "seed": 0, "vocab_size": 300, "hidden_size": 16, "layers": 1,
+              "heads": 2, "intermediate_size": 32, "max_length": 64, "mask_prob": 0.15, "lr": 0.003, "steps": 6,
+              "batch_size": 16, "warmup": 0.2}
+HPARAMS = {"lr": 0.003, "epochs": 2.0, "batch_size": 8, "grad_accum": 2, "warmup": 0.2, "weight_decay": 0.01,
+           "max_grad_norm": 1.0, "dropout": 0.1, "max_length": 64, "doc_stride": 8, "eval_every": 2,
+           "eval_subset": 16, "patience": 3, "eval_batch_size": 8, "checkpoint_every": 4, "max_train_examples": None,
+           "length_grouping": True, "precision": "auto"}
+RETRIEVAL = {"layer": 1, "pooling": "mean", "max_length": 32, "batch_size": 8, "margin_k": 2, "mining": "faiss"}
+PERTURBATIONS = {"noise": {"kind": "char_noise", "strength": 0.5}, "cs": {"kind": "codeswitch", "strength": 0.5},
+                 "shuffle": {"kind": "word_shuffle", "strength": 0.5}, "names": {"kind": "entity_swap", "strength": 1.0}}
+
+
+class Named(list):
+    """What Snakemake hands a job as ``input`` / ``output``: a list whose items also have names."""
+
+    def __init__(self, **items):
+        super().__init__(items.values())
+        self._names = dict(items)
+        self.__dict__.update(items)
+
+    def keys(self):
+        return self._names.keys()
+
+    def items(self):
+        return self._names.items()
+
+    def __getitem__(self, key):
+        return self._names[key] if isinstance(key, str) else super().__getitem__(key)
+
+
+def job(rule, settings, inputs, outputs, wildcards, log) -> SimpleNamespace:
+    return SimpleNamespace(rule=rule, params=SimpleNamespace(settings=settings), input=Named(**inputs),
+                           output=Named(**outputs), wildcards=Named(**wildcards), log=[str(log)], threads=1,
+                           resources={"gpu": 0}, config={})
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def tree(root: Path, skip=()) -> dict[str, str]:
+    return {str(p.relative_to(root)): sha(p) for p in sorted(root.rglob("*")) if p.is_file() and p.name not in skip}
+
+
+def records(cell: Path) -> dict:
+    """A cell directory's metrics records and predictions (provenance and timings left out: they name the machine)."""
+    out = {}
+    for path in sorted(cell.rglob("*.json*")):
+        name = str(path.relative_to(cell))
+        if path.suffix == ".jsonl":
+            out[name] = [json.loads(line) for line in path.read_text().splitlines()]
+        else:
+            record = json.loads(path.read_text())
+            record.pop("provenance", None)
+            record.pop("seconds", None)
+            out[name] = record
+    return out
+
+
+@contextmanager
+def float64():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(old)
+
+
+class Probes:
+    """The probes share one world and one pre-trained model, built on first use under ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.data = self.root / "data"
+        self.logs = self.root / "logs"
+
+    def run(self, phase: str):
+        return getattr(self, phase)()
+
+    # -- data -----------------------------------------------------------------------------------------------------
+    def _world(self) -> Path:
+        from stiltgrid import jobs
+        from stiltgrid.world import WORLD_TASKS
+
+        if not (self.data / "languages.tsv").exists():
+            outputs = {"languages": self.data / "languages.tsv", "corpus": self.data / "corpus",
+                       "lexicons": self.data / "lexicon", "entities": self.data / "entities.tsv",
+                       **{f"task_{t}": self.data / "tasks" / t for t in sorted(WORLD_TASKS)}}
+            world = {"languages": {lang: spec for lang, spec in _default_languages().items() if lang in LANGS}}
+            settings = {"seed": 5, "corpus_sentences": 150, "sizes": SIZES, "world": world}
+            jobs.make_world(job("generate_world", settings, {}, {k: str(v) for k, v in outputs.items()},
+                                {"dataset": "probe"}, self.logs / "world.log"))
+        return self.data
+
+    def world(self) -> dict:
+        return tree(self._world())
+
+    def augment(self) -> dict:
+        from stiltgrid import jobs
+
+        data, out = self._world(), {}
+        variants = {"translate": {"base": "mnli", "augment": "translate", "share": 0.5, "noise": 0.3, "seed": 1},
+                    "codeswitch": {"base": "mnli", "augment": "codeswitch", "share": 0.5, "rate": 0.5, "seed": 1}}
+        for name, variant in variants.items():
+            target = self.root / "variants" / name
+            shutil.rmtree(target, ignore_errors=True)
+            settings = {"variant": {**variant, "languages": LANGS[1:]}, "source": "world"}
+            inputs = {"base": str(data / "tasks/mnli"), "world": str(data / "languages.tsv"),
+                      "lexicons": str(data / "lexicon")}
+            jobs.augment_intermediate(job("augment_intermediate", settings, inputs, {"out": str(target)},
+                                          {"dataset": "probe", "variant": name}, self.logs / f"{name}.log"))
+            out[name] = tree(target)
+        return out
+
+    def declared(self) -> dict:
+        from stiltgrid import jobs
+
+        data = self._world() / "tasks"
+        target = self.root / "declared"
+        shutil.rmtree(target, ignore_errors=True)
+        spec = {"format": "tagging", "languages": LANGS, "role": "target",
+                "files": {"train": str(data / "udpos/train.jsonl"), "dev": str(data / "udpos/dev.jsonl"),
+                          "test": str(data / "udpos/test.{lang}.jsonl")}}
+        jobs.prepare_local_task(job("prepare_local_task", {"spec": spec}, {}, {"out": str(target)},
+                                    {"task": "probe-pos"}, self.logs / "declared.log"))
+        return tree(target, skip=("task.json",))  # it names the source files, which live in a scratch directory
+
+    def fetch(self) -> dict:
+        from hub_fixtures import build_mirror
+
+        from stiltgrid import hub
+
+        mirror = build_mirror(self.root / "mirror")
+        out = {}
+        for task, langs in [("mnli", ()), ("qqp", ()), ("sst2", ()), ("squad", ()), ("anli", ()), ("hellaswag", ()),
+                            ("cosmosqa", ()), ("commonsenseqa", ()), ("xnli", ("en", "de")), ("pawsx", ("en", "de")),
+                            ("udpos", ("en", "de")), ("panx", ("en", "de")), ("xquad", ("en", "de")),
+                            ("mlqa", ("en", "de")), ("tydiqa", ("en", "ar")), ("bucc", ("de",)), ("tatoeba", ("de",))]:
+            target = self.root / "fetched" / task
+            shutil.rmtree(target, ignore_errors=True)
+            hub.fetch(task, target, langs, mirror=mirror, cache_dir=self.root / "hub-cache")
+            out[task] = tree(target, skip=("task.json",))
+        return out
+
+    def perturb(self) -> dict:
+        from stiltgrid.formats import read_jsonl
+        from stiltgrid.lexicons import load_entities, load_lexicon
+        from stiltgrid.perturb import perturb
+        from stiltgrid.tasks import get_task
+
+        data, out = self._world(), {}
+        lexicons = {lang: load_lexicon(data / "lexicon" / f"{lang}.tsv") for lang in LANGS[1:]}
+        entities = load_entities(data / "entities.tsv")
+        for task in ("xnli", "udpos", "xquad", "xcopa"):
+            fmt = get_task(task).format
+            examples = read_jsonl(data / "tasks" / task / "test.wa.jsonl", fmt)
+            for name, spec in PERTURBATIONS.items():
+                rows = perturb(examples, fmt, spec["kind"], spec["strength"], 3, lang="wa", lexicons=lexicons,
+                               entities=entities)
+                text = json.dumps(rows, sort_keys=True, ensure_ascii=False)
+                out[f"{task}/{name}"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return out
+
+    # -- torch phases (float64) -----------------------------------------------------------------------------------
+    def _model(self) -> Path:
+        from stiltgrid import jobs
+
+        model = self.root / "model"
+        if not (model / "config.json").exists():
+            with float64():
+                jobs.mlm_checkpoint(job("mlm_checkpoint", {"spec": MODEL_SPEC}, {"corpus": str(self._world() / "corpus")},
+                                        {"out": str(model)}, {"model": "probe"}, self.logs / "model.log"))
+        return model
+
+    def pretrain(self) -> dict:
+        from safetensors.torch import load_file
+
+        model = self._model()
+        weights = load_file(str(model / "model.safetensors"))
+        summary = json.loads((model / "pretrain.json").read_text())
+        summary.pop("seconds", None)
+        return {"summary": summary,
+                "tokenizer": tree(model, skip=("model.safetensors", "config.json", "pretrain.json")),
+                "weights": {k: [float(v.double().sum()), float(v.double().abs().sum())] for k, v in
+                            sorted(weights.items())}}
+
+    def _intermediate(self, name: str) -> Path:
+        from stiltgrid import jobs
+
+        out = self.root / "intermediate" / name
+        if not (out / "config.json").exists():
+            settings = {"tasks": [name], "hparams": HPARAMS}
+            with float64():
+                jobs.train_intermediate(job("train_intermediate", settings,
+                                            {"init": str(self._model()), "data": [str(self._world() / "tasks" / name)]},
+                                            {"out": str(out)}, {"model": "probe", "intermediate": name, "seed": "1"},
+                                            self.logs / f"{name}.log"))
+        return out
+
+    def finetune(self) -> dict:
+        from stiltgrid import jobs
+
+        data, out = self._world(), {}
+        for name in ("mnli", "squad", "hellaswag", "ccg"):
+            summary = json.loads((self._intermediate(name) / "train_summary.json").read_text())
+            summary.pop("seconds")
+            summary.pop("provenance")
+            out[f"intermediate/{name}"] = summary
+        for target, init in (("xnli", "mnli"), ("pawsx", None), ("udpos", None), ("panx", "ccg"), ("xquad", "squad"),
+                             ("tydiqa", None), ("xcopa", "hellaswag")):
+            encoder = self._intermediate(init) if init else self._model()
+            cell = self.root / "cells" / f"{init or 'none'}-{target}"
+            shutil.rmtree(cell, ignore_errors=True)
+            settings = {"tasks": [target], "languages": LANGS, "hparams": HPARAMS}
+            with float64():
+                jobs.train_target(job(f"train_{target}", settings,
+                                      {"init": str(encoder), "data": [str(data / "tasks" / target)]},
+                                      {"cell": str(cell)},
+                                      {"model": "probe", "intermediate": init or "none", "seed": "1"},
+                                      self.logs / f"{target}.log"))
+            out[f"cell/{init or 'none'}/{target}"] = records(cell)
+        return out
+
+    def retrieval(self) -> dict:
+        from stiltgrid import jobs
+
+        data, out = self._world(), {}
+        for target in ("bucc", "tatoeba", "lareqa", "mewslix"):
+            cell = self.root / "cells" / f"squad-{target}"
+            shutil.rmtree(cell, ignore_errors=True)
+            settings = {"task": target, "languages": LANGS[1:] if target in ("bucc", "tatoeba") else LANGS,
+                        "precision": "auto", **RETRIEVAL}
+            with float64():
+                jobs.evaluate_retrieval(job(f"evaluate_{target}", settings,
+                                            {"encoder": str(self._intermediate("squad")),
+                                             "data": str(data / "tasks" / target)},
+                                            {"cell": str(cell)}, {"model": "probe", "intermediate": "squad", "seed": "1"},
+                                            self.logs / f"{target}.log"))
+            out[target] = records(cell)
+        return out
+
+    # -- tables and analyses --------------------------------------------------------------------------------------
+    def aggregate(self) -> dict:
+        from analysis_data import TARGETS, WORLD, tidy_scores, zero
+        from stiltgrid import aggregate as A
+
+        lift = {"none": zero, "mnli": lambda lang, target: 3.0 if target == "xnli" else 0.0,
+                "squad": lambda lang, target: 2.0 if target in ("xquad", "mlqa") else -0.5}
+        scores = tidy_scores(WORLD, lift, seeds=(1, 2))
+        out_dir = self.root / "tables"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        outputs = {k: str(out_dir / f) for k, f in (("scores", "scores.tsv"), ("paper_table", "paper_table.tsv"),
+                                                   ("paper_markdown", "paper_table.md"), ("xtreme", "xtreme.tsv"),
+                                                   ("categories", "categories.tsv"), ("heatmap", "heatmap.png"))}
+        languages = sorted(scores.language.unique())
+        A.write_all(scores, outputs, task_languages={t: languages for t in TARGETS}, baseline="none",
+                    intermediate_order=sorted(scores.intermediate.unique()), target_order=list(TARGETS))
+        return {name: Path(path).read_text() for name, path in outputs.items() if name != "heatmap"}
+
+    def analysis(self) -> dict:
+        import analysis_data as D
+
+        from stiltgrid.analysis import QUESTIONS
+
+        fast = {"n_boot": 200, "n_perm": 400, "seed": 0}
+        lift = {"none": D.zero, "mnli": lambda lang, target: 2.0,
+                "mnli-mix": lambda lang, target: 2.0 + (1.5 if lang["family"] == "westic" else 0.0),
+                "squad": lambda lang, target: 1.0 + 20 * lang["pretrain_gib"]}
+        scores = D.tidy_scores(D.WORLD, lift, seeds=(1, 2))
+        languages = {t: list(D.WORLD.index) for t in D.TARGETS}
+        results = {
+            "families": QUESTIONS["families"].analyse(scores, languages=D.WORLD, comparisons=[["mnli-mix", "mnli"]],
+                                                      **fast),
+            "low_resource": QUESTIONS["low_resource"].analyse(
+                scores, languages=D.WORLD, comparisons=[["mnli-mix", "mnli"]],
+                strata={"column": "pretrain_tokens_m", "low_below": 5.0, "high_from": 12.0}, **fast),
+            "xtreme_mix": QUESTIONS["xtreme_mix"].analyse(scores, comparisons=[["mnli-mix", "mnli"]],
+                                                          task_languages=languages, **fast),
+            "volume": QUESTIONS["volume"].analyse(scores, languages=D.WORLD, **fast),
+            "robustness": QUESTIONS["robustness"].analyse(
+                D.perturbed_scores(D.WORLD, {"mnli": 0.9, "anli": 0.8, "squad": 0.95, "ccg": 0.7}),
+                difficulty=D.difficulty_records(), **fast),
+        }
+        out = {}
+        for question, result in results.items():
+            target = self.root / "analysis" / question
+            QUESTIONS[question].write(result, str(target))
+            out[question] = {p.name: p.read_text() for p in sorted(target.iterdir())
+                             if p.suffix in (".tsv", ".md", ".json")}
+        return out
+
+
+def _default_languages() -> dict:
+    from stiltgrid.world import DEFAULT_WORLD
+
+    return DEFAULT_WORLD["languages"]
