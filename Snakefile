@@ -1,9 +1,22 @@
 # stiltgrid: English intermediate-task training (STILTs) x zero-shot cross-lingual transfer, as a grid.
 #   snakemake --cores all                        the default preset (demo: offline generated world, tiny MLM)
 #   snakemake --cores all --config preset=ci     another preset from config.yaml
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+
+# Snakemake's own message for a YAML syntax error names neither line nor column: check the file first.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from stiltgrid.config import ConfigError, check_yaml
+
+try:
+    check_yaml(Path(workflow.basedir) / "config.yaml")
+except ConfigError as err:
+    sys.exit(f"config error: {err}\n")
 
 
 configfile: "config.yaml"

@@ -7,6 +7,7 @@ import torch
 
 import toy
 from stiltgrid import checkpoint
+from stiltgrid.errors import UserError
 
 PARAMS = dict(seed=0, vocab_size=150, hidden_size=32, layers=2, heads=2, intermediate_size=64, max_length=32,
               mask_prob=0.15, lr=1e-3, steps=30, batch_size=16, warmup=0.1)
@@ -52,8 +53,11 @@ def test_local_source_copies_and_checks(tmp_path):
 
 def test_hub_source_offline_fails_with_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(checkpoint.CheckpointError, match="could not fetch model 'FacebookAI/xlm-roberta-large'"):
+    with pytest.raises(checkpoint.CheckpointError, match="could not fetch model 'FacebookAI/xlm-roberta-large'") as err:
         checkpoint.fetch_hub("FacebookAI/xlm-roberta-large", "main", tmp_path / "m")
+    message = str(err.value)
+    assert "\n" not in message and f"snakemake --cores 1 {(tmp_path / 'm').as_posix()})" in message
+    assert isinstance(err.value, UserError)  # a job ending with it prints this line, not a traceback
 
 
 def test_tokenizer_is_identical_across_processes(tmp_path):

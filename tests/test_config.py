@@ -94,3 +94,14 @@ def test_schema_defaults_fill_the_resolved_preset_without_overriding_parents():
     assert grid.threads("train") == 1  # schema default
     assert grid.retrieval() == {**CONFIG["presets"]["demo"]["retrieval"], "pooling": "cls"}  # parent kept
     assert grid.spec["multitask"]["sampling"] == "proportional"
+
+
+def test_schema_hyper_parameters_are_the_trainer_config():
+    """The hyper-parameter set is written once: the schema's keys are TrainConfig's fields (the seed is a wildcard)."""
+    import yaml
+
+    from stiltgrid.config import SCHEMA
+    from stiltgrid.hparams import defaults
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults())

@@ -3,8 +3,6 @@
 import os
 import sys
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-
 from stiltgrid import paths as P
 from stiltgrid.config import ANALYSES, NONE, ConfigError, load_grid
 from stiltgrid.dag import JobGraph

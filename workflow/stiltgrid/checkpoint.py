@@ -17,13 +17,14 @@ from pathlib import Path
 import torch
 
 from stiltgrid import runtime
+from stiltgrid.errors import UserError
 from stiltgrid.trainer import length_grouped_batches
 
 log = runtime.log
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(UserError, RuntimeError):
     pass
 
 
@@ -39,8 +40,8 @@ def fetch_hub(model_id: str, revision: str, out_dir: str | Path) -> None:
     except Exception as err:  # the hub client raises many types; the user needs one line
         raise CheckpointError(
             f"could not fetch model '{model_id}' at revision '{revision}' ({type(err).__name__}: {err}). "
-            "Fetch it on a machine with internet (snakemake <model dir> --cores 1) or point the model's source "
-            "to a local directory."
+            f"Fetch it where there is internet (snakemake --cores 1 {Path(out_dir).as_posix()}) and copy "
+            f"{Path(out_dir).as_posix()} here, or point the model's source to a local directory."
         ) from None
 
 

@@ -9,11 +9,14 @@ names the offending key or value.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
+
+from stiltgrid.errors import UserError
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
@@ -21,7 +24,7 @@ PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
 ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     pass
 
 
@@ -68,11 +71,39 @@ def _validate_schema(config: dict) -> None:
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
     if errors:
         err = errors[0]
+        if err.context:  # "not valid under any of the given schemas": name the alternative that came closest
+            err = max(err.context, key=lambda e: (len(e.absolute_path), e.validator != "const"))
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         if err.validator == "additionalProperties":
             extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
             raise ConfigError(f"unknown key '{extra[0]}' in {where}")
-        raise ConfigError(f"{where}: {err.message}")
+        raise ConfigError(f"{where}: {err.message}{_yaml_hint(err.instance)}")
+
+
+def _yaml_hint(value) -> str:
+    """How to write a value YAML read as something else than meant."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return f" (YAML reads '{value}' as a string: write a number with a decimal point, e.g. 2.0e-5)"
+    if isinstance(value, bool):
+        return (" (YAML reads unquoted yes/no/on/off/true/false as booleans: quote a language code such as "
+                "Norwegian 'no')")
+    return ""
+
+
+def check_yaml(path: str | Path) -> None:
+    """A config file that YAML cannot read: one error naming the file, line and column."""
+    try:
+        yaml.load(Path(path).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({getattr(err, 'problem', None) or err})") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -369,6 +400,81 @@ def _known_languages(dataset: dict) -> set[str]:
     return set(load_languages()["iso"])
 
 
+def _check_lists(spec: dict, where: str) -> None:
+    """Empty grids and repeated entries (a repeated language would count twice in every language mean)."""
+    for key in ("intermediate", "targets", "seeds", "languages"):
+        items = spec[key]
+        if items == "official":
+            continue
+        if not items:
+            raise ConfigError(f"{where}: `{key}` is empty; name at least one")
+        seen = set()
+        for item in items:
+            if item in seen:
+                raise ConfigError(f"{where}: `{key}` lists '{item}' twice")
+            seen.add(item)
+    tasks = spec.get("multitask", {}).get("tasks") or []
+    if len(set(tasks)) != len(tasks):
+        twice = next(t for t in tasks if tasks.count(t) > 1)
+        raise ConfigError(f"{where}: `multitask.tasks` lists '{twice}' twice")
+
+
+def encoder_limits(name: str, model: dict) -> dict | None:
+    """Layers and usable input positions of a model, read without loading it: a scratch model's spec, a local
+    directory's config.json, or a hub model's once fetched into resources/models. None when not known yet."""
+    if model["source"] == "scratch":
+        return {"layers": model["layers"], "positions": model["max_length"], "where": f"models.{name}"}
+    from stiltgrid import paths
+
+    directory = Path(model["path"]) if model["source"] == "local" else Path(paths.MODEL.format(model=name))
+    config_file = directory / "config.json"
+    if model["source"] == "local":
+        if not directory.is_dir():
+            raise ConfigError(f"models.{name}.path: '{directory}' is not a directory (a save_pretrained encoder "
+                              f"directory with config.json and tokenizer files)")
+        if not config_file.exists():
+            raise ConfigError(f"models.{name}.path: '{directory}' has no config.json (expected a save_pretrained "
+                              f"encoder directory)")
+    if not config_file.exists():
+        return None
+    try:
+        raw = json.loads(config_file.read_text())
+    except ValueError as err:
+        raise ConfigError(f"{config_file}: not valid JSON ({err})") from None
+    layers = raw.get("num_hidden_layers", raw.get("n_layers"))
+    positions = raw.get("max_position_embeddings")
+    if positions is not None and raw.get("model_type") in _OFFSET_POSITIONS:
+        positions -= raw.get("pad_token_id", 1) + 1  # RoBERTa-style position ids start after the padding index
+    return {"layers": layers, "positions": positions, "where": str(config_file)}
+
+
+# Model types whose position ids are offset by the padding index (514 embeddings, 512 usable positions).
+_OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "bart", "longformer"}
+
+
+def _check_against_encoder(spec: dict, name: str, model: dict, where: str) -> None:
+    limits = encoder_limits(name, model)
+    if limits is None:
+        return
+    layer = spec["retrieval"]["layer"]
+    if limits["layers"] is not None and layer > limits["layers"]:
+        raise ConfigError(f"{where}: retrieval.layer {layer} is beyond the encoder's {limits['layers']} layers "
+                          f"({limits['where']}; 0 = embeddings, {limits['layers']} = last layer)")
+    if limits["positions"] is None:
+        return
+    lengths = {"retrieval.max_length": spec["retrieval"]["max_length"]}
+    for phase in ("intermediate", "target"):
+        section = spec.get("training", {}).get(phase, {})
+        for task, values in [("defaults", section.get("defaults", {})), *section.get("tasks", {}).items()]:
+            if "max_length" in values:
+                key = f"training.{phase}.{task}" if task == "defaults" else f"training.{phase}.tasks.{task}"
+                lengths[f"{key}.max_length"] = values["max_length"]
+    for key, length in lengths.items():
+        if length > limits["positions"]:
+            raise ConfigError(f"{where}: {key} {length} exceeds the encoder's {limits['positions']} positions "
+                              f"({limits['where']}); lower it")
+
+
 def load_grid(config: dict) -> Grid:
     _validate_schema(config)
     from stiltgrid.tasks import all_tasks
@@ -382,6 +488,7 @@ def load_grid(config: dict) -> Grid:
         raise ConfigError(f"{where}: unknown model '{spec['model']}' (known: {', '.join(sorted(config['models']))})")
     if spec["data"] not in config["datasets"]:
         raise ConfigError(f"{where}: unknown dataset '{spec['data']}' (known: {', '.join(sorted(config['datasets']))})")
+    _check_lists(spec, where)
     tasks = all_tasks()
     variants = _resolve_variants(config, spec, where)
     for inter in spec["intermediate"]:
@@ -415,6 +522,7 @@ def load_grid(config: dict) -> Grid:
             raise ConfigError(f"model '{spec['model']}' (source {model['source']}) lacks key '{key}'")
     if model["source"] == "scratch" and model["corpus"] not in config["datasets"]:
         raise ConfigError(f"model '{spec['model']}': unknown corpus dataset '{model['corpus']}'")
+    _check_against_encoder(spec, spec["model"], model, where)
     return Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
                 variants=variants,

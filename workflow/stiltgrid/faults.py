@@ -24,12 +24,14 @@ import re
 import signal
 from pathlib import Path
 
+from stiltgrid.errors import UserError
+
 ENV, DIR_ENV = "STILTGRID_FAULT", "STILTGRID_FAULT_DIR"
 KINDS = {"fail_once": False, "kill_at_step": True, "nan_at_step": True}  # kind -> takes a step number
 _job: dict = {"rule": None, "tasks": (), "wildcards": {}}  # the job this process runs (set by job_started)
 
 
-class InjectedFault(RuntimeError):
+class InjectedFault(UserError, RuntimeError):
     pass
 
 

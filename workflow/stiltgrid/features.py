@@ -70,11 +70,21 @@ def _encode_tagging(examples, tokenizer, max_length, label_ids, _stride):
 
 def _encode_span_qa(examples, tokenizer, max_length, _label_ids, doc_stride):
     """SQuAD-style windows over long contexts; the answer is at the <s> token when outside a window."""
-    enc = tokenizer(
-        [ex["question"].lstrip() for ex in examples], [ex["context"] for ex in examples],
-        truncation="only_second", max_length=max_length, stride=min(doc_stride, max_length // 2),
-        return_overflowing_tokens=True, return_offsets_mapping=True,
-    )
+    questions = [ex["question"].lstrip() for ex in examples]
+    stride = min(doc_stride, max_length // 2)
+    try:
+        enc = tokenizer(questions, [ex["context"] for ex in examples], truncation="only_second",
+                        max_length=max_length, stride=stride, return_overflowing_tokens=True,
+                        return_offsets_mapping=True)
+    except BaseException as err:  # the Rust tokenizer panics (a BaseException) when a window has no room left
+        if type(err).__name__ != "PanicException" or "stride" not in str(err):
+            raise
+        from stiltgrid.config import ConfigError
+
+        longest = max(len(ids) for ids in tokenizer(questions)["input_ids"])
+        raise ConfigError(f"max_length {max_length} leaves too little room for the context after the longest "
+                          f"question ({longest} tokens) with a window stride of {stride} (doc_stride): raise "
+                          f"max_length or lower doc_stride in the preset's training settings") from None
     features = []
     for f, example_index in enumerate(enc["overflow_to_sample_mapping"]):
         ex = examples[example_index]

@@ -36,10 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from stiltgrid.errors import UserError
+
 FORMATS = ("classification", "pair_classification", "tagging", "span_qa", "multiple_choice", "retrieval")
 
 
-class FormatError(ValueError):
+class FormatError(UserError, ValueError):
     """A data file does not match its declared format; the message names the file, the line and the field."""
 
 
@@ -129,11 +131,18 @@ def read_jsonl(path: str | Path, fmt: str, labels: list[str] | None = None, uniq
         raise FormatError(f"{path}: file not found")
     label_set = frozenset(labels) if labels else None
     examples, first_line = [], {}
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            where = f"{path}:{lineno}"
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark (some editors write one) is accepted
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise FormatError(f"{where}: byte {err.start + 1} of the line (0x{raw[err.start]:02x}) is not UTF-8; "
+                                  f"save the file as UTF-8") from None
             if not line.strip():
                 continue
-            where = f"{path}:{lineno}"
             try:
                 ex = json.loads(line)
             except json.JSONDecodeError as err:

@@ -47,7 +47,8 @@ def _write_json(path: str | Path, payload: dict) -> None:
 
 
 def load_split(data_dir: str, task, split: str, labels: list[str] | None = None) -> list[dict]:
-    return read_jsonl(Path(data_dir) / f"{split}.jsonl", task.format, labels)
+    # the same checks as a declared task's files (ids used twice included), for generated and fetched data too
+    return read_jsonl(Path(data_dir) / f"{split}.jsonl", task.format, labels, unique_ids=True)
 
 
 # -- data ----------------------------------------------------------------------------------------------------------

@@ -37,13 +37,15 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from stiltgrid.errors import UserError
+
 COLUMNS = ("iso", "name", "family", "genus", "script", "pretrain_tokens_m", "pretrain_gib")
 TEXT_COLUMNS = COLUMNS[:5]
 NUMERIC_COLUMNS = COLUMNS[5:]
 DEFAULT_PATH = Path(__file__).resolve().parent / "resources" / "languages.tsv"
 
 
-class LanguageTableError(ValueError):
+class LanguageTableError(UserError, ValueError):
     """The language table is malformed; the message names the file, the line and the column."""
 
 

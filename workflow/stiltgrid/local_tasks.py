@@ -12,7 +12,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from stiltgrid.formats import read_jsonl
+from stiltgrid.errors import UserError
+from stiltgrid.formats import FormatError, read_jsonl
 from stiltgrid.hub.base import publish, staging
 from stiltgrid.tasks import Task, all_tasks, register
 
@@ -29,7 +30,7 @@ DEFAULT_CATEGORY = {
 LANG = "{lang}"
 
 
-class TaskDeclarationError(ValueError):
+class TaskDeclarationError(UserError, ValueError):
     """A ``tasks:`` entry is inconsistent; the message names the task and the key."""
 
 
@@ -113,10 +114,19 @@ def prepare(name: str, spec: dict, out_dir: str | Path) -> dict:
     labels = list(task.labels) if task.labels else None
     out = Path(out_dir)
     counts = {}
+    files = split_files(spec)
     with staging(out) as tmp:
-        for split, path in split_files(spec).items():
-            examples = read_jsonl(path, task.format, labels, unique_ids=True)
-            shutil.copyfile(path, tmp / f"{split}.jsonl")
+        for split in sorted(files, key=lambda s: (s != "train", s)):  # train first: it defines untyped tag sets
+            try:
+                examples = read_jsonl(files[split], task.format, labels, unique_ids=True)
+            except FormatError as err:
+                if task.format == "tagging" and not task.labels and split != "train":
+                    raise FormatError(f"{err} (tasks.{name} declares no labels, so its tags are those of its "
+                                      f"English train file; add `labels:` to allow others)") from None
+                raise
+            if task.format == "tagging" and labels is None and split == "train":
+                labels = sorted({tag for ex in examples for tag in ex["tags"]})
+            shutil.copyfile(files[split], tmp / f"{split}.jsonl")
             counts[split] = len(examples)
         publish(tmp, out, {"task": name, "format": task.format, "labels": labels, "role": task.role,
                            "metric": task.metric, "category": task.category, "languages": task.extra["languages"],

@@ -33,8 +33,18 @@ def setup(threads: int | None = None, log_path: str | None = None) -> None:
 
 
 def _log_uncaught(kind, error, tb) -> None:
-    """Uncaught errors go to the job's log file too, where Snakemake points the user."""
-    log.error("job failed: %s: %s", kind.__name__, error, exc_info=(kind, error, tb))
+    """Uncaught errors go to the job's log file too, where Snakemake points the user. An error raised on purpose
+    (stiltgrid.errors.UserError) puts one line on the console and its traceback in the log file only."""
+    from stiltgrid.errors import UserError
+
+    if not isinstance(error, UserError):
+        log.error("job failed: %s: %s", kind.__name__, error, exc_info=(kind, error, tb))
+        return
+    record = log.makeRecord(log.name, logging.ERROR, __file__, 0, "job failed: %s", (error,), (kind, error, tb))
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+    print(f"stiltgrid: {error}", file=sys.stderr, flush=True)
 
 
 def seed_everything(seed: int) -> None:

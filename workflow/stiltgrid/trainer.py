@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from stiltgrid import features as F
 from stiltgrid import faults, inference, runtime
+from stiltgrid.errors import UserError
 from stiltgrid.evaluation import dev_score
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.model import TaskModel, load_encoder
@@ -45,7 +46,7 @@ class TaskData:
     labels: list[str]
 
 
-class NonFiniteLoss(FloatingPointError):
+class NonFiniteLoss(UserError, FloatingPointError):
     pass
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from stiltgrid.errors import UserError
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
 
 #: where ``datasets`` keeps downloads and prepared arrow files (relative to the workflow directory)
@@ -36,7 +37,7 @@ MIRROR_VAR = "STILTGRID_HUB_MIRROR"
 _TRUE = {"1", "ON", "YES", "TRUE"}
 
 
-class FetchError(RuntimeError):
+class FetchError(UserError, RuntimeError):
     """A task's data could not be fetched or converted; the message is one line and says what to do."""
 
     def __init__(self, message: str):

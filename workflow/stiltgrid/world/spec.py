@@ -6,10 +6,12 @@ import copy
 import re
 from typing import Any
 
+from stiltgrid.errors import UserError
+
 from .scripts import SCRIPTS
 
 
-class WorldSpecError(ValueError):
+class WorldSpecError(UserError, ValueError):
     """A world spec is malformed; the message names the offending key (dotted path)."""
 
 
