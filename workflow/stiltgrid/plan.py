@@ -406,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stiltgrid plan: no cell fits in {args.gpu_hours} hours; nothing written", file=sys.stderr)
             return 1
         summary = (f"stiltgrid plan: preset {graph.grid.preset} within {args.gpu_hours:g} {report.unit}: "
-                   f"{len(selection.cells)} of {len(report.cells)} cells, {_hours(selection.cost)} predicted")
+                   f"{len(selection.cells)} of {len(report.cells)} cells, {_hours(selection.cost)} predicted "
+                   f"{report.unit}")
         write_overlay(args.write, graph.grid, selection, summary)
         print(f"\nwrote {args.write}: snakemake --configfile {args.write} runs the chosen cells")
     return 0
