@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
             fitted, note = calibrate_on(config, preset)
             print(f"calibration: {note}")
             rates.update((r.key, r) for r in fitted)
-    except (ConfigError, ValueError) as err:
+    except (ConfigError, ValueError, OSError) as err:
         print(f"stiltgrid plan: {err}", file=sys.stderr)
         return 1
     model = cost.model_key(graph.grid.model)
