@@ -152,6 +152,8 @@ class Grid:
     seeds: tuple[int, ...]
     #: research variants (config ``variants:``) by name, languages resolved
     variants: dict = field(default_factory=dict)
+    #: the (intermediate, target, seed) cells to run (preset ``cells:``); None: every cell of the grid
+    cells: tuple[tuple[str, str, int], ...] | None = None
 
     # -- tasks ----------------------------------------------------------------------------------------------------
     @cached_property
@@ -181,9 +183,20 @@ class Grid:
             return [self.variants[intermediate]["base"]]
         return self.multitask_tasks() if intermediate == MULTITASK else [intermediate]
 
+    def cell_seeds(self, intermediate: str, target: str) -> tuple[int, ...]:
+        """The seeds an (intermediate, target) cell runs in: every seed, or those the preset's ``cells`` list."""
+        if self.cells is None:
+            return self.seeds
+        return tuple(seed for seed in self.seeds if (intermediate, target, seed) in self._listed_cells)
+
+    @cached_property
+    def _listed_cells(self) -> frozenset:
+        return frozenset(self.cells or ())
+
     # -- analyses -------------------------------------------------------------------------------------------------
     def analysis(self) -> dict:
-        return dict(self.spec.get("analysis") or {})
+        """The configured questions and their shared settings; a question set to null is not asked."""
+        return {key: value for key, value in (self.spec.get("analysis") or {}).items() if value is not None}
 
     def analysis_targets(self, question: str) -> list[str]:
         """The targets a question reads (always a subset of the preset's targets)."""
@@ -523,7 +536,31 @@ def load_grid(config: dict) -> Grid:
     if model["source"] == "scratch" and model["corpus"] not in config["datasets"]:
         raise ConfigError(f"model '{spec['model']}': unknown corpus dataset '{model['corpus']}'")
     _check_against_encoder(spec, spec["model"], model, where)
-    return Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
+    cells = tuple(tuple(cell) for cell in spec["cells"]) if "cells" in spec else None
+    grid = Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
-                variants=variants,
-                seeds=tuple(spec["seeds"]))
+                variants=variants, seeds=tuple(spec["seeds"]), cells=cells)
+    if cells is not None:
+        _check_cells(grid, f"{where}: cells")
+    return grid
+
+
+def _check_cells(grid: Grid, where: str) -> None:
+    """Every listed cell is one of the grid's, and every question still asked has all of its cells in every seed
+    (an analysis compares whole cells; one it cannot have is dropped with ``analysis: {<question>: null}``)."""
+    for inter, target, seed in grid.cells:
+        cell = f"[{inter}, {target}, {seed}]"
+        if inter not in grid.all_intermediates:
+            raise ConfigError(f"{where}: {cell}: '{inter}' is not an intermediate of the grid")
+        if target not in grid.targets:
+            raise ConfigError(f"{where}: {cell}: '{target}' is not a target of the grid")
+        if seed not in grid.seeds:
+            raise ConfigError(f"{where}: {cell}: seed {seed} is not one of the grid's seeds")
+    for question in ANALYSES:
+        if question not in grid.analysis():
+            continue
+        for inter, target in grid.analysis_cells(question):
+            missing = [seed for seed in grid.seeds if seed not in grid.cell_seeds(inter, target)]
+            if missing:
+                raise ConfigError(f"{where}: the '{question}' analysis needs cell [{inter}, {target}, {missing[0]}] "
+                                  f"(list it, or drop the question with `analysis: {{{question}: null}}`)")

@@ -63,14 +63,17 @@ class JobGraph:
 
     def cell_dirs(self, cells) -> list[str]:
         return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
-                for inter, target in cells for seed in self.grid.seeds]
+                for inter, target in cells for seed in self.grid.cell_seeds(inter, target)]
 
     def cell_metrics(self, cells) -> list[str]:
         return [P.METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
-                for inter, target in cells for seed in self.grid.seeds for lang in self.grid.languages(target)]
+                for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
+                for lang in self.grid.languages(target)]
 
     def grid_cells(self) -> list[tuple[str, str]]:
-        return [(inter, target) for inter in self.grid.intermediates for target in self.grid.targets]
+        """The (intermediate, target) cells of the tables: every one, or those the preset's ``cells`` list."""
+        return [(inter, target) for inter in self.grid.intermediates for target in self.grid.targets
+                if self.grid.cell_seeds(inter, target)]
 
     def languages_table(self) -> str:
         """Language metadata: a generated world's own table, or the package's 50-language table for real data."""
