@@ -21,6 +21,8 @@ rule aggregate:
         lineage=job_lineage(AGGREGATE_JOB),
     log:
         log_path("aggregate", GRID.preset).format(model=MODEL),
+    benchmark:
+        benchmark_path(log_path("aggregate", GRID.preset).format(model=MODEL)),
     conda:
         "../../envs/analysis.yaml"
     script:

@@ -19,6 +19,8 @@ for _question in [q for q in ANALYSES if q in GRID.analysis()]:
             lineage=job_lineage(_job),
         log:
             log_path("analysis", GRID.preset, _question).format(model=MODEL),
+        benchmark:
+            benchmark_path(log_path("analysis", GRID.preset, _question).format(model=MODEL)),
         conda:
             "../../envs/analysis.yaml"
         script:

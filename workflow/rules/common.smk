@@ -33,8 +33,8 @@ JOBS = JobGraph(config, GRID)
 LINEAGE = Lineage(JOBS)
 
 
-# Each rule takes its inputs and params from its job in stiltgrid.dag, and its `lineage` param (the job's identity:
-# settings, behaviour versions and every input's identity, recursively) from stiltgrid.lineage.
+# Inputs and params of every job come from its Job in stiltgrid.dag; the `lineage` param (the job's identity, from
+# its settings, behaviour versions and every input's identity, recursively) from stiltgrid.lineage.
 def job_inputs(job):
     return lambda wildcards: job(wildcards).inputs
 
@@ -47,8 +47,14 @@ def job_lineage(job):
     return lambda wildcards: LINEAGE.param(job(wildcards))
 
 
-def log_path(phase, *parts):
-    return os.path.join(P.LOGS, phase, *parts) + ".log"
+def log_path(phase, *parts, root=P.LOGS):
+    return os.path.join(root, phase, *parts) + ".log"
+
+
+def benchmark_path(log):
+    """Snakemake's benchmark record (wall, CPU, max RSS, I/O) of a job, beside its log under benchmarks/: read by
+    bench/demo_profile.py and `stiltgrid plan --calibrate / --actual`."""
+    return f"benchmarks/{log.removeprefix('logs/').removesuffix('.log')}.tsv"
 
 
 def aggregate_outputs():

@@ -18,7 +18,9 @@ rule generate_world:
     wildcard_constraints:
         dataset="|".join(WORLD_DATASETS),
     log:
-        "logs/data/{dataset}.log",
+        log_path("data", "{dataset}", root="logs"),
+    benchmark:
+        benchmark_path(log_path("data", "{dataset}", root="logs")),
     conda:
         "../../envs/stiltgrid.yaml"
     script:
@@ -37,7 +39,9 @@ rule prepare_local_task:
     wildcard_constraints:
         task="|".join(JOBS.local_tasks) or "^$",
     log:
-        "logs/data/local/{task}.log",
+        log_path("data", "local", "{task}", root="logs"),
+    benchmark:
+        benchmark_path(log_path("data", "local", "{task}", root="logs")),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

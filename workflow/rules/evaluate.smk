@@ -20,6 +20,8 @@ for _target in GRID.retrieval_targets:
             gpu=1,
         log:
             log_path("evaluate", "{intermediate}", _target, "seed{seed}"),
+        benchmark:
+            benchmark_path(log_path("evaluate", "{intermediate}", _target, "seed{seed}")),
         conda:
             "../../envs/stiltgrid.yaml"
         script:

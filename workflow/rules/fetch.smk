@@ -15,7 +15,9 @@ rule fetch_task:
         dataset="|".join(HUB_DATASETS) or "^$",
         task="|".join(HUB.TASKS),
     log:
-        "logs/data/{dataset}/{task}.log",
+        log_path("data", "{dataset}", "{task}", root="logs"),
+    benchmark:
+        benchmark_path(log_path("data", "{dataset}", "{task}", root="logs")),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

@@ -20,6 +20,8 @@ rule train_intermediate:
         gpu=1,
     log:
         log_path("intermediate", "{intermediate}", "seed{seed}"),
+    benchmark:
+        benchmark_path(log_path("intermediate", "{intermediate}", "seed{seed}")),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

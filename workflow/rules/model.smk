@@ -14,7 +14,9 @@ rule mlm_checkpoint:
         lineage=job_lineage(MODEL_JOB),
     threads: GRID.threads("pretrain")
     log:
-        "logs/models/{model}.log",
+        log_path("models", "{model}", root="logs"),
+    benchmark:
+        benchmark_path(log_path("models", "{model}", root="logs")),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

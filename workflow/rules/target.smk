@@ -23,6 +23,8 @@ for _target in GRID.trained_targets:
             gpu=1,
         log:
             log_path("target", "{intermediate}", _target, "seed{seed}"),
+        benchmark:
+            benchmark_path(log_path("target", "{intermediate}", _target, "seed{seed}")),
         conda:
             "../../envs/stiltgrid.yaml"
         script:

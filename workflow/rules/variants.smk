@@ -15,7 +15,9 @@ rule augment_intermediate:
         settings=job_settings(VARIANT_JOB),
         lineage=job_lineage(VARIANT_JOB),
     log:
-        "logs/data/{dataset}/variants/{variant}.log",
+        log_path("data", "{dataset}", "variants", "{variant}", root="logs"),
+    benchmark:
+        benchmark_path(log_path("data", "{dataset}", "variants", "{variant}", root="logs")),
     conda:
         "../../envs/stiltgrid.yaml"
     script:
