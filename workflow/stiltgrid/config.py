@@ -178,6 +178,15 @@ class Grid:
     def multitask_tasks(self) -> list[str]:
         return list(self.spec.get("multitask", {}).get("tasks") or intermediate_task_names(builtin_only=True))
 
+    def multitask_sampling(self) -> dict:
+        """The multi-task sampler and the parameters it uses (``{"kind": ..., ...}``)."""
+        from stiltgrid.hparams import SAMPLERS
+
+        section = self.spec.get("multitask", {})
+        kind = section.get("sampling", "proportional")
+        required, optional = SAMPLERS[kind]
+        return {"kind": kind, **{key: section[key] for key in required + optional if section.get(key) is not None}}
+
     def intermediate_tasks(self, intermediate: str) -> list[str]:
         if intermediate in self.variants:
             return [self.variants[intermediate]["base"]]
@@ -432,6 +441,21 @@ def _check_lists(spec: dict, where: str) -> None:
         raise ConfigError(f"{where}: `multitask.tasks` lists '{twice}' twice")
 
 
+def _check_sampling(section: dict, where: str) -> None:
+    """A sampler's parameters are given when it needs them, and never when it would ignore them."""
+    from stiltgrid.hparams import SAMPLERS
+
+    kind = section.get("sampling", "proportional")
+    required, optional = SAMPLERS[kind]
+    for key in required:
+        if section.get(key) is None:
+            raise ConfigError(f"{where}: multitask.{key} is required by sampling '{kind}'")
+    for key in ("temperature", "examples_cap"):
+        if section.get(key) is not None and key not in required + optional:
+            raise ConfigError(f"{where}: multitask.{key} does nothing with sampling '{kind}' (remove it, or set it "
+                              f"to null to drop an inherited one)")
+
+
 def encoder_limits(name: str, model: dict) -> dict | None:
     """Layers and usable input positions of a model, read without loading it: a scratch model's spec, a local
     directory's config.json, or a hub model's once fetched into resources/models. None when not known yet."""
@@ -513,6 +537,7 @@ def load_grid(config: dict) -> Grid:
     for task in spec.get("multitask", {}).get("tasks", []):
         if task not in tasks or tasks[task].role != "intermediate":
             raise ConfigError(f"{where}: unknown multitask task '{task}'")
+    _check_sampling(spec.get("multitask", {}), where)
     targets = sorted(t for t, task in tasks.items() if task.role in ("target", "retrieval"))
     for target in spec["targets"]:
         if target not in targets:

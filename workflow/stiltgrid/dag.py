@@ -177,6 +177,8 @@ class JobGraph:
         wildcards = {"model": model, "intermediate": intermediate, "seed": str(seed)}
         settings = {"tasks": self.grid.intermediate_tasks(intermediate),
                     "hparams": self.grid.hparams("intermediate", intermediate)}
+        if intermediate == MULTITASK:
+            settings["sampling"] = self.grid.multitask_sampling()
         return Job("train_intermediate", wildcards, settings,
                    inputs={"init": P.MODEL.format(model=model), "data": self.intermediate_data(intermediate)},
                    outputs=(P.INTERMEDIATE.format(**wildcards),), phases=("finetune",))

@@ -170,7 +170,9 @@ def _fit(smk, checkpoint_dir: str):
     _setup(smk)
     p = _params(smk)
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
-    result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir)
+    sampling = getattr(p, "sampling", None)  # multi-task intermediate jobs only
+    result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir,
+                         dict(sampling) if sampling is not None else None)
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
              result.summary["steps"], result.summary["total_steps"])
     return result
