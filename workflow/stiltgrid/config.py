@@ -20,6 +20,7 @@ from stiltgrid.errors import UserError
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
+BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
 ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume")
 
@@ -323,8 +324,8 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
     resolved = {}
     for name, variant in (config.get("variants") or {}).items():
         at = f"variants.{name}"
-        if name in tasks or name in (NONE, MULTITASK):
-            raise ConfigError(f"{at}: the name is taken by a task")
+        if name in tasks or name in (NONE, MULTITASK, BEST):
+            raise ConfigError(f"{at}: the name is taken by a task or a table row")
         base = variant["base"]
         if base not in tasks or tasks[base].role != "intermediate":
             raise ConfigError(f"{at}.base: unknown intermediate task '{base}'")

@@ -65,6 +65,12 @@ class JobGraph:
         return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
                 for inter, target in cells for seed in self.grid.cell_seeds(inter, target)]
 
+    def cell_summaries(self, cells) -> list[str]:
+        """Training summaries (English dev scores) of the trained cells among ``cells``."""
+        return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed) + "/"
+                + P.CELL_TRAIN_SUMMARY for inter, target in cells if target in self.grid.trained_targets
+                for seed in self.grid.cell_seeds(inter, target)]
+
     def cell_metrics(self, cells) -> list[str]:
         return [P.METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
                 for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
@@ -88,7 +94,8 @@ class JobGraph:
         figures = P.FIGURES.format(model=self.model_name, preset=self.grid.preset)
         return {"scores": f"{tables}/scores.tsv", "paper_table": f"{tables}/paper_table.tsv",
                 "paper_markdown": f"{tables}/paper_table.md", "xtreme": f"{tables}/xtreme_score.tsv",
-                "categories": f"{tables}/category_scores.tsv", "heatmap": f"{figures}/gains_heatmap.png"}
+                "categories": f"{tables}/category_scores.tsv", "best": f"{tables}/best_per_target.tsv",
+                "heatmap": f"{figures}/gains_heatmap.png"}
 
     def analysis_outputs(self, question: str) -> dict[str, str]:
         out = P.ANALYSIS.format(model=self.model_name, preset=self.grid.preset, question=question)
@@ -245,7 +252,7 @@ class JobGraph:
     @cached_property
     def aggregate(self) -> Job:
         grid = self.grid
-        settings = {"metrics": self.cell_metrics(self.grid_cells()),
+        settings = {"metrics": self.cell_metrics(self.grid_cells()), "summaries": self.cell_summaries(self.grid_cells()),
                     "task_languages": {t: grid.languages(t) for t in grid.targets}, "baseline": NONE,
                     "intermediates": list(grid.intermediates), "targets": list(grid.targets)}
         return Job("aggregate", {"model": self.model_name}, settings,

@@ -337,8 +337,9 @@ def aggregate(smk) -> None:
     _setup(smk)
     p = _params(smk)
     results = A.tidy(list(p.metrics))
+    dev = A.dev_scores(list(p.summaries), results, dict(p.task_languages))
     A.write_all(results, dict(smk.output), task_languages=dict(p.task_languages), baseline=p.baseline,
-                intermediate_order=list(p.intermediates), target_order=list(p.targets))
+                intermediate_order=list(p.intermediates), target_order=list(p.targets), dev=dev)
 
 
 # -- the research questions ----------------------------------------------------------------------------------------
