@@ -301,6 +301,27 @@ class Probes:
                     dev=A.dev_scores(summaries, scores, task_languages))
         return {name: Path(path).read_text() for name, path in outputs.items() if name != "heatmap"}
 
+    def export(self) -> dict:
+        import export_data as D
+
+        from stiltgrid import jobs
+
+        built = D.build(self.root / "export-cells")
+        choices = self.root / "export-choices.tsv"
+        choices.write_text("target\tintermediate\n" + "".join(f"{t}\t{'squad' if i % 2 else 'mnli'}\n"
+                                                               for i, t in enumerate(D.TARGETS)))
+        settings = D.export_settings(built, "best-dev", seed=None)
+        out = self.root / "export"
+        shutil.rmtree(out, ignore_errors=True)
+        inputs = {"cells": [d for by_inter in settings["cells"].values() for by_seed in by_inter.values()
+                            for d in by_seed.values()], "data": list(settings["data"].values()), "choices": str(choices)}
+        jobs.export_predictions(job("export_predictions", settings, inputs, {"out": str(out)}, {"model": "probe"},
+                                    self.logs / "export.log"))
+        manifest = json.loads((out / "export.json").read_text())
+        for spec in manifest["tasks"].values():
+            spec.pop("cell")  # a path in this scratch directory
+        return {"files": tree(out, skip=("export.json",)), "manifest": manifest}
+
     def analysis(self) -> dict:
         import analysis_data as D
 

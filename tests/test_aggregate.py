@@ -159,7 +159,8 @@ def test_the_best_row_scores_the_full_benchmark_against_none(tmp_path):
     outputs = {name: str(tmp_path / "out" / f"{name}.tsv") for name in
                ("scores", "paper_table", "paper_markdown", "xtreme", "best")}
     outputs["heatmap"] = str(tmp_path / "out" / "heatmap.png")
-    A.write_all(results, outputs, langs, "none", list(gains), list(targets), dev=A.dev_scores(summaries, results, langs))
+    dev = A.dev_scores(summaries, results, langs)
+    A.write_all(results, outputs, langs, "none", list(gains), list(targets), dev=dev)
     xtreme = pd.read_csv(outputs["xtreme"], sep="\t").set_index("intermediate")
     # squad everywhere (+4) but PAWS-X, where the dev scores choose mnli (+2): (8 * 4 + 2) / 9
     assert xtreme.at["best-dev", "overall"] == pytest.approx(50 + 34 / 9, abs=0.005)

@@ -25,6 +25,7 @@ VERSIONS: dict[str, int] = {
     "aggregate": 2,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
                       # 2: the best-dev row (best intermediate per target, chosen on dev), overall_vs_none
     "analysis": 1,    # the five research questions (stiltgrid.analysis)
+    "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
 }
 
 

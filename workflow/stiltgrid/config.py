@@ -237,6 +237,14 @@ class Grid:
             cells += [(i, t) for i in self.analysis_intermediates(q) for t in self.analysis_targets(q)]
         return list(dict.fromkeys(cells))
 
+    def export(self) -> dict | None:
+        """The leaderboard export's row and seed (None: per target the first seed its cell ran in), or None when the
+        preset sets ``export: null``."""
+        section = self.spec.get("export", {})
+        if section is None:
+            return None
+        return {"row": section.get("row", BEST), "seed": section.get("seed")}
+
     def perturbations(self, target: str) -> dict[str, dict]:
         """Perturbations scored on a trained target's test sets (the robustness question), by name."""
         section = self.analysis().get("robustness")
@@ -568,6 +576,11 @@ def load_grid(config: dict) -> Grid:
                 variants=variants, seeds=tuple(spec["seeds"]), cells=cells)
     if cells is not None:
         _check_cells(grid, f"{where}: cells")
+    export = grid.export()
+    if export is not None and export["row"] not in (BEST, *grid.intermediates):
+        raise ConfigError(f"{where}: export.row '{export['row']}' is neither {BEST} nor an intermediate of the grid")
+    if export is not None and export["seed"] is not None and export["seed"] not in grid.seeds:
+        raise ConfigError(f"{where}: export.seed {export['seed']} is not one of the grid's seeds")
     return grid
 
 

@@ -342,6 +342,19 @@ def aggregate(smk) -> None:
                 intermediate_order=list(p.intermediates), target_order=list(p.targets), dev=dev)
 
 
+@_sealed
+def export_predictions(smk) -> None:
+    """One row's test predictions in the layout XTREME's evaluate.py reads (stiltgrid.export)."""
+    from stiltgrid import export as X
+
+    _setup(smk)
+    p = _params(smk)
+    manifest = X.write_submission(smk.output[0], p.row, p.seed, dict(p.targets), dict(p.cells), dict(p.data),
+                                  dict(p.skipped), getattr(smk.input, "choices", None))
+    log.info("exported %s (seed %d): %s; skipped %s", p.row, p.seed,
+             {task: spec["intermediate"] for task, spec in manifest["tasks"].items()}, manifest["skipped"])
+
+
 # -- the research questions ----------------------------------------------------------------------------------------
 @_sealed
 def analyse(smk) -> None:

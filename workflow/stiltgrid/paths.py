@@ -30,6 +30,7 @@ PERTURBED_METRICS = EVAL_DIR + "/" + CELL_PERTURBED_METRICS
 TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
 ANALYSIS = RESULTS + "/analysis/{preset}/{question}"
+EXPORT = RESULTS + "/export/{preset}"  # one row's test predictions in XTREME's leaderboard layout (stiltgrid.export)
 LOGS = "logs/{model}"
 
 
