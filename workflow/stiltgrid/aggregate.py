@@ -139,8 +139,8 @@ def best_per_target(dev: pd.DataFrame, values: pd.DataFrame, baseline: str, inte
         best = max(scored, key=lambda i: (scored[i], -candidates.index(i))) if scored else None
         base = float(test[(baseline, target)]) if (baseline, target) in test.index else np.nan
         value = float(test[(best, target)]) if best else np.nan
-        records.append({"target": target, "intermediate": best or "",
-                        "chosen_on": "dev" if basis == [target] else "dev of " + ",".join(basis) if basis else "",
+        chosen_on = "" if not basis else "dev" if basis == [target] else "dev of " + ",".join(basis)
+        records.append({"target": target, "intermediate": best or "", "chosen_on": chosen_on,
                         "dev": scored.get(best, np.nan), "value": value, baseline: base, "delta": value - base})
     return pd.DataFrame(records, columns=["target", "intermediate", "chosen_on", "dev", "value", baseline, "delta"])
 
@@ -191,7 +191,7 @@ def _markdown(wide: pd.DataFrame, delta: pd.DataFrame, baseline: str, choices: p
             cells.append(f"{cell} {chosen[col]}" if inter == BEST and chosen.get(col) else cell)
         lines.append(f"| {inter} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + f"\n\nValues: per-task score averaged over languages and seeds (QA: mean of EM and F1); "\
-                              f"in brackets the change against `{baseline}`.\n"
+                            f"in brackets the change against `{baseline}`.\n"
     if choices is not None and BEST in wide.index:
         text += _best_note(choices, baseline, bench)
     return text
