@@ -16,7 +16,8 @@ reader its ``READER_FUNCTION`` names; the suffix is ``json`` for QA and Mewsli-X
 * mewslix (``read_squad``, XTREME-R): ``{mention id: [entity ids, best first]}``.
 
 LAReQA has no reader in ``evaluate.py`` and is left out, as are tasks of neither benchmark; ``export.json`` beside
-``predictions/`` says which intermediate and cell each task's files come from and what was left out.
+``predictions/`` says which intermediate and cell each task's files come from and what was left out. Ids and line
+order are those of the test files the grid scored, so the files score against labels of those same files.
 """
 
 from __future__ import annotations
