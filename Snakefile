@@ -35,6 +35,7 @@ include: "workflow/rules/target.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:
@@ -42,3 +43,4 @@ rule all:
     input:
         **aggregate_outputs(),
         analyses=rules.analysis.input,
+        export=export_outputs(),

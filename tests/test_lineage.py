@@ -60,6 +60,7 @@ CI = base_config("ci")["presets"]["ci"]
 CI_TARGET_RULES = {"xnli": "train_xnli", "udpos": "train_udpos", "xquad": "train_xquad",
                    "tatoeba": "evaluate_tatoeba"}
 AGGREGATE = ("aggregate", (("model", "tiny-ci"),))
+EXPORT = ("export_predictions", (("model", "tiny-ci"),))  # reads the dev choice and the cells it may export
 
 
 @pytest.mark.parametrize("key", sorted(defaults()))
@@ -70,7 +71,8 @@ def test_intermediate_hparam_reruns_its_row_only(in_tmp, key):
     after = digests(deep_merge(config, {"presets": {"ci": {"training": {"intermediate": {
         "tasks": {"mnli": {key: value}}}}}}}))
     inter = ("train_intermediate", (("intermediate", "mnli"), ("model", "tiny-ci"), ("seed", "1")))
-    assert changed(before, after) == {inter, AGGREGATE} | {cell(CI_TARGET_RULES[t], "mnli", t) for t in CI["targets"]}
+    cells = {cell(CI_TARGET_RULES[t], "mnli", t) for t in CI["targets"]}
+    assert changed(before, after) == {inter, AGGREGATE, EXPORT} | cells
 
 
 @pytest.mark.parametrize("key", sorted(defaults()))
@@ -80,7 +82,7 @@ def test_target_hparam_reruns_its_column_only(in_tmp, key):
     value = other_value(config["presets"]["demo"]["training"]["target"]["defaults"].get(key, defaults()[key]))
     after = digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {
         "tasks": {"udpos": {key: value}}}}}}}))
-    assert changed(before, after) == {AGGREGATE} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
+    assert changed(before, after) == {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
 
 
 @pytest.mark.parametrize("key,value,targets", [
@@ -98,7 +100,8 @@ def test_retrieval_setting_reruns_the_cells_that_use_it(in_tmp, key, value, targ
              if t in targets}
     analyses = {(f"analysis_{q}", (("model", "tiny-demo"),)) for q in ANALYSES if q in grid.analysis()
                 and any(t in targets for _, t in grid.analysis_cells(q))}
-    assert changed(before, after) == cells | analyses | {("aggregate", (("model", "tiny-demo"),))}
+    assert changed(before, after) == cells | analyses | {(rule, (("model", "tiny-demo"),))
+                                                         for rule in ("aggregate", "export_predictions")}
 
 
 def test_behaviour_version_makes_its_phase_stale(in_tmp, monkeypatch):
@@ -106,7 +109,8 @@ def test_behaviour_version_makes_its_phase_stale(in_tmp, monkeypatch):
     before = digests(config)
     monkeypatch.setitem(behaviour.VERSIONS, "retrieval", behaviour.VERSIONS["retrieval"] + 1)
     after = digests(config)
-    assert changed(before, after) == {AGGREGATE} | {cell("evaluate_tatoeba", i, "tatoeba") for i in CI["intermediate"]}
+    cells = {cell("evaluate_tatoeba", i, "tatoeba") for i in CI["intermediate"]}
+    assert changed(before, after) == {AGGREGATE, EXPORT} | cells
 
 
 def _sealed_task_dir(config, task):
@@ -134,7 +138,7 @@ def test_editing_generated_data_reruns_that_tasks_cells_only(in_tmp):
     assert changed(before, digests(config)) == set()
     with open(path, "a") as handle:
         handle.write('{"id": "3"}\n')
-    expected = {AGGREGATE} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
+    expected = {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
     assert changed(before, digests(config)) == expected
     shutil.copy(path, path + ".bak")
     with open(path, "w") as handle:  # one line edited, same length

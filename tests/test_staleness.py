@@ -40,8 +40,9 @@ def why(work, *args) -> str:
 
 
 def row():
-    """The mnli intermediate job, the cells below it and the aggregates."""
-    return Counter({"train_intermediate": 1, "aggregate": 1, "all": 1, **{TARGET_RULES[t]: 1 for t in CI["targets"]}})
+    """The mnli intermediate job, the cells below it, the aggregates and the leaderboard export."""
+    return Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "all": 1,
+                    **{TARGET_RULES[t]: 1 for t in CI["targets"]}})
 
 
 @pytest.mark.parametrize("forcerun", [False, True], ids=["rerun", "forcerun"])
@@ -67,7 +68,7 @@ def test_editing_generated_task_data_reruns_that_tasks_cells(grid):
     assert plan(grid) == Counter()
     lines = train.read_text().splitlines(keepends=True)
     train.write_text("".join(lines[:3] + [lines[4], lines[3]] + lines[5:]))  # two lines swapped: same size
-    expected = Counter({"train_udpos": len(CI["intermediate"]), "aggregate": 1, "all": 1})
+    expected = Counter({"train_udpos": len(CI["intermediate"]), "aggregate": 1, "export_predictions": 1, "all": 1})
     assert plan(grid) == expected
     assert re.search(r"input resources/data/world-ci/tasks/udpos: edited since generate_world produced it "
                      r"\(train.jsonl: edited\)", why(grid))
@@ -94,7 +95,8 @@ def test_code_changes_rerun_only_when_behaviour_is_versioned(grid):
     assert plan(grid) == Counter()
     # a behaviour change comes with a version bump of its phase (tests/test_behaviour.py enforces it)
     _edit(package / "behaviour.py", '"retrieval": 1,', '"retrieval": 2,')
-    assert plan(grid) == Counter({"evaluate_tatoeba": len(CI["intermediate"]), "aggregate": 1, "all": 1})
+    assert plan(grid) == Counter({"evaluate_tatoeba": len(CI["intermediate"]), "aggregate": 1,
+                                  "export_predictions": 1, "all": 1})
     assert "behaviour.retrieval: 1 -> 2 (engine behaviour version)" in why(grid)
 
 
@@ -104,7 +106,7 @@ def test_bucc_settings_leave_tatoeba_alone(grid):
     assert plan(grid, "--configfile", change) == Counter()
     change.write_text(yaml.safe_dump({"presets": {"ci": {"retrieval": {"layer": 1}}}}))
     assert plan(grid, "--configfile", change) == Counter({"evaluate_tatoeba": len(CI["intermediate"]),
-                                                         "aggregate": 1, "all": 1})
+                                                         "aggregate": 1, "export_predictions": 1, "all": 1})
 
 
 def test_jobs_run_their_own_checkouts_code(tmp_path):

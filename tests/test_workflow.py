@@ -59,13 +59,14 @@ def test_changing_one_intermediate_lr_reruns_exactly_its_cells(grid, tmp_path):
         "tasks": {"mnli": {"lr": 0.00042}}}}}}}))
     jobs = planned_jobs(grid, "--configfile", str(change))
     ci = ci_config()["presets"]["ci"]
-    expected = Counter({"train_intermediate": 1, "aggregate": 1, "all": 1, "evaluate_tatoeba": 1,
+    expected = Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "all": 1,
+                        "evaluate_tatoeba": 1,
                         **{f"train_{t}": 1 for t in ci["targets"] if t != "tatoeba"}})
     assert jobs == expected
     plan = snakemake(grid, "-n", "--configfile", str(change)).stdout
     outputs = [line.split("output:", 1)[1] for line in plan.splitlines() if line.strip().startswith("output:")]
-    cell_outputs = [o for o in outputs if "/tables/" not in o and "/figures/" not in o]
-    assert len(cell_outputs) == sum(expected.values()) - 2  # every planned job but aggregate and all
+    cell_outputs = [o for o in outputs if not any(part in o for part in ("/tables/", "/figures/", "/export/"))]
+    assert len(cell_outputs) == sum(expected.values()) - 3  # every planned job but aggregate, export and all
     assert all(f"results/{MODEL}/intermediate/mnli/" in o or f"results/{MODEL}/eval/mnli/" in o for o in cell_outputs)
 
 

@@ -48,5 +48,7 @@ def test_demo_r_slice_runs_the_xtreme_r_targets(tmp_path):
                 if target != "xcopa":  # top-20 candidate ids per query
                     assert predictions and all(len(p["prediction"]) == 20 for p in predictions)
     table = pd.read_csv(work / "results" / MODEL / "tables" / "demo-r" / "xtreme_score.tsv", sep="\t")
-    assert set(table["benchmark"]) == {"xtreme_r"} and set(table["intermediate"]) == {"none", "squad"}
+    assert set(table["benchmark"]) == {"xtreme_r"} and set(table["intermediate"]) == {"none", "squad", "best-dev"}
+    rows, targets = table.set_index("intermediate"), ["xcopa", "lareqa", "mewslix"]
+    assert rows.loc["best-dev", targets].tolist() == rows.loc["squad", targets].tolist()  # the only one to choose
     assert table["xcopa"].notna().all() and table["lareqa"].notna().all() and table["mewslix"].notna().all()

@@ -65,6 +65,10 @@ def analysis_outputs(question):
     return JOBS.analysis_outputs(question)
 
 
+def export_outputs():
+    return list(JOBS.export.outputs) if JOBS.export is not None else []
+
+
 # -- real data (fetch.smk) -----------------------------------------------------------------------------------------
 from stiltgrid import hub as HUB
 

@@ -22,8 +22,10 @@ VERSIONS: dict[str, int] = {
     "finetune": 1,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
     "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)
     "retrieval": 1,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)
-    "aggregate": 1,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
+    "aggregate": 2,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
+                      # 2: the best-dev row (best intermediate per target, chosen on dev), overall_vs_none
     "analysis": 1,    # the five research questions (stiltgrid.analysis)
+    "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
 }
 
 

@@ -20,6 +20,7 @@ from stiltgrid.errors import UserError
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
+BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
 ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume")
 
@@ -178,6 +179,15 @@ class Grid:
     def multitask_tasks(self) -> list[str]:
         return list(self.spec.get("multitask", {}).get("tasks") or intermediate_task_names(builtin_only=True))
 
+    def multitask_sampling(self) -> dict:
+        """The multi-task sampler and the parameters it uses (``{"kind": ..., ...}``)."""
+        from stiltgrid.hparams import SAMPLERS
+
+        section = self.spec.get("multitask", {})
+        kind = section.get("sampling", "proportional")
+        required, optional = SAMPLERS[kind]
+        return {"kind": kind, **{key: section[key] for key in required + optional if section.get(key) is not None}}
+
     def intermediate_tasks(self, intermediate: str) -> list[str]:
         if intermediate in self.variants:
             return [self.variants[intermediate]["base"]]
@@ -226,6 +236,14 @@ class Grid:
         for q in questions:
             cells += [(i, t) for i in self.analysis_intermediates(q) for t in self.analysis_targets(q)]
         return list(dict.fromkeys(cells))
+
+    def export(self) -> dict | None:
+        """The leaderboard export's row and seed (None: per target the first seed its cell ran in), or None when the
+        preset sets ``export: null``."""
+        section = self.spec.get("export", {})
+        if section is None:
+            return None
+        return {"row": section.get("row", BEST), "seed": section.get("seed")}
 
     def perturbations(self, target: str) -> dict[str, dict]:
         """Perturbations scored on a trained target's test sets (the robustness question), by name."""
@@ -314,8 +332,8 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
     resolved = {}
     for name, variant in (config.get("variants") or {}).items():
         at = f"variants.{name}"
-        if name in tasks or name in (NONE, MULTITASK):
-            raise ConfigError(f"{at}: the name is taken by a task")
+        if name in tasks or name in (NONE, MULTITASK, BEST):
+            raise ConfigError(f"{at}: the name is taken by a task or a table row")
         base = variant["base"]
         if base not in tasks or tasks[base].role != "intermediate":
             raise ConfigError(f"{at}.base: unknown intermediate task '{base}'")
@@ -432,6 +450,21 @@ def _check_lists(spec: dict, where: str) -> None:
         raise ConfigError(f"{where}: `multitask.tasks` lists '{twice}' twice")
 
 
+def _check_sampling(section: dict, where: str) -> None:
+    """A sampler's parameters are given when it needs them, and never when it would ignore them."""
+    from stiltgrid.hparams import SAMPLERS
+
+    kind = section.get("sampling", "proportional")
+    required, optional = SAMPLERS[kind]
+    for key in required:
+        if section.get(key) is None:
+            raise ConfigError(f"{where}: multitask.{key} is required by sampling '{kind}'")
+    for key in ("temperature", "examples_cap"):
+        if section.get(key) is not None and key not in required + optional:
+            raise ConfigError(f"{where}: multitask.{key} does nothing with sampling '{kind}' (remove it, or set it "
+                              f"to null to drop an inherited one)")
+
+
 def encoder_limits(name: str, model: dict) -> dict | None:
     """Layers and usable input positions of a model, read without loading it: a scratch model's spec, a local
     directory's config.json, or a hub model's once fetched into resources/models. None when not known yet."""
@@ -513,6 +546,7 @@ def load_grid(config: dict) -> Grid:
     for task in spec.get("multitask", {}).get("tasks", []):
         if task not in tasks or tasks[task].role != "intermediate":
             raise ConfigError(f"{where}: unknown multitask task '{task}'")
+    _check_sampling(spec.get("multitask", {}), where)
     targets = sorted(t for t, task in tasks.items() if task.role in ("target", "retrieval"))
     for target in spec["targets"]:
         if target not in targets:
@@ -542,6 +576,11 @@ def load_grid(config: dict) -> Grid:
                 variants=variants, seeds=tuple(spec["seeds"]), cells=cells)
     if cells is not None:
         _check_cells(grid, f"{where}: cells")
+    export = grid.export()
+    if export is not None and export["row"] not in (BEST, *grid.intermediates):
+        raise ConfigError(f"{where}: export.row '{export['row']}' is neither {BEST} nor an intermediate of the grid")
+    if export is not None and export["seed"] is not None and export["seed"] not in grid.seeds:
+        raise ConfigError(f"{where}: export.seed {export['seed']} is not one of the grid's seeds")
     return grid
 
 

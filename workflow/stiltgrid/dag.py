@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from stiltgrid import paths as P
-from stiltgrid.config import ANALYSES, MULTITASK, NONE, Grid
+from stiltgrid.config import ANALYSES, BEST, MULTITASK, NONE, Grid
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,12 @@ class JobGraph:
         return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
                 for inter, target in cells for seed in self.grid.cell_seeds(inter, target)]
 
+    def cell_summaries(self, cells) -> list[str]:
+        """Training summaries (English dev scores) of the trained cells among ``cells``."""
+        return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed) + "/"
+                + P.CELL_TRAIN_SUMMARY for inter, target in cells if target in self.grid.trained_targets
+                for seed in self.grid.cell_seeds(inter, target)]
+
     def cell_metrics(self, cells) -> list[str]:
         return [P.METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
                 for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
@@ -88,7 +94,8 @@ class JobGraph:
         figures = P.FIGURES.format(model=self.model_name, preset=self.grid.preset)
         return {"scores": f"{tables}/scores.tsv", "paper_table": f"{tables}/paper_table.tsv",
                 "paper_markdown": f"{tables}/paper_table.md", "xtreme": f"{tables}/xtreme_score.tsv",
-                "categories": f"{tables}/category_scores.tsv", "heatmap": f"{figures}/gains_heatmap.png"}
+                "categories": f"{tables}/category_scores.tsv", "best": f"{tables}/best_per_target.tsv",
+                "heatmap": f"{figures}/gains_heatmap.png"}
 
     def analysis_outputs(self, question: str) -> dict[str, str]:
         out = P.ANALYSIS.format(model=self.model_name, preset=self.grid.preset, question=question)
@@ -177,6 +184,8 @@ class JobGraph:
         wildcards = {"model": model, "intermediate": intermediate, "seed": str(seed)}
         settings = {"tasks": self.grid.intermediate_tasks(intermediate),
                     "hparams": self.grid.hparams("intermediate", intermediate)}
+        if intermediate == MULTITASK:
+            settings["sampling"] = self.grid.multitask_sampling()
         return Job("train_intermediate", wildcards, settings,
                    inputs={"init": P.MODEL.format(model=model), "data": self.intermediate_data(intermediate)},
                    outputs=(P.INTERMEDIATE.format(**wildcards),), phases=("finetune",))
@@ -243,12 +252,45 @@ class JobGraph:
     @cached_property
     def aggregate(self) -> Job:
         grid = self.grid
-        settings = {"metrics": self.cell_metrics(self.grid_cells()),
+        cells = self.grid_cells()
+        settings = {"metrics": self.cell_metrics(cells), "summaries": self.cell_summaries(cells),
                     "task_languages": {t: grid.languages(t) for t in grid.targets}, "baseline": NONE,
                     "intermediates": list(grid.intermediates), "targets": list(grid.targets)}
         return Job("aggregate", {"model": self.model_name}, settings,
-                   inputs={"cells": self.cell_dirs(self.grid_cells())},
+                   inputs={"cells": self.cell_dirs(cells)},
                    outputs=tuple(self.aggregate_outputs().values()), phases=("aggregate",))
+
+    @cached_property
+    def export(self) -> Job | None:
+        """The leaderboard export of the preset's ``export`` row: every candidate cell of each target evaluate.py
+        reads, by intermediate and seed (for ``best-dev`` the aggregate's dev choice picks the intermediate), or None
+        when there is nothing to export."""
+        from stiltgrid.export import official_task
+        from stiltgrid.tasks import get_task
+
+        grid, spec = self.grid, self.grid.export()
+        if spec is None:
+            return None
+        row, seed = spec["row"], spec["seed"]
+        rows = [i for i in grid.intermediates if i != NONE] if row == BEST else [row]
+        exported = [t for t in grid.targets if official_task(t)]
+        cells = {t: {i: {str(s): P.EVAL_DIR.format(model=self.model_name, intermediate=i, target=t, seed=s)
+                         for s in grid.cell_seeds(i, t) if seed in (None, s)} for i in rows} for t in exported}
+        cells = {t: {i: dirs for i, dirs in by_inter.items() if dirs} for t, by_inter in cells.items()}
+        cells = {t: by_inter for t, by_inter in cells.items() if by_inter}
+        if not cells:
+            return None
+        data = {t: self.task_dir(t) for t in cells if get_task(t).metric == "tatoeba"}  # lines of the src side
+        dirs = [d for by_inter in cells.values() for by_seed in by_inter.values() for d in by_seed.values()]
+        inputs: dict = {"cells": dirs, "data": list(data.values())}
+        if row == BEST:
+            inputs["choices"] = self.aggregate_outputs()["best"]
+        settings = {"row": row, "seed": seed, "cells": cells, "data": data,
+                    "targets": {t: {"task": official_task(t), "languages": grid.languages(t)} for t in cells},
+                    "skipped": {t: "not read by XTREME's evaluate.py" for t in grid.targets if t not in exported}}
+        out = P.EXPORT.format(model=self.model_name, preset=grid.preset)
+        return Job("export_predictions", {"model": self.model_name}, settings, inputs=inputs, outputs=(out,),
+                   phases=("export",))
 
     def difficulty_tasks(self) -> dict[str, str]:
         """Intermediate -> the task its difficulty is measured on (a variant: its base task)."""
@@ -309,6 +351,8 @@ class JobGraph:
                 return self.analysis(question)
         if path in self.aggregate.outputs:
             return self.aggregate
+        if self.export is not None and path in self.export.outputs:
+            return self.export
         return None
 
     def _job_from_match(self, kind: str, wc: dict) -> Job | None:

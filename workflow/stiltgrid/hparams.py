@@ -40,3 +40,12 @@ class TrainConfig:
 def defaults() -> dict:
     """Every hyper-parameter and its default, except the seed (a grid wildcard)."""
     return {f.name: f.default for f in fields(TrainConfig) if f.name != "seed"}
+
+
+#: Multi-task samplers (preset ``multitask.sampling``, as jiant's): name -> (required, optional) parameters.
+SAMPLERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "proportional": ((), ()),
+    "uniform": ((), ()),
+    "temperature": (("temperature",), ("examples_cap",)),
+    "capped": (("examples_cap",), ()),
+}

@@ -170,7 +170,9 @@ def _fit(smk, checkpoint_dir: str):
     _setup(smk)
     p = _params(smk)
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
-    result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir)
+    sampling = getattr(p, "sampling", None)  # multi-task intermediate jobs only
+    result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir,
+                         dict(sampling) if sampling is not None else None)
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
              result.summary["steps"], result.summary["total_steps"])
     return result
@@ -335,8 +337,22 @@ def aggregate(smk) -> None:
     _setup(smk)
     p = _params(smk)
     results = A.tidy(list(p.metrics))
+    dev = A.dev_scores(list(p.summaries), results, dict(p.task_languages))
     A.write_all(results, dict(smk.output), task_languages=dict(p.task_languages), baseline=p.baseline,
-                intermediate_order=list(p.intermediates), target_order=list(p.targets))
+                intermediate_order=list(p.intermediates), target_order=list(p.targets), dev=dev)
+
+
+@_sealed
+def export_predictions(smk) -> None:
+    """One row's test predictions in the layout XTREME's evaluate.py reads (stiltgrid.export)."""
+    from stiltgrid import export as X
+
+    _setup(smk)
+    p = _params(smk)
+    manifest = X.write_submission(smk.output[0], p.row, p.seed, dict(p.targets), dict(p.cells), dict(p.data),
+                                  dict(p.skipped), getattr(smk.input, "choices", None))
+    log.info("exported %s (seed %d): %s; skipped %s", p.row, p.seed,
+             {task: spec["intermediate"] for task, spec in manifest["tasks"].items()}, manifest["skipped"])
 
 
 # -- the research questions ----------------------------------------------------------------------------------------

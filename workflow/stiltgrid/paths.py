@@ -1,5 +1,7 @@
 """Every path pattern of the workflow, defined once. Snakemake rules and Python code both format these."""
 
+import re
+
 DATASET = "resources/data/{dataset}"
 LANGUAGES_TABLE = DATASET + "/languages.tsv"
 CORPUS = DATASET + "/corpus"
@@ -28,7 +30,20 @@ PERTURBED_METRICS = EVAL_DIR + "/" + CELL_PERTURBED_METRICS
 TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
 ANALYSIS = RESULTS + "/analysis/{preset}/{question}"
+EXPORT = RESULTS + "/export/{preset}"  # one row's test predictions in XTREME's leaderboard layout (stiltgrid.export)
 LOGS = "logs/{model}"
+
+
+def cell_of(path: str) -> dict[str, str]:
+    """model, intermediate, target and seed of a cell directory or a file inside one."""
+    match = _CELL.search(path)
+    if match is None:
+        raise ValueError(f"'{path}' is not inside a cell directory ({EVAL_DIR})")
+    return match.groupdict()
+
+
+_CELL = re.compile("(?:^|/)" + "".join(f"(?P<{part}>[^/]+?)" if i % 2 else re.escape(part)
+                                       for i, part in enumerate(re.split(r"\{(\w+)\}", EVAL_DIR))) + "(?:/|$)")
 
 
 def checkpoint_dir(output_dir: str) -> str:

@@ -2,8 +2,11 @@
 
 * Dynamic padding with length grouping: each epoch is shuffled, cut into mega-batches of 50 batches, each sorted by
   length, so a batch holds sequences of similar length; the batch order is then shuffled.
-* Multi-task: proportional sampling = each epoch's batches of every task shuffled together, so a task is drawn in
-  proportion to its number of batches; one head per task.
+* Multi-task, one head per task. Proportional sampling (the default) = each epoch's batches of every task shuffled
+  together, so a task is drawn in proportion to its number of batches. The other samplers (uniform, temperature,
+  capped: jiant's) keep the run's length and give each task round(p * N) of its N micro-batches (largest remainder),
+  each task cycling through reshuffled passes of its data, then shuffle them: the realised proportions are the
+  configured ones to within 1/N, where jiant's independent draws per step stray by about sqrt(p(1 - p) / N).
 * Gradient accumulation, linear warm-up and decay, gradient clipping, AdamW.
 * Early stopping on the English dev set(s): evaluate every ``eval_every`` optimiser steps on the first
   ``eval_subset`` dev examples; stop after ``patience`` evaluations without gain; keep the best weights.
@@ -62,8 +65,41 @@ def length_grouped_batches(lengths: list[int], batch_size: int, generator: torch
     return [batches[i] for i in shuffled]
 
 
-def build_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig) -> list[tuple[str, list[int]]]:
-    """The complete list of micro-batches (task, feature indices), a pure function of the seed."""
+def sampling_probabilities(sizes: dict[str, int], sampling: dict | None) -> dict[str, float]:
+    """Each task's share of the micro-batches under ``sampling`` (``{"kind", ...parameters}``; None: proportional),
+    from its number of training features ``n`` (a QA context split into windows counts once per window):
+    proportional n, uniform 1, temperature min(n, examples_cap) ** (1 / temperature), capped min(n, examples_cap)."""
+    kind = (sampling or {}).get("kind", "proportional")
+    cap = (sampling or {}).get("examples_cap") or math.inf
+    if kind == "proportional":
+        weights = {name: float(n) for name, n in sizes.items()}
+    elif kind == "uniform":
+        weights = {name: 1.0 for name in sizes}
+    elif kind == "temperature":
+        weights = {name: min(n, cap) ** (1.0 / sampling["temperature"]) for name, n in sizes.items()}
+    elif kind == "capped":
+        weights = {name: float(min(n, cap)) for name, n in sizes.items()}
+    else:
+        raise ValueError(f"unknown multi-task sampler '{kind}'")
+    total = sum(weights.values())
+    return {name: w / total for name, w in sorted(weights.items())}
+
+
+def _allocate(probabilities: dict[str, float], total: int) -> dict[str, int]:
+    """Largest-remainder rounding of ``p * total``: counts that sum to ``total`` (ties go to the earlier task)."""
+    exact = {name: p * total for name, p in probabilities.items()}
+    counts = {name: math.floor(x) for name, x in exact.items()}
+    by_remainder = sorted(exact, key=lambda name: -(exact[name] - counts[name]))
+    for name in by_remainder[:total - sum(counts.values())]:
+        counts[name] += 1
+    return counts
+
+
+def build_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
+                   sampling: dict | None = None) -> list[tuple[str, list[int]]]:
+    """The complete list of micro-batches (task, feature indices), a pure function of the seed (and the sampler)."""
+    if (sampling or {}).get("kind", "proportional") != "proportional":
+        return _sampled_schedule(task_lengths, cfg, sampling)
     generator = torch.Generator().manual_seed(cfg.seed)
     schedule: list[tuple[str, list[int]]] = []
     whole_epochs = math.ceil(cfg.epochs)
@@ -79,9 +115,38 @@ def build_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig) -> list
     return schedule
 
 
-def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig) -> str:
+def _sampled_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
+                      sampling: dict) -> list[tuple[str, list[int]]]:
+    """As many micro-batches as the proportional schedule, shared among the tasks by the sampler's probabilities."""
+    whole_epochs = math.ceil(cfg.epochs)
+    total = 0
+    for epoch in range(whole_epochs):
+        for lengths in task_lengths.values():
+            batches = math.ceil(len(lengths) / cfg.batch_size)
+            last = epoch == whole_epochs - 1 and cfg.epochs < whole_epochs
+            total += max(1, round(batches * (cfg.epochs - epoch))) if last else batches
+    counts = _allocate(sampling_probabilities({n: len(v) for n, v in task_lengths.items()}, sampling), total)
+    generator = torch.Generator().manual_seed(cfg.seed)
+    slots: list[tuple[str, list[int]]] = []
+    for name in sorted(task_lengths):
+        stream: list[list[int]] = []
+        while len(stream) < counts[name]:  # a task drawn more often than its data allows starts another pass
+            stream.extend(length_grouped_batches(task_lengths[name], cfg.batch_size, generator, cfg.length_grouping))
+        slots.extend((name, b) for b in stream[:counts[name]])
+    mix = torch.randperm(len(slots), generator=generator).tolist()
+    return [slots[i] for i in mix]
+
+
+def task_proportions(schedule: list[tuple[str, list[int]]], names) -> dict[str, float]:
+    """Each task's share of the micro-batches of ``schedule``."""
+    return {name: sum(1 for n, _ in schedule if n == name) / max(1, len(schedule)) for name in sorted(names)}
+
+
+def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sampling: dict | None) -> str:
     spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg),
             "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())}}
+    if sampling is not None:
+        spec["sampling"] = sampling
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -113,8 +178,10 @@ class FitResult:
     summary: dict
 
 
-def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_dir: str) -> FitResult:
-    """Train ``tasks`` from the encoder in ``init_dir`` and return the best model.
+def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_dir: str,
+        sampling: dict | None = None) -> FitResult:
+    """Train ``tasks`` from the encoder in ``init_dir`` and return the best model. ``sampling`` (multi-task jobs) is
+    the multi-task sampler; its configured and realised task proportions go into the summary.
 
     The checkpoint in ``checkpoint_dir`` outlives a finished run (it then holds the final state), so a job that dies
     after training but before writing its outputs resumes without retraining; call :func:`clear_checkpoint` once the
@@ -132,7 +199,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         train = data.train[:cfg.max_train_examples] if cfg.max_train_examples else data.train
         train_feats[name] = F.featurize(data.task.format, train, tokenizer, cfg.max_length, data.labels, cfg.doc_stride)
         dev_sets[name] = data.dev[:cfg.eval_subset]
-    schedule = build_schedule({n: [F.feature_length(f) for f in fs] for n, fs in train_feats.items()}, cfg)
+    schedule = build_schedule({n: [F.feature_length(f) for f in fs] for n, fs in train_feats.items()}, cfg, sampling)
     total_steps = max(1, math.ceil(len(schedule) / cfg.grad_accum))
     warmup_steps = int(cfg.warmup * total_steps)
 
@@ -148,7 +215,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None}
     ckpt_dir = Path(checkpoint_dir)
     ckpt_path = ckpt_dir / "state.pt"
-    fingerprint = _fingerprint(init_dir, tasks, cfg)
+    fingerprint = _fingerprint(init_dir, tasks, cfg, sampling)
     if ckpt_path.exists():
         saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if saved["fingerprint"] == fingerprint:
@@ -221,6 +288,13 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
                "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
                "history": state["history"]}
+    if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
+        trained = schedule[:state["step"] * cfg.grad_accum]
+        configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
+        summary["sampling"] = {**sampling, "training_features": {n: len(fs) for n, fs in sorted(train_feats.items())},
+                               "configured": {n: round(p, 6) for n, p in configured.items()},
+                               "realised": {n: round(p, 6) for n, p in task_proportions(trained, tasks).items()},
+                               "micro_batches": len(trained)}
     return FitResult(model, tokenizer, summary)
 
 
