@@ -53,7 +53,7 @@ def test_a_failed_rerun_keeps_the_change_stale(grid, tmp_path, forcerun):
     extra = ["--forcerun", "results/tiny-ci/intermediate/mnli/seed1"] if forcerun else []
     failed = run_snakemake(grid, *ARGS, "--configfile", change, *extra, "--retries", "0", check=False,
                            env={**os.environ, "STILTGRID_FAULT": "train_intermediate[intermediate=mnli]:fail_once"})
-    assert failed.returncode != 0 and "InjectedFault" in failed.stdout + failed.stderr
+    assert failed.returncode != 0 and "injected transient failure" in failed.stdout + failed.stderr
     assert not (grid / "results/tiny-ci/intermediate/mnli/seed1").exists()  # Snakemake removed the failed output
     assert plan(grid, "--configfile", change) == row()
     explained = why(grid, "--configfile", change)
