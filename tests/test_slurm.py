@@ -209,7 +209,7 @@ def workflow_rules() -> dict[str, dict]:
     rules, local = {}, set()
     for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
         text = smk.read_text()
-        for names in re.findall(r"^localrules:\s*((?:\s*\w+,?)+)", text, re.M):
+        for names in re.findall(r"^\s*localrules:\s*((?:\s*\w+,?)+)", text, re.M):
             local.update(re.findall(r"\w+", names))
         # Split into rule blocks; remember the loop each block sits in.
         starts = [(m.start(), m) for m in re.finditer(r"^\s*rule(?:\s+(\w+))?\s*:", text, re.M)]
