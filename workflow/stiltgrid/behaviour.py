@@ -18,7 +18,7 @@ VERSIONS: dict[str, int] = {
     "fetch": 1,       # hub loaders and parsers (stiltgrid.hub)
     "declared": 1,    # validation of tasks declared from local files (stiltgrid.local_tasks, formats)
     "augment": 1,     # research variants: translation mixing and code-switching (stiltgrid.augment)
-    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub/local copies (stiltgrid.checkpoint)
+    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub download, local links (checkpoint)
     "finetune": 1,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
     "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)
     "retrieval": 1,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)

@@ -144,7 +144,7 @@ def mlm_checkpoint(smk) -> None:
     if spec["source"] == "hub":
         checkpoint.fetch_hub(spec["id"], spec["revision"], out)
     elif spec["source"] == "local":
-        checkpoint.copy_local(spec["path"], out)
+        checkpoint.link_local(spec["path"], out)
     else:
         corpus = sorted(str(p) for p in Path(smk.input.corpus).glob("*.txt"))
         checkpoint.pretrain_scratch(corpus, out, spec, threads=smk.threads)
