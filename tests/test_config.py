@@ -105,3 +105,13 @@ def test_schema_hyper_parameters_are_the_trainer_config():
 
     schema = yaml.safe_load(SCHEMA.read_text())
     assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults())
+
+
+def test_yaml_booleans_as_keys_say_to_quote_them():
+    """Norwegian `no` unquoted is YAML's False, as a value (the schema's error says to quote it) and as a key."""
+    config = with_changes("ci")
+    config["datasets"]["world-ci"]["world"] = {"languages": {False: {"family": "north"}}}
+    with pytest.raises(ConfigError) as err:
+        load_grid(config)
+    assert str(err.value) == ("datasets.world-ci.world.languages: key False (YAML reads unquoted yes/no/on/off/true/"
+                              "false as booleans: quote a language code such as Norwegian 'no')")

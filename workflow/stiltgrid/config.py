@@ -67,6 +67,7 @@ def _fill_preset_defaults(spec: dict) -> None:
 def _validate_schema(config: dict) -> None:
     import jsonschema
 
+    _check_keys(config, "")
     validator = jsonschema.Draft7Validator(_schema())
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
     if errors:
@@ -92,6 +93,20 @@ def _yaml_hint(value) -> str:
         return (" (YAML reads unquoted yes/no/on/off/true/false as booleans: quote a language code such as "
                 "Norwegian 'no')")
     return ""
+
+
+def _check_keys(value, where: str) -> None:
+    """Mapping keys YAML read as booleans (a language code such as Norwegian `no` used as a key): the schema's
+    messages would not say why."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            at = f"{where}.{key}" if where else str(key)
+            if isinstance(key, bool):
+                raise ConfigError(f"{where or '(top level)'}: key {key}{_yaml_hint(key)}")
+            _check_keys(item, at)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_keys(item, f"{where}.{i}")
 
 
 def check_yaml(path: str | Path) -> None:
