@@ -33,7 +33,7 @@ def test_default_preset_is_demo_and_covers_the_full_grid():
 def test_ci_inherits_demo_and_overrides():
     grid = load_grid(with_changes("ci"))
     assert grid.model_name == "tiny-ci"
-    assert grid.spec["retrieval"] == CONFIG["presets"]["demo"]["retrieval"]
+    assert grid.spec["retrieval"] == {**CONFIG["presets"]["demo"]["retrieval"], "tatoeba_query": "en"}  # + default
     assert grid.hparams("target", "xnli")["lr"] == CONFIG["presets"]["demo"]["training"]["target"]["defaults"]["lr"]
 
 
@@ -92,7 +92,8 @@ def test_schema_defaults_fill_the_resolved_preset_without_overriding_parents():
     config["preset"] = "ci"
     grid = load_grid(config)
     assert grid.threads("train") == 1  # schema default
-    assert grid.retrieval() == {**CONFIG["presets"]["demo"]["retrieval"], "pooling": "cls"}  # parent kept
+    # parent kept, schema default added
+    assert grid.retrieval() == {**CONFIG["presets"]["demo"]["retrieval"], "pooling": "cls", "tatoeba_query": "en"}
     assert grid.spec["multitask"]["sampling"] == "proportional"
 
 

@@ -1,4 +1,4 @@
-# Phase 5: the tidy long table, the paper-style table, the XTREME score and the gains heatmap.
+# Phase 5: the tidy long table, the paper-style table, the XTREME score, the gains heatmap and the guards' warnings.
 
 
 AGGREGATE_JOB = lambda wc: JOBS.aggregate
@@ -15,6 +15,7 @@ rule aggregate:
         ),
         xtreme=report(aggregate_outputs()["xtreme"], caption="../report/xtreme.rst", category="Tables"),
         categories=report(aggregate_outputs()["categories"], caption="../report/categories.rst", category="Tables"),
+        warnings=report(aggregate_outputs()["warnings"], caption="../report/warnings.rst", category="Tables"),
         heatmap=report(aggregate_outputs()["heatmap"], caption="../report/heatmap.rst", category="Figures"),
     params:
         settings=job_settings(AGGREGATE_JOB),
