@@ -29,9 +29,11 @@ MODEL_SPEC = {"source": "scratch", "corpus": "probe", "seed": 0, "vocab_size": 3
               "batch_size": 16, "warmup": 0.2}
 HPARAMS = {"lr": 0.003, "epochs": 2.0, "batch_size": 8, "grad_accum": 2, "warmup": 0.2, "weight_decay": 0.01,
            "max_grad_norm": 1.0, "dropout": 0.1, "max_length": 64, "doc_stride": 8, "eval_every": 2,
-           "eval_subset": 16, "patience": 3, "eval_batch_size": 8, "checkpoint_every": 4, "max_train_examples": None,
+           "eval_subset": 12, "patience": 3, "eval_batch_size": 8, "checkpoint_every": 4, "max_train_examples": None,
            "length_grouping": True, "precision": "auto"}
-RETRIEVAL = {"layer": 1, "pooling": "mean", "max_length": 32, "batch_size": 8, "margin_k": 2, "mining": "faiss"}
+RETRIEVAL = {"layer": -1, "pooling": "mean", "max_length": 32, "batch_size": 8, "margin_k": 2, "mining": "faiss",
+             "tatoeba_query": "en", "prefixes": {"query": "", "passage": ""}}
+PREFIXES = {"query": "query: ", "passage": "passage: ", "classification": "query: "}
 PERTURBATIONS = {"noise": {"kind": "char_noise", "strength": 0.5}, "cs": {"kind": "codeswitch", "strength": 0.5},
                  "shuffle": {"kind": "word_shuffle", "strength": 0.5}, "names": {"kind": "entity_swap", "strength": 1.0}}
 
@@ -239,6 +241,8 @@ class Probes:
             cell = self.root / "cells" / f"{init or 'none'}-{target}"
             shutil.rmtree(cell, ignore_errors=True)
             settings = {"tasks": [target], "languages": LANGS, "hparams": HPARAMS}
+            if target == "xnli":
+                settings["prefix"] = PREFIXES["classification"]
             with float64():
                 jobs.train_target(job(f"train_{target}", settings,
                                       {"init": str(encoder), "data": [str(data / "tasks" / target)]},
@@ -252,18 +256,21 @@ class Probes:
         from stiltgrid import jobs
 
         data, out = self._world(), {}
-        for target in ("bucc", "tatoeba", "lareqa", "mewslix"):
-            cell = self.root / "cells" / f"squad-{target}"
+        # the last run: Tatoeba the other way (non-English queries), with E5-style prefixes
+        variants = {"tatoeba-xx": {"tatoeba_query": "xx", "prefixes": {k: PREFIXES[k] for k in ("query", "passage")}}}
+        for name in ("bucc", "tatoeba", "lareqa", "mewslix", "tatoeba-xx"):
+            target = name.split("-")[0]
+            cell = self.root / "cells" / f"squad-{name}"
             shutil.rmtree(cell, ignore_errors=True)
             settings = {"task": target, "languages": LANGS[1:] if target in ("bucc", "tatoeba") else LANGS,
-                        "precision": "auto", **RETRIEVAL}
+                        "precision": "auto", **RETRIEVAL, **variants.get(name, {})}
             with float64():
                 jobs.evaluate_retrieval(job(f"evaluate_{target}", settings,
                                             {"encoder": str(self._intermediate("squad")),
                                              "data": str(data / "tasks" / target)},
                                             {"cell": str(cell)}, {"model": "probe", "intermediate": "squad", "seed": "1"},
-                                            self.logs / f"{target}.log"))
-            out[target] = records(cell)
+                                            self.logs / f"{name}.log"))
+            out[name] = records(cell)
         return out
 
     # -- tables and analyses --------------------------------------------------------------------------------------
@@ -299,6 +306,8 @@ class Probes:
         A.write_all(scores, outputs, task_languages=task_languages, baseline="none",
                     intermediate_order=sorted(scores.intermediate.unique()), target_order=list(TARGETS),
                     dev=A.dev_scores(summaries, scores, task_languages))
+        outputs["warnings"] = str(out_dir / "warnings.md")
+        A.write_warnings(["configuration: a probe warning", "`cell` wa (test): another"], outputs["warnings"])
         return {name: Path(path).read_text() for name, path in outputs.items() if name != "heatmap"}
 
     def export(self) -> dict:

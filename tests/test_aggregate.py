@@ -9,11 +9,12 @@ import pytest
 from stiltgrid import aggregate as A
 
 
-def write_metrics(root, inter, target, lang, metrics, seed=1):
-    path = root / inter / target / f"seed{seed}" / f"{lang}.metrics.json"
+def write_metrics(root, inter, target, lang, metrics, seed=1, **fields):
+    name = f"dev.{lang}" if fields.get("split") == "dev" else lang
+    path = root / inter / target / f"seed{seed}" / f"{name}.metrics.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"model": "m", "intermediate": inter, "target": target, "language": lang,
-                                "seed": seed, "n_examples": 10, "metrics": metrics}))
+                                "seed": seed, "n_examples": 10, "metrics": metrics, **fields}))
     return str(path)
 
 
@@ -32,7 +33,8 @@ def files(tmp_path):
 
 def test_tidy_is_long_and_drops_tuned_parameters(files):
     table = A.tidy(files)
-    assert list(table.columns) == ["model", "intermediate", "target", "language", "seed", "metric", "value"]
+    assert list(table.columns) == ["model", "intermediate", "target", "language", "seed", "split", "metric", "value"]
+    assert set(table.split) == {"test"}  # records written before the split field count as test
     assert "threshold" not in set(table.metric)
     assert len(table) == 2 * 2 * (1 + 2) + 3
 
@@ -194,3 +196,51 @@ def test_a_tie_goes_to_the_earlier_row_and_a_baseline_grid_has_no_best_row(tmp_p
     A.write_all(alone, outputs, LANGS, "none", ["none"], ["xnli"], dev=dev[dev.intermediate == "none"])
     assert list(pd.read_csv(outputs["paper_table"], sep="\t", index_col=0).index) == ["none"]
     assert pd.read_csv(outputs["best"], sep="\t").empty
+@pytest.fixture
+def declared_registry():
+    """Declared tasks join the process-wide registry: keep other tests' view of it unchanged."""
+    from stiltgrid.tasks import all_tasks
+
+    before = dict(all_tasks())
+    yield
+    all_tasks().clear()
+    all_tasks().update(before)
+
+
+def test_english_dev_scores_are_labelled_and_left_out_of_the_language_mean(tmp_path, declared_registry):
+    from stiltgrid.local_tasks import register_all
+
+    register_all({"my-cls": {"format": "classification", "labels": ["a", "b"], "languages": ["de", "yo"],
+                             "files": {"train": "t.jsonl", "dev": "d.jsonl", "test": "test.{lang}.jsonl"}}})
+    files = [write_metrics(tmp_path, "none", "my-cls", lang, {"accuracy": acc}, split="test")
+             for lang, acc in (("de", 60.0), ("yo", 40.0))]
+    files.append(write_metrics(tmp_path, "none", "my-cls", "en", {"accuracy": 90.0}, split="dev"))
+    table = A.tidy(files)
+    outputs = {name: str(tmp_path / "out" / f"{name}.tsv") for name in ("scores", "paper_table", "paper_markdown",
+                                                                        "xtreme", "heatmap")}
+    outputs["heatmap"] = str(tmp_path / "out" / "heatmap.png")
+    A.write_all(table, outputs, {"my-cls": ["de", "yo"]}, "none", ["none"], ["my-cls"])
+    scores = pd.read_csv(outputs["scores"], sep="\t", keep_default_na=False)
+    assert list(scores.columns[4:7]) == ["seed", "split", "metric"]
+    assert scores.set_index("language").loc["en", "split"] == "dev"
+    assert list(scores[scores.split == "test"].language) == ["de", "yo"]
+    paper = pd.read_csv(outputs["paper_table"], sep="\t", index_col=0)
+    assert paper.at["none", "my-cls"] == 50.0  # de and yo only: the dev score is no test score
+
+
+def test_warnings_are_gathered_with_where_they_were_recorded(tmp_path):
+    cell = tmp_path / "none" / "my-cls" / "seed1"
+    metrics = [write_metrics(tmp_path, "none", "my-cls", "de", {"accuracy": 33.0},
+                             warnings=["predictions collapsed to one class: all 9 predictions are 'a'"]),
+               write_metrics(tmp_path, "none", "my-cls", "yo", {"accuracy": 70.0}, warnings=[])]
+    summary = cell / "train_summary.json"
+    summary.write_text(json.dumps({"best_dev": 33.0, "warnings": ["my-cls: training never beat the baseline"]}))
+    lines = A.gather_warnings(["preset 'p' runs ... retrieval layer 2"], [str(summary)], metrics)
+    assert lines == ["configuration: preset 'p' runs ... retrieval layer 2",
+                     f"`{cell}` training: my-cls: training never beat the baseline",
+                     f"`{cell}` de (test): predictions collapsed to one class: all 9 predictions are 'a'"]
+    A.write_warnings(lines, str(tmp_path / "warnings.md"))
+    text = (tmp_path / "warnings.md").read_text()
+    assert text.startswith("# Warnings\n\n3 warning(s)") and text.count("\n- ") == 3
+    A.write_warnings([], str(tmp_path / "none.md"))
+    assert "None: every training run beat its majority-class baseline" in (tmp_path / "none.md").read_text()

@@ -169,6 +169,27 @@ def test_declared_tasks_count_in_their_categories(byo):
     assert row["retrieval_tasks"] == "my-bitext"
 
 
+def test_local_encoder_is_used_in_place(byo):
+    import os
+
+    linked = byo["work"] / "resources" / "models" / "my-bert" / "model.safetensors"
+    original = byo["root"] / "encoders" / "bert" / "model.safetensors"
+    assert os.stat(linked).st_ino == os.stat(original).st_ino
+
+
+def test_warnings_name_the_tiny_settings_the_encoder_inherited(byo):
+    """The preset inherits `ci` (a scratch model's settings) for its learning rate and data caps: said once per plan
+    and first in warnings.md, next to what the guards found in the cells."""
+    text = (byo["work"] / "results" / "my-bert" / "tables" / "byo" / "warnings.md").read_text()
+    lines = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert lines[0].startswith("configuration: preset 'byo' runs the pretrained encoder 'my-bert' (local) with "
+                               "settings from preset 'demo', written for its tiny scratch model 'tiny-demo': "
+                               "training.intermediate.defaults lr 0.001")
+    records = sorted((byo["work"] / "results" / "my-bert" / "eval").rglob("*.metrics.json"))
+    recorded = [w for path in records for w in json.loads(path.read_text()).get("warnings", [])]
+    assert len(recorded) == len([line for line in lines if " (test): " in line or " (dev): " in line])
+
+
 def test_xlmr_encoder_runs_a_declared_target(byo):
     root, work = byo["root"], byo["work"]
     _xlmr_encoder(root / "encoders" / "xlmr", byo["data"] / "corpus")

@@ -43,12 +43,36 @@ def test_masked_only_loss_equals_the_full_loss():
     assert torch.allclose(model(**batch).loss, checkpoint._masked_lm_loss(model, batch), atol=1e-5)
 
 
-def test_local_source_copies_and_checks(tmp_path):
-    src = toy.xlmr_dir(tmp_path)
-    checkpoint.copy_local(src, tmp_path / "copy")
-    assert (tmp_path / "copy" / "config.json").exists()
+def test_local_source_is_linked_in_place_and_checked(tmp_path):
+    import json
+    import os
+
+    src = toy.xlmr_dir(tmp_path, positions=66)
+    original = (src / "tokenizer_config.json").read_text()
+    assert checkpoint.link_local(src, tmp_path / "linked") == "hard"
+    weights = tmp_path / "linked" / "model.safetensors"
+    assert os.stat(weights).st_ino == os.stat(src / "model.safetensors").st_ino  # the same file, not a copy
+    assert os.stat(src / "model.safetensors").st_nlink == 2
+    # the tokenizer claims 512 positions, the encoder has 64: capped in a file of the model key's own
+    capped = tmp_path / "linked" / "tokenizer_config.json"
+    assert json.loads(capped.read_text())["model_max_length"] == 64
+    assert os.stat(capped).st_ino != os.stat(src / "tokenizer_config.json").st_ino
+    assert (src / "tokenizer_config.json").read_text() == original
     with pytest.raises(checkpoint.CheckpointError, match="has no config.json"):
-        checkpoint.copy_local(tmp_path / "nowhere", tmp_path / "x")
+        checkpoint.link_local(tmp_path / "nowhere", tmp_path / "x")
+
+
+def test_local_source_across_file_systems_is_symlinked(tmp_path, monkeypatch):
+    import os
+
+    src = toy.xlmr_dir(tmp_path)
+
+    def cross_device(*args, **kwargs):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    assert checkpoint.link_local(src, tmp_path / "linked") == "symbolic"
+    assert os.readlink(tmp_path / "linked" / "model.safetensors") == str((src / "model.safetensors").resolve())
 
 
 def test_hub_source_offline_fails_with_one_clear_line(tmp_path, monkeypatch):

@@ -33,7 +33,7 @@ def test_default_preset_is_demo_and_covers_the_full_grid():
 def test_ci_inherits_demo_and_overrides():
     grid = load_grid(with_changes("ci"))
     assert grid.model_name == "tiny-ci"
-    assert grid.spec["retrieval"] == CONFIG["presets"]["demo"]["retrieval"]
+    assert grid.spec["retrieval"] == {**CONFIG["presets"]["demo"]["retrieval"], "tatoeba_query": "en"}  # + default
     assert grid.hparams("target", "xnli")["lr"] == CONFIG["presets"]["demo"]["training"]["target"]["defaults"]["lr"]
 
 
@@ -92,7 +92,8 @@ def test_schema_defaults_fill_the_resolved_preset_without_overriding_parents():
     config["preset"] = "ci"
     grid = load_grid(config)
     assert grid.threads("train") == 1  # schema default
-    assert grid.retrieval() == {**CONFIG["presets"]["demo"]["retrieval"], "pooling": "cls"}  # parent kept
+    # parent kept, schema default added
+    assert grid.retrieval() == {**CONFIG["presets"]["demo"]["retrieval"], "pooling": "cls", "tatoeba_query": "en"}
     assert grid.spec["multitask"]["sampling"] == "proportional"
 
 
@@ -105,3 +106,13 @@ def test_schema_hyper_parameters_are_the_trainer_config():
 
     schema = yaml.safe_load(SCHEMA.read_text())
     assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults())
+
+
+def test_yaml_booleans_as_keys_say_to_quote_them():
+    """Norwegian `no` unquoted is YAML's False, as a value (the schema's error says to quote it) and as a key."""
+    config = with_changes("ci")
+    config["datasets"]["world-ci"]["world"] = {"languages": {False: {"family": "north"}}}
+    with pytest.raises(ConfigError) as err:
+        load_grid(config)
+    assert str(err.value) == ("datasets.world-ci.world.languages: key False (YAML reads unquoted yes/no/on/off/true/"
+                              "false as booleans: quote a language code such as Norwegian 'no')")

@@ -88,7 +88,8 @@ def test_target_hparam_reruns_its_column_only(in_tmp, key):
 @pytest.mark.parametrize("key,value,targets", [
     ("layer", 1, {"bucc", "tatoeba"}), ("pooling", "cls", {"bucc", "tatoeba"}),
     ("max_length", 48, {"bucc", "tatoeba"}), ("batch_size", 64, {"bucc", "tatoeba"}),
-    ("margin_k", 5, {"bucc"}), ("mining", "bf16", {"bucc"}),
+    ("margin_k", 5, {"bucc"}), ("mining", "bf16", {"bucc"}), ("tatoeba_query", "xx", {"tatoeba"}),
+    ("layer", -1, {"bucc", "tatoeba"}),
 ])
 def test_retrieval_setting_reruns_the_cells_that_use_it(in_tmp, key, value, targets):
     config = base_config("demo")

@@ -108,18 +108,34 @@ def test_unknown_declaration_key_is_a_config_error(tmp_path):
         load_grid(_config_with({"my-pairs": decl}, {}))
 
 
-def test_readme_example_is_a_valid_config(tmp_path):
+def test_readme_example_is_a_valid_config_with_sensible_settings_for_a_real_encoder(tmp_path):
+    """The bring-your-own example of the README, literally, with a small encoder standing in for the README's path:
+    it inherits the `pretrained` preset, warns about nothing, and its cells are told practitioner settings."""
     import toy
-    from stiltgrid.config import deep_merge
+    from stiltgrid.config import deep_merge, resolve_layer
+    from stiltgrid.dag import JobGraph
 
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Bring your own encoder and tasks", 1)[1]
     example = yaml.safe_load(section.split("```yaml", 1)[1].split("```", 1)[0])
-    assert example["models"]["my-xlmr"] == {"source": "local", "path": "/data/encoders/my-xlmr"}
+    assert example["models"]["my-e5"]["path"] == "/data/encoders/multilingual-e5-small"
+    assert example["presets"]["mine"]["inherit"] == "pretrained"
     # the encoder directory is read when the workflow is parsed: stand a small one in for the README's
-    example["models"]["my-xlmr"]["path"] = str(toy.xlmr_dir(tmp_path))
+    example["models"]["my-e5"]["path"] = str(toy.xlmr_dir(tmp_path, positions=514))
     config = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), example)
     grid = load_grid(config)
-    assert grid.model == {"source": "local", "path": str(tmp_path / "xlmr")}
+    assert grid.model["path"] == str(tmp_path / "xlmr") and grid.warnings == ()
     assert grid.trained_targets == ("xnli", "my-nli") and grid.retrieval_targets == ("my-bitext",)
-    assert grid.languages("my-nli") == ["en", "de", "yo"] and grid.languages("my-bitext") == ["de", "yo"]
+    assert grid.languages("my-nli") == ["de", "yo"] and grid.languages("my-bitext") == ["de", "yo"]
+    target = grid.hparams("target", "my-nli")
+    assert (target["lr"], target["epochs"], target["max_length"], target["eval_subset"]) == (2e-5, 3, 128, 1000)
+    assert grid.hparams("target", "xquad")["max_length"] == 384
+    assert resolve_layer(grid.retrieval()["layer"], 24) == 14  # the paper's layer of XLM-R Large
+    graph = JobGraph(config, grid)
+    bitext = graph.cell("my-e5", "none", "my-bitext", 1).settings
+    assert bitext["prefixes"] == {"query": "query: ", "passage": "query: "} and "prefix" not in bitext
+    assert bitext["tatoeba_query"] == "en" and bitext["layer"] == 0.58
+    nli = graph.cell("my-e5", "none", "my-nli", 1).settings
+    assert nli["prefix"] == "query: " and nli["dev_languages"] == ["en"]  # no test.en file
+    assert graph.aggregate.settings["dev_metrics"] == ["results/my-e5/eval/none/my-nli/seed1/dev.en.metrics.json",
+                                                       "results/my-e5/eval/mnli/my-nli/seed1/dev.en.metrics.json"]

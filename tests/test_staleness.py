@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from repo import ROOT, planned_jobs, run_snakemake
+from stiltgrid.behaviour import VERSIONS
 
 pytestmark = pytest.mark.slow
 CI = yaml.safe_load((ROOT / "config.yaml").read_text())["presets"]["ci"]
@@ -88,16 +89,17 @@ def test_code_changes_rerun_only_when_behaviour_is_versioned(grid):
     # comments, whitespace and a rename change no output: nothing reruns
     _edit(package / "trainer.py", "    started = time.time()\n", "\n    # a comment\n    started  =  time.time()\n")
     _edit(package / "embed.py", "import torch", "import torch  # re-worded")
-    _edit(package / "jobs.py", "    cell, headline = Path(smk.output.cell), {}",
-          "    cell, best_by_lang = Path(smk.output.cell), {}")
+    _edit(package / "jobs.py", "    cell, headline, all_warnings = Path(smk.output.cell), {}, []",
+          "    cell, best_by_lang, all_warnings = Path(smk.output.cell), {}, []")
     _edit(package / "jobs.py", "        headline[lang] = metrics", "        best_by_lang[lang] = metrics")
-    _edit(package / "jobs.py", "task.headline_metric: headline})", "task.headline_metric: best_by_lang})")
+    _edit(package / "jobs.py", "task.headline_metric: headline,", "task.headline_metric: best_by_lang,")
     assert plan(grid) == Counter()
     # a behaviour change comes with a version bump of its phase (tests/test_behaviour.py enforces it)
-    _edit(package / "behaviour.py", '"retrieval": 1,', '"retrieval": 2,')
+    version = VERSIONS["retrieval"]
+    _edit(package / "behaviour.py", f'"retrieval": {version},', f'"retrieval": {version + 1},')
     assert plan(grid) == Counter({"evaluate_tatoeba": len(CI["intermediate"]), "aggregate": 1,
                                   "export_predictions": 1, "all": 1})
-    assert "behaviour.retrieval: 1 -> 2 (engine behaviour version)" in why(grid)
+    assert f"behaviour.retrieval: {version} -> {version + 1} (engine behaviour version)" in why(grid)
 
 
 def test_bucc_settings_leave_tatoeba_alone(grid):

@@ -38,8 +38,10 @@ def test_grid_writes_every_aggregate(grid):
     for name in ("scores.tsv", "paper_table.tsv", "paper_table.md", "xtreme_score.tsv"):
         assert (tables / name).stat().st_size > 0, name
     assert (grid / "results" / MODEL / "figures" / "ci" / "gains_heatmap.png").stat().st_size > 1000
+    assert (tables / "warnings.md").read_text().startswith("# Warnings\n\n")
     scores = pd.read_csv(tables / "scores.tsv", sep="\t")
-    assert list(scores.columns) == ["model", "intermediate", "target", "language", "seed", "metric", "value"]
+    assert list(scores.columns) == ["model", "intermediate", "target", "language", "seed", "split", "metric", "value"]
+    assert set(scores.split) == {"test"}  # every built-in target has English test data
     config = ci_config()
     ci, demo = config["presets"]["ci"], config["presets"]["demo"]
     cells = scores.groupby(["intermediate", "target"]).language.nunique()

@@ -14,8 +14,9 @@ def corpus(path: Path, n: int = 400, seed: int = 0) -> Path:
     return path
 
 
-def xlmr_dir(root: Path, hidden: int = 32, layers: int = 2) -> Path:
-    """A randomly initialised XLM-R-architecture encoder with a trained tokenizer, saved like a hub checkpoint."""
+def xlmr_dir(root: Path, hidden: int = 32, layers: int = 2, positions: int = 130) -> Path:
+    """A randomly initialised XLM-R-architecture encoder with a trained tokenizer, saved like a hub checkpoint
+    (``positions`` position embeddings, two of them taken by the padding offset; the tokenizer claims 512)."""
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
     from stiltgrid.checkpoint import train_tokenizer
@@ -23,7 +24,7 @@ def xlmr_dir(root: Path, hidden: int = 32, layers: int = 2) -> Path:
     out = root / "xlmr"
     tokenizer = train_tokenizer([str(corpus(root / "corpus.txt"))], 120, out)
     config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
-                              num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=130,
+                              num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=positions,
                               pad_token_id=tokenizer.pad_token_id, type_vocab_size=1)
     XLMRobertaForMaskedLM(config).save_pretrained(str(out))
     return out

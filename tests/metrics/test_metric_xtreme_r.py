@@ -86,6 +86,15 @@ class _Vectors:
         return np.array([self.table[t] for t in texts], dtype=np.float32)
 
 
+class _WordTokenizer:
+    """A stand-in tokenizer for the truncation counts: one token per word."""
+
+    model_max_length = 512
+
+    def __call__(self, texts, **kwargs):
+        return {"input_ids": [text.split() for text in texts]}
+
+
 def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     """The lareqa job: per-language queries + the shared pool, every query ranks the pool, mAP@20 over queries with
     a gold, predictions are the top-20 ids, the pool is embedded once for both languages."""
@@ -104,13 +113,15 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
                   "question 1": [math.cos(math.radians(3.2)), math.sin(math.radians(3.2))]})
     vectors = _Vectors(table)
     monkeypatch.setattr(embed, "embed", vectors.embed)
-    monkeypatch.setattr(model, "load_encoder", lambda path: SimpleNamespace(to=lambda device: None))
-    monkeypatch.setattr("transformers.AutoTokenizer.from_pretrained", lambda path: None)
+    encoder = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=1))
+    monkeypatch.setattr(model, "load_encoder", lambda path: SimpleNamespace(to=lambda device: encoder))
+    monkeypatch.setattr("transformers.AutoTokenizer.from_pretrained", lambda path: _WordTokenizer())
     monkeypatch.setattr(jobs, "_setup", lambda smk: None)
     out = tmp_path / "eval"
     smk = SimpleNamespace(
         params=SimpleNamespace(settings=dict(task="lareqa", languages=["de", "en"], layer=0, pooling="mean",
-                                             max_length=32, batch_size=8, precision="fp32")),
+                                             max_length=32, batch_size=8, precision="fp32",
+                                             prefixes={"query": "", "passage": ""})),
         input=SimpleNamespace(encoder=str(tmp_path / "enc"), data=str(data)),
         output=SimpleNamespace(cell=str(out)),
         wildcards=SimpleNamespace(model="m", intermediate="none", seed="1"))
@@ -127,6 +138,7 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     assert rows[1]["prediction"][0] == "c24" and len(rows[1]["prediction"]) == 20
     pool_texts = [f"cand {i}" for i in range(25)]
     assert sum(call == pool_texts for call in vectors.calls) == 1  # one pool embedding for both languages
+    assert de["truncation"]["tgt"]["tokens"] == 50 and de["truncation"]["src"]["tokens"] == 4  # pool: 25 x 2 words
 
 
 # -- XCOPA accuracy ----------------------------------------------------------------------------------------------------

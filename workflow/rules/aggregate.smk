@@ -1,5 +1,5 @@
 # Phase 5: the tidy long table, the paper-style table (with the best intermediate per target, chosen on dev), the
-# XTREME score and the gains heatmap.
+# XTREME score, the gains heatmap and the guards' warnings.
 
 
 AGGREGATE_JOB = lambda wc: JOBS.aggregate
@@ -17,6 +17,7 @@ rule aggregate:
         xtreme=report(aggregate_outputs()["xtreme"], caption="../report/xtreme.rst", category="Tables"),
         categories=report(aggregate_outputs()["categories"], caption="../report/categories.rst", category="Tables"),
         best=report(aggregate_outputs()["best"], caption="../report/best_per_target.rst", category="Tables"),
+        warnings=report(aggregate_outputs()["warnings"], caption="../report/warnings.rst", category="Tables"),
         heatmap=report(aggregate_outputs()["heatmap"], caption="../report/heatmap.rst", category="Figures"),
     params:
         settings=job_settings(AGGREGATE_JOB),

@@ -12,6 +12,8 @@ try:
     GRID = load_grid(config)
 except ConfigError as err:
     sys.exit(f"config error: {err}\n")
+for _warning in GRID.warnings:
+    print(f"stiltgrid warning: {_warning}", file=sys.stderr)
 
 MODEL = GRID.model_name
 DATASET = GRID.dataset_name

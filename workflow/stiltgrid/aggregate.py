@@ -1,9 +1,12 @@
 """Phase 5: the tidy long table and everything derived from it.
 
 ``tidy`` reads the per-(cell, language) metrics JSON files into one row per (model, intermediate, target, language,
-seed, metric, value). ``write_all`` derives the paper-style table (rows intermediate tasks, columns targets, Δ vs the
-baseline), the XTREME score with category scores (official rule, stiltgrid.metrics.scores; the XTREME-R score instead
-when the targets are XTREME-R's) and a heatmap of gains.
+seed, split, metric, value); ``split`` is ``test``, or ``dev`` for the English score of a declared target that has no
+English test file (stiltgrid.config.Grid.dev_languages), which no language mean includes. ``write_all`` derives
+the paper-style table (rows intermediate tasks, columns targets, Δ vs the baseline), the XTREME score with category
+scores (official rule, stiltgrid.metrics.scores; the XTREME-R score instead when the targets are XTREME-R's) and a
+heatmap of gains. ``gather_warnings`` collects what the guards (stiltgrid.guards) recorded in the cells and training
+summaries, ``write_warnings`` puts it in ``warnings.md``.
 
 The paper's headline row, ``best-dev`` (Phang et al. 2020: "best intermediate task per target"), is chosen on English
 dev scores only (:func:`best_per_target`), never on test: per target, the intermediate (any row but the baseline)
@@ -22,11 +25,12 @@ import numpy as np
 import pandas as pd
 
 from stiltgrid import paths as P
-from stiltgrid.config import BEST
-from stiltgrid.metrics import scores as S
 from stiltgrid import xtreme as xt
+from stiltgrid.config import BEST
+from stiltgrid.guards import TRUNCATION_WARN
+from stiltgrid.metrics import scores as S
 
-COLUMNS = list(S.COLUMNS)
+COLUMNS = [*S.COLUMNS[:-2], "split", *S.COLUMNS[-2:]]
 DEV_METRIC = "dev_f1"  # BUCC-style cells: F1 on dev at the threshold tuned there
 
 
@@ -38,9 +42,35 @@ def tidy(metric_files: list[str]) -> pd.DataFrame:
             if metric in ("threshold",):  # a tuned parameter, not a score
                 continue
             rows.append({"model": record["model"], "intermediate": record["intermediate"], "target": record["target"],
-                         "language": record["language"], "seed": record["seed"], "metric": metric,
-                         "value": float(value)})
+                         "language": record["language"], "seed": record["seed"],
+                         "split": record.get("split", "test"), "metric": metric, "value": float(value)})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def gather_warnings(config_warnings: list[str], summaries: list[str], metric_files: list[str]) -> list[str]:
+    """Every warning of the grid, one line each with where it was recorded: the configuration's, each training
+    summary's (intermediate and target training), each metrics record's (a language's test or dev scores)."""
+    lines = [f"configuration: {warning}" for warning in config_warnings]
+    for path in summaries:
+        where = str(Path(path).parent)
+        lines += [f"`{where}` training: {w}" for w in json.loads(Path(path).read_text()).get("warnings", [])]
+    for path in metric_files:
+        record = json.loads(Path(path).read_text())
+        where = f"`{Path(path).parent}` {record['language']} ({record.get('split', 'test')})"
+        lines += [f"{where}: {w}" for w in record.get("warnings", [])]
+    return lines
+
+
+def write_warnings(lines: list[str], path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    head = "# Warnings\n\n"
+    if not lines:
+        Path(path).write_text(head + "None: every training run beat its majority-class baseline on dev, no "
+                              "predictions collapsed to one class, and no input set lost more than "
+                              f"{TRUNCATION_WARN:.0%} of its examples to max_length.\n")
+        return
+    Path(path).write_text(head + f"{len(lines)} warning(s); what they mean: README, bring your own encoder.\n\n"
+                          + "".join(f"- {line}\n" for line in lines))
 
 
 def benchmark_for(targets) -> str:
@@ -247,7 +277,9 @@ def write_all(results: pd.DataFrame, outputs: dict[str, str], task_languages: di
     the category and XTREME tables, and the choices in ``outputs["best"]``."""
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    results.sort_values(COLUMNS[:-1]).to_csv(outputs["scores"], sep="\t", index=False)
+    if "split" not in results:
+        results = results.assign(split="test")
+    results[COLUMNS].sort_values(COLUMNS[:-1]).to_csv(outputs["scores"], sep="\t", index=False)
     values = task_values(results, task_languages)
     choices = None
     if dev is not None:

@@ -18,12 +18,15 @@ VERSIONS: dict[str, int] = {
     "fetch": 1,       # hub loaders and parsers (stiltgrid.hub)
     "declared": 1,    # validation of tasks declared from local files (stiltgrid.local_tasks, formats)
     "augment": 1,     # research variants: translation mixing and code-switching (stiltgrid.augment)
-    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub/local copies (stiltgrid.checkpoint)
-    "finetune": 1,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
+    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub download, local links (checkpoint)
+    "finetune": 2,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
+                      # 2: early stopping on a stratified dev sample; prefixes; guards' warnings in the records
     "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)
-    "retrieval": 1,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)
-    "aggregate": 2,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
+    "retrieval": 2,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)
+                      # 2: layers relative to depth, prefixes, Tatoeba direction, truncation counts and warnings
+    "aggregate": 3,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
                       # 2: the best-dev row (best intermediate per target, chosen on dev), overall_vs_none
+                      # 3: the split column (English dev scores of declared targets), warnings.md
     "analysis": 1,    # the five research questions (stiltgrid.analysis)
     "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
 }

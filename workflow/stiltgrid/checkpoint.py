@@ -2,7 +2,7 @@
 
 Three sources, one output layout (a directory loadable with ``AutoModel`` / ``AutoTokenizer``):
 ``hub``     a model id at a pinned revision, downloaded with ``huggingface_hub`` (the real path, needs internet);
-``local``   an existing directory, copied;
+``local``   an existing directory, used in place: its files hard-linked (symbolic links across file systems);
 ``scratch`` a tiny XLM-R-architecture MLM pre-trained here on the generated corpus, with its own tokenizer.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
+import os
 import time
 from pathlib import Path
 
@@ -45,28 +45,47 @@ def fetch_hub(model_id: str, revision: str, out_dir: str | Path) -> None:
         ) from None
 
 
-def copy_local(path: str | Path, out_dir: str | Path) -> None:
-    """Copy a local encoder directory (any AutoModel/AutoTokenizer one: pooler and MLM head optional). A tokenizer
-    that claims more positions than the encoder has is capped to the encoder's, so long inputs are truncated instead
-    of indexing past the position embeddings."""
+def link_local(path: str | Path, out_dir: str | Path) -> str:
+    """Use a local encoder directory (any AutoModel/AutoTokenizer one: pooler and MLM head optional) in place: its
+    files are hard-linked into ``out_dir`` (symbolically linked where ``out_dir`` lies on another file system), never
+    copied, so a 2 GB encoder costs no space per model key. Nothing is ever written through a link: a tokenizer that
+    claims more positions than the encoder has gets its own capped ``tokenizer_config.json`` (the link is replaced),
+    so long inputs are truncated instead of indexing past the position embeddings. Returns how the files were
+    linked ("hard" or "symbolic")."""
     from transformers import AutoConfig, AutoTokenizer
 
-    path = Path(path)
+    path = Path(path).resolve()
     if not (path / "config.json").exists():
         raise CheckpointError(f"local model directory '{path}' has no config.json (expected a save_pretrained dir)")
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
     except Exception as err:  # noqa: BLE001 - any loader failure means the same thing to the user
         raise CheckpointError(f"local model directory '{path}': no tokenizer AutoTokenizer can load ({err})") from None
-    shutil.copytree(path, out_dir, dirs_exist_ok=True)
+    out_dir = Path(out_dir)
+    kind = "hard"
+    for source in sorted(p for p in path.rglob("*") if p.is_file()):
+        target = out_dir / source.relative_to(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "hard":
+            try:
+                os.link(source, target)
+                continue
+            except OSError:  # another file system, or links not allowed there
+                kind = "symbolic"
+        os.symlink(source, target)
     config = AutoConfig.from_pretrained(str(path))
     positions = getattr(config, "max_position_embeddings", None)
     if positions:
         # RoBERTa-family encoders number positions from pad_token_id + 1
         offset = (config.pad_token_id or 0) + 1 if "roberta" in config.model_type else 0
         if tokenizer.model_max_length > positions - offset:
-            tokenizer.model_max_length = positions - offset
-            tokenizer.save_pretrained(str(out_dir))
+            tokenizer_config = out_dir / "tokenizer_config.json"
+            settings = json.loads(tokenizer_config.read_text()) if tokenizer_config.exists() else {}
+            settings["model_max_length"] = positions - offset
+            tokenizer_config.unlink(missing_ok=True)  # a link: writing through it would edit the user's file
+            tokenizer_config.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
+    log.info("local encoder %s used in place (%s links in %s)", path, kind, out_dir)
+    return kind
 
 
 def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Path, model_max_length: int = 512):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -68,6 +69,7 @@ def _fill_preset_defaults(spec: dict) -> None:
 def _validate_schema(config: dict) -> None:
     import jsonschema
 
+    _check_keys(config, "")
     validator = jsonschema.Draft7Validator(_schema())
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
     if errors:
@@ -93,6 +95,20 @@ def _yaml_hint(value) -> str:
         return (" (YAML reads unquoted yes/no/on/off/true/false as booleans: quote a language code such as "
                 "Norwegian 'no')")
     return ""
+
+
+def _check_keys(value, where: str) -> None:
+    """Mapping keys YAML read as booleans (a language code such as Norwegian `no` used as a key): the schema's
+    messages would not say why."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            at = f"{where}.{key}" if where else str(key)
+            if isinstance(key, bool):
+                raise ConfigError(f"{where or '(top level)'}: key {key}{_yaml_hint(key)}")
+            _check_keys(item, at)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_keys(item, f"{where}.{i}")
 
 
 def check_yaml(path: str | Path) -> None:
@@ -155,6 +171,9 @@ class Grid:
     variants: dict = field(default_factory=dict)
     #: the (intermediate, target, seed) cells to run (preset ``cells:``); None: every cell of the grid
     cells: tuple[tuple[str, str, int], ...] | None = None
+    #: problems that do not stop the run but likely spoil it (printed when the workflow is parsed, and in the
+    #: aggregate's warnings.md)
+    warnings: tuple[str, ...] = ()
 
     # -- tasks ----------------------------------------------------------------------------------------------------
     @cached_property
@@ -275,6 +294,17 @@ class Grid:
         if task.format == "retrieval" and task.pairs_with_english:  # BUCC/Tatoeba pair each language with English
             langs = [lang for lang in langs if lang != "en"]
         return langs
+
+    def dev_languages(self, target: str) -> list[str]:
+        """Languages a target is scored in on its dev set for want of a test file: English for a declared trainable
+        target whose `languages` leave it out (its English dev set is there for early stopping). These scores are
+        labelled `split: dev` and stay out of the target's mean over its languages."""
+        from stiltgrid.tasks import get_task
+
+        task = get_task(target)
+        if task.trainable and task.extra.get("local") and "en" not in self.languages(target):
+            return ["en"]
+        return []
 
     def unavailable_languages(self, target: str) -> list[str]:
         """Official languages of ``target`` that a hub dataset has no source for (XTREME-R's UD-POS lt pl uk wo ro
@@ -498,20 +528,53 @@ def encoder_limits(name: str, model: dict) -> dict | None:
 _OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "bart", "longformer"}
 
 
-def _check_against_encoder(spec: dict, name: str, model: dict, where: str) -> None:
+def _is_fraction(layer) -> bool:
+    return isinstance(layer, float) and not layer.is_integer()
+
+
+def resolve_layer(layer, layers: int, source: str = "") -> int:
+    """The hidden-state index a ``retrieval.layer`` setting means for an encoder of ``layers`` layers: an integer
+    index (0 = the embedding output, ``layers`` = the last layer; negative counts from the end as in Python, -1 = the
+    last layer) or a fraction of the depth strictly between 0 and 1, rounded half up (0.58 of 24 layers = 14, of 12 =
+    7). The setting stays as written in the job's params; only the job, which loads the encoder, resolves it."""
+    if _is_fraction(layer):
+        if not 0 < layer < 1:
+            raise ConfigError(f"retrieval.layer {layer}: write an integer index or a fraction of the encoder's depth "
+                              f"strictly between 0 and 1 (0.58 = layer 14 of 24)")
+        return math.floor(layer * layers + 0.5)
+    index = int(layer)
+    resolved = index if index >= 0 else layers + 1 + index
+    if not 0 <= resolved <= layers:
+        where = f"{source}; " if source else ""
+        raise ConfigError(f"retrieval.layer {index} is beyond the encoder's {layers} layers ({where}0 = embeddings, "
+                          f"{layers} or -1 = last layer)")
+    return resolved
+
+
+def _check_against_encoder(spec: dict, name: str, model: dict, where: str, trained: dict[str, set]) -> None:
+    """Retrieval layer and lengths within what the encoder has. Task overrides are checked for the tasks the grid
+    trains (``trained``: phase -> task names): a preset to inherit sets lengths for tasks a grid may not use."""
+    layer = spec["retrieval"]["layer"]
+    if _is_fraction(layer):  # a fraction's own range holds whatever the depth, known yet or not
+        try:
+            resolve_layer(layer, 1)
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
     limits = encoder_limits(name, model)
     if limits is None:
         return
-    layer = spec["retrieval"]["layer"]
-    if limits["layers"] is not None and layer > limits["layers"]:
-        raise ConfigError(f"{where}: retrieval.layer {layer} is beyond the encoder's {limits['layers']} layers "
-                          f"({limits['where']}; 0 = embeddings, {limits['layers']} = last layer)")
+    if limits["layers"] is not None:
+        try:
+            resolve_layer(layer, limits["layers"], limits["where"])
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
     if limits["positions"] is None:
         return
     lengths = {"retrieval.max_length": spec["retrieval"]["max_length"]}
     for phase in ("intermediate", "target"):
         section = spec.get("training", {}).get(phase, {})
-        for task, values in [("defaults", section.get("defaults", {})), *section.get("tasks", {}).items()]:
+        overrides = [(task, values) for task, values in section.get("tasks", {}).items() if task in trained[phase]]
+        for task, values in [("defaults", section.get("defaults", {})), *overrides]:
             if "max_length" in values:
                 key = f"training.{phase}.{task}" if task == "defaults" else f"training.{phase}.tasks.{task}"
                 lengths[f"{key}.max_length"] = values["max_length"]
@@ -519,6 +582,70 @@ def _check_against_encoder(spec: dict, name: str, model: dict, where: str) -> No
         if length > limits["positions"]:
             raise ConfigError(f"{where}: {key} {length} exceeds the encoder's {limits['positions']} positions "
                               f"({limits['where']}); lower it")
+
+
+# Settings whose right value depends on the encoder's size: inherited from a preset written for a tiny scratch
+# model, they spoil a pretrained encoder (a learning rate of 1e-3 collapses it to the majority class).
+SIZED_SETTINGS = {"training": ("lr", "epochs", "max_length", "max_train_examples", "eval_subset"),
+                  "retrieval": ("layer", "max_length")}
+
+
+def _chain(config: dict, name: str) -> list[str]:
+    """The preset and its ancestors, the preset first (resolve_preset has checked the chain)."""
+    chain = [name]
+    while config["presets"][chain[-1]].get("inherit") is not None:
+        chain.append(config["presets"][chain[-1]]["inherit"])
+    return chain
+
+
+def _sized_leaves(spec: dict):
+    """(key path, value) of every encoder-size-dependent setting of a preset, resolved or raw."""
+    for phase, section in (spec.get("training") or {}).items():
+        blocks = [(("defaults",), section.get("defaults") or {})]
+        blocks += [(("tasks", task), values) for task, values in (section.get("tasks") or {}).items()]
+        for prefix, values in blocks:
+            for key in SIZED_SETTINGS["training"]:
+                if key in (values or {}):
+                    yield ("training", phase, *prefix, key), values[key]
+    for key in SIZED_SETTINGS["retrieval"]:
+        if key in (spec.get("retrieval") or {}):
+            yield ("retrieval", key), spec["retrieval"][key]
+
+
+def _defines(preset: dict, path: tuple) -> bool:
+    node = preset
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def scratch_settings_warning(config: dict, name: str, spec: dict) -> str | None:
+    """A warning naming the settings a preset that runs a pretrained (hub or local) encoder takes from an ancestor
+    written for a tiny scratch model (the README's example once inherited `demo`: lr 1e-3, retrieval layer 2,
+    max_length 64), or None."""
+    model = config["models"][spec["model"]]
+    if model["source"] == "scratch":
+        return None
+    chain = _chain(config, name)
+    found: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for path, value in _sized_leaves(spec):
+        provider = next((p for p in chain if _defines(config["presets"][p], path)), None)
+        if provider is None:
+            continue
+        own_model = next((config["presets"][p]["model"] for p in _chain(config, provider)
+                          if "model" in config["presets"][p]), None)
+        if own_model in config["models"] and config["models"][own_model]["source"] == "scratch":
+            section = found.setdefault((provider, own_model), {}).setdefault(".".join(path[:-1]), [])
+            section.append(f"{path[-1]} {value}")
+    if not found:
+        return None
+    parts = [f"from preset '{provider}', written for its tiny scratch model '{scratch}': "
+             + "; ".join(f"{where} {', '.join(items)}" for where, items in sections.items())
+             for (provider, scratch), sections in found.items()]
+    return (f"preset '{name}' runs the pretrained encoder '{spec['model']}' ({model['source']}) with settings "
+            f"{'; '.join(parts)}. Inherit `pretrained` instead (README: bring your own encoder) or set them")
 
 
 def load_grid(config: dict) -> Grid:
@@ -569,11 +696,14 @@ def load_grid(config: dict) -> Grid:
             raise ConfigError(f"model '{spec['model']}' (source {model['source']}) lacks key '{key}'")
     if model["source"] == "scratch" and model["corpus"] not in config["datasets"]:
         raise ConfigError(f"model '{spec['model']}': unknown corpus dataset '{model['corpus']}'")
-    _check_against_encoder(spec, spec["model"], model, where)
     cells = tuple(tuple(cell) for cell in spec["cells"]) if "cells" in spec else None
+    warning = scratch_settings_warning(config, name, spec)
     grid = Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
-                variants=variants, seeds=tuple(spec["seeds"]), cells=cells)
+                variants=variants, seeds=tuple(spec["seeds"]), cells=cells, warnings=(warning,) if warning else ())
+    trained = {"intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
+               "target": set(grid.trained_targets)}
+    _check_against_encoder(spec, spec["model"], model, where, trained)
     if cells is not None:
         _check_cells(grid, f"{where}: cells")
     export = grid.export()

@@ -1,9 +1,10 @@
 """What a grid's GPU jobs cost: the tokens each job processes, a throughput table, and calibration from finished jobs.
 
 Work. A training job (``train_intermediate``, ``train_<target>``) trains on its English training features for
-``epochs`` (random batches are padded to their longest feature, length-grouped ones to about the mean), runs the first
-``eval_subset`` dev examples forward every ``eval_every`` optimiser steps and at the end, and a target job then runs
-every language's test set forward, once more per robustness perturbation. A retrieval job (``evaluate_<target>``)
+``epochs`` (random batches are padded to their longest feature, length-grouped ones to about the mean), runs a sample
+of ``eval_subset`` dev examples forward every ``eval_every`` optimiser steps and at the end, and a target job then runs
+every language's test set forward, once more per robustness perturbation (and a declared target without English test
+data its whole English dev set). A retrieval job (``evaluate_<target>``)
 encodes its sentences. Inference sorts by length, so its tokens are the features' own lengths.
 
 Sizes are measured from the task's files under the model's tokenizer (up to ``SAMPLE`` lines per file, spread over
@@ -152,7 +153,7 @@ class Sizer:
         split = path.name.removesuffix(".jsonl")
         if split == "train":
             count, sequences = (ref.train, ref.train_sequences) if ref else (None, 1)
-        elif split == "dev" and ref and limit:  # the first eval_subset dev examples: bounded by eval_subset
+        elif split == "dev" and ref and limit:  # the sampled eval_subset dev examples: bounded by eval_subset
             count, sequences = limit, ref.train_sequences
         elif split.startswith("test.") and split != "test.pool":
             count, sequences = (ref.test, ref.test_sequences) if ref else (None, 1)
@@ -198,6 +199,7 @@ def work(job: Job, sizer: Sizer) -> Work:
     published = False
     for task, data in zip(settings["tasks"], job.inputs["data"]):
         train = sizer.split(task, f"{data}/train.jsonl", max_length, hp["max_train_examples"], stride)
+        # the sampled dev subset, sized from as many lines of the file
         dev = sizer.split(task, f"{data}/dev.jsonl", max_length, hp["eval_subset"], stride)
         features = train.examples * train.features_per_example
         per_feature = train.mean() if hp["length_grouping"] else train.padded(hp["batch_size"])
@@ -212,6 +214,10 @@ def work(job: Job, sizer: Sizer) -> Work:
             test = sizer.split(task, f"{job.inputs['data'][0]}/test.{lang}.jsonl", max_length, None, stride)
             test_tokens += test.forward_tokens()
             published |= test.published
+        for _ in settings.get("dev_languages", []):  # English scored on the whole dev set (Grid.dev_languages)
+            dev = sizer.split(task, f"{job.inputs['data'][0]}/dev.jsonl", max_length, None, stride)
+            test_tokens += dev.forward_tokens()
+            published |= dev.published
     return Work(train_tokens=train_tokens, steps=max(1, math.ceil(micro_batches / hp["grad_accum"])),
                 eval_every=hp["eval_every"], eval_tokens=eval_tokens, test_tokens=test_tokens,
                 perturb_tokens=test_tokens * len(settings.get("perturbations", {})), published=published)

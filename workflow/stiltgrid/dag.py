@@ -14,6 +14,8 @@ from functools import cache, cached_property
 from stiltgrid import paths as P
 from stiltgrid.config import ANALYSES, BEST, MULTITASK, NONE, Grid
 
+CLASSIFICATION_FORMATS = ("classification", "pair_classification")
+
 
 @dataclass(frozen=True)
 class Job:
@@ -76,6 +78,22 @@ class JobGraph:
                 for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
                 for lang in self.grid.languages(target)]
 
+    def cell_dev_metrics(self, cells) -> list[str]:
+        """Metrics of the languages a target is scored in on its dev set (Grid.dev_languages)."""
+        return [P.DEV_METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
+                for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
+                for lang in self.grid.dev_languages(target)]
+
+    def train_summaries(self, cells) -> tuple[list[str], list[str]]:
+        """The intermediate directories the cells start from and every training summary among them and the cells:
+        the aggregate gathers the warnings they record."""
+        inters = list(dict.fromkeys(P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
+                                    for inter, target in cells if inter != NONE
+                                    for seed in self.grid.cell_seeds(inter, target)))
+        cells_trained = [d for (inter, target) in cells if target in self.grid.trained_targets
+                         for d in self.cell_dirs([(inter, target)])]
+        return inters, [f"{d}/{P.CELL_TRAIN_SUMMARY}" for d in inters + cells_trained]
+
     def grid_cells(self) -> list[tuple[str, str]]:
         """The (intermediate, target) cells of the tables: every one, or those the preset's ``cells`` list."""
         return [(inter, target) for inter in self.grid.intermediates for target in self.grid.targets
@@ -95,6 +113,7 @@ class JobGraph:
         return {"scores": f"{tables}/scores.tsv", "paper_table": f"{tables}/paper_table.tsv",
                 "paper_markdown": f"{tables}/paper_table.md", "xtreme": f"{tables}/xtreme_score.tsv",
                 "categories": f"{tables}/category_scores.tsv", "best": f"{tables}/best_per_target.tsv",
+                "warnings": f"{tables}/warnings.md",
                 "heatmap": f"{figures}/gains_heatmap.png"}
 
     def analysis_outputs(self, question: str) -> dict[str, str]:
@@ -166,11 +185,23 @@ class JobGraph:
     # -- phase 1 --------------------------------------------------------------------------------------------------
     @cache
     def model(self, model: str) -> Job:
-        spec = self.config["models"][model]
+        # The prefixes say how the encoder is used, not what it is: they reach the cells, never this job.
+        spec = {k: v for k, v in self.config["models"][model].items() if k != "prefixes"}
         inputs = {"corpus": P.CORPUS.format(dataset=spec["corpus"])} if spec["source"] == "scratch" else {}
         reads = (spec["path"],) if spec["source"] == "local" else ()
         return Job("mlm_checkpoint", {"model": model}, {"spec": spec}, inputs=inputs,
                    outputs=(P.MODEL.format(model=model),), phases=("pretrain",), reads=reads)
+
+    def prefix(self, model: str, role: str) -> str:
+        return (self.config["models"][model].get("prefixes") or {}).get(role, "")
+
+    def _with_prefix(self, settings: dict, model: str, tasks) -> dict:
+        """The classification prefix, told only to jobs that train a classification-format task."""
+        from stiltgrid.tasks import get_task
+
+        if any(get_task(t).format in CLASSIFICATION_FORMATS for t in tasks):
+            settings["prefix"] = self.prefix(model, "classification")
+        return settings
 
     # -- phases 2, 3 and 4 ----------------------------------------------------------------------------------------
     def intermediate_data(self, intermediate: str) -> list[str]:
@@ -182,8 +213,9 @@ class JobGraph:
     @cache
     def intermediate(self, model: str, intermediate: str, seed) -> Job:
         wildcards = {"model": model, "intermediate": intermediate, "seed": str(seed)}
-        settings = {"tasks": self.grid.intermediate_tasks(intermediate),
-                    "hparams": self.grid.hparams("intermediate", intermediate)}
+        settings = self._with_prefix({"tasks": self.grid.intermediate_tasks(intermediate),
+                                      "hparams": self.grid.hparams("intermediate", intermediate)},
+                                     model, self.grid.intermediate_tasks(intermediate))
         if intermediate == MULTITASK:
             settings["sampling"] = self.grid.multitask_sampling()
         return Job("train_intermediate", wildcards, settings,
@@ -199,10 +231,12 @@ class JobGraph:
         inputs = {"init" if target in self.grid.trained_targets else "encoder": self.encoder_dir(intermediate, seed),
                   "data": [self.task_dir(target)] if target in self.grid.trained_targets else self.task_dir(target)}
         if target not in self.grid.trained_targets:
-            return Job(f"evaluate_{target}", wildcards, self.retrieval_settings(target), inputs=inputs,
+            return Job(f"evaluate_{target}", wildcards, self.retrieval_settings(target, model), inputs=inputs,
                        outputs=outputs, phases=("retrieval",))
-        settings = {"tasks": [target], "languages": self.grid.languages(target),
-                    "hparams": self.grid.hparams("target", target)}
+        settings = self._with_prefix({"tasks": [target], "languages": self.grid.languages(target),
+                                      "hparams": self.grid.hparams("target", target)}, model, [target])
+        if self.grid.dev_languages(target):
+            settings["dev_languages"] = self.grid.dev_languages(target)
         phases = ("finetune",)
         if self.grid.perturbations(target):  # the robustness question scores perturbed copies of every test set
             settings.update(perturbations=self.grid.perturbations(target),
@@ -212,15 +246,19 @@ class JobGraph:
             phases += ("perturb",)
         return Job(f"train_{target}", wildcards, settings, inputs=inputs, outputs=outputs, phases=phases)
 
-    def retrieval_settings(self, target: str) -> dict:
-        """What a retrieval cell is told: the encoder settings every metric uses, plus the BUCC mining settings for
-        BUCC-style tasks only (so `margin_k` or `mining` never make a Tatoeba cell stale)."""
+    def retrieval_settings(self, target: str, model: str) -> dict:
+        """What a retrieval cell is told: the encoder settings every metric uses (with the model's query and passage
+        prefixes), plus the BUCC mining settings for BUCC-style tasks only and the query direction for Tatoeba-style
+        ones only (so `margin_k`, `mining` or `tatoeba_query` never make another cell stale)."""
         from stiltgrid.tasks import get_task
 
+        metric = get_task(target).metric
         settings = self.grid.retrieval()
-        if get_task(target).metric != "bucc":
-            settings = {k: v for k, v in settings.items() if k not in ("margin_k", "mining")}
-        return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings}
+        only = {"margin_k": "bucc", "mining": "bucc", "tatoeba_query": "tatoeba"}  # setting -> the metric using it
+        settings = {k: v for k, v in settings.items() if only.get(k, metric) == metric}
+        prefixes = {role: self.prefix(model, role) for role in ("query", "passage")}
+        return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings,
+                "prefixes": prefixes}
 
     def perturb_resources(self, target: str) -> dict:
         """Lexicons (codeswitch) and entity gazetteer (entity_swap) the robustness perturbations of a target read: a
@@ -253,11 +291,14 @@ class JobGraph:
     def aggregate(self) -> Job:
         grid = self.grid
         cells = self.grid_cells()
-        settings = {"metrics": self.cell_metrics(cells), "summaries": self.cell_summaries(cells),
+        intermediates, warning_summaries = self.train_summaries(cells)
+        settings = {"metrics": self.cell_metrics(cells), "dev_metrics": self.cell_dev_metrics(cells),
+                    "summaries": self.cell_summaries(cells), "warning_summaries": warning_summaries,
+                    "config_warnings": list(grid.warnings),
                     "task_languages": {t: grid.languages(t) for t in grid.targets}, "baseline": NONE,
                     "intermediates": list(grid.intermediates), "targets": list(grid.targets)}
         return Job("aggregate", {"model": self.model_name}, settings,
-                   inputs={"cells": self.cell_dirs(cells)},
+                   inputs={"cells": self.cell_dirs(cells), "intermediates": intermediates},
                    outputs=tuple(self.aggregate_outputs().values()), phases=("aggregate",))
 
     @cached_property

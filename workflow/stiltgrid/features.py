@@ -21,6 +21,61 @@ def label_list(task, train_examples: list[dict], dev_examples: list[dict] = ()) 
     return []
 
 
+def with_prefix(fmt: str, examples: list[dict], prefix: str) -> list[dict]:
+    """Classification and pair-classification examples with ``prefix`` before their (first) text, as encoders
+    trained with instructions expect (E5's "query: "); other formats, and an empty prefix, unchanged."""
+    if not prefix or fmt not in ("classification", "pair_classification"):
+        return examples
+    key = "text_a" if fmt == "pair_classification" else "text"
+    return [{**ex, key: prefix + ex[key]} for ex in examples]
+
+
+def _lengths(fmt: str, examples: list[dict], tokenizer) -> list[list[int]]:
+    """Untruncated token counts (special tokens included) of each example's sequences, as featurize builds them."""
+    quiet = {"verbose": False, "return_attention_mask": False, "return_token_type_ids": False}
+    if fmt in ("classification", "pair_classification"):
+        pair = "text_a" in examples[0]
+        enc = tokenizer([ex["text_a"] if pair else ex["text"] for ex in examples],
+                        [ex["text_b"] for ex in examples] if pair else None, **quiet)
+        return [[len(ids)] for ids in enc["input_ids"]]
+    if fmt == "tagging":
+        enc = tokenizer([ex["tokens"] for ex in examples], is_split_into_words=True, **quiet)
+        return [[len(ids)] for ids in enc["input_ids"]]
+    if fmt == "multiple_choice":
+        prompts = [" ".join(part for part in (ex["context"], ex["question"]) if part) for ex in examples]
+        firsts = [prompt for prompt, ex in zip(prompts, examples) for _ in ex["choices"]]
+        enc = tokenizer(firsts, [c for ex in examples for c in ex["choices"]], **quiet)
+        lengths, cursor = [], 0
+        for ex in examples:
+            lengths.append([len(ids) for ids in enc["input_ids"][cursor:cursor + len(ex["choices"])]])
+            cursor += len(ex["choices"])
+        return lengths
+    raise ValueError(f"no truncation count for format '{fmt}'")
+
+
+def _count(lengths: list[list[int]], limit: int) -> dict:
+    return {"max_length": limit, "examples": len(lengths),
+            "truncated": sum(any(n > limit for n in seqs) for seqs in lengths),
+            "tokens": sum(n for seqs in lengths for n in seqs),
+            "tokens_cut": sum(max(0, n - limit) for seqs in lengths for n in seqs)}
+
+
+def truncation(fmt: str, examples: list[dict], tokenizer, max_length: int) -> dict | None:
+    """What featurize cuts at ``max_length`` (capped as there): examples longer than it and their tokens lost.
+    None for span QA, whose windows cover every context, and for no examples."""
+    if fmt == "span_qa" or not examples:
+        return None
+    return _count(_lengths(fmt, examples, tokenizer), min(max_length, tokenizer.model_max_length))
+
+
+def text_truncation(texts: list[str], tokenizer, max_length: int) -> dict | None:
+    """The same for texts embedded whole (retrieval)."""
+    if not texts:
+        return None
+    enc = tokenizer(list(texts), verbose=False, return_attention_mask=False, return_token_type_ids=False)
+    return _count([[len(ids)] for ids in enc["input_ids"]], min(max_length, tokenizer.model_max_length))
+
+
 def featurize(fmt: str, examples: list[dict], tokenizer, max_length: int, labels: list[str],
               doc_stride: int = 128) -> list[dict]:
     """Token features for one task; each feature keeps ``example_index`` (QA windows map back to examples).

@@ -144,15 +144,15 @@ def mlm_checkpoint(smk) -> None:
     if spec["source"] == "hub":
         checkpoint.fetch_hub(spec["id"], spec["revision"], out)
     elif spec["source"] == "local":
-        checkpoint.copy_local(spec["path"], out)
+        checkpoint.link_local(spec["path"], out)
     else:
         corpus = sorted(str(p) for p in Path(smk.input.corpus).glob("*.txt"))
         checkpoint.pretrain_scratch(corpus, out, spec, threads=smk.threads)
 
 
 # -- phases 2, 3 and 4 ---------------------------------------------------------------------------------------------
-def _task_data(names: list[str], data_dirs: list[str]):
-    from stiltgrid.features import label_list
+def _task_data(names: list[str], data_dirs: list[str], prefix: str):
+    from stiltgrid.features import label_list, with_prefix
     from stiltgrid.trainer import TaskData
 
     out = {}
@@ -160,7 +160,8 @@ def _task_data(names: list[str], data_dirs: list[str]):
         task = get_task(name)
         train = load_split(data_dir, task, "train", list(task.labels) if task.labels else None)
         dev = load_split(data_dir, task, "dev", list(task.labels) if task.labels else None)
-        out[name] = TaskData(task, train, dev, label_list(task, train, dev))
+        out[name] = TaskData(task, with_prefix(task.format, train, prefix), with_prefix(task.format, dev, prefix),
+                             label_list(task, train, dev))
     return out
 
 
@@ -170,9 +171,9 @@ def _fit(smk, checkpoint_dir: str):
     _setup(smk)
     p = _params(smk)
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
+    data = _task_data(list(p.tasks), list(smk.input.data), getattr(p, "prefix", ""))
     sampling = getattr(p, "sampling", None)  # multi-task intermediate jobs only
-    result = trainer.fit(_task_data(list(p.tasks), list(smk.input.data)), smk.input.init, cfg, checkpoint_dir,
-                         dict(sampling) if sampling is not None else None)
+    result = trainer.fit(data, smk.input.init, cfg, checkpoint_dir, dict(sampling) if sampling is not None else None)
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
              result.summary["steps"], result.summary["total_steps"])
     return result
@@ -194,17 +195,29 @@ def train_intermediate(smk) -> None:
     clear_checkpoint(paths.checkpoint_dir(out))
 
 
-def _record(smk, target: str, lang: str, metrics: dict, n: int, precision: str) -> dict:
+def _record(smk, target: str, lang: str, metrics: dict, n: int, precision: str, split: str = "test",
+            truncation=None, warnings=()) -> dict:
     wc = smk.wildcards
-    return {"model": wc.model, "intermediate": wc.intermediate, "target": target, "language": lang,
-            "seed": int(wc.seed), "n_examples": n, "metrics": metrics,
+    record = {"model": wc.model, "intermediate": wc.intermediate, "target": target, "language": lang,
+              "seed": int(wc.seed), "split": split, "n_examples": n, "metrics": metrics}
+    if truncation is not None:
+        record["truncation"] = truncation
+    return {**record, "warnings": [w for w in warnings if w],
             "provenance": runtime.provenance(precision, getattr(smk.params, "lineage", None))}
+
+
+def _warn(record: dict, where: str) -> None:
+    for warning in record["warnings"]:
+        log.warning("%s: %s", where, warning)
 
 
 @_sealed
 def train_target(smk) -> None:
-    """Phases 3 + 4: fine-tune on the English training set, then score every language of the target (zero-shot)."""
+    """Phases 3 + 4: fine-tune on the English training set, then score every language of the target (zero-shot);
+    a declared target without an English test file is scored in English on its dev set (``dev_languages``)."""
+    from stiltgrid import guards
     from stiltgrid.evaluation import score
+    from stiltgrid.features import truncation, with_prefix
     from stiltgrid.inference import predict
     from stiltgrid.perturb import perturb
     from stiltgrid.trainer import clear_checkpoint
@@ -212,28 +225,47 @@ def train_target(smk) -> None:
     cell = Path(smk.output.cell)
     result = _fit(smk, paths.checkpoint_dir(str(cell)))
     p, (name,) = _params(smk), _params(smk).tasks
-    task, hp = get_task(name), p.hparams
+    task, hp, prefix = get_task(name), p.hparams, getattr(p, "prefix", "")
     model = result.model.to(runtime.device())
     labels = model.heads_spec[name]["labels"]
     declared = list(task.labels) if task.labels else None
     perturbations = getattr(p, "perturbations", {})
     resources = _perturbation_resources(p.perturb_resources) if perturbations else {}
+
+    def run(examples):
+        return predict(model, name, task.format, with_prefix(task.format, examples, prefix), result.tokenizer, labels,
+                       hp["max_length"], hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
+
+    def scored(examples, lang: str, split: str) -> tuple[list, dict]:
+        predictions = run(examples)
+        stats = guards.with_shares(truncation(task.format, with_prefix(task.format, examples, prefix),
+                                              result.tokenizer, hp["max_length"]))
+        warnings = [guards.truncation_warning(f"{split} {lang}", stats),
+                    guards.collapse_warning(task, examples, predictions)]
+        record = _record(smk, name, lang, score(task, examples, predictions, lang), len(examples), hp["precision"],
+                         split, stats, warnings)
+        _warn(record, f"{name} {split} {lang}")
+        log.info("%s %s %s: %s", name, split, lang, {k: round(v, 2) for k, v in record["metrics"].items()})
+        return predictions, record
+
+    for lang in getattr(p, "dev_languages", []):  # labelled dev: these examples also chose the best checkpoint
+        examples = load_split(smk.input.data[0], task, "dev", declared)
+        predictions, record = scored(examples, lang, "dev")
+        write_jsonl(cell / paths.CELL_DEV_PREDICTIONS.format(lang=lang),
+                    ({"id": ex["id"], "prediction": pred} for ex, pred in zip(examples, predictions)))
+        _write_json(cell / paths.CELL_DEV_METRICS.format(lang=lang), record)
     for lang in p.languages:
         examples = load_split(smk.input.data[0], task, f"test.{lang}", declared)
-        predictions = predict(model, name, task.format, examples, result.tokenizer, labels, hp["max_length"],
-                              hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
+        predictions, record = scored(examples, lang, "test")
         write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang),
                     ({"id": ex["id"], "prediction": pred} for ex, pred in zip(examples, predictions)))
-        metrics = score(task, examples, predictions, lang)
-        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, name, lang, metrics, len(examples), hp["precision"]))
-        log.info("%s %s: %s", name, lang, {k: round(v, 2) for k, v in metrics.items()})
+        _write_json(cell / paths.CELL_METRICS.format(lang=lang), record)
 
         # the robustness question: the same fine-tuned model on perturbed copies of this test set
         for pname, spec in perturbations.items():
             perturbed = perturb(examples, task.format, spec["kind"], spec["strength"], p.perturb_seed, lang=lang,
                                 **resources)
-            predictions = predict(model, name, task.format, perturbed, result.tokenizer, labels, hp["max_length"],
-                                  hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
+            predictions = run(perturbed)
             metrics = score(task, perturbed, predictions, lang)
             record = {**_record(smk, name, lang, metrics, len(perturbed), hp["precision"]), "perturbation": pname, **spec}
             _write_json(cell / paths.CELL_PERTURBED_METRICS.format(perturbation=pname, lang=lang), record)
@@ -259,7 +291,10 @@ def evaluate_retrieval(smk) -> None:
     scored with mAP@20 (LAReQA, Mewsli-X) on the encoder."""
     from transformers import AutoTokenizer
 
+    from stiltgrid import guards
+    from stiltgrid.config import resolve_layer
     from stiltgrid.embed import embed
+    from stiltgrid.features import text_truncation
     from stiltgrid.metrics import retrieval as R
     from stiltgrid.model import load_encoder
 
@@ -268,12 +303,23 @@ def evaluate_retrieval(smk) -> None:
     task = get_task(p.task)
     encoder = load_encoder(smk.input.encoder).to(runtime.device())
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
+    layers = encoder.config.num_hidden_layers
+    layer = resolve_layer(p.layer, layers, smk.input.encoder)
+    log.info("retrieval.layer %s: hidden state %d of the encoder's %d layers", p.layer, layer, layers)
+    # The side that queries gets the query prefix, the side searched the passage prefix. Tatoeba's official
+    # direction: English (tgt) sentences query; BUCC mining and query/pool retrieval query from src.
+    query_side = "tgt" if task.metric == "tatoeba" and p.tatoeba_query == "en" else "src"
+    prefix = {side: p.prefixes["query" if side == query_side else "passage"] for side in ("src", "tgt")}
 
-    def run(texts):
-        return embed(encoder, tokenizer, texts, p.layer, p.pooling, p.max_length, p.batch_size, p.precision)
+    def run(texts, side: str):
+        return embed(encoder, tokenizer, [prefix[side] + t for t in texts], layer, p.pooling, p.max_length,
+                     p.batch_size, p.precision)
+
+    def truncated(texts, side: str):
+        return guards.with_shares(text_truncation([prefix[side] + t for t in texts], tokenizer, p.max_length))
 
     def vectors(rset):
-        return run(rset.src_texts), run(rset.tgt_texts)
+        return run(rset.src_texts, "src"), run(rset.tgt_texts, "tgt")
 
     pools: dict = {}
 
@@ -286,22 +332,25 @@ def evaluate_retrieval(smk) -> None:
 
     pool_vectors: dict = {}
 
-    def candidate_vectors(rset):
-        # The same pool is ranked for every query language (LAReQA, Mewsli-X): embed it once per job.
+    def candidate_pool(rset):
+        """Vectors and truncation counts of the candidates. The same pool is ranked for every query language
+        (LAReQA, Mewsli-X): embedded and counted once per job."""
         key = (tuple(rset.tgt_ids), tuple(rset.tgt_texts))
         if key not in pool_vectors:
             pool_vectors.clear()
-            pool_vectors[key] = run(rset.tgt_texts)
+            pool_vectors[key] = run(rset.tgt_texts, "tgt"), truncated(rset.tgt_texts, "tgt")
         return pool_vectors[key]
 
-    cell, headline = Path(smk.output.cell), {}
+    cell, headline, all_warnings = Path(smk.output.cell), {}, []
     for lang in p.languages:
         test = R.retrieval_set(load_split(smk.input.data, task, f"test.{lang}") + shared_pool("test"))
         n_scored = len(test.src_ids)
+        stats = {"src": truncated(test.src_texts, "src"),
+                 "tgt": candidate_pool(test)[1] if task.metric == "map20" else truncated(test.tgt_texts, "tgt")}
         if task.metric == "map20":
             # As XTREME-R scores LAReQA / Mewsli-X: each query ranks the whole pool; mAP@20 over queries with a gold.
-            value, n_scored, ranked = R.map_at_k_retrieval(run(test.src_texts), candidate_vectors(test), test.src_ids,
-                                                           test.tgt_ids, test.gold_sets, k=20)
+            value, n_scored, ranked = R.map_at_k_retrieval(run(test.src_texts, "src"), candidate_pool(test)[0],
+                                                           test.src_ids, test.tgt_ids, test.gold_sets, k=20)
             metrics = {"map@20": value}
             rows = ({"id": qid, "prediction": top} for qid, top in ranked)
         elif task.metric == "bucc":
@@ -316,17 +365,32 @@ def evaluate_retrieval(smk) -> None:
                            key=lambda pair: -test_cands[pair])
             rows = ({"src_id": s, "tgt_id": t, "score": round(float(test_cands[(s, t)]), 6)} for s, t in mined)
         else:
-            # As XTREME's official scoring: each English sentence retrieves its nearest source-language sentence.
+            # XTREME's official scoring (tatoeba_query: en): each English sentence retrieves its nearest
+            # source-language sentence; tatoeba_query: xx the other way.
             test_src, test_tgt = vectors(test)
-            nearest = R.tatoeba_predictions(test_src, test_tgt, query_side="tgt")
-            metrics = {"accuracy": R.tatoeba_accuracy(test_src, test_tgt, test.gold_index, query_side="tgt")}
-            rows = ({"id": tid, "prediction": test.src_ids[int(j)]} for tid, j in zip(test.tgt_ids, nearest))
+            nearest = R.tatoeba_predictions(test_src, test_tgt, query_side=query_side)
+            metrics = {"accuracy": R.tatoeba_accuracy(test_src, test_tgt, test.gold_index, query_side=query_side)}
+            if query_side == "tgt":
+                rows = ({"id": tid, "prediction": test.src_ids[int(j)]} for tid, j in zip(test.tgt_ids, nearest))
+            else:
+                rows = ({"id": sid, "prediction": test.tgt_ids[int(j)]} for sid, j in zip(test.src_ids, nearest))
         write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang), rows)
         metrics = {k: float(v) for k, v in metrics.items()}
-        _write_json(cell / paths.CELL_METRICS.format(lang=lang), _record(smk, p.task, lang, metrics, n_scored, p.precision))
+        sides = ({"src": f"{lang} queries", "tgt": "candidate pool"} if task.metric == "map20"
+                 else {"src": f"{lang} sentences", "tgt": f"English sentences paired with {lang}"})
+        warnings = [guards.truncation_warning(sides[side], stats[side]) for side in ("src", "tgt")]
+        # a shared pool's warning once per job, not once per language
+        warnings = [w for w in warnings if w not in all_warnings]
+        record = _record(smk, p.task, lang, metrics, n_scored, p.precision, truncation=stats, warnings=warnings)
+        _write_json(cell / paths.CELL_METRICS.format(lang=lang), record)
+        _warn(record, f"{p.task} {lang}")
+        all_warnings += record["warnings"]
         headline[lang] = metrics[task.headline_metric]
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
-    _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, {"task": p.task, task.headline_metric: headline})
+    _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, {"task": p.task, task.headline_metric: headline,
+                                                       "layer": {"setting": p.layer, "hidden_state": layer,
+                                                                 "layers": layers},
+                                                       "warnings": all_warnings})
 
 
 # -- phase 5 -------------------------------------------------------------------------------------------------------
@@ -336,10 +400,15 @@ def aggregate(smk) -> None:
 
     _setup(smk)
     p = _params(smk)
-    results = A.tidy(list(p.metrics))
+    records = list(p.metrics) + list(p.dev_metrics)
+    results = A.tidy(records)
     dev = A.dev_scores(list(p.summaries), results, dict(p.task_languages))
     A.write_all(results, dict(smk.output), task_languages=dict(p.task_languages), baseline=p.baseline,
                 intermediate_order=list(p.intermediates), target_order=list(p.targets), dev=dev)
+    warnings = A.gather_warnings(list(p.config_warnings), list(p.warning_summaries), records)
+    A.write_warnings(warnings, smk.output.warnings)
+    if warnings:
+        log.warning("%d warning(s) in %s", len(warnings), smk.output.warnings)
 
 
 @_sealed

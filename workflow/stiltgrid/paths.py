@@ -21,10 +21,14 @@ INTERMEDIATE = RESULTS + "/intermediate/{intermediate}/seed{seed}"
 EVAL_DIR = RESULTS + "/eval/{intermediate}/{target}/seed{seed}"
 CELL_PREDICTIONS = "{lang}.predictions.jsonl"
 CELL_METRICS = "{lang}.metrics.json"
+# a declared target without an English test file is scored in English on its dev set (Grid.dev_languages)
+CELL_DEV_PREDICTIONS = "dev.{lang}.predictions.jsonl"
+CELL_DEV_METRICS = "dev.{lang}.metrics.json"
 CELL_PERTURBED_METRICS = "perturbed/{perturbation}/{lang}.metrics.json"
 CELL_TRAIN_SUMMARY = "train_summary.json"        # trainable targets: the fine-tuning summary, written last
 CELL_RETRIEVAL_SUMMARY = "retrieval_summary.json"  # retrieval targets: the headline score per language, written last
 METRICS = EVAL_DIR + "/" + CELL_METRICS
+DEV_METRICS = EVAL_DIR + "/" + CELL_DEV_METRICS
 PERTURBED_METRICS = EVAL_DIR + "/" + CELL_PERTURBED_METRICS
 
 TABLES = RESULTS + "/tables/{preset}"

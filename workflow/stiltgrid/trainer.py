@@ -8,8 +8,11 @@
   each task cycling through reshuffled passes of its data, then shuffle them: the realised proportions are the
   configured ones to within 1/N, where jiant's independent draws per step stray by about sqrt(p(1 - p) / N).
 * Gradient accumulation, linear warm-up and decay, gradient clipping, AdamW.
-* Early stopping on the English dev set(s): evaluate every ``eval_every`` optimiser steps on the first
-  ``eval_subset`` dev examples; stop after ``patience`` evaluations without gain; keep the best weights.
+* Early stopping on the English dev set(s): evaluate every ``eval_every`` optimiser steps on a seeded sample of
+  ``eval_subset`` dev examples, stratified by label; stop after ``patience`` evaluations without gain; keep the
+  best weights.
+* Guards (stiltgrid.guards), in the summary's ``warnings`` and the log: a task whose best dev score never beats the
+  best constant prediction (the majority class), training inputs truncated by ``max_length``.
 * The whole schedule is a pure function of the seed, so a job killed mid-training resumes from its last checkpoint
   (model, optimiser, scheduler, RNG states, early-stopping state) and ends with the same weights as an uninterrupted run.
 * A non-finite loss stops the job at once; nothing is written to the output.
@@ -31,8 +34,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from stiltgrid import behaviour, faults, guards, inference, runtime
 from stiltgrid import features as F
-from stiltgrid import faults, inference, runtime
 from stiltgrid.errors import UserError
 from stiltgrid.evaluation import dev_score
 from stiltgrid.hparams import TrainConfig
@@ -142,8 +145,39 @@ def task_proportions(schedule: list[tuple[str, list[int]]], names) -> dict[str, 
     return {name: sum(1 for n, _ in schedule if n == name) / max(1, len(schedule)) for name in sorted(names)}
 
 
+def dev_sample(fmt: str, examples: list[dict], n: int, seed: int) -> list[dict]:
+    """At most ``n`` dev examples for early stopping, in file order: a seeded sample, stratified by label for the
+    formats with one label per example (each label keeps its share; the largest remainders round up). The whole set
+    when it has no more than ``n``."""
+    if n >= len(examples):
+        return list(examples)
+    rng = random.Random(seed)
+    if fmt not in ("classification", "pair_classification", "multiple_choice"):
+        return [examples[i] for i in sorted(rng.sample(range(len(examples)), n))]
+    groups: dict = {}
+    for i, ex in enumerate(examples):
+        groups.setdefault(ex["label"], []).append(i)
+    labels = sorted(groups, key=str)
+    exact = {label: n * len(groups[label]) / len(examples) for label in labels}
+    quota = {label: int(exact[label]) for label in labels}
+    for label in sorted(labels, key=lambda lb: quota[lb] - exact[lb])[:n - sum(quota.values())]:
+        quota[label] += 1
+    chosen = [i for label in labels for i in rng.sample(groups[label], quota[label])]
+    return [examples[i] for i in sorted(chosen)]
+
+
+def _by_language(examples: list[dict]) -> dict[str, list[dict]]:
+    """Training examples by language: English, and a research variant's translated examples (id ``<id>@<lang>``)."""
+    groups: dict[str, list[dict]] = {}
+    for ex in examples:
+        _, at, lang = str(ex["id"]).rpartition("@")
+        groups.setdefault(lang if at else "en", []).append(ex)
+    return groups
+
+
 def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sampling: dict | None) -> str:
-    spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg),
+    # the engine's version: a checkpoint written by an earlier behaviour of the trainer is not resumed
+    spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg), "finetune": behaviour.VERSIONS["finetune"],
             "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())}}
     if sampling is not None:
         spec["sampling"] = sampling
@@ -194,11 +228,18 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     heads_spec = {name: {"format": d.task.format, "labels": d.labels} for name, d in tasks.items()}
     model = TaskModel(load_encoder(init_dir), heads_spec, cfg.dropout).to(dev)
 
-    train_feats, dev_sets = {}, {}
+    train_feats, dev_sets, truncated, warnings = {}, {}, {}, []
     for name, data in tasks.items():
         train = data.train[:cfg.max_train_examples] if cfg.max_train_examples else data.train
         train_feats[name] = F.featurize(data.task.format, train, tokenizer, cfg.max_length, data.labels, cfg.doc_stride)
-        dev_sets[name] = data.dev[:cfg.eval_subset]
+        dev_sets[name] = dev_sample(data.task.format, data.dev, cfg.eval_subset, cfg.seed)
+        truncated[name] = {}
+        for lang, examples in sorted(_by_language(train).items()):
+            stats = guards.with_shares(F.truncation(data.task.format, examples, tokenizer, cfg.max_length))
+            if stats is not None:
+                truncated[name][lang] = stats
+                warnings.append(guards.truncation_warning(f"{name} train {lang}", stats))
+    baselines = {name: guards.constant_baseline(data.task, dev_sets[name]) for name, data in tasks.items()}
     schedule = build_schedule({n: [F.feature_length(f) for f in fs] for n, fs in train_feats.items()}, cfg, sampling)
     total_steps = max(1, math.ceil(len(schedule) / cfg.grad_accum))
     warmup_steps = int(cfg.warmup * total_steps)
@@ -228,14 +269,14 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         else:
             log.info("ignoring checkpoint %s: it belongs to another configuration", ckpt_path)
 
-    def evaluate() -> float:
+    def evaluate() -> tuple[float, dict[str, float]]:
         scores = {}
         for name, data in tasks.items():
             preds = inference.predict(model, name, data.task.format, dev_sets[name], tokenizer, data.labels,
                                       cfg.max_length, cfg.eval_batch_size, cfg.doc_stride, cfg.precision)
             scores[name] = dev_score(data.task, dev_sets[name], preds)
         model.train()
-        return float(np.mean(list(scores.values())))
+        return float(np.mean(list(scores.values()))), scores
 
     def checkpoint() -> None:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -267,8 +308,11 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         state["step"] += 1
         progress.update(1)
         if state["step"] % cfg.eval_every == 0 or state["step"] == total_steps:
-            score = evaluate()
-            state["history"].append({"step": state["step"], "dev": round(score, 4)})
+            score, by_task = evaluate()
+            entry = {"step": state["step"], "dev": round(score, 4)}
+            if len(tasks) > 1:  # multi-task: each task's own score, for its baseline check
+                entry["tasks"] = {name: round(value, 4) for name, value in by_task.items()}
+            state["history"].append(entry)
             if score > state["best_score"]:
                 state["best_score"], state["bad_evals"] = score, 0
                 state["best_weights"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -285,9 +329,19 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
 
     model.load_state_dict(state["best_weights"])
     model.eval()
+    for name in tasks:
+        best = (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
+                else round(state["best_score"], 4))
+        baseline, what = baselines[name]
+        warnings.append(guards.baseline_warning(name, best, round(baseline, 4), what, cfg.lr))
+    warnings = [w for w in warnings if w]
+    for warning in warnings:
+        log.warning("%s", warning)
     summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
                "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
-               "history": state["history"]}
+               "history": state["history"], "dev_subset": {name: len(d) for name, d in dev_sets.items()},
+               "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
+               "truncation": truncated, "warnings": warnings}
     if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
         trained = schedule[:state["step"] * cfg.grad_accum]
         configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
