@@ -56,8 +56,9 @@ def tidy_scores(languages: pd.DataFrame, effects: dict, *, seeds=(1, 2, 3), nois
                 for s in run_seeds:
                     value = base + rng.normal(0, noise)
                     for metric, v in _metrics(target, value).items():
-                        rows.append((model, inter, target, iso, s, metric, v))
-    return pd.DataFrame(rows, columns=["model", "intermediate", "target", "language", "seed", "metric", "value"])
+                        rows.append((model, inter, target, iso, s, "test", metric, v))
+    return pd.DataFrame(rows, columns=["model", "intermediate", "target", "language", "seed", "split", "metric",
+                                       "value"])
 
 
 def zero(lang, target) -> float:
