@@ -81,6 +81,7 @@ def records(cell: Path) -> dict:
             record = json.loads(path.read_text())
             record.pop("provenance", None)
             record.pop("seconds", None)
+            record.pop("cost", None)  # what the run cost (tests/test_trainer.py checks it)
             out[name] = record
     return out
 
@@ -233,6 +234,7 @@ class Probes:
         for name in ("mnli", "squad", "hellaswag", "ccg"):
             summary = json.loads((self._intermediate(name) / "train_summary.json").read_text())
             summary.pop("seconds")
+            summary.pop("cost")
             summary.pop("provenance")
             out[f"intermediate/{name}"] = summary
         for target, init in (("xnli", "mnli"), ("pawsx", None), ("udpos", None), ("panx", "ccg"), ("xquad", "squad"),

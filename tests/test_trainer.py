@@ -109,3 +109,21 @@ def test_length_grouping_reduces_padding():
 def test_summary_counts_steps(tmp_path):
     summary = run(tmp_path, "s").summary
     assert summary["steps"] == summary["total_steps"] == 20 and summary["history"]
+
+
+def test_summary_records_what_training_cost(tmp_path):
+    """Micro-batches, tokens trained on and padded tokens (what stiltgrid.plan calibrates on), counted from the
+    schedule actually trained; no GPU memory figure on a CPU."""
+    from stiltgrid import features as F
+
+    result = run(tmp_path, "cost")
+    cost = result.summary["cost"]
+    tasks = sentiment_tasks()
+    feats = F.featurize("classification", tasks["sst2"].train, result.tokenizer, CFG.max_length,
+                        tasks["sst2"].labels, CFG.doc_stride)
+    lengths = [F.feature_length(f) for f in feats]
+    schedule = trainer.build_schedule({"sst2": lengths}, CFG)
+    assert cost["micro_batches"] == result.summary["steps"] * CFG.grad_accum == len(schedule)
+    assert cost["tokens"] == 2 * sum(lengths)  # two epochs over every example
+    assert cost["padded_tokens"] == sum(max(lengths[i] for i in b) * len(b) for _, b in schedule)
+    assert cost["padded_tokens"] > cost["tokens"] and "gpu_memory_peak_mb" not in cost

@@ -341,7 +341,8 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
                "history": state["history"], "dev_subset": {name: len(d) for name, d in dev_sets.items()},
                "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
-               "truncation": truncated, "warnings": warnings}
+               "truncation": truncated, "warnings": warnings,
+               "cost": _cost(schedule[:state["step"] * cfg.grad_accum], train_feats, dev)}
     if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
         trained = schedule[:state["step"] * cfg.grad_accum]
         configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
@@ -350,6 +351,17 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                                "realised": {n: round(p, 6) for n, p in task_proportions(trained, tasks).items()},
                                "micro_batches": len(trained)}
     return FitResult(model, tokenizer, summary)
+
+
+def _cost(trained: list[tuple[str, list[int]]], feats: dict[str, list[dict]], dev: torch.device) -> dict:
+    """What the training cost, for the planner (stiltgrid.plan): optimiser micro-batches, tokens trained on and the
+    padded tokens the device computed, and on CUDA the peak memory allocated."""
+    lengths = [[F.feature_length(feats[name][i]) for i in indices] for name, indices in trained]
+    cost = {"micro_batches": len(trained), "tokens": sum(map(sum, lengths)),
+            "padded_tokens": sum(max(batch) * len(batch) for batch in lengths if batch)}
+    if dev.type == "cuda":
+        cost["gpu_memory_peak_mb"] = round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
+    return cost
 
 
 def clear_checkpoint(checkpoint_dir: str) -> None:
