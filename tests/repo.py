@@ -30,6 +30,24 @@ def run_snakemake(workdir: Path, *args, check: bool = True, **run) -> subprocess
     return result
 
 
+def job_digests(config: dict) -> dict:
+    """Lineage digest of every job of a config's grid, by job key (what each rule's `lineage` param carries)."""
+    from stiltgrid.config import load_grid
+    from stiltgrid.dag import JobGraph
+    from stiltgrid.lineage import Lineage
+    from stiltgrid.why import grid_jobs
+
+    graph = JobGraph(config, load_grid(config))
+    lineage = Lineage(graph)
+    return {Lineage.key(job): lineage.digest(job) for job in grid_jobs(graph)}
+
+
+def changed(before: dict, after: dict) -> set:
+    """Keys of the jobs whose digest differs."""
+    assert before.keys() == after.keys()
+    return {key for key in before if before[key] != after[key]}
+
+
 def planned_jobs(workdir: Path, *args) -> Counter:
     """Rule -> job count from the job-stats table of `snakemake -n ARGS` (empty when there is nothing to do)."""
     out = run_snakemake(workdir, "-n", *args).stdout

@@ -196,17 +196,6 @@ def test_a_tie_goes_to_the_earlier_row_and_a_baseline_grid_has_no_best_row(tmp_p
     A.write_all(alone, outputs, LANGS, "none", ["none"], ["xnli"], dev=dev[dev.intermediate == "none"])
     assert list(pd.read_csv(outputs["paper_table"], sep="\t", index_col=0).index) == ["none"]
     assert pd.read_csv(outputs["best"], sep="\t").empty
-@pytest.fixture
-def declared_registry():
-    """Declared tasks join the process-wide registry: keep other tests' view of it unchanged."""
-    from stiltgrid.tasks import all_tasks
-
-    before = dict(all_tasks())
-    yield
-    all_tasks().clear()
-    all_tasks().update(before)
-
-
 def test_english_dev_scores_are_labelled_and_left_out_of_the_language_mean(tmp_path, declared_registry):
     from stiltgrid.local_tasks import register_all
 

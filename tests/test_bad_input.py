@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from repo import ROOT, copy_workflow, planned_jobs, run_snakemake
+from repo import copy_workflow, planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.slow
 CI = ["--config", "preset=ci"]

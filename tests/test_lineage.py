@@ -8,30 +8,18 @@ import shutil
 import pytest
 import yaml
 
-from repo import ROOT
+from repo import ROOT, changed, job_digests
 from stiltgrid import behaviour
 from stiltgrid.config import ANALYSES, deep_merge, load_grid
 from stiltgrid.dag import JobGraph
 from stiltgrid.hparams import defaults
 from stiltgrid.lineage import Lineage, seal
-from stiltgrid.why import grid_jobs
 
 
 def base_config(preset):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["preset"] = preset
     return config
-
-
-def digests(config) -> dict:
-    graph = JobGraph(config, load_grid(config))
-    lineage = Lineage(graph)
-    return {Lineage.key(job): lineage.digest(job) for job in grid_jobs(graph)}
-
-
-def changed(before: dict, after: dict) -> set:
-    assert before.keys() == after.keys()
-    return {key for key in before if before[key] != after[key]}
 
 
 def cell(rule, inter, target):
@@ -66,9 +54,9 @@ EXPORT = ("export_predictions", (("model", "tiny-ci"),))  # reads the dev choice
 @pytest.mark.parametrize("key", sorted(defaults()))
 def test_intermediate_hparam_reruns_its_row_only(in_tmp, key):
     config = base_config("ci")
-    before = digests(config)
+    before = job_digests(config)
     value = other_value(config["presets"]["demo"]["training"]["intermediate"]["defaults"].get(key, defaults()[key]))
-    after = digests(deep_merge(config, {"presets": {"ci": {"training": {"intermediate": {
+    after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"intermediate": {
         "tasks": {"mnli": {key: value}}}}}}}))
     inter = ("train_intermediate", (("intermediate", "mnli"), ("model", "tiny-ci"), ("seed", "1")))
     cells = {cell(CI_TARGET_RULES[t], "mnli", t) for t in CI["targets"]}
@@ -78,9 +66,9 @@ def test_intermediate_hparam_reruns_its_row_only(in_tmp, key):
 @pytest.mark.parametrize("key", sorted(defaults()))
 def test_target_hparam_reruns_its_column_only(in_tmp, key):
     config = base_config("ci")
-    before = digests(config)
+    before = job_digests(config)
     value = other_value(config["presets"]["demo"]["training"]["target"]["defaults"].get(key, defaults()[key]))
-    after = digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {
+    after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {
         "tasks": {"udpos": {key: value}}}}}}}))
     assert changed(before, after) == {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
 
@@ -93,8 +81,8 @@ def test_target_hparam_reruns_its_column_only(in_tmp, key):
 ])
 def test_retrieval_setting_reruns_the_cells_that_use_it(in_tmp, key, value, targets):
     config = base_config("demo")
-    before = digests(config)
-    after = digests(deep_merge(config, {"presets": {"demo": {"retrieval": {key: value}}}}))
+    before = job_digests(config)
+    after = job_digests(deep_merge(config, {"presets": {"demo": {"retrieval": {key: value}}}}))
     grid = load_grid(config)
     cells = {(f"evaluate_{t}", (("intermediate", i), ("model", "tiny-demo"), ("seed", "1"), ("target", t)))
              for i, t in {(i, t) for i in grid.intermediates for t in grid.targets} | set(grid.analysis_cells())
@@ -107,9 +95,9 @@ def test_retrieval_setting_reruns_the_cells_that_use_it(in_tmp, key, value, targ
 
 def test_behaviour_version_makes_its_phase_stale(in_tmp, monkeypatch):
     config = base_config("ci")
-    before = digests(config)
+    before = job_digests(config)
     monkeypatch.setitem(behaviour.VERSIONS, "retrieval", behaviour.VERSIONS["retrieval"] + 1)
-    after = digests(config)
+    after = job_digests(config)
     cells = {cell("evaluate_tatoeba", i, "tatoeba") for i in CI["intermediate"]}
     assert changed(before, after) == {AGGREGATE, EXPORT} | cells
 
@@ -133,15 +121,15 @@ def _sealed_task_dir(config, task):
 def test_editing_generated_data_reruns_that_tasks_cells_only(in_tmp):
     config = base_config("ci")
     udpos = _sealed_task_dir(config, "udpos")
-    before = digests(config)
+    before = job_digests(config)
     path = os.path.join(udpos, "train.jsonl")
     os.utime(path, ns=(1, 1))  # a touch is no edit: the content is hashed again and found unchanged
-    assert changed(before, digests(config)) == set()
+    assert changed(before, job_digests(config)) == set()
     with open(path, "a") as handle:
         handle.write('{"id": "3"}\n')
     expected = {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
-    assert changed(before, digests(config)) == expected
+    assert changed(before, job_digests(config)) == expected
     shutil.copy(path, path + ".bak")
     with open(path, "w") as handle:  # one line edited, same length
         handle.write('{"id": "1"}\n{"id": "9"}\n')
-    assert changed(before, digests(config)) == expected
+    assert changed(before, job_digests(config)) == expected

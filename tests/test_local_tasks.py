@@ -9,16 +9,11 @@ from repo import ROOT
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.formats import FormatError
 from stiltgrid.local_tasks import TaskDeclarationError, prepare, split_files, to_task
-from stiltgrid.tasks import all_tasks
 
 
 @pytest.fixture(autouse=True)
-def _restore_registry():
-    """Declared tasks join the process-wide registry: keep other tests' view of it unchanged."""
-    before = dict(all_tasks())
-    yield
-    all_tasks().clear()
-    all_tasks().update(before)
+def _restore_registry(declared_registry):
+    """Every test here may declare tasks (conftest's declared_registry restores the registry)."""
 
 
 def _pair_files(root, langs=("en", "de")):

@@ -15,27 +15,19 @@ import yaml
 
 import toy
 from behaviour_probes import float64, job
-from repo import ROOT
+from repo import ROOT, changed, job_digests
 from stiltgrid import jobs
 from stiltgrid.config import ConfigError, load_grid, resolve_layer
-from stiltgrid.dag import JobGraph
 from stiltgrid.formats import write_jsonl
-from stiltgrid.lineage import Lineage
 from stiltgrid.local_tasks import register_all
-from stiltgrid.tasks import all_tasks
 from stiltgrid.trainer import dev_sample
-from stiltgrid.why import grid_jobs
 
 CLS = "toy-cls"
 
 
 @pytest.fixture(autouse=True)
-def _restore_registry():
-    """Declared tasks join the process-wide registry: keep other tests' view of it unchanged."""
-    before = dict(all_tasks())
-    yield
-    all_tasks().clear()
-    all_tasks().update(before)
+def _restore_registry(declared_registry):
+    """Every test here may declare tasks (conftest's declared_registry restores the registry)."""
 
 
 @pytest.fixture(scope="module")
@@ -350,17 +342,6 @@ def toy_tokens(encoder, text: str) -> list[int]:
 
 
 # -- a local encoder in place, identified by content ----------------------------------------------------------------
-def digests(config: dict) -> dict:
-    graph = JobGraph(config, load_grid(config))
-    lineage = Lineage(graph)
-    return {Lineage.key(job): lineage.digest(job) for job in grid_jobs(graph)}
-
-
-def changed(before: dict, after: dict) -> set:
-    assert before.keys() == after.keys()
-    return {key for key in before if before[key] != after[key]}
-
-
 @pytest.fixture
 def local_ci(tmp_path, monkeypatch, encoder):
     """The `ci` grid on a local copy of the toy encoder (edited by the tests), planned in a scratch directory."""
@@ -374,32 +355,32 @@ def local_ci(tmp_path, monkeypatch, encoder):
 
 def test_editing_a_local_encoder_makes_every_job_on_it_stale(local_ci):
     path, config = local_ci
-    before = digests(config)
+    before = job_digests(config)
     below_the_encoder = {key for key in before if key[0] != "generate_world"}
     assert {key[0] for key in below_the_encoder} == {"mlm_checkpoint", "train_intermediate", "train_xnli",
                                                       "train_udpos", "train_xquad", "evaluate_tatoeba", "aggregate",
                                                       "export_predictions"}
     os.utime(path / "config.json", ns=(1, 1))  # a touch is no edit
-    assert changed(before, digests(config)) == set()
+    assert changed(before, job_digests(config)) == set()
     settings = read(path / "tokenizer_config.json")
     (path / "tokenizer_config.json").write_text(json.dumps({**settings, "model_max_length": 100}))
-    assert changed(before, digests(config)) == below_the_encoder
-    edited = digests(config)
+    assert changed(before, job_digests(config)) == below_the_encoder
+    edited = job_digests(config)
     weights = path / "model.safetensors"
     replacement = weights.read_bytes()[:-1] + bytes([weights.read_bytes()[-1] ^ 1])
     weights.unlink()  # replaced by a new file, as save_pretrained or a copy would
     weights.write_bytes(replacement)
-    assert changed(edited, digests(config)) == below_the_encoder
+    assert changed(edited, job_digests(config)) == below_the_encoder
 
 
 def test_prefixes_rerun_the_cells_that_use_them_never_the_encoder(local_ci):
     _, config = local_ci
-    before = digests(config)
+    before = job_digests(config)
     config["models"]["my-enc"]["prefixes"] = {"query": "query: "}
-    retrieval = changed(before, digests(config))
+    retrieval = changed(before, job_digests(config))
     assert {key[0] for key in retrieval} == {"evaluate_tatoeba", "aggregate", "export_predictions"}
     config["models"]["my-enc"]["prefixes"] = {"classification": "query: "}
-    classification = changed(before, digests(config))
+    classification = changed(before, job_digests(config))
     assert {key[0] for key in classification} == {"train_intermediate", "train_xnli", "train_udpos", "train_xquad",
                                                   "evaluate_tatoeba", "aggregate", "export_predictions"}
     # MNLI (pair classification) and XNLI are trained with it; SQuAD's intermediate job and UD-POS from none are not
