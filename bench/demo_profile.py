@@ -105,8 +105,8 @@ def main(argv=None) -> int:
         with path.open() as handle:
             seconds = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
         end = path.stat().st_mtime
-        label = job.rule + ("[" + ",".join(v for k, v in job.wildcards.items() if k not in ("model", "dataset"))
-                            + "]" if set(job.wildcards) - {"model", "dataset"} else "")
+        cell = [v for k, v in job.wildcards.items() if k not in ("model", "dataset")]
+        label = f"{job.rule}[{','.join(cell)}]" if cell else job.rule
         jobs[Lineage.key(job)] = (job.rule, label, seconds, end - seconds, end, job)
     if not jobs:
         print("no benchmark records under benchmarks/ for this preset: run snakemake first", file=sys.stderr)

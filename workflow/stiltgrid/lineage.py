@@ -206,11 +206,17 @@ class Lineage:
         return {"rule": job.rule, "wildcards": job.wildcards, "settings": job.settings,
                 "behaviour": versions(job.phases),
                 "inputs": {p: self.identity(p)[0] for p in job.input_paths()},
-                "reads": {p: digest(["content", content_id(p, self.hashes)]) for p in job.reads}}
+                "reads": {p: self.read_identity(p) for p in job.reads}}
+
+    def read_identity(self, path: str) -> str:
+        """The identity of a file from outside the workflow that a job reads without declaring it (by content)."""
+        if path not in self._identities:
+            self._identities[path] = (digest(["content", content_id(path, self.hashes)]), None)
+        return self._identities[path][0]
 
     def param(self, job: Job) -> dict:
         """The rule's ``lineage`` param: the digest, and what the job needs to seal its outputs."""
-        reads = {p: [digest(["content", content_id(p, self.hashes)]), None] for p in job.reads}
+        reads = {p: [self.read_identity(p), None] for p in job.reads}
         value = {"rule": job.rule, "wildcards": job.wildcards, "digest": self.digest(job),
                  "behaviour": versions(job.phases),
                  "inputs": {**{p: list(self.identity(p)) for p in job.input_paths()}, **reads}}
