@@ -8,9 +8,10 @@ from collections import Counter
 
 import pytest
 
-from stiltgrid.augment import (TRAINABLE_FORMATS, SwitchStats, codeswitch, codeswitch_with_stats, infer_format,
-                               mix_translations)
-from stiltgrid.formats import _check_example, read_jsonl, write_jsonl
+from stiltgrid.augment import SwitchStats, codeswitch, codeswitch_with_stats, mix_translations
+from stiltgrid.formats import get_format, read_jsonl, trainable_formats, write_jsonl
+
+TRAINABLE_FORMATS = trainable_formats()
 
 LEX = {
     "fr": {"the": "le", "dog": "chien", "cat": "chat", "sees": "voit", "eats": "mange", "big": "grand",
@@ -40,7 +41,7 @@ ENGLISH = {
 
 def _valid(examples, fmt):
     for ex in examples:
-        _check_example(fmt, ex, ex["id"], None)
+        get_format(fmt).check(ex, ex["id"])
 
 
 def _translate(ex, lang):
@@ -68,20 +69,11 @@ def _translations(fmt, langs=("fr", "ru")):
     return {lang: [_translate(ex, lang) for ex in ENGLISH[fmt]] for lang in langs}
 
 
-# -- infer_format ----------------------------------------------------------------------------------------------------
-def test_infer_format():
-    for fmt, rows in ENGLISH.items():
-        assert infer_format(rows[0]) == fmt
-    assert infer_format({"id": "r", "side": "src", "text": "x", "gold": None}) == "retrieval"
-    with pytest.raises(ValueError, match="cannot tell"):
-        infer_format({"id": "x"})
-
-
 # -- mix_translations ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("share, expected", [(0.0, 0), (0.25, 2), (0.5, 5), (0.55, 6), (1.0, 10)])
 def test_mix_exact_count(share, expected):
     english = ENGLISH["classification"]
-    out = mix_translations(english, _translations("classification"), share, seed=1)
+    out = mix_translations(english, "classification", _translations("classification"), share, seed=1)
     assert len(out) == len(english) == 10
     replaced = [ex for ex in out if "@" in ex["id"]]
     assert len(replaced) == expected == round(share * 10)
@@ -91,7 +83,7 @@ def test_mix_exact_count(share, expected):
 @pytest.mark.parametrize("fmt", TRAINABLE_FORMATS)
 def test_mix_every_format(fmt):
     english, translations = ENGLISH[fmt], _translations(fmt)
-    out = mix_translations(english, translations, 0.5, seed=3)
+    out = mix_translations(english, fmt, translations, 0.5, seed=3)
     _valid(out, fmt)
     assert len(out) == len(english)
     ids = [ex["id"] for ex in out]
@@ -108,9 +100,9 @@ def test_mix_every_format(fmt):
 
 def test_mix_deterministic_and_seeded():
     english, translations = ENGLISH["classification"], _translations("classification")
-    a = mix_translations(english, translations, 0.5, seed=7)
-    assert mix_translations(english, dict(reversed(list(translations.items()))), 0.5, seed=7) == a
-    assert len({tuple(ex["id"] for ex in mix_translations(english, translations, 0.5, seed=s))
+    a = mix_translations(english, "classification", translations, 0.5, seed=7)
+    assert mix_translations(english, "classification", dict(reversed(list(translations.items()))), 0.5, seed=7) == a
+    assert len({tuple(ex["id"] for ex in mix_translations(english, "classification", translations, 0.5, seed=s))
                 for s in range(8)}) > 1
 
 
@@ -118,7 +110,7 @@ def test_mix_languages_drawn_uniformly():
     english = [{"id": f"e{i}", "text": "the dog", "label": "pos"} for i in range(2000)]
     translations = {lang: [{"id": f"{lang}{i}", "text": f"{lang} dog", "label": "pos"} for i in range(2000)]
                     for lang in ("fr", "ru", "de", "ka")}
-    out = mix_translations(english, translations, 0.8, seed=0)
+    out = mix_translations(english, "classification", translations, 0.8, seed=0)
     counts = Counter(ex["id"].rsplit("@", 1)[1] for ex in out if "@" in ex["id"])
     assert sum(counts.values()) == 1600 and set(counts) == set(translations)
     assert all(350 < k < 450 for k in counts.values())
@@ -127,7 +119,7 @@ def test_mix_languages_drawn_uniformly():
 def test_mix_unique_ids_even_with_repeated_english_ids():
     english = [{"id": "same", "text": "the dog", "label": "pos"} for _ in range(4)]
     translations = {"fr": [{"id": "x", "text": "le chien", "label": "pos"} for _ in range(4)]}
-    out = mix_translations(english, translations, 1.0, seed=0)
+    out = mix_translations(english, "classification", translations, 1.0, seed=0)
     ids = [ex["id"] for ex in out]
     assert len(set(ids)) == 4 and all(i.startswith("same@fr") for i in ids)
 
@@ -135,23 +127,23 @@ def test_mix_unique_ids_even_with_repeated_english_ids():
 def test_mix_errors():
     english = ENGLISH["classification"]
     with pytest.raises(ValueError, match=r"translations\['fr'\] has 9 examples, the English set 10"):
-        mix_translations(english, {"fr": _translations("classification")["fr"][:9]}, 0.5, seed=0)
+        mix_translations(english, "classification", {"fr": _translations("classification")["fr"][:9]}, 0.5, seed=0)
     with pytest.raises(ValueError, match="share"):
-        mix_translations(english, _translations("classification"), 1.2, seed=0)
+        mix_translations(english, "classification", _translations("classification"), 1.2, seed=0)
     with pytest.raises(ValueError, match="at least one language"):
-        mix_translations(english, {}, 0.5, seed=0)
+        mix_translations(english, "classification", {}, 0.5, seed=0)
     wrong = _translations("classification")
     wrong["fr"] = [{**ex, "label": "pos"} for ex in wrong["fr"]]
     with pytest.raises(ValueError, match="parallel"):
-        mix_translations(english, wrong, 1.0, seed=0)
+        mix_translations(english, "classification", wrong, 1.0, seed=0)
     bad = _translations("tagging")
     bad["fr"][0] = {**bad["fr"][0], "tags": ["O"]}
     with pytest.raises(ValueError, match=r"translations\['fr'\]"):
-        mix_translations(ENGLISH["tagging"], bad, 0.5, seed=0)
-    assert mix_translations([], {"fr": []}, 0.5, seed=0) == []
+        mix_translations(ENGLISH["tagging"], "tagging", bad, 0.5, seed=0)
+    assert mix_translations([], "classification", {"fr": []}, 0.5, seed=0) == []
     with pytest.raises(ValueError, match="parallel"):
-        mix_translations([], {"fr": english[:1]}, 0.5, seed=0)
-    assert mix_translations(english, {}, 0.0, seed=0) == english
+        mix_translations([], "classification", {"fr": english[:1]}, 0.5, seed=0)
+    assert mix_translations(english, "classification", {}, 0.0, seed=0) == english
 
 
 # -- codeswitch ------------------------------------------------------------------------------------------------------
@@ -295,7 +287,7 @@ def test_world_training_sets(world, world_lexicons, task, tmp_path):
     labels = WORLD_LABELS[task] if fmt in ("classification", "pair_classification", "tagging") else None
     splits = world.task_splits(task, "train", 30, world.codes)
     english = splits.pop("en")
-    mixed = mix_translations(english, splits, 0.4, seed=1)
+    mixed = mix_translations(english, fmt, splits, 0.4, seed=1)
     switched, stats = codeswitch_with_stats(english, fmt, world_lexicons, 0.5, 0.5, seed=1)
     for name, rows in (("mixed", mixed), ("switched", switched)):
         write_jsonl(tmp_path / f"{name}.jsonl", rows)

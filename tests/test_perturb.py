@@ -10,9 +10,10 @@ import unicodedata
 
 import pytest
 
-from stiltgrid.formats import FORMATS, _check_example, read_jsonl, write_jsonl
+from stiltgrid.formats import FORMATS, get_format, read_jsonl, write_jsonl
+from stiltgrid.formats.base import apply_edits
 from stiltgrid.lexicons import load_entities, load_lexicon
-from stiltgrid.perturb import (PERTURBATIONS, apply_edits, char_noise, codeswitch, entity_swap, perturb, script_of,
+from stiltgrid.perturb import (PERTURBATIONS, char_noise, codeswitch, entity_swap, perturb, script_of,
                                word_shuffle, word_spans)
 
 # the test language "xx" and two others; "en" keys throughout
@@ -93,7 +94,7 @@ CASES = list(_cases())
 
 def _valid(examples, fmt):
     for ex in examples:
-        _check_example(fmt, ex, ex["id"], None)
+        get_format(fmt).check(ex, ex["id"])
 
 
 def _answers_exact(ex):

@@ -16,7 +16,7 @@ from repo import ROOT
 from stiltgrid import trainer
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.dag import JobGraph
-from stiltgrid.features import label_list
+from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.lineage import Lineage
 from stiltgrid.tasks import get_task
@@ -149,7 +149,7 @@ def test_training_summary_states_configured_and_realised_proportions(tmp_path):
     tasks = {}
     for name, (train, dev) in data.items():
         task = get_task(name)
-        tasks[name] = trainer.TaskData(task, train, dev, label_list(task, train, dev))
+        tasks[name] = trainer.TaskData(task, train, dev, get_format(task.format).label_list(task, train, dev))
     cfg = TrainConfig(lr=3e-3, epochs=1, batch_size=8, eval_every=100, patience=50, max_length=64, doc_stride=16,
                       seed=3)
     summary = trainer.fit(tasks, str(encoder), cfg, str(tmp_path / "ckpt"), {"kind": "uniform"}).summary

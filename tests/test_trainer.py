@@ -5,7 +5,7 @@ import torch
 
 import toy
 from stiltgrid import trainer
-from stiltgrid.features import label_list
+from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.tasks import get_task
 
@@ -22,7 +22,7 @@ def encoder_dir(tmp_path_factory):
 def sentiment_tasks():
     task = get_task("sst2")
     train, dev = toy.sentiment(160, 1), toy.sentiment(40, 2)
-    return {"sst2": trainer.TaskData(task, train, dev, label_list(task, train, dev))}
+    return {"sst2": trainer.TaskData(task, train, dev, get_format(task.format).label_list(task, train, dev))}
 
 
 CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,

@@ -15,27 +15,18 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .perturb import KeyedRandom, lookup, match_case, rewrite_example, validate, word_rewriter
+from .formats import Format, get_format, trainable_formats
+from .perturb import KeyedRandom, lookup, match_case, validate, word_rewriter
 
 log = logging.getLogger(__name__)
 
-TRAINABLE_FORMATS = ("classification", "pair_classification", "tagging", "span_qa", "multiple_choice")
-
-# the field that tells each format apart (retrieval is not trainable here)
-_SIGNATURES = (("tokens", "tagging"), ("answers", "span_qa"), ("choices", "multiple_choice"),
-               ("text_a", "pair_classification"), ("side", "retrieval"), ("text", "classification"))
-
-# fields that must agree between an example and its translation, per format
-_SAME_LABEL = {"classification": "label", "pair_classification": "label", "multiple_choice": "label"}
 
 
-def infer_format(ex: dict) -> str:
-    """The task format of an example, from the fields it has."""
-    if isinstance(ex, dict):
-        for key, fmt in _SIGNATURES:
-            if key in ex:
-                return fmt
-    raise ValueError(f"cannot tell the task format of {str(ex)[:120]!r}")
+def _training_format(fmt: str, what: str) -> Format:
+    form = get_format(fmt)
+    if not form.trainable:
+        raise ValueError(f"{what}: format {fmt!r} is not a training format; known: {', '.join(trainable_formats())}")
+    return form
 
 
 def _check_share(name: str, value: float) -> None:
@@ -62,7 +53,7 @@ def _unique_ids(examples: list[dict]) -> None:
             seen.add(ex["id"])
 
 
-def mix_translations(english: list[dict], translations: dict[str, list[dict]], share: float,
+def mix_translations(english: list[dict], fmt: str, translations: dict[str, list[dict]], share: float,
                      seed: int) -> list[dict]:
     """Replace exactly round(share * n) randomly chosen English examples by their translation.
 
@@ -78,11 +69,8 @@ def mix_translations(english: list[dict], translations: dict[str, list[dict]], s
                              f"the English set {n}; they must be parallel")
     if not n:
         return []
-    fmt = infer_format(english[0])
-    if fmt not in TRAINABLE_FORMATS:
-        raise ValueError(f"mix_translations: format {fmt!r} is not a training format")
+    label = _training_format(fmt, "mix_translations").label_field  # agrees between an example and its translation
     validate(english, fmt, "mix_translations: english")
-    label = _SAME_LABEL.get(fmt)
     for lang, rows in translations.items():
         validate(rows, fmt, f"mix_translations: translations[{lang!r}]")
         for i, (en, row) in enumerate(zip(english, rows)):
@@ -124,8 +112,7 @@ class SwitchStats:
 def codeswitch_with_stats(examples: list[dict], fmt: str, lexicons: dict[str, dict[str, str]], share: float,
                           rate: float, seed: int) -> tuple[list[dict], SwitchStats]:
     """:func:`codeswitch`, also returning its counts."""
-    if fmt not in TRAINABLE_FORMATS:
-        raise ValueError(f"codeswitch: format {fmt!r} is not a training format; known: {', '.join(TRAINABLE_FORMATS)}")
+    form = _training_format(fmt, "codeswitch")
     _check_share("share", share)
     _check_share("rate", rate)
     validate(examples, fmt, "codeswitch: input")
@@ -152,7 +139,7 @@ def codeswitch_with_stats(examples: list[dict], fmt: str, lexicons: dict[str, di
                 return None
             return match_case(word, new, via_lower)
 
-        new_ex, n_switched = rewrite_example(ex, fmt, *word_rewriter(word_fn))
+        new_ex, n_switched = form.rewrite(ex, *word_rewriter(word_fn))
         if n_switched:
             new_ex["id"] = f"{ex['id']}@cs-{lang}"
             stats.switched_examples += 1

@@ -53,8 +53,13 @@ def _schema_text() -> str:
 
 def _schema() -> dict:
     """A fresh copy each call (validation fills defaults into it); libyaml's loader when present, as every
-    Snakemake invocation parses the schema twice (~0.2 s each with the pure-Python loader)."""
-    return yaml.load(_schema_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    Snakemake invocation parses the schema twice (~0.2 s each with the pure-Python loader). The task formats are
+    the format registry's, so a new format module needs no schema edit."""
+    from stiltgrid.formats import FORMATS
+
+    schema = yaml.load(_schema_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    schema["definitions"]["local_task"]["properties"]["format"]["enum"] = list(FORMATS)
+    return schema
 
 
 def _fill_preset_defaults(spec: dict) -> None:

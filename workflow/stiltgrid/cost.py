@@ -134,17 +134,18 @@ class Sizer:
             return self._published(task, path, max_length, limit,
                                    f"{self.model_dir} has no tokenizer yet (the mlm_checkpoint job writes it)")
         from stiltgrid.features import feature_length, featurize
+        from stiltgrid.formats import get_format
         from stiltgrid.tasks import get_task
 
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
         sample = [json.loads(line) for line in lines[::max(1, len(lines) // SAMPLE)][:SAMPLE]]
-        fmt = get_task(task).format
-        if fmt == "retrieval":
+        fmt = get_format(get_task(task).format)
+        if not fmt.trainable:  # embedded whole
             cap = min(max_length, self.tokenizer.model_max_length)
             ids = self.tokenizer([ex["text"] for ex in sample], truncation=True, max_length=cap)["input_ids"]
             return Lengths(len(lines), tuple(len(seq) for seq in ids))
-        features = featurize(fmt, sample, self.tokenizer, max_length, [], doc_stride)
-        multi = fmt == "multiple_choice"
+        features = featurize(fmt.name, sample, self.tokenizer, max_length, [], doc_stride)
+        multi = fmt.multi_sequence
         sequences = sum(len(f["input_ids"]) for f in features) / len(features) if multi else 1.0
         return Lengths(len(lines), tuple(feature_length(f) for f in features), len(features) / len(sample), sequences)
 

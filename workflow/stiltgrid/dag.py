@@ -14,8 +14,6 @@ from functools import cache, cached_property
 from stiltgrid import paths as P
 from stiltgrid.config import ANALYSES, BEST, MULTITASK, NONE, Grid
 
-CLASSIFICATION_FORMATS = ("classification", "pair_classification")
-
 
 @dataclass(frozen=True)
 class Job:
@@ -196,10 +194,11 @@ class JobGraph:
         return (self.config["models"][model].get("prefixes") or {}).get(role, "")
 
     def _with_prefix(self, settings: dict, model: str, tasks) -> dict:
-        """The classification prefix, told only to jobs that train a classification-format task."""
+        """The classification prefix, told only to jobs that train a task whose format takes a prefix."""
+        from stiltgrid.formats import get_format
         from stiltgrid.tasks import get_task
 
-        if any(get_task(t).format in CLASSIFICATION_FORMATS for t in tasks):
+        if any(get_format(get_task(t).format).prefix_field for t in tasks):
             settings["prefix"] = self.prefix(model, "classification")
         return settings
 

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
+from stiltgrid.formats import get_format
 from stiltgrid.metrics.classification import accuracy
 from stiltgrid.metrics.qa import MLQA, SQUAD, references_from_examples, squad_scores
 
 
-def _gold(fmt: str, examples: list[dict]) -> list:
-    return [ex["tags"] if fmt == "tagging" else ex["label"] for ex in examples]
-
-
 def score(task, examples: list[dict], predictions: list, lang: str | None = None) -> dict[str, float]:
     """All metrics of ``task`` for one language, in percent. Keys: accuracy | f1, precision, recall | exact_match, f1."""
-    fmt, metric = task.format, task.metric
+    fmt, metric = get_format(task.format), task.metric
     if metric == "accuracy":
-        if fmt == "tagging":  # token-level accuracy (e.g. CCG supertagging)
-            flat_pred = [tag for seq in predictions for tag in seq]
-            flat_gold = [tag for ex in examples for tag in ex["tags"]]
-            return {"accuracy": accuracy(flat_pred, flat_gold)}
-        return {"accuracy": accuracy(predictions, _gold(fmt, examples))}
+        return {"accuracy": accuracy(*fmt.accuracy_items(examples, predictions))}
     if metric == "seqeval_f1":
         from stiltgrid.metrics.tagging import tagging_scores
 
-        return tagging_scores(predictions, _gold(fmt, examples))
+        return tagging_scores(predictions, fmt.gold(examples))
     if metric in ("squad", "mlqa"):
         answers = {ex["id"]: pred for ex, pred in zip(examples, predictions)}
         rules = MLQA if metric == "mlqa" else SQUAD

@@ -6,51 +6,10 @@ exists only for the fixed-padding benchmark baseline).
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-IGNORE = -100
-
-
-def label_list(task, train_examples: list[dict], dev_examples: list[dict] = ()) -> list[str]:
-    """The task's declared labels, or for open tag sets (e.g. CCG, UD-POS) the sorted tags seen in English data."""
-    if task.labels:
-        return list(task.labels)
-    if task.format == "tagging":
-        return sorted({tag for ex in list(train_examples) + list(dev_examples) for tag in ex["tags"]})
-    return []
-
-
-def with_prefix(fmt: str, examples: list[dict], prefix: str) -> list[dict]:
-    """Classification and pair-classification examples with ``prefix`` before their (first) text, as encoders
-    trained with instructions expect (E5's "query: "); other formats, and an empty prefix, unchanged."""
-    if not prefix or fmt not in ("classification", "pair_classification"):
-        return examples
-    key = "text_a" if fmt == "pair_classification" else "text"
-    return [{**ex, key: prefix + ex[key]} for ex in examples]
-
-
-def _lengths(fmt: str, examples: list[dict], tokenizer) -> list[list[int]]:
-    """Untruncated token counts (special tokens included) of each example's sequences, as featurize builds them."""
-    quiet = {"verbose": False, "return_attention_mask": False, "return_token_type_ids": False}
-    if fmt in ("classification", "pair_classification"):
-        pair = "text_a" in examples[0]
-        enc = tokenizer([ex["text_a"] if pair else ex["text"] for ex in examples],
-                        [ex["text_b"] for ex in examples] if pair else None, **quiet)
-        return [[len(ids)] for ids in enc["input_ids"]]
-    if fmt == "tagging":
-        enc = tokenizer([ex["tokens"] for ex in examples], is_split_into_words=True, **quiet)
-        return [[len(ids)] for ids in enc["input_ids"]]
-    if fmt == "multiple_choice":
-        prompts = [" ".join(part for part in (ex["context"], ex["question"]) if part) for ex in examples]
-        firsts = [prompt for prompt, ex in zip(prompts, examples) for _ in ex["choices"]]
-        enc = tokenizer(firsts, [c for ex in examples for c in ex["choices"]], **quiet)
-        lengths, cursor = [], 0
-        for ex in examples:
-            lengths.append([len(ids) for ids in enc["input_ids"][cursor:cursor + len(ex["choices"])]])
-            cursor += len(ex["choices"])
-        return lengths
-    raise ValueError(f"no truncation count for format '{fmt}'")
+from stiltgrid.formats import get_format
+from stiltgrid.formats.base import IGNORE
 
 
 def _count(lengths: list[list[int]], limit: int) -> dict:
@@ -63,9 +22,10 @@ def _count(lengths: list[list[int]], limit: int) -> dict:
 def truncation(fmt: str, examples: list[dict], tokenizer, max_length: int) -> dict | None:
     """What featurize cuts at ``max_length`` (capped as there): examples longer than it and their tokens lost.
     None for span QA, whose windows cover every context, and for no examples."""
-    if fmt == "span_qa" or not examples:
+    lengths = get_format(fmt).lengths(examples, tokenizer) if examples else None
+    if lengths is None:
         return None
-    return _count(_lengths(fmt, examples, tokenizer), min(max_length, tokenizer.model_max_length))
+    return _count(lengths, min(max_length, tokenizer.model_max_length))
 
 
 def text_truncation(texts: list[str], tokenizer, max_length: int) -> dict | None:
@@ -81,109 +41,9 @@ def featurize(fmt: str, examples: list[dict], tokenizer, max_length: int, labels
     """Token features for one task; each feature keeps ``example_index`` (QA windows map back to examples).
 
     ``max_length`` is capped at the tokenizer's ``model_max_length`` (the encoder's position capacity)."""
-    encoder = _ENCODERS[fmt]
     max_length = min(max_length, tokenizer.model_max_length)
-    return encoder(examples, tokenizer, max_length, {label: i for i, label in enumerate(labels)}, doc_stride)
-
-
-def _encode_classification(examples, tokenizer, max_length, label_ids, _stride):
-    pair = "text_a" in examples[0]
-    first = [ex["text_a"] if pair else ex["text"] for ex in examples]
-    second = [ex["text_b"] for ex in examples] if pair else None
-    enc = tokenizer(first, second, truncation=True, max_length=max_length)
-    features = []
-    for i, ex in enumerate(examples):
-        feature = {"input_ids": enc["input_ids"][i], "example_index": i}
-        if "token_type_ids" in enc:
-            feature["token_type_ids"] = enc["token_type_ids"][i]
-        if ex.get("label") in label_ids:
-            feature["labels"] = label_ids[ex["label"]]
-        features.append(feature)
-    return features
-
-
-def _encode_tagging(examples, tokenizer, max_length, label_ids, _stride):
-    enc = tokenizer([ex["tokens"] for ex in examples], is_split_into_words=True, truncation=True, max_length=max_length)
-    features = []
-    for i, ex in enumerate(examples):
-        word_ids = enc.word_ids(i)
-        labels, first_subword, previous = [], [], None
-        for position, word in enumerate(word_ids):
-            is_first = word is not None and word != previous
-            tag = ex["tags"][word] if is_first else None
-            labels.append(label_ids.get(tag, IGNORE) if is_first else IGNORE)
-            if is_first:
-                first_subword.append(position)
-            previous = word
-        feature = {"input_ids": enc["input_ids"][i], "labels": labels, "example_index": i,
-                   "first_subword": first_subword}
-        if "token_type_ids" in enc:
-            feature["token_type_ids"] = enc["token_type_ids"][i]
-        features.append(feature)
-    return features
-
-
-def _encode_span_qa(examples, tokenizer, max_length, _label_ids, doc_stride):
-    """SQuAD-style windows over long contexts; the answer is at the <s> token when outside a window."""
-    questions = [ex["question"].lstrip() for ex in examples]
-    stride = min(doc_stride, max_length // 2)
-    try:
-        enc = tokenizer(questions, [ex["context"] for ex in examples], truncation="only_second",
-                        max_length=max_length, stride=stride, return_overflowing_tokens=True,
-                        return_offsets_mapping=True)
-    except BaseException as err:  # the Rust tokenizer panics (a BaseException) when a window has no room left
-        if type(err).__name__ != "PanicException" or "stride" not in str(err):
-            raise
-        from stiltgrid.config import ConfigError
-
-        longest = max(len(ids) for ids in tokenizer(questions)["input_ids"])
-        raise ConfigError(f"max_length {max_length} leaves too little room for the context after the longest "
-                          f"question ({longest} tokens) with a window stride of {stride} (doc_stride): raise "
-                          f"max_length or lower doc_stride in the preset's training settings") from None
-    features = []
-    for f, example_index in enumerate(enc["overflow_to_sample_mapping"]):
-        ex = examples[example_index]
-        sequence_ids = enc.sequence_ids(f)
-        offsets = [off if sequence_ids[k] == 1 else None for k, off in enumerate(enc["offset_mapping"][f])]
-        feature = {"input_ids": enc["input_ids"][f], "example_index": example_index, "offsets": offsets}
-        answers = ex["answers"]
-        if answers["text"]:
-            start_char = answers["answer_start"][0]
-            end_char = start_char + len(answers["text"][0])
-            start = end = 0
-            context_positions = [k for k, off in enumerate(offsets) if off is not None]
-            if context_positions and offsets[context_positions[0]][0] <= start_char \
-                    and offsets[context_positions[-1]][1] >= end_char:
-                start = next(k for k in context_positions if offsets[k][1] > start_char)
-                end = next(k for k in reversed(context_positions) if offsets[k][0] < end_char)
-            feature["start_positions"], feature["end_positions"] = start, end
-        features.append(feature)
-    return features
-
-
-def _encode_multiple_choice(examples, tokenizer, max_length, _label_ids, _stride):
-    firsts, seconds = [], []
-    for ex in examples:
-        prompt = " ".join(part for part in (ex["context"], ex["question"]) if part)
-        for choice in ex["choices"]:
-            firsts.append(prompt)
-            seconds.append(choice)
-    enc = tokenizer(firsts, seconds, truncation=True, max_length=max_length)
-    features, cursor = [], 0
-    for i, ex in enumerate(examples):
-        n = len(ex["choices"])
-        features.append({"input_ids": enc["input_ids"][cursor:cursor + n], "labels": ex["label"], "example_index": i})
-        cursor += n
-    return features
-
-
-_ENCODERS = {
-    "classification": _encode_classification,
-    "pair_classification": _encode_classification,
-    "tagging": _encode_tagging,
-    "span_qa": _encode_span_qa,
-    "multiple_choice": _encode_multiple_choice,
-}
+    return get_format(fmt).encode(examples, tokenizer, max_length, {label: i for i, label in enumerate(labels)},
+                                  doc_stride)
 
 
 def feature_length(feature: dict) -> int:
@@ -231,40 +91,4 @@ def collate(features: list[dict], pad_id: int, pad_to: int | None = None) -> dic
 def decode(fmt: str, examples: list[dict], features: list[dict], outputs: list[dict], labels: list[str],
            max_answer_tokens: int = 30) -> list:
     """One prediction per example: a label, a tag list, an answer string or a choice index."""
-    if fmt in ("classification", "pair_classification"):
-        return [labels[int(np.argmax(o["logits"]))] for o in outputs]
-    if fmt == "multiple_choice":
-        return [int(np.argmax(o["logits"])) for o in outputs]
-    if fmt == "tagging":
-        fallback = "O" if "O" in labels else labels[0]
-        predictions = []
-        for ex, feature, o in zip(examples, features, outputs):
-            tags = [labels[int(np.argmax(o["logits"][p]))] for p in feature["first_subword"]]
-            predictions.append(tags + [fallback] * (len(ex["tokens"]) - len(tags)))  # words cut by truncation
-        return predictions
-    if fmt == "span_qa":
-        best: dict[int, tuple[float, str]] = {}
-        for feature, o in zip(features, outputs):
-            i = feature["example_index"]
-            text, score = _best_span(examples[i]["context"], feature["offsets"], o["start_logits"], o["end_logits"],
-                                     max_answer_tokens)
-            if i not in best or score > best[i][0]:
-                best[i] = (score, text)
-        return [best.get(i, (0.0, ""))[1] for i in range(len(examples))]
-    raise ValueError(f"cannot decode format '{fmt}'")
-
-
-def _best_span(context, offsets, start_logits, end_logits, max_answer_tokens, n_best=20):
-    starts = np.argsort(start_logits)[::-1][:n_best]
-    ends = np.argsort(end_logits)[::-1][:n_best]
-    best_text, best_score = "", -np.inf
-    for s in starts:
-        if s >= len(offsets) or offsets[s] is None:
-            continue
-        for e in ends:
-            if e >= len(offsets) or offsets[e] is None or e < s or e - s + 1 > max_answer_tokens:
-                continue
-            score = float(start_logits[s] + end_logits[e])
-            if score > best_score:
-                best_score, best_text = score, context[offsets[s][0]:offsets[e][1]]
-    return best_text.strip(), best_score
+    return get_format(fmt).decode(examples, features, outputs, labels, max_answer_tokens)

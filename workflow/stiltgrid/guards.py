@@ -6,30 +6,18 @@ aggregate gathers them into ``warnings.md``.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from stiltgrid.evaluation import dev_score
+from stiltgrid.formats import get_format
 
 #: an input set warns when more than this share of its examples is longer than max_length
 TRUNCATION_WARN = 0.01
 
 
-def _most_common(values):
-    return Counter(values).most_common(1)[0][0]
-
-
 def constant_baseline(task, dev: list[dict]) -> tuple[float, str]:
     """The dev score of the best constant prediction (the majority class; for tagging the most frequent tag on every
     token; for span QA the empty answer) and what it predicts."""
-    fmt = task.format
-    if fmt == "tagging":
-        tag = _most_common(t for ex in dev for t in ex["tags"])
-        return dev_score(task, dev, [[tag] * len(ex["tokens"]) for ex in dev]), f"'{tag}' for every token"
-    if fmt == "span_qa":
-        return dev_score(task, dev, [""] * len(dev)), "an empty answer"
-    label = _most_common(ex["label"] for ex in dev)
-    what = f"choice {label}" if fmt == "multiple_choice" else f"'{label}'"
-    return dev_score(task, dev, [label] * len(dev)), f"always {what}"
+    predictions, what = get_format(task.format).constant_prediction(dev)
+    return dev_score(task, dev, predictions), what
 
 
 def baseline_warning(task: str, best: float, baseline: float, what: str, lr: float) -> str | None:
@@ -44,22 +32,7 @@ def collapse_warning(task, examples: list[dict], predictions: list) -> str | Non
     empty while some gold answers are not."""
     if len(predictions) < 2:
         return None
-    fmt, n = task.format, len(predictions)
-    if fmt == "span_qa":
-        if all(p == "" for p in predictions) and any(ex["answers"]["text"] for ex in examples):
-            return f"predictions collapsed: all {n} answers are empty"
-        return None
-    if fmt == "tagging":
-        predicted, gold = {t for p in predictions for t in p}, {t for ex in examples for t in ex["tags"]}
-        n = sum(len(p) for p in predictions)
-    else:
-        predicted, gold = set(predictions), {ex["label"] for ex in examples}
-    if len(predicted) != 1 or len(gold) < 2:
-        return None
-    (value,) = predicted
-    what = {"tagging": f"predicted tags are '{value}'", "multiple_choice": f"predictions are choice {value}"}
-    return (f"predictions collapsed to one class: all {n} {what.get(fmt, f'predictions are {value!r}')} while the "
-            f"gold labels have {len(gold)} classes")
+    return get_format(task.format).collapse(examples, predictions)
 
 
 def with_shares(stats: dict | None) -> dict | None:

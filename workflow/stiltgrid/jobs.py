@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from stiltgrid import faults, paths, runtime
-from stiltgrid.formats import read_jsonl, write_jsonl
+from stiltgrid.formats import get_format, read_jsonl, write_jsonl
 from stiltgrid.lineage import seal_job
 from stiltgrid.lineage import settings_of as _params
 from stiltgrid.tasks import get_task
@@ -103,7 +103,7 @@ def augment_intermediate(smk) -> None:
         else:
             translations = {lang: read_jsonl(path, base.format, labels)
                             for lang, path in zip(langs, smk.input.translations)}
-        rows = augment.mix_translations(english, translations, variant["share"], variant["seed"])
+        rows = augment.mix_translations(english, base.format, translations, variant["share"], variant["seed"])
         stats = {"translated": sum("@" in r["id"] for r in rows)}
     else:
         lexicon_paths = ([f"{smk.input.lexicons}/{lang}.tsv" for lang in langs] if _params(smk).source == "world"
@@ -152,16 +152,16 @@ def mlm_checkpoint(smk) -> None:
 
 # -- phases 2, 3 and 4 ---------------------------------------------------------------------------------------------
 def _task_data(names: list[str], data_dirs: list[str], prefix: str):
-    from stiltgrid.features import label_list, with_prefix
     from stiltgrid.trainer import TaskData
 
     out = {}
     for name, data_dir in zip(names, data_dirs):
         task = get_task(name)
+        fmt = get_format(task.format)
         train = load_split(data_dir, task, "train", list(task.labels) if task.labels else None)
         dev = load_split(data_dir, task, "dev", list(task.labels) if task.labels else None)
-        out[name] = TaskData(task, with_prefix(task.format, train, prefix), with_prefix(task.format, dev, prefix),
-                             label_list(task, train, dev))
+        out[name] = TaskData(task, fmt.with_prefix(train, prefix), fmt.with_prefix(dev, prefix),
+                             fmt.label_list(task, train, dev))
     return out
 
 
@@ -217,7 +217,7 @@ def train_target(smk) -> None:
     a declared target without an English test file is scored in English on its dev set (``dev_languages``)."""
     from stiltgrid import guards
     from stiltgrid.evaluation import score
-    from stiltgrid.features import truncation, with_prefix
+    from stiltgrid.features import truncation
     from stiltgrid.inference import predict
     from stiltgrid.perturb import perturb
     from stiltgrid.trainer import clear_checkpoint
@@ -226,20 +226,21 @@ def train_target(smk) -> None:
     result = _fit(smk, paths.checkpoint_dir(str(cell)))
     p, (name,) = _params(smk), _params(smk).tasks
     task, hp, prefix = get_task(name), p.hparams, getattr(p, "prefix", "")
+    fmt = get_format(task.format)
     model = result.model.to(runtime.device())
     labels = model.heads_spec[name]["labels"]
     declared = list(task.labels) if task.labels else None
     perturbations = getattr(p, "perturbations", {})
     resources = _perturbation_resources(p.perturb_resources) if perturbations else {}
 
-    def run(examples):
-        return predict(model, name, task.format, with_prefix(task.format, examples, prefix), result.tokenizer, labels,
-                       hp["max_length"], hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
+    def run(shown):
+        return predict(model, name, task.format, shown, result.tokenizer, labels, hp["max_length"],
+                       hp["eval_batch_size"], hp["doc_stride"], hp["precision"])
 
     def scored(examples, lang: str, split: str) -> tuple[list, dict]:
-        predictions = run(examples)
-        stats = guards.with_shares(truncation(task.format, with_prefix(task.format, examples, prefix),
-                                              result.tokenizer, hp["max_length"]))
+        shown = fmt.with_prefix(examples, prefix)
+        predictions = run(shown)
+        stats = guards.with_shares(truncation(task.format, shown, result.tokenizer, hp["max_length"]))
         warnings = [guards.truncation_warning(f"{split} {lang}", stats),
                     guards.collapse_warning(task, examples, predictions)]
         record = _record(smk, name, lang, score(task, examples, predictions, lang), len(examples), hp["precision"],
@@ -265,7 +266,7 @@ def train_target(smk) -> None:
         for pname, spec in perturbations.items():
             perturbed = perturb(examples, task.format, spec["kind"], spec["strength"], p.perturb_seed, lang=lang,
                                 **resources)
-            predictions = run(perturbed)
+            predictions = run(fmt.with_prefix(perturbed, prefix))
             metrics = score(task, perturbed, predictions, lang)
             record = {**_record(smk, name, lang, metrics, len(perturbed), hp["precision"]), "perturbation": pname, **spec}
             _write_json(cell / paths.CELL_PERTURBED_METRICS.format(perturbation=pname, lang=lang), record)
@@ -488,7 +489,7 @@ def _difficulty(tasks: dict[str, str], intermediate_dirs: list[str], data_dirs: 
     for inter, name in tasks.items():
         task = get_task(name)
         n_choices = None
-        if task.format == "multiple_choice":
+        if get_format(task.format).multi_sequence:
             dev = load_split(data[name], task, "dev")
             n_choices = round(sum(len(ex["choices"]) for ex in dev) / len(dev))
         rows.append({"intermediate": inter, "format": task.format, "dev_score": sum(best[inter]) / len(best[inter]),

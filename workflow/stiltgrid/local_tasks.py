@@ -13,20 +13,10 @@ import shutil
 from pathlib import Path
 
 from stiltgrid.errors import UserError
-from stiltgrid.formats import FormatError, read_jsonl
+from stiltgrid.formats import FormatError, get_format, read_jsonl
 from stiltgrid.hub.base import publish, staging
 from stiltgrid.tasks import Task, all_tasks, register
 
-#: default metric and category per format, when a declaration leaves them out.
-DEFAULT_METRIC = {
-    "classification": "accuracy", "pair_classification": "accuracy", "tagging": "seqeval_f1",
-    "span_qa": "squad", "multiple_choice": "accuracy", "retrieval": "tatoeba",
-}
-DEFAULT_CATEGORY = {
-    "classification": "classification", "pair_classification": "classification",
-    "tagging": "structured_prediction", "span_qa": "qa", "multiple_choice": "classification",
-    "retrieval": "retrieval",
-}
 LANG = "{lang}"
 
 
@@ -35,7 +25,7 @@ class TaskDeclarationError(UserError, ValueError):
 
 
 def _role(spec: dict) -> str:
-    if spec["format"] == "retrieval":
+    if not get_format(spec["format"]).trainable:
         return "retrieval"
     return spec.get("role", "target")
 
@@ -57,20 +47,21 @@ def split_files(spec: dict) -> dict[str, str]:
 
 def _languages(spec: dict) -> list[str]:
     langs = list(spec.get("languages") or ["en"])
-    return [lang for lang in langs if lang != "en"] if spec["format"] == "retrieval" else langs
+    return [lang for lang in langs if lang != "en"] if _role(spec) == "retrieval" else langs
 
 
 def check(name: str, spec: dict) -> None:
     """Consistency checks the schema cannot express."""
     where = f"tasks.{name}"
     fmt, role, files = spec["format"], _role(spec), spec["files"]
+    form = get_format(fmt)
     if name in all_tasks() and not all_tasks()[name].extra.get("local"):
         raise TaskDeclarationError(f"{where}: '{name}' is a built-in task; pick another name")
-    if spec.get("role") == "retrieval" and fmt != "retrieval":
+    if spec.get("role") == "retrieval" and form.trainable:
         raise TaskDeclarationError(f"{where}.role: 'retrieval' needs format 'retrieval'")
-    if fmt == "retrieval" and spec.get("role", "retrieval") != "retrieval":
+    if not form.trainable and spec.get("role", "retrieval") != "retrieval":
         raise TaskDeclarationError(f"{where}.role: a retrieval task is scored on the encoder (role 'retrieval')")
-    if fmt in ("classification", "pair_classification") and not spec.get("labels"):
+    if form.needs_labels and not spec.get("labels"):
         raise TaskDeclarationError(f"{where}.labels: a {fmt} task needs its label set")
     if role in ("intermediate", "target"):
         for split in ("train", "dev"):
@@ -85,20 +76,20 @@ def check(name: str, spec: dict) -> None:
             raise TaskDeclarationError(f"{where}.files.test: the path needs {LANG} (one file per language)")
         if not _languages(spec):
             raise TaskDeclarationError(f"{where}.languages: no evaluation language")
-    metric = spec.get("metric", DEFAULT_METRIC[fmt])
+    metric = spec.get("metric", form.metric)
     if metric == "bucc" and "dev" not in files:
         raise TaskDeclarationError(f"{where}.files: metric 'bucc' tunes its threshold on 'dev' (with {LANG})")
-    if fmt == "retrieval" and "train" in files:
+    if not form.trainable and "train" in files:
         raise TaskDeclarationError(f"{where}.files.train: retrieval tasks are not trained")
 
 
 def to_task(name: str, spec: dict) -> Task:
     check(name, spec)
-    fmt = spec["format"]
+    fmt = get_format(spec["format"])
     return Task(
-        name=name, format=fmt, metric=spec.get("metric", DEFAULT_METRIC[fmt]),
+        name=name, format=fmt.name, metric=spec.get("metric", fmt.metric),
         labels=tuple(spec["labels"]) if spec.get("labels") else None, role=_role(spec),
-        category=spec.get("category", DEFAULT_CATEGORY[fmt]), description=spec.get("description", ""),
+        category=spec.get("category", fmt.category), description=spec.get("description", ""),
         extra={"local": True, "languages": _languages(spec), "files": dict(spec["files"])},
     )
 
@@ -111,6 +102,7 @@ def register_all(declarations: dict | None) -> list[Task]:
 def prepare(name: str, spec: dict, out_dir: str | Path) -> dict:
     """Validate every file of a declared task and write its task directory; returns a summary per split."""
     task = to_task(name, spec)
+    fmt = get_format(task.format)
     labels = list(task.labels) if task.labels else None
     out = Path(out_dir)
     counts = {}
@@ -120,12 +112,12 @@ def prepare(name: str, spec: dict, out_dir: str | Path) -> dict:
             try:
                 examples = read_jsonl(files[split], task.format, labels, unique_ids=True)
             except FormatError as err:
-                if task.format == "tagging" and not task.labels and split != "train":
+                if fmt.open_labels and not task.labels and split != "train":
                     raise FormatError(f"{err} (tasks.{name} declares no labels, so its tags are those of its "
                                       f"English train file; add `labels:` to allow others)") from None
                 raise
-            if task.format == "tagging" and labels is None and split == "train":
-                labels = sorted({tag for ex in examples for tag in ex["tags"]})
+            if fmt.open_labels and labels is None and split == "train":
+                labels = fmt.label_list(task, examples)
             shutil.copyfile(files[split], tmp / f"{split}.jsonl")
             counts[split] = len(examples)
         publish(tmp, out, {"task": name, "format": task.format, "labels": labels, "role": task.role,

@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from stiltgrid.formats import get_format
+
 HEADS_FILE = "heads.pt"
 HEADS_SPEC = "heads.json"
 
@@ -60,28 +62,18 @@ class SpanHead(nn.Module):
         return start, end
 
 
-def build_head(fmt: str, hidden: int, num_labels: int, dropout: float) -> nn.Module:
-    if fmt in ("classification", "pair_classification"):
-        return ClassificationHead(hidden, num_labels, dropout)
-    if fmt == "multiple_choice":
-        return ClassificationHead(hidden, 1, dropout)  # one score per (context, choice) sequence
-    if fmt == "tagging":
-        return TaggingHead(hidden, num_labels, dropout)
-    if fmt == "span_qa":
-        return SpanHead(hidden)
-    raise ValueError(f"no head for format '{fmt}'")
-
-
 class TaskModel(nn.Module):
-    """Shared encoder, one head per task. ``heads_spec`` maps task name -> {"format", "labels"}."""
+    """Shared encoder, one head per task. ``heads_spec`` maps task name -> {"format", "labels"}; each task's
+    format builds its head and computes its outputs and loss (stiltgrid.formats)."""
 
     def __init__(self, encoder: nn.Module, heads_spec: dict[str, dict], dropout: float = 0.1):
         super().__init__()
         self.encoder = encoder
         self.heads_spec = heads_spec
         hidden = encoder.config.hidden_size
+        self.formats = {name: get_format(spec["format"]) for name, spec in heads_spec.items()}
         self.heads = nn.ModuleDict({
-            name: build_head(spec["format"], hidden, len(spec.get("labels") or []), dropout)
+            name: self.formats[name].head(hidden, len(spec.get("labels") or []), dropout)
             for name, spec in heads_spec.items()
         })
         self._accepts_token_types = "token_type_ids" in encoder.forward.__code__.co_varnames
@@ -94,30 +86,7 @@ class TaskModel(nn.Module):
 
     def forward(self, task: str, batch: dict) -> dict:
         """Returns logits (and ``loss`` when the batch carries labels)."""
-        fmt = self.heads_spec[task]["format"]
-        head = self.heads[task]
-        if fmt == "multiple_choice":
-            n, c, length = batch["input_ids"].shape
-            flat = {k: v.view(n * c, length) for k, v in batch.items() if v.dim() == 3}
-            logits = head(self.encode(flat)).view(n, c)
-            out = {"logits": logits}
-            if "labels" in batch:
-                out["loss"] = nn.functional.cross_entropy(logits, batch["labels"])
-            return out
-        states = self.encode(batch)
-        if fmt == "span_qa":
-            start, end = head(states)
-            out = {"start_logits": start, "end_logits": end}
-            if "start_positions" in batch:
-                out["loss"] = (nn.functional.cross_entropy(start, batch["start_positions"])
-                               + nn.functional.cross_entropy(end, batch["end_positions"])) / 2
-            return out
-        logits = head(states)
-        out = {"logits": logits}
-        if "labels" in batch:
-            out["loss"] = nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=-100)
-        return out
+        return self.formats[task].forward(self, self.heads[task], batch)
 
     # -- persistence ---------------------------------------------------------------------------------------------
     def save(self, out_dir: str | Path, tokenizer=None, with_heads: bool = True) -> None:

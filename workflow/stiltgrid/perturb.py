@@ -23,7 +23,6 @@ would break its pairing with the English ``tgt`` line).
 
 from __future__ import annotations
 
-import bisect
 import copy
 import hashlib
 import re
@@ -31,22 +30,12 @@ import unicodedata
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from .formats import FORMATS, _check_example
+from .formats import FORMATS, get_format
+from .formats.base import Edit, TextEdits, TokenFn, apply_edits, cuts
 
 PERTURBATIONS = ("char_noise", "codeswitch", "word_shuffle", "entity_swap")
 
-# free-text fields each format perturbs, in a fixed order (random choices are keyed by field name)
-TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    "classification": ("text",),
-    "pair_classification": ("text_a", "text_b"),
-    "span_qa": ("question", "context"),
-    "multiple_choice": ("context", "question", "choices"),
-    "retrieval": ("text",),
-}
-
 _APOSTROPHES = "'\u2019\u02bc"
-
-Edit = tuple[int, int, str]            # replace text[start:end] by the string
 
 
 # -- characters and words ----------------------------------------------------------------------------------------
@@ -116,79 +105,7 @@ def lookup(table: dict[str, str], word: str) -> tuple[str | None, bool]:
     return None, False
 
 
-def apply_edits(text: str, edits: list[Edit]) -> tuple[str, Callable[[int], int]]:
-    """Apply non-overlapping edits; also return a map from an old offset (not strictly inside an edit) to the new
-    one, for moving answer offsets."""
-    edits = sorted(edits)
-    for (_, e1, _), (s2, _, _) in zip(edits, edits[1:]):
-        if s2 < e1:
-            raise AssertionError(f"overlapping edits at offset {s2}")
-    parts, ends, shifts, pos, shift = [], [], [], 0, 0
-    for s, e, new in edits:
-        parts.append(text[pos:s])
-        parts.append(new)
-        pos = e
-        shift += len(new) - (e - s)
-        ends.append(e)
-        shifts.append(shift)
-    parts.append(text[pos:])
-
-    def mapper(p: int) -> int:
-        k = bisect.bisect_right(ends, p)
-        return p + (shifts[k - 1] if k else 0)
-
-    return "".join(parts), mapper
-
-
-# -- applying a transformation to an example ------------------------------------------------------------------------
-TextEdits = Callable[[str, str, list[tuple[int, int]]], list[Edit]]      # (field key, text, answer spans) -> edits
-TokenFn = Callable[[list[str], list[str]], tuple[list[str], list[str]]]
-
-
-def rewrite_example(ex: dict, fmt: str, text_edits: TextEdits, token_fn: TokenFn) -> tuple[dict, int]:
-    """A copy of ``ex`` with ``text_edits`` applied to each free-text field (span QA answers moved and re-read from
-    the new context) or, for tagging, ``token_fn`` applied to tokens and tags; also the number of text edits."""
-    out = copy.deepcopy(ex)
-    if fmt == "tagging":
-        tokens, tags = token_fn(list(ex["tokens"]), list(ex["tags"]))
-        if len(tokens) != len(ex["tokens"]) or len(tags) != len(tokens):
-            raise AssertionError(f"{ex['id']}: a tagging perturbation changed the token count")
-        changed = sum(a != b for a, b in zip(tokens, ex["tokens"]))
-        out["tokens"], out["tags"] = tokens, tags
-        return out, changed
-    if fmt == "retrieval" and ex["side"] != "src":
-        return out, 0
-    n_edits = 0
-    for name in TEXT_FIELDS[fmt]:
-        if name == "choices":
-            new_choices = []
-            for i, choice in enumerate(ex["choices"]):
-                edits = text_edits(f"choices.{i}", choice, [])
-                new_choices.append(apply_edits(choice, edits)[0])
-                n_edits += len(edits)
-            out["choices"] = new_choices
-        elif fmt == "span_qa" and name == "context":
-            context = ex["context"]
-            answers = ex["answers"]
-            spans = [(s, s + len(t)) for t, s in zip(answers["text"], answers["answer_start"])]
-            edits = text_edits(name, context, spans)
-            for s, e, _ in edits:
-                for a, b in spans:
-                    if _cuts(s, e, a, b):
-                        raise AssertionError(f"{ex['id']}: an edit at {s}:{e} cuts the answer span {a}:{b}")
-            new_context, mapper = apply_edits(context, edits)
-            starts = [mapper(a) for a, _ in spans]
-            out["context"] = new_context
-            out["answers"] = {**answers, "answer_start": starts,
-                              "text": [new_context[st:mapper(b)] for st, (_, b) in zip(starts, spans)]}
-            n_edits += len(edits)
-        else:
-            edits = text_edits(name, ex[name], [])
-            out[name] = apply_edits(ex[name], edits)[0]
-            n_edits += len(edits)
-    return out, n_edits
-
-
+# -- applying a transformation to an example (Format.rewrite applies it to each format's fields) --------------
 WordFn = Callable[[str, str], "str | None"]       # (position key, word) -> replacement or None
 
 
@@ -214,14 +131,6 @@ def word_rewriter(word_fn: WordFn, *, one_token: bool = True) -> tuple[TextEdits
         return out, tags
 
     return text_edits, token_fn
-
-
-def _all_text(ex: dict, fmt: str) -> str:
-    if fmt == "tagging":
-        return " ".join(ex["tokens"])
-    if fmt == "multiple_choice":
-        return " ".join([ex["context"], ex["question"], *ex["choices"]])
-    return " ".join(ex[f] for f in TEXT_FIELDS[fmt])
 
 
 class Stream:
@@ -304,7 +213,7 @@ def char_noise(examples: list[dict], fmt: str, strength: float, seed: int) -> li
     out = []
     for ex in examples:
         keyed = KeyedRandom(seed, "char_noise", ex["id"])
-        pool = _letter_pool(_all_text(ex, fmt))
+        pool = _letter_pool(get_format(fmt).all_text(ex))
 
         def word_fn(key: str, word: str, keyed=keyed, pool=pool) -> str | None:
             if not all(_is_letter(c) for c in word):
@@ -314,7 +223,7 @@ def char_noise(examples: list[dict], fmt: str, strength: float, seed: int) -> li
                 return None
             return _char_edit(word, rng, pool)
 
-        out.append(rewrite_example(ex, fmt, *word_rewriter(word_fn))[0])
+        out.append(get_format(fmt).rewrite(ex, *word_rewriter(word_fn))[0])
     return out
 
 
@@ -359,7 +268,7 @@ def codeswitch(examples: list[dict], fmt: str, strength: float, seed: int, *, la
                 return None
             return match_case(word, rng.choice(options)[1], via_lower)
 
-        out.append(rewrite_example(ex, fmt, *word_rewriter(word_fn))[0])
+        out.append(get_format(fmt).rewrite(ex, *word_rewriter(word_fn))[0])
     return out
 
 
@@ -420,7 +329,7 @@ def word_shuffle(examples: list[dict], fmt: str, strength: float, seed: int) -> 
                     i += 1
             return ([t for s, e in order for t in tokens[s:e]], [t for s, e in order for t in tags[s:e]])
 
-        out.append(rewrite_example(ex, fmt, text_edits, token_fn)[0])
+        out.append(get_format(fmt).rewrite(ex, text_edits, token_fn)[0])
     return out
 
 
@@ -495,7 +404,7 @@ def entity_pools(examples: list[dict], fmt: str, entities: dict[str, list[str]] 
     """Type -> candidate names, sorted: the gazetteer's, plus (BIO tagging) the entities the tags mark."""
     pools: dict[str, set[str]] = {kind: {" ".join(n.split()) for n in names}
                                   for kind, names in (entities or {}).items()}
-    if fmt == "tagging":
+    if get_format(fmt).token_level:
         known = {n for names in pools.values() for n in names}
         for ex in examples:
             for (_, _, name, _), kind in _tag_mentions(ex["tokens"], ex["tags"], known):
@@ -551,10 +460,11 @@ def entity_swap(examples: list[dict], fmt: str, strength: float, seed: int, *,
     into one and a name already in the example is never reused. In BIO-tagged data the tags say what is an
     entity (the gazetteer only adds the names to draw from and finds untagged repeats of tagged names)."""
     _check_args(fmt, strength)
-    if fmt == "retrieval":
-        raise ValueError("entity_swap is not label-preserving on retrieval: renaming entities on the src side alone "
+    form = get_format(fmt)
+    if form.one_sided:
+        raise ValueError(f"entity_swap is not label-preserving on {fmt}: renaming entities on the src side alone "
                          "breaks its pairing with the English tgt line")
-    bio = fmt == "tagging" and _has_bio(examples)
+    bio = form.token_level and _has_bio(examples)
     if not entities and not bio:
         raise ValueError(f"entity_swap on {fmt} needs entities (a gazetteer: type -> names, see "
                          "lexicons.load_entities); only BIO-tagged tagging data can do without")
@@ -564,8 +474,8 @@ def entity_swap(examples: list[dict], fmt: str, strength: float, seed: int, *,
         keyed = KeyedRandom(seed, "entity_swap", ex["id"])
         if strength <= 0:
             out.append(copy.deepcopy(ex))
-        elif fmt == "tagging":
-            out.append(_swap_in_tokens(ex, strength, keyed, gaz, bio))
+        elif form.token_level:
+            out.append(_swap_in_tokens(ex, form, strength, keyed, gaz, bio))
         else:
             out.append(_swap_in_text(ex, fmt, strength, keyed, gaz))
     return out
@@ -594,7 +504,7 @@ def _choose_renames(mentioned: dict[str, str], blocked: set[str], strength: floa
     return renames
 
 
-def _swap_in_tokens(ex: dict, strength: float, keyed: KeyedRandom, gaz: _Gazetteer, bio: bool) -> dict:
+def _swap_in_tokens(ex: dict, form, strength: float, keyed: KeyedRandom, gaz: _Gazetteer, bio: bool) -> dict:
     tokens = ex["tokens"]
     tagged = _tag_mentions(tokens, ex["tags"], gaz.names)
     mentions = [m for m, _ in tagged]
@@ -620,40 +530,30 @@ def _swap_in_tokens(ex: dict, strength: float, keyed: KeyedRandom, gaz: _Gazette
                 tokens[s:e] = new
         return tokens, tags
 
-    return rewrite_example(ex, "tagging", _no_text_edits, token_fn)[0]
+    return form.rewrite(ex, _no_text_edits, token_fn)[0]
 
 
 def _swap_in_text(ex: dict, fmt: str, strength: float, keyed: KeyedRandom, gaz: _Gazetteer) -> dict:
-    present = gaz.present(_all_text(ex, fmt))
-    if fmt == "multiple_choice":
-        fields = [("context", ex["context"]), ("question", ex["question"])]
-        fields += [(f"choices.{i}", c) for i, c in enumerate(ex["choices"])]
-    else:
-        fields = [(name, ex[name]) for name in TEXT_FIELDS[fmt]]
+    form = get_format(fmt)
+    present = gaz.present(form.all_text(ex))
+    fields = form.text_items(ex)
     found = {field: _find_names(value, present) for field, value in fields}
     mentioned: dict[str, str] = {}
     for field, _ in fields:
         for _, _, name in found[field]:
             mentioned.setdefault(name, gaz.type_of[name])
     blocked: set[str] = set()
-    if fmt == "span_qa":
-        spans = [(s, s + len(t)) for t, s in zip(ex["answers"]["text"], ex["answers"]["answer_start"])]
-        for s, e, name in found["context"]:
-            if any(_cuts(s, e, a, b) for a, b in spans):
+    for field, _ in fields:
+        spans = form.protected_spans(ex, field)
+        for s, e, name in found[field]:
+            if any(cuts(s, e, a, b) for a, b in spans):
                 blocked.add(name)           # renaming it would cut an answer span
     renames = _choose_renames(mentioned, blocked, strength, keyed, gaz, same_length=False)
 
     def text_edits(field: str, text: str, protect: list[tuple[int, int]]) -> list[Edit]:
         return [(s, e, renames[name]) for s, e, name in found[field] if name in renames]
 
-    return rewrite_example(ex, fmt, text_edits, _same_tokens)[0]
-
-
-def _cuts(s: int, e: int, a: int, b: int) -> bool:
-    """Does the edit s:e cut the span a:b (overlap it without lying inside it)?"""
-    if a <= s and e <= b:
-        return False
-    return s < b and a < e if b > a else s < a < e
+    return get_format(fmt).rewrite(ex, text_edits, _same_tokens)[0]
 
 
 def _no_text_edits(field: str, text: str, protect: list[tuple[int, int]]) -> list[Edit]:
@@ -674,8 +574,9 @@ def _check_args(fmt: str, strength: float) -> None:
 
 def validate(examples: list[dict], fmt: str, what: str) -> None:
     """Check every example against its task format (raises :class:`stiltgrid.formats.FormatError`)."""
+    form = get_format(fmt)
     for i, ex in enumerate(examples):
-        _check_example(fmt, ex, f"{what}: example {i} (id {ex.get('id') if isinstance(ex, dict) else None!r})", None)
+        form.check(ex, f"{what}: example {i} (id {ex.get('id') if isinstance(ex, dict) else None!r})")
 
 
 def perturb(examples: list[dict], fmt: str, kind: str, strength: float, seed: int, *, lang: str,

@@ -38,6 +38,7 @@ from stiltgrid import behaviour, faults, guards, inference, runtime
 from stiltgrid import features as F
 from stiltgrid.errors import UserError
 from stiltgrid.evaluation import dev_score
+from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.model import TaskModel, load_encoder
 
@@ -152,11 +153,12 @@ def dev_sample(fmt: str, examples: list[dict], n: int, seed: int) -> list[dict]:
     if n >= len(examples):
         return list(examples)
     rng = random.Random(seed)
-    if fmt not in ("classification", "pair_classification", "multiple_choice"):
+    label = get_format(fmt).label_field
+    if label is None:
         return [examples[i] for i in sorted(rng.sample(range(len(examples)), n))]
     groups: dict = {}
     for i, ex in enumerate(examples):
-        groups.setdefault(ex["label"], []).append(i)
+        groups.setdefault(ex[label], []).append(i)
     labels = sorted(groups, key=str)
     exact = {label: n * len(groups[label]) / len(examples) for label in labels}
     quota = {label: int(exact[label]) for label in labels}

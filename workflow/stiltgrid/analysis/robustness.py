@@ -30,25 +30,19 @@ import pandas as pd
 
 from stiltgrid.analysis import common as C
 from stiltgrid.analysis import stats as st
+from stiltgrid.formats import FORMATS, get_format
 
 QUESTION = "robustness"
 CLEAN = "clean"
 PERTURBED_COLUMNS = C.SCORE_COLUMNS[:5] + ("perturbation", "strength") + C.SCORE_COLUMNS[5:]
 DIFFICULTY_ALIASES = {"task_format": "format", "dev": "dev_score", "best_dev": "dev_score", "chance_level": "chance"}
-ZERO_CHANCE_FORMATS = ("tagging", "span_qa")
+#: formats with open-ended outputs (tags, spans), whose chance level is 0 when a difficulty table leaves it out
+ZERO_CHANCE_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.zero_chance)
 
 
 def chance_level(task_format: str, n_labels: int | None = None, n_choices: int | None = None) -> float:
     """Chance level (0-100) of an intermediate task: 100/labels, 100/choices, or 0 for tagging and span QA."""
-    if task_format in ZERO_CHANCE_FORMATS:
-        return 0.0
-    if task_format == "multiple_choice":
-        if not n_choices:
-            raise ValueError("chance_level: multiple choice needs n_choices")
-        return 100.0 / n_choices
-    if not n_labels:
-        raise ValueError(f"chance_level: format {task_format!r} needs n_labels")
-    return 100.0 / n_labels
+    return get_format(task_format).chance(n_labels, n_choices)
 
 
 def difficulty_table(difficulty) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from stiltgrid.errors import UserError
-from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
+from stiltgrid.formats import FormatError, get_format, read_jsonl, write_jsonl
 
 #: where ``datasets`` keeps downloads and prepared arrow files (relative to the workflow directory)
 DEFAULT_CACHE_DIR = "resources/hub_cache"
@@ -387,9 +387,7 @@ class Source:
             resolved = reader.resolved_revision(HubRef(entry["id"], entry["revision"]), entry["revision"])
             if resolved:
                 entry["resolved_commit"] = resolved
-        n_choices = None
-        if task.format == "multiple_choice":
-            n_choices = self.extra.get("n_choices")
+        n_choices = self.extra.get("n_choices") if get_format(task.format).multi_sequence else None
         return {
             "task": task.name, "format": task.format, "labels": list(task.labels) if task.labels else None,
             "n_choices": n_choices, "splits": splits, "counts": counts, "dropped": dropped,
