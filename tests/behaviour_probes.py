@@ -110,12 +110,12 @@ class Probes:
     # -- data -----------------------------------------------------------------------------------------------------
     def _world(self) -> Path:
         from stiltgrid import jobs
-        from stiltgrid.world import WORLD_TASKS
+        from stiltgrid.tasks import world_tasks
 
         if not (self.data / "languages.tsv").exists():
             outputs = {"languages": self.data / "languages.tsv", "corpus": self.data / "corpus",
                        "lexicons": self.data / "lexicon", "entities": self.data / "entities.tsv",
-                       **{f"task_{t}": self.data / "tasks" / t for t in sorted(WORLD_TASKS)}}
+                       **{f"task_{t}": self.data / "tasks" / t for t in sorted(world_tasks())}}
             world = {"languages": {lang: spec for lang, spec in _default_languages().items() if lang in LANGS}}
             settings = {"seed": 5, "corpus_sentences": 150, "sizes": SIZES, "world": world}
             jobs.make_world(job("generate_world", settings, {}, {k: str(v) for k, v in outputs.items()},

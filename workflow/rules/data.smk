@@ -1,5 +1,5 @@
 # Data: the generated offline world (one job per world dataset). Real datasets are fetched by their own rules.
-from stiltgrid.world import WORLD_TASKS
+from stiltgrid.tasks import world_tasks
 
 WORLD_JOB = lambda wc: JOBS.world(wc.dataset)
 LOCAL_TASK_JOB = lambda wc: JOBS.local_task(wc.task)
@@ -11,7 +11,7 @@ rule generate_world:
         corpus=directory(P.CORPUS),
         lexicons=directory(P.LEXICONS),
         entities=P.ENTITIES,
-        tasks=directory(expand(P.TASK_DATA, task=sorted(WORLD_TASKS), allow_missing=True)),
+        tasks=directory(expand(P.TASK_DATA, task=sorted(world_tasks()), allow_missing=True)),
     params:
         settings=job_settings(WORLD_JOB),
         lineage=job_lineage(WORLD_JOB),

@@ -13,7 +13,7 @@ rule fetch_task:
         lineage=job_lineage(fetch_job),
     wildcard_constraints:
         dataset="|".join(HUB_DATASETS) or "^$",
-        task="|".join(HUB.TASKS),
+        task="|".join(HUB.tasks()),
     log:
         log_path("data", "{dataset}", "{task}", root="logs"),
     benchmark:

@@ -235,7 +235,7 @@ class Grid:
             from stiltgrid import xtreme
 
             members = set(xtreme.benchmark_tasks(xtreme.XTREME_R))
-            return [t for t in self.targets if _canonical(t) in members]
+            return [t for t in self.targets if xtreme.known_task(t) in members]
         if question == "robustness":
             return list(chosen)
         return list(chosen) if chosen else list(self.targets)
@@ -290,10 +290,7 @@ class Grid:
             langs = [lang for lang in langs if lang not in missing]
         else:
             langs = list(chosen)
-        task = get_task(target)
-        if task.format == "retrieval" and task.pairs_with_english:  # BUCC/Tatoeba pair each language with English
-            langs = [lang for lang in langs if lang != "en"]
-        return langs
+        return get_task(target).tested_languages(langs)
 
     def dev_languages(self, target: str) -> list[str]:
         """Languages a target is scored in on its dev set for want of a test file: English for a declared trainable
@@ -338,15 +335,6 @@ class Grid:
 
     def threads(self, phase: str) -> int:
         return int(self.spec["threads"][phase])
-
-
-def _canonical(target: str) -> str | None:
-    from stiltgrid import xtreme
-
-    try:
-        return xtreme.canonical_task(target)
-    except ValueError:
-        return None
 
 
 def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
@@ -437,7 +425,7 @@ def official_languages(target: str, benchmark: str = "xtreme") -> tuple[str, ...
 
     first = xt.benchmark_id(benchmark)
     for bench in (first, *(b for b in xt.BENCHMARKS if b != first)):
-        if xt.canonical_task(target) in xt.TASK_LANGUAGES[bench]:
+        if xt.canonical_task(target) in xt.benchmark_tasks(bench):
             return xt.task_languages(target, bench)
     return xt.task_languages(target, first)  # raises: the task is in neither benchmark
 

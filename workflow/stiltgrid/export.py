@@ -44,10 +44,7 @@ def official_task(target: str) -> str | None:
 
     if get_task(target).extra.get("local"):  # a declared task: not the benchmark's, whatever its name
         return None
-    try:
-        task = xt.canonical_task(target)
-    except ValueError:
-        return None
+    task = xt.known_task(target)
     return task if task in SUFFIX else None
 
 

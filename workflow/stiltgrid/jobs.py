@@ -55,15 +55,15 @@ def load_split(data_dir: str, task, split: str, labels: list[str] | None = None)
 @_sealed
 def make_world(smk) -> None:
     """Generate the offline multilingual world (corpus, tasks, lexicons, language table) for one dataset."""
-    from stiltgrid.world import DEFAULT_WORLD, WORLD_TASKS, generate_world
+    from stiltgrid.tasks import world_tasks
+    from stiltgrid.world import DEFAULT_WORLD, generate_world
     from stiltgrid.config import deep_merge
 
     _setup(smk)
     p = _params(smk)
     spec = deep_merge(DEFAULT_WORLD, p.world)
     spec["seed"] = p.seed
-    roles = {name: get_task(name).role for name in WORLD_TASKS}
-    tasks = {name: dict(p.sizes[role]) for name, role in roles.items()}
+    tasks = {name: dict(p.sizes[task.role]) for name, task in world_tasks().items()}
     out_dir = Path(smk.output.languages).parent
     generate_world(spec, out_dir, tasks=tasks, corpus_sentences=p.corpus_sentences,
                    test_langs=sorted(spec["languages"]))

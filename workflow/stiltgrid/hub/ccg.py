@@ -109,6 +109,3 @@ class LocalCCG(LocalSource):
             publish(tmp, Path(out_dir), record)
         return record
 
-
-CCG = LocalCCG()
-SOURCES = (CCG,)

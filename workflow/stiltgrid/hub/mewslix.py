@@ -112,9 +112,12 @@ class LocalMewsliX(LocalSource):
     """The ``mewslix`` task's source: converts a local Mewsli-X dataset directory (see the module docstring)."""
 
     name = task = "mewslix"
-    available = task_languages("mewslix", XTREME_R)
     description = "Mewsli-X from a local copy of the released dataset (get-mewsli-x.sh)"
     notes = ("converted from a local Mewsli-X copy; the candidate pool (test.pool.jsonl) is shared by every language",)
+
+    @property
+    def available(self) -> tuple[str, ...]:
+        return task_languages(self.task, XTREME_R)
 
     def check_languages(self, languages=()) -> list[str]:
         languages = list(languages or [])
@@ -177,6 +180,3 @@ class LocalMewsliX(LocalSource):
             raise FetchError(f"cannot build task 'mewslix': {one_line(err, 200)}") from None
         return record
 
-
-MEWSLIX = LocalMewsliX()
-SOURCES = (MEWSLIX,)

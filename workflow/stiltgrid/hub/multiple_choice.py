@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
+from stiltgrid.hub.base import Drops, HubRef, Part, Read
 
 HELLASWAG_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of Rowan/hellaswag
 COSMOSQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/cosmos_qa
@@ -80,25 +80,6 @@ def commonsenseqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Itera
                "choices": texts, "label": keys.index(key)}
 
 
-def _plan(ref: HubRef, parse, name: str):
+def train_dev_plan(ref: HubRef, parse, name: str):
     return lambda langs: [Part(f"{split}.jsonl", (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
                           for split, hub_split in _SPLITS.items()]
-
-
-HELLASWAG = Source(
-    name="hellaswag", task="hellaswag", refs=(HELLASWAG_HUB,), plan=_plan(HELLASWAG_HUB, hellaswag_rows, "hellaswag"),
-    description="HellaSwag from Rowan/hellaswag (parquet export): train / validation", extra={"n_choices": 4},
-    notes=("read from the hub's parquet export (refs/convert/parquet) of the loading-script repository",),
-)
-COSMOSQA = Source(
-    name="cosmosqa", task="cosmosqa", refs=(COSMOSQA_HUB,), plan=_plan(COSMOSQA_HUB, cosmosqa_rows, "cosmosqa"),
-    description="Cosmos QA from allenai/cosmos_qa (parquet export): train / validation", extra={"n_choices": 4},
-    notes=("read from the hub's parquet export (refs/convert/parquet) of the loading-script repository",),
-)
-COMMONSENSEQA = Source(
-    name="commonsenseqa", task="commonsenseqa", refs=(COMMONSENSEQA_HUB,),
-    plan=_plan(COMMONSENSEQA_HUB, commonsenseqa_rows, "commonsenseqa"),
-    description="CommonsenseQA from tau/commonsense_qa: train / validation", extra={"n_choices": 5},
-)
-
-SOURCES = (HELLASWAG, COSMOSQA, COMMONSENSEQA)

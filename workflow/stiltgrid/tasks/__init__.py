@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from stiltgrid.tasks.base import Task
 
-__all__ = ["Task", "get_task", "all_tasks", "register"]
+__all__ = ["Task", "get_task", "all_tasks", "register", "world_tasks"]
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +46,8 @@ def register(task: Task) -> Task:
         raise ValueError(f"task '{task.name}' is already {origin} with a different definition")
     tasks[task.name] = task
     return task
+
+
+def world_tasks() -> dict[str, Task]:
+    """The tasks the generated world renders (those whose module declares ``world=``), by name."""
+    return {name: task for name, task in all_tasks().items() if task.world is not None}
