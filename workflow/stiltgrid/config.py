@@ -689,6 +689,7 @@ def load_grid(config: dict) -> Grid:
     grid = Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
                 variants=variants, seeds=tuple(spec["seeds"]), cells=cells, warnings=(warning,) if warning else ())
+    _check_data_sources(grid, where)
     trained = {"intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
                "target": set(grid.trained_targets)}
     _check_against_encoder(spec, spec["model"], model, where, trained)
@@ -700,6 +701,22 @@ def load_grid(config: dict) -> Grid:
     if export is not None and export["seed"] is not None and export["seed"] not in grid.seeds:
         raise ConfigError(f"{where}: export.seed {export['seed']} is not one of the grid's seeds")
     return grid
+
+
+def _check_data_sources(grid: Grid, where: str) -> None:
+    """Every task the grid reads has data in the preset's dataset: a generated world renders the tasks whose module
+    declares ``world=``, the hub builds those that declare ``sources=``; a declared task brings its own files."""
+    from stiltgrid.tasks import get_task
+
+    source = grid.dataset["source"]
+    for name in grid.data_tasks():
+        task = get_task(name)
+        if task.extra.get("local"):
+            continue
+        if (task.world if source == "world" else task.sources) in (None, ()):
+            kind = "world generator (world=)" if source == "world" else "hub source (sources=)"
+            raise ConfigError(f"{where}: task '{name}' has no data in dataset '{grid.dataset_name}' (source "
+                              f"{source}): its module declares no {kind}")
 
 
 def _check_cells(grid: Grid, where: str) -> None:
