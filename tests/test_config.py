@@ -126,3 +126,10 @@ def test_a_task_without_data_in_the_dataset_is_rejected(declared_registry):
     register(replace(get_task("mnli"), name="mnli_hub_only", world=None))
     with pytest.raises(ConfigError, match="task 'mnli_hub_only' has no data in dataset 'world-ci'.*world="):
         load_grid(with_changes("ci", intermediate=["none", "mnli_hub_only"]))
+
+
+def test_schema_hparams_are_the_train_config_fields():
+    from stiltgrid.config import _schema
+    from stiltgrid.hparams import defaults
+
+    assert set(_schema()["definitions"]["hparams"]["properties"]) == set(defaults())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from .language import CCG_TAGS, NER_TAGS, UPOS, Language, Tok
+from .language import Language, Tok
 from .lexicon import (ADJECTIVES, LEXICON, LOCATIONS, PERSON_NOUNS, PERSONS, PROFESSIONS, THING_NOUNS, VERBS,
                       adj_applies, adjectives_for, is_mass, verb_takes)
 from .meaning import (NP, CONTRADICTION, ENTAILMENT, NEUTRAL, Clause, Profile, apply_ops, concept_of, is_person,
