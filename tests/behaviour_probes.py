@@ -21,6 +21,8 @@ from types import SimpleNamespace
 
 import torch
 
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
+
 LANGS = ["en", "wa", "ka"]
 SIZES = {"intermediate": {"train": 48, "dev": 16}, "target": {"train": 48, "dev": 16, "test": 12},
          "retrieval": {"dev": 12, "test": 16}}
@@ -232,7 +234,7 @@ class Probes:
 
         data, out = self._world(), {}
         for name in ("mnli", "squad", "hellaswag", "ccg"):
-            summary = json.loads((self._intermediate(name) / "train_summary.json").read_text())
+            summary = json.loads((self._intermediate(name) / CELL_TRAIN_SUMMARY).read_text())
             summary.pop("seconds")
             summary.pop("cost")
             summary.pop("provenance")
@@ -293,7 +295,7 @@ class Probes:
         for inter, target, seed in itertools.product(lift, TARGETS, (1, 2)):
             if target in ("bucc", "tatoeba"):
                 continue
-            path = out_dir / "results/m/eval" / inter / target / f"seed{seed}" / "train_summary.json"
+            path = out_dir / "results/m/eval" / inter / target / f"seed{seed}" / CELL_TRAIN_SUMMARY
             path.parent.mkdir(parents=True, exist_ok=True)
             best_dev = 60.0 + {"none": 0.0, "mnli": 1.0, "squad": 2.0}[inter] + (3.0 * (inter == "mnli") if
                                                                                  target == "xnli" else 0.0)

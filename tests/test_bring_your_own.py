@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from repo import copy_workflow, run_snakemake
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +146,7 @@ def test_declared_task_flows_through_the_grid(byo, name):
     scores = byo["scores"]
     if role == "intermediate":
         summary = json.loads((byo["work"] / "results" / "my-bert" / "intermediate" / name / "seed1" /
-                              "train_summary.json").read_text())
+                              CELL_TRAIN_SUMMARY).read_text())
         assert summary["steps"] > 0
         assert set(scores.intermediate) == {"none", name}  # every target also ran from its checkpoint
         return

@@ -18,9 +18,9 @@ rule generate_world:
     wildcard_constraints:
         dataset="|".join(WORLD_DATASETS),
     log:
-        log_path("data", "{dataset}", root="logs"),
+        log_path("data", "{dataset}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "{dataset}", root="logs")),
+        benchmark_path(log_path("data", "{dataset}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:
@@ -39,9 +39,9 @@ rule prepare_local_task:
     wildcard_constraints:
         task="|".join(JOBS.local_tasks) or "^$",
     log:
-        log_path("data", "local", "{task}", root="logs"),
+        log_path("data", "local", "{task}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "local", "{task}", root="logs")),
+        benchmark_path(log_path("data", "local", "{task}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

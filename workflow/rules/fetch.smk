@@ -15,9 +15,9 @@ rule fetch_task:
         dataset="|".join(HUB_DATASETS) or "^$",
         task="|".join(HUB.tasks()),
     log:
-        log_path("data", "{dataset}", "{task}", root="logs"),
+        log_path("data", "{dataset}", "{task}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "{dataset}", "{task}", root="logs")),
+        benchmark_path(log_path("data", "{dataset}", "{task}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

@@ -35,7 +35,8 @@ TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
 ANALYSIS = RESULTS + "/analysis/{preset}/{question}"
 EXPORT = RESULTS + "/export/{preset}"  # one row's test predictions in XTREME's leaderboard layout (stiltgrid.export)
-LOGS = "logs/{model}"
+LOGS_ROOT = "logs"
+LOGS = LOGS_ROOT + "/{model}"  # jobs of one model; data and model jobs log under LOGS_ROOT
 
 
 def cell_of(path: str) -> dict[str, str]:
