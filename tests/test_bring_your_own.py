@@ -64,7 +64,7 @@ def _bert_encoder(out: Path, corpus: Path) -> None:
 def _xlmr_encoder(out: Path, corpus: Path) -> None:
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
-    from stiltgrid.checkpoint import train_tokenizer
+    from stiltgrid.mlm import train_tokenizer
 
     tokenizer = train_tokenizer(sorted(str(p) for p in corpus.glob("*.txt")), 500, out, model_max_length=512)
     config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,

@@ -103,7 +103,7 @@ def _pairs(n: int, seed: int) -> list[dict]:
 
 
 def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch):
-    from stiltgrid.checkpoint import train_tokenizer
+    from stiltgrid.mlm import train_tokenizer
     from stiltgrid.features import feature_length, featurize
 
     monkeypatch.chdir(tmp_path)

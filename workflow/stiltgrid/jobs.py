@@ -137,17 +137,17 @@ def _world_translations(world_dir: Path, task: str, n: int, langs: list[str], no
 # -- phase 1 -------------------------------------------------------------------------------------------------------
 @_sealed
 def mlm_checkpoint(smk) -> None:
-    from stiltgrid import checkpoint
+    from stiltgrid import mlm
 
     _setup(smk)
     spec, out = dict(_params(smk).spec), smk.output[0]
     if spec["source"] == "hub":
-        checkpoint.fetch_hub(spec["id"], spec["revision"], out)
+        mlm.fetch_hub(spec["id"], spec["revision"], out)
     elif spec["source"] == "local":
-        checkpoint.link_local(spec["path"], out)
+        mlm.link_local(spec["path"], out)
     else:
         corpus = sorted(str(p) for p in Path(smk.input.corpus).glob("*.txt"))
-        checkpoint.pretrain_scratch(corpus, out, spec, threads=smk.threads)
+        mlm.pretrain_scratch(corpus, out, spec, threads=smk.threads)
 
 
 # -- phases 2, 3 and 4 ---------------------------------------------------------------------------------------------
