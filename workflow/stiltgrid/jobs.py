@@ -48,7 +48,7 @@ def _write_json(path: str | Path, payload: dict) -> None:
 
 def load_split(data_dir: str, task, split: str, labels: list[str] | None = None) -> list[dict]:
     # the same checks as a declared task's files (ids used twice included), for generated and fetched data too
-    return read_jsonl(Path(data_dir) / f"{split}.jsonl", task.format, labels, unique_ids=True)
+    return read_jsonl(Path(data_dir) / paths.split_file(split), task.format, labels, unique_ids=True)
 
 
 # -- data ----------------------------------------------------------------------------------------------------------
@@ -113,8 +113,8 @@ def augment_intermediate(smk) -> None:
                                                      variant["rate"], variant["seed"])
         stats = switch.as_dict()
     out.mkdir(parents=True, exist_ok=True)
-    write_jsonl(out / "train.jsonl", rows)
-    shutil.copyfile(Path(smk.input.base) / "dev.jsonl", out / "dev.jsonl")
+    write_jsonl(out / paths.split_file("train"), rows)
+    shutil.copyfile(Path(smk.input.base) / paths.split_file("dev"), out / paths.split_file("dev"))
     _write_json(str(out / "task.json"), {"variant": smk.wildcards.variant, "base": base.name, "spec": variant,
                                          "examples": len(rows), "stats": stats})
     log.info("variant %s: %d examples, %s", smk.wildcards.variant, len(rows), stats)
@@ -326,7 +326,7 @@ def evaluate_retrieval(smk) -> None:
     def shared_pool(split: str) -> list[dict]:
         """tgt lines of ``{split}.pool.jsonl`` (a candidate pool shared by every language), read once per job."""
         if split not in pools:
-            path = Path(smk.input.data) / f"{split}.pool.jsonl"
+            path = Path(smk.input.data) / paths.split_file(split, paths.POOL)
             pools[split] = load_split(smk.input.data, task, f"{split}.pool") if path.exists() else []
         return pools[split]
 

@@ -19,6 +19,7 @@ from functools import partial
 
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
+from stiltgrid.paths import split_file
 
 GLUE_REVISION = "main"  # UNPINNED: replace with a commit sha of nyu-mll/glue
 GLUE = HubRef("nyu-mll/glue", GLUE_REVISION)
@@ -37,7 +38,7 @@ def glue_read(config: str, split: str, parse, prefix: str | None = None) -> Read
 
 def glue_plan(config: str, parse):
     """train.jsonl and dev.jsonl of one GLUE config."""
-    return lambda langs: [Part(f"{split}.jsonl", (glue_read(config, split, parse),)) for split in ("train", "dev")]
+    return lambda langs: [Part(split_file(split), (glue_read(config, split, parse),)) for split in ("train", "dev")]
 
 
 def mnli_reads(split: str, prefix: str = "mnli") -> Read:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from stiltgrid.hub.base import Drops, HubRef, Part, Read
+from stiltgrid.paths import split_file
 
 HELLASWAG_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of Rowan/hellaswag
 COSMOSQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/cosmos_qa
@@ -81,5 +82,5 @@ def commonsenseqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Itera
 
 
 def train_dev_plan(ref: HubRef, parse, name: str):
-    return lambda langs: [Part(f"{split}.jsonl", (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
+    return lambda langs: [Part(split_file(split), (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
                           for split, hub_split in _SPLITS.items()]

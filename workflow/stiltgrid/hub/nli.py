@@ -21,6 +21,7 @@ from functools import partial
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
 from stiltgrid.hub.glue import mnli_reads
+from stiltgrid.paths import split_file
 
 ANLI_REVISION = "main"  # UNPINNED: replace with a commit sha of facebook/anli
 SNLI_REVISION = "main"  # UNPINNED: replace with a commit sha of stanfordnlp/snli
@@ -36,10 +37,10 @@ def anli_reads(split: str) -> tuple[Read, ...]:
 
 
 def anli_plan(langs):
-    return [Part("train.jsonl", anli_reads("train")), Part("dev.jsonl", anli_reads("dev"))]
+    return [Part(split_file("train"), anli_reads("train")), Part(split_file("dev"), anli_reads("dev"))]
 
 
 def anli_plus_plan(langs):
-    return [Part("train.jsonl", (Read(SNLI_HUB, "plain_text", "train", parsers.nli, "snli-train"),
+    return [Part(split_file("train"), (Read(SNLI_HUB, "plain_text", "train", parsers.nli, "snli-train"),
                                  mnli_reads("train"), *anli_reads("train"))),
-            Part("dev.jsonl", anli_reads("dev"))]
+            Part(split_file("dev"), anli_reads("dev"))]

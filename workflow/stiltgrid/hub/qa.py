@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
+from stiltgrid.paths import split_file
 
 SQUAD_REVISION = "main"  # UNPINNED: replace with a commit sha of rajpurkar/squad
 SQUAD_HUB = HubRef("rajpurkar/squad", SQUAD_REVISION)
@@ -21,4 +22,4 @@ def squad_read(split: str) -> Read:
 
 
 def squad_plan(langs):
-    return [Part("train.jsonl", (squad_read("train"),)), Part("dev.jsonl", (squad_read("dev"),))]
+    return [Part(split_file("train"), (squad_read("train"),)), Part(split_file("dev"), (squad_read("dev"),))]

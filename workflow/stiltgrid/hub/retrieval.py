@@ -24,6 +24,7 @@ from functools import partial
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Part, Read
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
+from stiltgrid.paths import split_file
 
 #: google/xtreme names Tatoeba configs by ISO 639-3 code (Persian: pes, Swahili: swh, Chinese: cmn)
 TATOEBA_CONFIG = {
@@ -38,11 +39,11 @@ _bucc_rows = partial(parsers.parallel_pairs, src_id="source_lang", tgt_id="targe
 
 
 def bucc_plan(langs):
-    return [Part(f"{ours}.{lang}.jsonl", (Read(XTREME_HUB, f"bucc18.{lang}", split, _bucc_rows,
+    return [Part(split_file(ours, lang), (Read(XTREME_HUB, f"bucc18.{lang}", split, _bucc_rows,
                                                f"bucc-{ours}-{lang}"),))
             for lang in langs for ours, split in (("dev", "validation"), ("test", "test"))]
 
 
 def tatoeba_plan(langs):
-    return [Part(f"test.{lang}.jsonl", (Read(XTREME_HUB, f"tatoeba.{TATOEBA_CONFIG[lang]}", "validation",
+    return [Part(split_file("test", lang), (Read(XTREME_HUB, f"tatoeba.{TATOEBA_CONFIG[lang]}", "validation",
                                              parsers.parallel_pairs, f"tatoeba-{lang}"),)) for lang in langs]

@@ -33,6 +33,7 @@ from typing import Iterable, Iterator
 
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Drops, HubRef, Part, Read
+from stiltgrid.paths import POOL, split_file
 
 SIQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/social_i_qa
 XCOPA_REVISION = "main"  # UNPINNED: replace with a commit sha of cambridgeltl/xcopa
@@ -99,9 +100,9 @@ def xcopa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict
 
 
 def xcopa_plan(langs):
-    return [Part("train.jsonl", (Read(SIQA_HUB, None, "train", siqa_rows, "siqa-train"),)),
-            Part("dev.jsonl", (Read(SIQA_HUB, None, "validation", siqa_rows, "siqa-dev"),)),
-            *(Part(f"test.{lang}.jsonl", (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
+    return [Part(split_file("train"), (Read(SIQA_HUB, None, "train", siqa_rows, "siqa-train"),)),
+            Part(split_file("dev"), (Read(SIQA_HUB, None, "validation", siqa_rows, "siqa-dev"),)),
+            *(Part(split_file("test", lang), (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
               for lang in langs)]
 
 
@@ -180,7 +181,7 @@ class LareqaPool:
 
 def lareqa_plan(langs):
     pool = LareqaPool(XQUAD_R_LANGUAGES)
-    return [Part("test.pool.jsonl", tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}")
+    return [Part(split_file("test", POOL), tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}")
                                           for m in XQUAD_R_LANGUAGES)),
-            *(Part(f"test.{lang}.jsonl", (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang),
+            *(Part(split_file("test", lang), (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang),
                                                f"lareqa-{lang}-q"),)) for lang in langs)]

@@ -38,6 +38,7 @@ from stiltgrid.hub.base import HubRef, Part, Read
 from stiltgrid.hub.glue import mnli_reads
 from stiltgrid.hub.qa import squad_read
 from stiltgrid.xtreme import XTREME_R, task_languages
+from stiltgrid.paths import split_file
 
 XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
 XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)
@@ -78,10 +79,10 @@ _xnli_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=parsers.
 
 
 def xnli_plan(langs):
-    return [Part("train.jsonl", (mnli_reads("train"),)),
-            Part("dev.jsonl", (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"),
+    return [Part(split_file("train"), (mnli_reads("train"),)),
+            Part(split_file("dev"), (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"),
                                   "language == en"),)),
-            *(Part(f"test.{lang}.jsonl", (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang),
+            *(Part(split_file("test", lang), (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang),
                                              f"language == {lang}"),)) for lang in langs)]
 
 
@@ -90,9 +91,9 @@ _pawsx_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=("0", "
 
 
 def pawsx_plan(langs):
-    return [Part("train.jsonl", (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
-            Part("dev.jsonl", (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
-            *(Part(f"test.{lang}.jsonl", (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
+    return [Part(split_file("train"), (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
+            Part(split_file("dev"), (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
+            *(Part(split_file("test", lang), (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
               for lang in langs)]
 
 
@@ -101,9 +102,9 @@ _udpos_rows = partial(parsers.tagging, tags="pos_tags")
 
 
 def udpos_plan(langs):
-    return [Part("train.jsonl", (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
-            Part("dev.jsonl", (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
-            *(Part(f"test.{lang}.jsonl", (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows,
+    return [Part(split_file("train"), (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
+            Part(split_file("dev"), (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
+            *(Part(split_file("test", lang), (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows,
                                              f"udpos-test-{lang}"),)) for lang in langs)]
 
 
@@ -121,16 +122,16 @@ def panx_read(lang: str, split: str, ours: str) -> Read:
 
 
 def panx_plan(langs):
-    return [Part("train.jsonl", (panx_read("en", "train", "train"),)),
-            Part("dev.jsonl", (panx_read("en", "validation", "dev"),)),
-            *(Part(f"test.{lang}.jsonl", (panx_read(lang, "test", "test"),)) for lang in langs)]
+    return [Part(split_file("train"), (panx_read("en", "train", "train"),)),
+            Part(split_file("dev"), (panx_read("en", "validation", "dev"),)),
+            *(Part(split_file("test", lang), (panx_read(lang, "test", "test"),)) for lang in langs)]
 
 
 # -- XQuAD / MLQA / TyDiQA-GoldP ---------------------------------------------------------------------------------------
 def squad_trained(test_read):
     def plan(langs):
-        return [Part("train.jsonl", (squad_read("train"),)), Part("dev.jsonl", (squad_read("dev"),)),
-                *(Part(f"test.{lang}.jsonl", (test_read(lang),)) for lang in langs)]
+        return [Part(split_file("train"), (squad_read("train"),)), Part(split_file("dev"), (squad_read("dev"),)),
+                *(Part(split_file("test", lang), (test_read(lang),)) for lang in langs)]
     return plan
 
 
@@ -146,9 +147,9 @@ def tydiqa_read(split: str, lang: str, ours: str) -> Read:
 
 
 def tydiqa_plan(langs):
-    return [Part("train.jsonl", (tydiqa_read("train", "en", "train"),)),
-            Part("dev.jsonl", (tydiqa_read("validation", "en", "dev"),)),
-            *(Part(f"test.{lang}.jsonl", (tydiqa_read("validation", lang, "test"),)) for lang in langs)]
+    return [Part(split_file("train"), (tydiqa_read("train", "en", "train"),)),
+            Part(split_file("dev"), (tydiqa_read("validation", "en", "dev"),)),
+            *(Part(split_file("test", lang), (tydiqa_read("validation", lang, "test"),)) for lang in langs)]
 
 
 def mlqa_read(lang: str) -> Read:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..formats import write_jsonl
+from ..paths import split_file
 from .lexicon import LOCATIONS, ORGANISATIONS, PERSONS
 from .world import World
 
@@ -98,15 +99,15 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
             if info.paired_with_english:
                 langs = info.tested_languages(test_langs)
                 for lang, rows in world.task_splits(task, split, n, langs).items():
-                    write_jsonl(tdir / f"{split}.{lang}.jsonl", rows)
-                meta["splits"][split] = [f"{split}.{lang}.jsonl" for lang in langs]
+                    write_jsonl(tdir / split_file(split, lang), rows)
+                meta["splits"][split] = [split_file(split, lang) for lang in langs]
             elif split == "test":
                 for lang, rows in world.task_splits(task, split, n, list(test_langs)).items():
-                    write_jsonl(tdir / f"test.{lang}.jsonl", rows)
-                meta["splits"][split] = [f"test.{lang}.jsonl" for lang in test_langs]
+                    write_jsonl(tdir / split_file("test", lang), rows)
+                meta["splits"][split] = [split_file("test", lang) for lang in test_langs]
             else:
-                write_jsonl(tdir / f"{split}.jsonl", world.task_examples(task, split, n, "en"))
-                meta["splits"][split] = [f"{split}.jsonl"]
+                write_jsonl(tdir / split_file(split), world.task_examples(task, split, n, "en"))
+                meta["splits"][split] = [split_file(split)]
         (tdir / "task.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     (out / "world.json").write_text(json.dumps(world.spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
