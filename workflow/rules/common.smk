@@ -58,7 +58,7 @@ def log_path(phase, *parts, per_model=True):
 def benchmark_path(log):
     """Snakemake's benchmark record (wall, CPU, max RSS, I/O) of a job, beside its log under benchmarks/: read by
     bench/demo_profile.py and `stiltgrid plan --calibrate / --actual`."""
-    return f"benchmarks/{log.removeprefix(P.LOGS_ROOT + '/').removesuffix('.log')}.tsv"
+    return os.path.join("benchmarks", os.path.relpath(log, P.LOGS_ROOT)).removesuffix(".log") + ".tsv"
 
 
 def aggregate_outputs():
