@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from stiltgrid.hub.base import Drops, HubRef, Part, Read
+from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
 from stiltgrid.paths import split_file
 
 HELLASWAG_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of Rowan/hellaswag
@@ -84,3 +84,13 @@ def commonsenseqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Itera
 def train_dev_plan(ref: HubRef, parse, name: str):
     return lambda langs: [Part(split_file(split), (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
                           for split, hub_split in _SPLITS.items()]
+
+
+#: the note of a source read from a loading-script repository's parquet export
+PARQUET_EXPORT = "read from the hub's parquet export (refs/convert/parquet) of the loading-script repository"
+
+
+def train_dev_source(name: str, ref: HubRef, parse, description: str, n_choices: int, notes=()) -> Source:
+    """A multiple-choice task's source: train.jsonl and dev.jsonl from one repository's train / validation splits."""
+    return Source(name=name, task=name, refs=(ref,), plan=train_dev_plan(ref, parse, name), description=description,
+                  notes=tuple(notes), extra={"n_choices": n_choices})

@@ -1,7 +1,6 @@
 """CommonsenseQA, 5 options, no context."""
 
-from stiltgrid.hub.base import Source
-from stiltgrid.hub.multiple_choice import COMMONSENSEQA_HUB, commonsenseqa_rows, train_dev_plan
+from stiltgrid.hub.multiple_choice import COMMONSENSEQA_HUB, commonsenseqa_rows, train_dev_source
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.tasks import CommonsenseTask, WorldData
 
@@ -14,9 +13,8 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="CommonsenseQA, 5 options, no context.",
-    sources=(Source(name=NAME, task=NAME, refs=(COMMONSENSEQA_HUB,),
-                    plan=train_dev_plan(COMMONSENSEQA_HUB, commonsenseqa_rows, "commonsenseqa"),
-                    description="CommonsenseQA from tau/commonsense_qa: train / validation",
-                    extra={"n_choices": WORLD.n_choices}),),
+    sources=(train_dev_source(NAME, COMMONSENSEQA_HUB, commonsenseqa_rows,
+                              "CommonsenseQA from tau/commonsense_qa: train / validation",
+                              WORLD.n_choices),),
     world=WORLD,
 )

@@ -1,7 +1,6 @@
 """HellaSwag, choose the plausible ending among 4."""
 
-from stiltgrid.hub.base import Source
-from stiltgrid.hub.multiple_choice import HELLASWAG_HUB, hellaswag_rows, train_dev_plan
+from stiltgrid.hub.multiple_choice import HELLASWAG_HUB, PARQUET_EXPORT, hellaswag_rows, train_dev_source
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.tasks import HellaSwagTask, WorldData
 
@@ -14,11 +13,8 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="HellaSwag, choose the plausible ending among 4.",
-    sources=(Source(name=NAME, task=NAME, refs=(HELLASWAG_HUB,),
-                    plan=train_dev_plan(HELLASWAG_HUB, hellaswag_rows, "hellaswag"),
-                    description="HellaSwag from Rowan/hellaswag (parquet export): train / validation",
-                    notes=("read from the hub's parquet export (refs/convert/parquet) of the loading-script "
-                           "repository",),
-                    extra={"n_choices": WORLD.n_choices}),),
+    sources=(train_dev_source(NAME, HELLASWAG_HUB, hellaswag_rows,
+                              "HellaSwag from Rowan/hellaswag (parquet export): train / validation",
+                              WORLD.n_choices, notes=(PARQUET_EXPORT,)),),
     world=WORLD,
 )
