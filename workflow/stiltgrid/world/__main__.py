@@ -29,9 +29,10 @@ def main(argv: list[str] | None = None) -> None:
     tasks = {}
     generated = world_tasks()
     for task in args.tasks.split(","):
-        if generated[task].paired_with_english:
-            tasks[task] = {"dev": args.dev, "test": args.test} if task == "bucc" else {"test": args.test}
-        elif generated[task].role == "intermediate":
+        info = generated[task]
+        if not info.trainable:  # BUCC-style mining tunes its threshold on a dev split
+            tasks[task] = {"dev": args.dev, "test": args.test} if info.metric == "bucc" else {"test": args.test}
+        elif info.role == "intermediate":
             tasks[task] = {"train": args.train, "dev": args.dev}
         else:
             tasks[task] = {"train": args.train, "dev": args.dev, "test": args.test}

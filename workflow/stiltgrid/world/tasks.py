@@ -1,4 +1,5 @@
-"""Task generators of the generated world.
+"""Task generators of the generated world, per format; a task's module says which one renders it and with which
+parameters (:class:`WorldData`).
 
 Each task draws *abstract* examples (meanings, labels, which role a question asks about) from its own seeded stream,
 then renders them in a language. Abstract examples never depend on the language, so a test set is the same meanings
