@@ -1,11 +1,14 @@
-"""Every hub source a task declares reads its fixture repositories into files of the task's format."""
+"""Every hub source a task declares reads its fixture repositories into files the engine loads in the task's format
+(through jobs.load_split, as the training and scoring jobs do)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from stiltgrid import hub
-from stiltgrid.formats import read_jsonl
+from stiltgrid.jobs import load_split
 from stiltgrid.tasks import get_task
 
 #: sources reading local copies (CCGbank, Mewsli-X) have their own tests
@@ -23,5 +26,5 @@ def test_source_reads_its_fixture_in_the_task_format(fetched, name):
     assert (record["task"], record["format"], record["source"]["source"]) == (task.name, task.format, name)
     labels = list(task.labels) if task.labels else None
     for part in source.plan(langs):
-        rows = read_jsonl(out / part.file, task.format, labels)
+        rows = load_split(str(out), task, Path(part.file).stem, labels)
         assert rows and record["counts"][part.file] == len(rows)
