@@ -278,7 +278,7 @@ def metrics_check(args) -> list[dict]:
 
     from stiltgrid import features as F
     from stiltgrid import trainer
-    from stiltgrid.checkpoint import pretrain_scratch
+    from stiltgrid.mlm import pretrain_scratch
     from stiltgrid.formats import read_jsonl
     from stiltgrid.hparams import TrainConfig
     from stiltgrid.tasks import get_task

@@ -21,6 +21,8 @@ from types import SimpleNamespace
 
 import torch
 
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
+
 LANGS = ["en", "wa", "ka"]
 SIZES = {"intermediate": {"train": 48, "dev": 16}, "target": {"train": 48, "dev": 16, "test": 12},
          "retrieval": {"dev": 12, "test": 16}}
@@ -110,12 +112,12 @@ class Probes:
     # -- data -----------------------------------------------------------------------------------------------------
     def _world(self) -> Path:
         from stiltgrid import jobs
-        from stiltgrid.world import WORLD_TASKS
+        from stiltgrid.tasks import world_tasks
 
         if not (self.data / "languages.tsv").exists():
             outputs = {"languages": self.data / "languages.tsv", "corpus": self.data / "corpus",
                        "lexicons": self.data / "lexicon", "entities": self.data / "entities.tsv",
-                       **{f"task_{t}": self.data / "tasks" / t for t in sorted(WORLD_TASKS)}}
+                       **{f"task_{t}": self.data / "tasks" / t for t in sorted(world_tasks())}}
             world = {"languages": {lang: spec for lang, spec in _default_languages().items() if lang in LANGS}}
             settings = {"seed": 5, "corpus_sentences": 150, "sizes": SIZES, "world": world}
             jobs.make_world(job("generate_world", settings, {}, {k: str(v) for k, v in outputs.items()},
@@ -232,7 +234,7 @@ class Probes:
 
         data, out = self._world(), {}
         for name in ("mnli", "squad", "hellaswag", "ccg"):
-            summary = json.loads((self._intermediate(name) / "train_summary.json").read_text())
+            summary = json.loads((self._intermediate(name) / CELL_TRAIN_SUMMARY).read_text())
             summary.pop("seconds")
             summary.pop("cost")
             summary.pop("provenance")
@@ -293,7 +295,7 @@ class Probes:
         for inter, target, seed in itertools.product(lift, TARGETS, (1, 2)):
             if target in ("bucc", "tatoeba"):
                 continue
-            path = out_dir / "results/m/eval" / inter / target / f"seed{seed}" / "train_summary.json"
+            path = out_dir / "results/m/eval" / inter / target / f"seed{seed}" / CELL_TRAIN_SUMMARY
             path.parent.mkdir(parents=True, exist_ok=True)
             best_dev = 60.0 + {"none": 0.0, "mnli": 1.0, "squad": 2.0}[inter] + (3.0 * (inter == "mnli") if
                                                                                  target == "xnli" else 0.0)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from stiltgrid import aggregate as A
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
 
 
 def write_metrics(root, inter, target, lang, metrics, seed=1, **fields):
@@ -61,7 +62,7 @@ def test_paper_table_values_and_deltas(files, tmp_path):
 
 # -- the best intermediate per target, chosen on dev ---------------------------------------------------------------
 def write_summary(root, inter, target, best_dev, seed=1):
-    path = root / "results" / "m" / "eval" / inter / target / f"seed{seed}" / "train_summary.json"
+    path = root / "results" / "m" / "eval" / inter / target / f"seed{seed}" / CELL_TRAIN_SUMMARY
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"steps": 10, "best_dev": best_dev}))
     return str(path)
@@ -150,7 +151,7 @@ def test_the_best_row_scores_the_full_benchmark_against_none(tmp_path):
         for inter, gain in gains.items():
             dev = 70.0 + (gain if target != "pawsx" else -gain)  # on PAWS-X, dev prefers mnli over squad
             for lang in ("wa", "wb"):
-                scores = {m: 50.0 + gain for m in xt.SCORE_METRICS[xt.canonical_task(target)]}
+                scores = {m: 50.0 + gain for m in xt.score_metrics(target)}
                 if target == "bucc":
                     scores["dev_f1"] = dev
                 metrics.append(write_metrics(tmp_path, inter, target, lang, scores))
@@ -222,7 +223,7 @@ def test_warnings_are_gathered_with_where_they_were_recorded(tmp_path):
     metrics = [write_metrics(tmp_path, "none", "my-cls", "de", {"accuracy": 33.0},
                              warnings=["predictions collapsed to one class: all 9 predictions are 'a'"]),
                write_metrics(tmp_path, "none", "my-cls", "yo", {"accuracy": 70.0}, warnings=[])]
-    summary = cell / "train_summary.json"
+    summary = cell / CELL_TRAIN_SUMMARY
     summary.write_text(json.dumps({"best_dev": 33.0, "warnings": ["my-cls: training never beat the baseline"]}))
     lines = A.gather_warnings(["preset 'p' runs ... retrieval layer 2"], [str(summary)], metrics)
     assert lines == ["configuration: preset 'p' runs ... retrieval layer 2",

@@ -282,9 +282,8 @@ def world_lexicons(world, tmp_path_factory):
 
 @pytest.mark.parametrize("task", ["sst2", "mnli", "ccg", "squad", "hellaswag", "cosmosqa"])
 def test_world_training_sets(world, world_lexicons, task, tmp_path):
-    from stiltgrid.world import WORLD_LABELS, WORLD_TASKS
-    fmt = WORLD_TASKS[task]
-    labels = WORLD_LABELS[task] if fmt in ("classification", "pair_classification", "tagging") else None
+    from stiltgrid.tasks import get_task
+    fmt, labels = get_task(task).format, get_task(task).world.labels
     splits = world.task_splits(task, "train", 30, world.codes)
     english = splits.pop("en")
     mixed = mix_translations(english, fmt, splits, 0.4, seed=1)

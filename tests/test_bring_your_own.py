@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from repo import copy_workflow, run_snakemake
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +64,7 @@ def _bert_encoder(out: Path, corpus: Path) -> None:
 def _xlmr_encoder(out: Path, corpus: Path) -> None:
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
-    from stiltgrid.checkpoint import train_tokenizer
+    from stiltgrid.mlm import train_tokenizer
 
     tokenizer = train_tokenizer(sorted(str(p) for p in corpus.glob("*.txt")), 500, out, model_max_length=512)
     config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -145,7 +146,7 @@ def test_declared_task_flows_through_the_grid(byo, name):
     scores = byo["scores"]
     if role == "intermediate":
         summary = json.loads((byo["work"] / "results" / "my-bert" / "intermediate" / name / "seed1" /
-                              "train_summary.json").read_text())
+                              CELL_TRAIN_SUMMARY).read_text())
         assert summary["steps"] > 0
         assert set(scores.intermediate) == {"none", name}  # every target also ran from its checkpoint
         return

@@ -116,3 +116,20 @@ def test_yaml_booleans_as_keys_say_to_quote_them():
         load_grid(config)
     assert str(err.value) == ("datasets.world-ci.world.languages: key False (YAML reads unquoted yes/no/on/off/true/"
                               "false as booleans: quote a language code such as Norwegian 'no')")
+
+
+def test_a_task_without_data_in_the_dataset_is_rejected(declared_registry):
+    from dataclasses import replace
+
+    from stiltgrid.tasks import get_task, register
+
+    register(replace(get_task("mnli"), name="mnli_hub_only", world=None))
+    with pytest.raises(ConfigError, match="task 'mnli_hub_only' has no data in dataset 'world-ci'.*world="):
+        load_grid(with_changes("ci", intermediate=["none", "mnli_hub_only"]))
+
+
+def test_schema_hparams_are_the_train_config_fields():
+    from stiltgrid.config import _schema
+    from stiltgrid.hparams import defaults
+
+    assert set(_schema()["definitions"]["hparams"]["properties"]) == set(defaults())

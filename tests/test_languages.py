@@ -13,7 +13,6 @@ from stiltgrid.languages import (
     log_volume,
     require_languages,
     volume_strata,
-    write_languages,
 )
 
 HEADER = "\t".join(COLUMNS) + "\n"
@@ -118,11 +117,3 @@ def test_log_volume_and_require():
     require_languages(df, ["en", "de"])
     with pytest.raises(KeyError, match="xx"):
         require_languages(df, ["en", "xx"], "a test")
-
-
-def test_write_round_trip(tmp_path):
-    df = load_languages()
-    out = tmp_path / "copy.tsv"
-    write_languages(df, out)
-    again = load_languages(out)
-    pd.testing.assert_frame_equal(df, again)

@@ -508,13 +508,13 @@ def world_dir(tmp_path_factory):
 
 
 def test_world_test_sets(world_dir):
-    from stiltgrid.world import DEFAULT_WORLD, WORLD_LABELS, WORLD_TASKS
+    from stiltgrid.tasks import get_task
+    from stiltgrid.world import DEFAULT_WORLD
     langs = list(DEFAULT_WORLD["languages"])
     lexicons = {code: load_lexicon(world_dir / "lexicon" / f"{code}.tsv") for code in langs}
     entities = load_entities(world_dir / "entities.tsv")
     for task in ("panx", "udpos", "xquad", "xnli", "xcopa", "tatoeba"):
-        fmt = WORLD_TASKS[task]
-        labels = WORLD_LABELS[task] if fmt in ("classification", "pair_classification", "tagging") else None
+        fmt, labels = get_task(task).format, get_task(task).world.labels
         for lang in ("en", "ea", "ka"):
             name = f"test.{lang}.jsonl"
             if fmt == "retrieval" and lang == "en":

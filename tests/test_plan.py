@@ -20,6 +20,7 @@ from stiltgrid import cost, plan
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.dag import JobGraph
 from stiltgrid.formats import write_jsonl
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
 from stiltgrid.sizes import PUBLISHED
 from stiltgrid.why import load_config
 
@@ -102,7 +103,7 @@ def _pairs(n: int, seed: int) -> list[dict]:
 
 
 def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch):
-    from stiltgrid.checkpoint import train_tokenizer
+    from stiltgrid.mlm import train_tokenizer
     from stiltgrid.features import feature_length, featurize
 
     monkeypatch.chdir(tmp_path)
@@ -199,7 +200,7 @@ def write_finished(root: Path, job, done: cost.Work, device: str, train: float, 
         steps = done.steps if steps is None else steps
         loop = done.train_tokens * steps / done.steps / train + done.evaluations(steps) * done.eval_tokens / infer
         seconds = loop + overhead + (done.test_tokens + done.perturb_tokens) / infer
-        (out / "train_summary.json").write_text(json.dumps({
+        (out / CELL_TRAIN_SUMMARY).write_text(json.dumps({
             "steps": steps, "total_steps": done.steps, "best_dev": 50.0, "stopped_early": steps < done.steps,
             "seconds": loop, "history": [], "provenance": provenance}))
     write_benchmark(root, job, seconds)

@@ -20,6 +20,7 @@ from stiltgrid import jobs
 from stiltgrid.config import ConfigError, load_grid, resolve_layer
 from stiltgrid.formats import write_jsonl
 from stiltgrid.local_tasks import register_all
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
 from stiltgrid.trainer import dev_sample
 
 CLS = "toy-cls"
@@ -184,7 +185,7 @@ def learnt(encoder, cls_data, tmp_path_factory):
 
 
 def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
-    summary = read(collapsed / "train_summary.json")
+    summary = read(collapsed / CELL_TRAIN_SUMMARY)
     # the stratified sample of the label-sorted dev file: 14 'negative' and 6 'positive' (the first 20 lines
     # would be all 'negative', a baseline of 100 no model can beat)
     assert summary["dev_subset"] == {CLS: 20} and summary["dev_baseline"] == {CLS: 70.0}
@@ -202,7 +203,7 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
 
 
 def test_a_sound_learning_rate_gives_no_such_warning(learnt):
-    summary = read(learnt / "train_summary.json")
+    summary = read(learnt / CELL_TRAIN_SUMMARY)
     assert summary["best_dev"] > summary["dev_baseline"][CLS] == 70.0
     assert not [w for w in summary["warnings"] if "baseline" in w]
     assert read(learnt / "xx.metrics.json")["warnings"] == []
@@ -213,7 +214,7 @@ def test_inputs_longer_than_max_length_are_counted_and_warned_about(collapsed, e
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(encoder))
-    summary = read(collapsed / "train_summary.json")
+    summary = read(collapsed / CELL_TRAIN_SUMMARY)
     train = summary["truncation"][CLS]["en"]
     long_rows = [ex for ex in sentences(160, 1, long_every=20) if len(ex["text"].split()) > 40]
     full = sum(len(tokenizer(ex["text"])["input_ids"]) for ex in long_rows)
@@ -249,8 +250,8 @@ def test_the_classification_prefix_reaches_the_encoder(encoder, cls_data, collap
         return sum(len(ids) for ids in tokenizer([prefix + text for text in texts])["input_ids"])
 
     out = fine_tune(encoder, cls_data, tmp_path / "cell", lr=0.1, prefix="query: ")
-    assert read(out / "train_summary.json")["truncation"][CLS]["en"]["tokens"] == tokens("query: ")
-    assert read(collapsed / "train_summary.json")["truncation"][CLS]["en"]["tokens"] == tokens("") < tokens("query: ")
+    assert read(out / CELL_TRAIN_SUMMARY)["truncation"][CLS]["en"]["tokens"] == tokens("query: ")
+    assert read(collapsed / CELL_TRAIN_SUMMARY)["truncation"][CLS]["en"]["tokens"] == tokens("") < tokens("query: ")
 
 
 # -- retrieval: layers, direction, prefixes, truncation ------------------------------------------------------------

@@ -20,6 +20,7 @@ import yaml
 
 from repo import ROOT, copy_workflow, run_snakemake
 from stiltgrid import faults
+from stiltgrid.paths import CELL_TRAIN_SUMMARY
 
 MODEL = "tiny-ci"
 CELL = f"results/{MODEL}/eval/none/xnli/seed1"
@@ -141,7 +142,7 @@ def work(tmp_path_factory):
 
 @pytest.mark.slow
 def test_killed_training_job_resumes_to_identical_metrics(work, tmp_path):
-    cell, summary = work.dir / CELL, json.loads((work.dir / CELL / "train_summary.json").read_text())
+    cell, summary = work.dir / CELL, json.loads((work.dir / CELL / CELL_TRAIN_SUMMARY).read_text())
     every = grid_of(work.dir).hparams("target", "xnli")["checkpoint_every"]
     assert every < summary["steps"], "the reference run must write a periodic checkpoint before it ends"
     resume_at = 2 * every if 2 * every < summary["steps"] else every  # after an evaluation, where possible
@@ -163,7 +164,7 @@ def test_killed_training_job_resumes_to_identical_metrics(work, tmp_path):
     log = (work.dir / CELL_LOG).read_text()
     assert "resumed from" in log and f"at step {resume_at}/{summary['total_steps']}" in log, log[-3000:]
     assert cell_files(cell) == work.reference  # byte-equal metrics and predictions
-    rerun = json.loads((cell / "train_summary.json").read_text())
+    rerun = json.loads((cell / CELL_TRAIN_SUMMARY).read_text())
     assert {k: v for k, v in rerun.items() if k != "seconds"} == {k: v for k, v in summary.items() if k != "seconds"}
     assert not checkpoint_of(cell).exists()  # cleared once the outputs are complete
     assert "Nothing to be done" in planned(work.dir, TARGET)
@@ -188,7 +189,7 @@ def test_kill_of_snakemake_and_its_job_leaves_nothing_taken_as_complete(work):
     # Stand-ins for outputs the killed job had written: every one of them, so only Snakemake's own record (the
     # job started and never finished) can tell that they are not complete.
     cell.mkdir(parents=True, exist_ok=True)
-    for name in [*work.reference, "train_summary.json"]:
+    for name in [*work.reference, CELL_TRAIN_SUMMARY]:
         (cell / name).write_text("{}\n")
 
     snakemake(work.dir, "--unlock")  # the killed Snakemake left its lock

@@ -380,7 +380,7 @@ def test_ci_preset_on_slurm_matches_local_run(tmp_path):
 
     # The same metrics as a local run of the same preset. It starts from the SLURM run's resources/ (the generated
     # world, and the MLM checkpoint + tokenizer, which the localrule mlm_checkpoint built on this host in both cases):
-    # that saves ~1 min; their determinism across processes is tested in tests/world and test_checkpoint.py.
+    # that saves ~1 min; their determinism across processes is tested in tests/world and test_mlm.py.
     local = copy_repo(tmp_path / "local")
     shutil.copytree(work / "resources", local / "resources")
     run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--config", "preset=ci"], cwd=local,

@@ -9,10 +9,10 @@ XTREME_R_COUNTS = {"xnli": 15, "xcopa": 11, "udpos": 38, "panx": 48, "xquad": 12
 
 
 def test_task_language_counts():
-    assert {t: len(v) for t, v in xt.TASK_LANGUAGES[xt.XTREME].items()} == XTREME_COUNTS
-    assert {t: len(v) for t, v in xt.TASK_LANGUAGES[xt.XTREME_R].items()} == XTREME_R_COUNTS
+    assert {t: len(v) for t, v in xt.benchmark_task_languages(xt.XTREME).items()} == XTREME_COUNTS
+    assert {t: len(v) for t, v in xt.benchmark_task_languages(xt.XTREME_R).items()} == XTREME_R_COUNTS
     for bench in xt.BENCHMARKS:
-        for task, langs in xt.TASK_LANGUAGES[bench].items():
+        for task, langs in xt.benchmark_task_languages(bench).items():
             assert len(set(langs)) == len(langs), (bench, task)
 
 
@@ -26,7 +26,7 @@ def test_specific_lists():
 
 
 def test_xtreme_r_extensions():
-    x, r = xt.TASK_LANGUAGES[xt.XTREME], xt.TASK_LANGUAGES[xt.XTREME_R]
+    x, r = xt.benchmark_task_languages(xt.XTREME), xt.benchmark_task_languages(xt.XTREME_R)
     assert set(r["udpos"]) - set(x["udpos"]) == set("lt pl uk wo ro".split())
     assert set(r["panx"]) - set(x["panx"]) == set("qu pl uk az lt pa gu ro".split())
     assert set(r["tatoeba"]) - set(x["tatoeba"]) == set("az lt pl uk ro".split())
@@ -57,16 +57,12 @@ def test_tasks_and_categories():
 
 def test_score_metric_table():
     for task in ("xquad", "mlqa", "tydiqa"):
-        assert set(xt.SCORE_METRICS[task]) == {"exact_match", "f1"}
+        assert set(xt.score_metrics(task)) == {"exact_match", "f1"}
     for task in ("udpos", "panx", "bucc2018"):
-        assert xt.SCORE_METRICS[task] == ("f1",)
+        assert xt.score_metrics(task) == ("f1",)
     for task in ("xnli", "pawsx", "tatoeba", "xcopa"):
-        assert xt.SCORE_METRICS[task] == ("accuracy",)
-    assert xt.SCORE_METRICS["lareqa"] == xt.SCORE_METRICS["mewslix"] == ("map@20",)
-    for bench in xt.BENCHMARKS:
-        for task in xt.benchmark_tasks(bench):
-            assert set(xt.SCORE_METRICS[task]) <= set(xt.REPORTED_METRICS[task])
-            assert task in xt.TASK_FORMAT and task in xt.TASK_DISPLAY_NAME
+        assert xt.score_metrics(task) == ("accuracy",)
+    assert xt.score_metrics("lareqa") == xt.score_metrics("mewslix") == ("map@20",)
 
 
 def test_training_sets():
@@ -88,6 +84,7 @@ def test_canonical_task_aliases():
     assert xt.canonical_task("Mewsli-X") == "mewslix"
     with pytest.raises(ValueError, match="unknown XTREME task"):
         xt.canonical_task("glue")
+    assert xt.known_task("glue") is None and xt.known_task("squad") is None and xt.known_task("bucc") == "bucc2018"
     with pytest.raises(ValueError, match="unknown benchmark"):
         xt.benchmark_tasks("superglue")
 

@@ -19,7 +19,7 @@ def xlmr_dir(root: Path, hidden: int = 32, layers: int = 2, positions: int = 130
     (``positions`` position embeddings, two of them taken by the padding offset; the tokenizer claims 512)."""
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from stiltgrid.checkpoint import train_tokenizer
+    from stiltgrid.mlm import train_tokenizer
 
     out = root / "xlmr"
     tokenizer = train_tokenizer([str(corpus(root / "corpus.txt"))], 120, out)

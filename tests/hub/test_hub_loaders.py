@@ -198,15 +198,6 @@ def test_tatoeba_strips_newlines_and_pairs_by_row(fetched):
     assert [tgt[ex["gold"]] for ex in src] == ["I am hungry.", "Where is Tom?", "Where is Tom?"]
 
 
-def test_engine_reads_the_fetched_directory(fetched):
-    """What train_target loads: train/dev through jobs.load_split, tests per language."""
-    from stiltgrid.jobs import load_split
-
-    out, _ = fetched("panx", ["de"])
-    task = get_task("panx")
-    assert load_split(str(out), task, "train") and load_split(str(out), task, "test.de")
-
-
 def test_unknown_language_is_one_line(fetched):
     from stiltgrid.hub import FetchError
 

@@ -24,7 +24,7 @@ def frame(task_metrics, model="xlmr", intermediate="none", seed=1, benchmark=xt.
     """Tidy rows giving every official language of each task the same value (so the language mean is that value)."""
     rows = []
     for task, metrics in task_metrics.items():
-        for lang in (langs or {}).get(task, xt.TASK_LANGUAGES[benchmark][task]):
+        for lang in (langs or {}).get(task, xt.task_languages(task, benchmark)):
             for metric, value in metrics.items():
                 rows.append({"model": model, "intermediate": intermediate, "target": task, "language": lang,
                              "seed": seed, "metric": metric, "value": value})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from stiltgrid.world import DEFAULT_WORLD, POOLED_TASKS, RETRIEVAL_TASKS, WORLD_TASKS, World, generate_world
+from stiltgrid.tasks import world_tasks
+from stiltgrid.world import DEFAULT_WORLD, World, generate_world
 
-SMALL_TASKS = {t: ({"dev": 30, "test": 40} if t in RETRIEVAL_TASKS else {"test": 40} if t in POOLED_TASKS
-                   else {"train": 60, "dev": 24, "test": 30})
-               for t in WORLD_TASKS}
+# retrieval sets paired with English have dev/test sets; query/pool retrieval a test set
+SMALL_TASKS = {name: ({"dev": 30, "test": 40} if task.paired_with_english else {"test": 40} if not task.trainable
+                      else {"train": 60, "dev": 24, "test": 30})
+               for name, task in world_tasks().items()}
 SMALL_ARGS = {"tasks": SMALL_TASKS, "corpus_sentences": 400, "test_langs": list(DEFAULT_WORLD["languages"])}
 
 

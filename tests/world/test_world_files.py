@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import collections
 import csv
 import json
 
 import pytest
 
 from stiltgrid.formats import read_jsonl
-from stiltgrid.world import (DEFAULT_WORLD, INTERMEDIATE_TASKS, POOLED_TASKS, RETRIEVAL_TASKS, TARGET_TASKS,
-                             WORLD_LABELS, WORLD_TASKS, generate_world)
+from stiltgrid.tasks import world_tasks
+from stiltgrid.world import DEFAULT_WORLD, generate_world
 
 LANGS = list(DEFAULT_WORLD["languages"])
 
 
 def _files(root):
     return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-def test_task_registry():
-    assert len(INTERMEDIATE_TASKS) == 9 and len(TARGET_TASKS) == 12  # the 9 of XTREME + XTREME-R's 3
-    assert set(INTERMEDIATE_TASKS) | set(TARGET_TASKS) == set(WORLD_TASKS)
-    assert WORLD_TASKS["mnli"] == "pair_classification" and WORLD_TASKS["squad"] == "span_qa"
-    assert WORLD_TASKS["bucc"] == WORLD_TASKS["tatoeba"] == WORLD_TASKS["lareqa"] == WORLD_TASKS["mewslix"] == \
-        "retrieval"
-    assert WORLD_TASKS["xcopa"] == "multiple_choice"
-    assert WORLD_LABELS["pawsx"] == ["1", "0"]
 
 
 def test_deterministic(small_world_dir, small_args, tmp_path):
@@ -43,12 +32,12 @@ def test_layout(small_world_dir, small_args):
     for lang in LANGS:
         assert (root / "corpus" / f"{lang}.txt").is_file()
         assert (root / "lexicon" / f"{lang}.tsv").is_file()
-    for task in WORLD_TASKS:
-        tdir = root / "tasks" / task
-        if task in RETRIEVAL_TASKS:
+    for name, task in world_tasks().items():
+        tdir = root / "tasks" / name
+        if task.paired_with_english:
             names = {p.name for p in tdir.glob("*.jsonl")}
             assert names == {f"{s}.{lang}.jsonl" for s in ("dev", "test") for lang in LANGS if lang != "en"}
-        elif task in POOLED_TASKS:  # queries in every language, English included
+        elif not task.trainable:  # query/pool retrieval: queries in every language, English included
             assert {p.name for p in tdir.glob("*.jsonl")} == {f"test.{lang}.jsonl" for lang in LANGS}
         else:
             assert (tdir / "train.jsonl").is_file() and (tdir / "dev.jsonl").is_file()
@@ -83,33 +72,6 @@ def test_corpus_has_all_sentence_types(small_world_dir):
     assert any(" not " in line for line in lines)
     assert any(line.count(" . ") >= 1 for line in lines)          # multi-sentence lines
     assert any(" , who " in line for line in lines)
-
-
-@pytest.mark.parametrize("task", sorted(WORLD_TASKS))
-def test_files_pass_format_validation(small_world_dir, task):
-    fmt, labels = WORLD_TASKS[task], WORLD_LABELS[task]
-    files = sorted((small_world_dir / "tasks" / task).glob("*.jsonl"))
-    assert files
-    for path in files:
-        rows = read_jsonl(path, fmt, labels)
-        assert len({r["id"] for r in rows}) == len(rows)
-        if fmt == "multiple_choice":
-            n = {"hellaswag": 4, "cosmosqa": 4, "commonsenseqa": 5, "xcopa": 2}[task]
-            assert all(len(r["choices"]) == n and len(set(r["choices"])) == n for r in rows), path
-        if fmt == "span_qa":
-            assert all(r["answers"]["text"][0].strip() for r in rows)
-        if fmt == "tagging":
-            assert all(all(tok and " " not in tok for tok in r["tokens"]) for r in rows)
-
-
-@pytest.mark.parametrize("task", [t for t in WORLD_TASKS if WORLD_TASKS[t] in
-                                  ("classification", "pair_classification", "multiple_choice")])
-def test_label_balance(small_world_dir, task):
-    rows = read_jsonl(small_world_dir / "tasks" / task / "train.jsonl", WORLD_TASKS[task], WORLD_LABELS[task])
-    counts = collections.Counter(r["label"] for r in rows)
-    k = len(WORLD_LABELS[task]) if WORLD_LABELS[task] else len(rows[0]["choices"])
-    assert len(counts) == k
-    assert max(counts.values()) - min(counts.values()) <= 1
 
 
 def test_test_sets_parallel_across_languages(small_world_dir):

@@ -49,14 +49,16 @@ def job_lineage(job):
     return lambda wildcards: LINEAGE.param(job(wildcards))
 
 
-def log_path(phase, *parts, root=P.LOGS):
-    return os.path.join(root, phase, *parts) + ".log"
+def log_path(phase, *parts, per_model=True):
+    """A job's log: under the model's log directory, or (data and model jobs, shared by every model) directly under
+    the log root."""
+    return os.path.join(P.LOGS if per_model else P.LOGS_ROOT, phase, *parts) + ".log"
 
 
 def benchmark_path(log):
     """Snakemake's benchmark record (wall, CPU, max RSS, I/O) of a job, beside its log under benchmarks/: read by
     bench/demo_profile.py and `stiltgrid plan --calibrate / --actual`."""
-    return f"benchmarks/{log.removeprefix('logs/').removesuffix('.log')}.tsv"
+    return os.path.join("benchmarks", os.path.relpath(log, P.LOGS_ROOT)).removesuffix(".log") + ".tsv"
 
 
 def aggregate_outputs():

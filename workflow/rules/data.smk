@@ -1,5 +1,5 @@
 # Data: the generated offline world (one job per world dataset). Real datasets are fetched by their own rules.
-from stiltgrid.world import WORLD_TASKS
+from stiltgrid.tasks import world_tasks
 
 WORLD_JOB = lambda wc: JOBS.world(wc.dataset)
 LOCAL_TASK_JOB = lambda wc: JOBS.local_task(wc.task)
@@ -11,16 +11,16 @@ rule generate_world:
         corpus=directory(P.CORPUS),
         lexicons=directory(P.LEXICONS),
         entities=P.ENTITIES,
-        tasks=directory(expand(P.TASK_DATA, task=sorted(WORLD_TASKS), allow_missing=True)),
+        tasks=directory(expand(P.TASK_DATA, task=sorted(world_tasks()), allow_missing=True)),
     params:
         settings=job_settings(WORLD_JOB),
         lineage=job_lineage(WORLD_JOB),
     wildcard_constraints:
         dataset="|".join(WORLD_DATASETS),
     log:
-        log_path("data", "{dataset}", root="logs"),
+        log_path("data", "{dataset}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "{dataset}", root="logs")),
+        benchmark_path(log_path("data", "{dataset}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:
@@ -39,9 +39,9 @@ rule prepare_local_task:
     wildcard_constraints:
         task="|".join(JOBS.local_tasks) or "^$",
     log:
-        log_path("data", "local", "{task}", root="logs"),
+        log_path("data", "local", "{task}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "local", "{task}", root="logs")),
+        benchmark_path(log_path("data", "local", "{task}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

@@ -13,11 +13,11 @@ rule fetch_task:
         lineage=job_lineage(fetch_job),
     wildcard_constraints:
         dataset="|".join(HUB_DATASETS) or "^$",
-        task="|".join(HUB.TASKS),
+        task="|".join(HUB.tasks()),
     log:
-        log_path("data", "{dataset}", "{task}", root="logs"),
+        log_path("data", "{dataset}", "{task}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "{dataset}", "{task}", root="logs")),
+        benchmark_path(log_path("data", "{dataset}", "{task}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

@@ -14,9 +14,9 @@ rule mlm_checkpoint:
         lineage=job_lineage(MODEL_JOB),
     threads: GRID.threads("pretrain")
     log:
-        log_path("models", "{model}", root="logs"),
+        log_path("models", "{model}", per_model=False),
     benchmark:
-        benchmark_path(log_path("models", "{model}", root="logs")),
+        benchmark_path(log_path("models", "{model}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

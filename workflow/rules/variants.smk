@@ -15,9 +15,9 @@ rule augment_intermediate:
         settings=job_settings(VARIANT_JOB),
         lineage=job_lineage(VARIANT_JOB),
     log:
-        log_path("data", "{dataset}", "variants", "{variant}", root="logs"),
+        log_path("data", "{dataset}", "variants", "{variant}", per_model=False),
     benchmark:
-        benchmark_path(log_path("data", "{dataset}", "variants", "{variant}", root="logs")),
+        benchmark_path(log_path("data", "{dataset}", "variants", "{variant}", per_model=False)),
     conda:
         "../../envs/stiltgrid.yaml"
     script:

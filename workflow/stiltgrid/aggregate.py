@@ -76,7 +76,7 @@ def write_warnings(lines: list[str], path: str) -> None:
 def benchmark_for(targets) -> str:
     """XTREME-R when the grid's benchmark targets are XTREME-R tasks (at least one of XCOPA, Mewsli-X, LAReQA and
     neither PAWS-X nor BUCC), else XTREME."""
-    tasks = {t for t in map(_canonical, targets) if t}
+    tasks = {t for t in map(xt.known_task, targets) if t}
     r_only = set(xt.benchmark_tasks(xt.XTREME_R)) - set(xt.benchmark_tasks(xt.XTREME))
     x_only = set(xt.benchmark_tasks(xt.XTREME)) - set(xt.benchmark_tasks(xt.XTREME_R))
     return xt.XTREME_R if tasks & r_only and not tasks & x_only else xt.XTREME
@@ -88,22 +88,15 @@ def benchmark_table(results: pd.DataFrame, task_languages: dict[str, list[str]],
     intermediate), averaged over seeds; the first column names the benchmark."""
     benchmark = xt.benchmark_id(benchmark) if benchmark else benchmark_for(task_languages)
     members = set(xt.benchmark_tasks(benchmark))
-    langs = {t: langs for t, langs in task_languages.items() if _canonical(t) in members}
+    langs = {t: langs for t, langs in task_languages.items() if xt.known_task(t) in members}
     table = S.benchmark_scores(results, benchmark, task_languages=langs, average_seeds=True)
     table.insert(0, "benchmark", benchmark)
     return table
 
 
-def _canonical(target: str) -> str | None:
-    try:
-        return xt.canonical_task(target)
-    except ValueError:
-        return None
-
-
 def _is_xtreme(target: str) -> bool:
     """A task of XTREME or XTREME-R (scored by the official per-task rule)."""
-    task = _canonical(target)
+    task = xt.known_task(target)
     return task is not None and any(task in xt.benchmark_tasks(b) for b in xt.BENCHMARKS)
 
 

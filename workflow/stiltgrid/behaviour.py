@@ -18,7 +18,7 @@ VERSIONS: dict[str, int] = {
     "fetch": 1,       # hub loaders and parsers (stiltgrid.hub)
     "declared": 1,    # validation of tasks declared from local files (stiltgrid.local_tasks, formats)
     "augment": 1,     # research variants: translation mixing and code-switching (stiltgrid.augment)
-    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub download, local links (checkpoint)
+    "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub download, local links (stiltgrid.mlm)
     "finetune": 2,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
                       # 2: early stopping on a stratified dev sample; prefixes; guards' warnings in the records
     "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)

@@ -240,7 +240,7 @@ class Grid:
             from stiltgrid import xtreme
 
             members = set(xtreme.benchmark_tasks(xtreme.XTREME_R))
-            return [t for t in self.targets if _canonical(t) in members]
+            return [t for t in self.targets if xtreme.known_task(t) in members]
         if question == "robustness":
             return list(chosen)
         return list(chosen) if chosen else list(self.targets)
@@ -295,10 +295,7 @@ class Grid:
             langs = [lang for lang in langs if lang not in missing]
         else:
             langs = list(chosen)
-        task = get_task(target)
-        if task.format == "retrieval" and task.pairs_with_english:  # BUCC/Tatoeba pair each language with English
-            langs = [lang for lang in langs if lang != "en"]
-        return langs
+        return get_task(target).tested_languages(langs)
 
     def dev_languages(self, target: str) -> list[str]:
         """Languages a target is scored in on its dev set for want of a test file: English for a declared trainable
@@ -343,15 +340,6 @@ class Grid:
 
     def threads(self, phase: str) -> int:
         return int(self.spec["threads"][phase])
-
-
-def _canonical(target: str) -> str | None:
-    from stiltgrid import xtreme
-
-    try:
-        return xtreme.canonical_task(target)
-    except ValueError:
-        return None
 
 
 def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
@@ -442,7 +430,7 @@ def official_languages(target: str, benchmark: str = "xtreme") -> tuple[str, ...
 
     first = xt.benchmark_id(benchmark)
     for bench in (first, *(b for b in xt.BENCHMARKS if b != first)):
-        if xt.canonical_task(target) in xt.TASK_LANGUAGES[bench]:
+        if xt.canonical_task(target) in xt.benchmark_tasks(bench):
             return xt.task_languages(target, bench)
     return xt.task_languages(target, first)  # raises: the task is in neither benchmark
 
@@ -706,6 +694,7 @@ def load_grid(config: dict) -> Grid:
     grid = Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
                 variants=variants, seeds=tuple(spec["seeds"]), cells=cells, warnings=(warning,) if warning else ())
+    _check_data_sources(grid, where)
     trained = {"intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
                "target": set(grid.trained_targets)}
     _check_against_encoder(spec, spec["model"], model, where, trained)
@@ -717,6 +706,22 @@ def load_grid(config: dict) -> Grid:
     if export is not None and export["seed"] is not None and export["seed"] not in grid.seeds:
         raise ConfigError(f"{where}: export.seed {export['seed']} is not one of the grid's seeds")
     return grid
+
+
+def _check_data_sources(grid: Grid, where: str) -> None:
+    """Every task the grid reads has data in the preset's dataset: a generated world renders the tasks whose module
+    declares ``world=``, the hub builds those that declare ``sources=``; a declared task brings its own files."""
+    from stiltgrid.tasks import get_task
+
+    source = grid.dataset["source"]
+    for name in grid.data_tasks():
+        task = get_task(name)
+        if task.extra.get("local"):
+            continue
+        if (task.world if source == "world" else task.sources) in (None, ()):
+            kind = "world generator (world=)" if source == "world" else "hub source (sources=)"
+            raise ConfigError(f"{where}: task '{name}' has no data in dataset '{grid.dataset_name}' (source "
+                              f"{source}): its module declares no {kind}")
 
 
 def _check_cells(grid: Grid, where: str) -> None:

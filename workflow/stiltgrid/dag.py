@@ -121,14 +121,14 @@ class JobGraph:
     # -- data -----------------------------------------------------------------------------------------------------
     @cache
     def world(self, dataset: str) -> Job:
-        from stiltgrid.world import WORLD_TASKS
+        from stiltgrid.tasks import world_tasks
 
         spec = self.config["datasets"][dataset]
         settings = {"seed": spec.get("seed", 0), "corpus_sentences": spec["corpus_sentences"], "sizes": spec["sizes"],
                     "world": spec.get("world", {})}
         fmt = {"dataset": dataset}
         outputs = (P.LANGUAGES_TABLE.format(**fmt), P.CORPUS.format(**fmt), P.LEXICONS.format(**fmt),
-                   P.ENTITIES.format(**fmt), *(P.TASK_DATA.format(task=t, **fmt) for t in sorted(WORLD_TASKS)))
+                   P.ENTITIES.format(**fmt), *(P.TASK_DATA.format(task=t, **fmt) for t in sorted(world_tasks())))
         return Job("generate_world", fmt, settings, outputs=outputs, phases=("world",))
 
     @cache
@@ -151,9 +151,7 @@ class JobGraph:
             return []
         if dataset == self.dataset_name:
             return self.grid.languages(task)
-        langs = list(official_languages(task))
-        pairs = info.role == "retrieval" and info.pairs_with_english
-        return [lang for lang in langs if lang != "en"] if pairs else langs
+        return info.tested_languages(official_languages(task))
 
     @cache
     def local_task(self, task: str) -> Job:

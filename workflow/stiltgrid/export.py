@@ -30,6 +30,7 @@ from stiltgrid import xtreme as xt
 from stiltgrid.config import BEST
 from stiltgrid.errors import UserError
 from stiltgrid.formats import read_jsonl
+from stiltgrid.paths import split_file
 
 #: file suffix of each task evaluate.py reads (its ``get_suffix``)
 SUFFIX = {"xnli": "tsv", "pawsx": "tsv", "udpos": "tsv", "panx": "tsv", "xquad": "json", "mlqa": "json",
@@ -44,10 +45,7 @@ def official_task(target: str) -> str | None:
 
     if get_task(target).extra.get("local"):  # a declared task: not the benchmark's, whatever its name
         return None
-    try:
-        task = xt.canonical_task(target)
-    except ValueError:
-        return None
+    task = xt.known_task(target)
     return task if task in SUFFIX else None
 
 
@@ -64,7 +62,7 @@ def _rows(cell: Path, lang: str) -> list[dict]:
 
 def _tatoeba_lines(rows: list[dict], data_dir: str, lang: str) -> list[str]:
     """For each English test sentence in file order, the line of its retrieved sentence among the src lines."""
-    examples = read_jsonl(Path(data_dir) / f"test.{lang}.jsonl", "retrieval")
+    examples = read_jsonl(Path(data_dir) / split_file("test", lang), "retrieval")
     src_line = {ex["id"]: i for i, ex in enumerate(e for e in examples if e["side"] == "src")}
     retrieved = {row["id"]: row["prediction"] for row in rows}
     return [str(src_line[retrieved[ex["id"]]]) for ex in examples if ex["side"] == "tgt"]

@@ -48,22 +48,22 @@ def _write_json(path: str | Path, payload: dict) -> None:
 
 def load_split(data_dir: str, task, split: str, labels: list[str] | None = None) -> list[dict]:
     # the same checks as a declared task's files (ids used twice included), for generated and fetched data too
-    return read_jsonl(Path(data_dir) / f"{split}.jsonl", task.format, labels, unique_ids=True)
+    return read_jsonl(Path(data_dir) / paths.split_file(split), task.format, labels, unique_ids=True)
 
 
 # -- data ----------------------------------------------------------------------------------------------------------
 @_sealed
 def make_world(smk) -> None:
     """Generate the offline multilingual world (corpus, tasks, lexicons, language table) for one dataset."""
-    from stiltgrid.world import DEFAULT_WORLD, WORLD_TASKS, generate_world
+    from stiltgrid.tasks import world_tasks
+    from stiltgrid.world import DEFAULT_WORLD, generate_world
     from stiltgrid.config import deep_merge
 
     _setup(smk)
     p = _params(smk)
     spec = deep_merge(DEFAULT_WORLD, p.world)
     spec["seed"] = p.seed
-    roles = {name: get_task(name).role for name in WORLD_TASKS}
-    tasks = {name: dict(p.sizes[role]) for name, role in roles.items()}
+    tasks = {name: dict(p.sizes[task.role]) for name, task in world_tasks().items()}
     out_dir = Path(smk.output.languages).parent
     generate_world(spec, out_dir, tasks=tasks, corpus_sentences=p.corpus_sentences,
                    test_langs=sorted(spec["languages"]))
@@ -113,8 +113,8 @@ def augment_intermediate(smk) -> None:
                                                      variant["rate"], variant["seed"])
         stats = switch.as_dict()
     out.mkdir(parents=True, exist_ok=True)
-    write_jsonl(out / "train.jsonl", rows)
-    shutil.copyfile(Path(smk.input.base) / "dev.jsonl", out / "dev.jsonl")
+    write_jsonl(out / paths.split_file("train"), rows)
+    shutil.copyfile(Path(smk.input.base) / paths.split_file("dev"), out / paths.split_file("dev"))
     _write_json(str(out / "task.json"), {"variant": smk.wildcards.variant, "base": base.name, "spec": variant,
                                          "examples": len(rows), "stats": stats})
     log.info("variant %s: %d examples, %s", smk.wildcards.variant, len(rows), stats)
@@ -137,17 +137,17 @@ def _world_translations(world_dir: Path, task: str, n: int, langs: list[str], no
 # -- phase 1 -------------------------------------------------------------------------------------------------------
 @_sealed
 def mlm_checkpoint(smk) -> None:
-    from stiltgrid import checkpoint
+    from stiltgrid import mlm
 
     _setup(smk)
     spec, out = dict(_params(smk).spec), smk.output[0]
     if spec["source"] == "hub":
-        checkpoint.fetch_hub(spec["id"], spec["revision"], out)
+        mlm.fetch_hub(spec["id"], spec["revision"], out)
     elif spec["source"] == "local":
-        checkpoint.link_local(spec["path"], out)
+        mlm.link_local(spec["path"], out)
     else:
         corpus = sorted(str(p) for p in Path(smk.input.corpus).glob("*.txt"))
-        checkpoint.pretrain_scratch(corpus, out, spec, threads=smk.threads)
+        mlm.pretrain_scratch(corpus, out, spec, threads=smk.threads)
 
 
 # -- phases 2, 3 and 4 ---------------------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def evaluate_retrieval(smk) -> None:
     def shared_pool(split: str) -> list[dict]:
         """tgt lines of ``{split}.pool.jsonl`` (a candidate pool shared by every language), read once per job."""
         if split not in pools:
-            path = Path(smk.input.data) / f"{split}.pool.jsonl"
+            path = Path(smk.input.data) / paths.split_file(split, paths.POOL)
             pools[split] = load_split(smk.input.data, task, f"{split}.pool") if path.exists() else []
         return pools[split]
 

@@ -111,31 +111,6 @@ def _parse_size(text: str, where: str, col: str) -> float:
     return value
 
 
-def write_languages(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a table in the same format (e.g. for a generated world); NaN sizes become empty fields."""
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise LanguageTableError(f"{path}: cannot write, the table lacks column(s) {', '.join(missing)}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write("\t".join(COLUMNS) + "\n")
-        for _, row in df.iterrows():
-            fields = []
-            for col in COLUMNS:
-                value = row[col]
-                if col in NUMERIC_COLUMNS:
-                    fields.append("" if value is None or (isinstance(value, float) and math.isnan(value))
-                                  else _format_number(float(value)))
-                else:
-                    text = str(value)
-                    if "\t" in text or "\n" in text:
-                        raise LanguageTableError(f"{path}: column '{col}' of '{row['iso']}' contains a tab or newline")
-                    fields.append(text)
-            handle.write("\t".join(fields) + "\n")
-    load_languages(path)  # round-trip check
-
-
 def _format_number(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 

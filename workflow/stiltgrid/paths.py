@@ -11,6 +11,17 @@ ENTITIES = DATASET + "/entities.tsv"     # generated worlds: entity gazetteer (n
 VARIANT_DATA = DATASET + "/variants/{variant}"  # an augmented intermediate training set (research variants)
 LOCAL_TASK = "resources/local_tasks/{task}"  # tasks declared in config from local files, shared by every dataset
 
+# The files of a task directory (generated, fetched or declared): English train.jsonl and dev.jsonl, a test file per
+# language (retrieval sets paired with English: a dev file per language too), and the candidate pool of query/pool
+# retrieval (test.pool.jsonl).
+POOL = "pool"
+
+
+def split_file(split: str, lang: str | None = None) -> str:
+    """A split's file name in a task directory: ``train.jsonl``, ``test.de.jsonl``, ``test.pool.jsonl``."""
+    return f"{split}.{lang}.jsonl" if lang else f"{split}.jsonl"
+
+
 MODEL = "resources/models/{model}"
 
 RESULTS = "results/{model}"
@@ -35,7 +46,8 @@ TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
 ANALYSIS = RESULTS + "/analysis/{preset}/{question}"
 EXPORT = RESULTS + "/export/{preset}"  # one row's test predictions in XTREME's leaderboard layout (stiltgrid.export)
-LOGS = "logs/{model}"
+LOGS_ROOT = "logs"
+LOGS = LOGS_ROOT + "/{model}"  # jobs of one model; data and model jobs log under LOGS_ROOT
 
 
 def cell_of(path: str) -> dict[str, str]:

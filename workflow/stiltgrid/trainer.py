@@ -1,7 +1,8 @@
 """Fine-tuning: single-task or multi-task, with exact resume from checkpoints.
 
-* Dynamic padding with length grouping: each epoch is shuffled, cut into mega-batches of 50 batches, each sorted by
-  length, so a batch holds sequences of similar length; the batch order is then shuffled.
+* Dynamic padding: each epoch is shuffled and cut into batches, each padded to its longest sequence; the batch order
+  is then shuffled. With ``length_grouping`` (off by default, see stiltgrid.hparams) the shuffled epoch is first cut
+  into mega-batches of 50 batches, each sorted by length, so a batch holds sequences of similar length.
 * Multi-task, one head per task. Proportional sampling (the default) = each epoch's batches of every task shuffled
   together, so a task is drawn in proportion to its number of batches. The other samplers (uniform, temperature,
   capped: jiant's) keep the run's length and give each task round(p * N) of its N micro-batches (largest remainder),

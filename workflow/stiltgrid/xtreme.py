@@ -1,5 +1,9 @@
 """Benchmark metadata for XTREME (Hu et al. 2020) and XTREME-R (Ruder et al. 2021).
 
+Each task's facts (languages, category, score metrics, English training sets per benchmark, id and spellings) are
+declared in its module of :mod:`stiltgrid.tasks`; this module holds the benchmarks' vocabulary and derives the
+benchmark tables from the task registry. What follows documents where the declared facts come from.
+
 Task ids follow google-research/xtreme ``evaluate.py`` (``xnli``, ``pawsx``, ``udpos``, ``panx``, ``xquad``,
 ``mlqa``, ``tydiqa``, ``bucc2018``, ``tatoeba``, and for XTREME-R ``xcopa``, ``mewslix``, ``lareqa``);
 :func:`canonical_task` maps common spellings (``PAWS-X``, ``UD-POS``, ``WikiANN``, ``TyDiQA-GoldP``, ``BUCC``...)
@@ -17,11 +21,11 @@ QA, retrieval (Tatoeba, Mewsli-X, LAReQA). The official XTREME-R grouping leaves
 it in retrieval because it is a retrieval task scored like Mewsli-X (mAP@20) -- a choice of this project. The
 code's extra "multi_choice" group (XCOPA alone) is not a category here.
 
-Task score metric (``SCORE_METRICS``): the per-language averages of these metrics are averaged to give the task's
+Task score metric (:func:`score_metrics`): the per-language averages of these metrics are averaged to give the task's
 value: QA tasks (mean of EM and F1), F1 for tagging and BUCC, accuracy for XNLI / PAWS-X / XCOPA / Tatoeba,
 mAP@20 for LAReQA and Mewsli-X.
 
-English training data (``TRAIN_SET``): XNLI <- MNLI, PAWS-X <- PAWS (English), UD-POS <- English UD v2.5,
+English training data (:func:`train_set`): XNLI <- MNLI, PAWS-X <- PAWS (English), UD-POS <- English UD v2.5,
 PAN-X <- English WikiANN, XQuAD and MLQA <- SQuAD v1.1, TyDiQA <- English TyDiQA-GoldP; BUCC and Tatoeba have no
 training data in XTREME (the encoder is used directly). In XTREME-R, Tatoeba uses a SQuAD v1.1 fine-tuned model,
 LAReQA is trained on SQuAD v1.1 as a retrieval task (``scripts/train_lareqa.sh``), Mewsli-X on English Wikipedia
@@ -33,8 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Mapping
+from functools import lru_cache
 
 XTREME = "xtreme"
 XTREME_R = "xtreme_r"
@@ -47,103 +50,8 @@ RETRIEVAL = "retrieval"
 CATEGORIES = (CLASSIFICATION, STRUCTURED_PREDICTION, QA, RETRIEVAL)
 
 
-def _langs(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-# --- XTREME (fact sheet 2.1; google-research/xtreme evaluate.py TASK2LANGS) ---------------------------------------
-_XTREME_LANGS = {
-    "xnli": _langs("ar bg de el en es fr hi ru sw th tr ur vi zh"),
-    "pawsx": _langs("de en es fr ja ko zh"),
-    "udpos": _langs("af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur vi "
-                    "yo zh"),
-    "panx": _langs("ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw "
-                   "yo my zh kk tr et fi hu"),
-    "xquad": _langs("en es de el ru tr ar vi th zh hi"),
-    "mlqa": _langs("en es de ar hi vi zh"),
-    "tydiqa": _langs("en ar bn fi id ko ru sw te"),
-    "bucc2018": _langs("de fr ru zh"),
-    "tatoeba": _langs("ar he vi id jv tl eu ml ta te af nl de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw zh "
-                      "kk tr et fi hu"),
-}
-
-# --- XTREME-R (fact sheet 5.2) -------------------------------------------------------------------------------------
-_XTREME_R_LANGS = {
-    "xnli": _XTREME_LANGS["xnli"],
-    "xcopa": _langs("et ht id it qu sw ta th tr vi zh"),
-    "udpos": _XTREME_LANGS["udpos"] + _langs("lt pl uk wo ro"),
-    "panx": _XTREME_LANGS["panx"] + _langs("qu pl uk az lt pa gu ro"),
-    "xquad": _XTREME_LANGS["xquad"] + _langs("ro"),
-    "mlqa": _XTREME_LANGS["mlqa"],
-    "tydiqa": _XTREME_LANGS["tydiqa"],
-    "tatoeba": _XTREME_LANGS["tatoeba"] + _langs("az lt pl uk ro"),
-    "mewslix": _langs("ar de en es fa ja pl ro ta tr uk"),
-    # XQuAD-R = the 11 XQuAD languages: unverified (see module docstring)
-    "lareqa": _XTREME_LANGS["xquad"],
-}
-
-TASK_LANGUAGES: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
-    XTREME: MappingProxyType(_XTREME_LANGS),
-    XTREME_R: MappingProxyType(_XTREME_R_LANGS),
-})
-
-TASK_CATEGORIES: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
-    XTREME: MappingProxyType({
-        CLASSIFICATION: ("pawsx", "xnli"),
-        STRUCTURED_PREDICTION: ("udpos", "panx"),
-        QA: ("xquad", "mlqa", "tydiqa"),
-        RETRIEVAL: ("bucc2018", "tatoeba"),
-    }),
-    XTREME_R: MappingProxyType({
-        CLASSIFICATION: ("xnli", "xcopa"),
-        STRUCTURED_PREDICTION: ("udpos", "panx"),
-        QA: ("xquad", "mlqa", "tydiqa"),
-        # LAReQA is absent from the official XTREME_R grouping; placed in retrieval by this project (see docstring)
-        RETRIEVAL: ("tatoeba", "mewslix", "lareqa"),
-    }),
-})
-
 #: metric names as they appear in the tidy results table
 ACCURACY, F1, EXACT_MATCH, PRECISION, RECALL, MAP20 = "accuracy", "f1", "exact_match", "precision", "recall", "map@20"
-
-#: per task, the metrics whose language averages are averaged into the task's value (the official rule as a table)
-SCORE_METRICS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "xnli": (ACCURACY,),
-    "pawsx": (ACCURACY,),
-    "xcopa": (ACCURACY,),
-    "udpos": (F1,),
-    "panx": (F1,),
-    "xquad": (EXACT_MATCH, F1),
-    "mlqa": (EXACT_MATCH, F1),
-    "tydiqa": (EXACT_MATCH, F1),
-    "bucc2018": (F1,),
-    "tatoeba": (ACCURACY,),
-    "mewslix": (MAP20,),
-    "lareqa": (MAP20,),
-})
-
-#: every metric a task reports per language
-REPORTED_METRICS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "xnli": (ACCURACY,), "pawsx": (ACCURACY,), "xcopa": (ACCURACY,),
-    "udpos": (F1, PRECISION, RECALL), "panx": (F1, PRECISION, RECALL),
-    "xquad": (EXACT_MATCH, F1), "mlqa": (EXACT_MATCH, F1), "tydiqa": (EXACT_MATCH, F1),
-    "bucc2018": (F1, PRECISION, RECALL), "tatoeba": (ACCURACY,),
-    "mewslix": (MAP20,), "lareqa": (MAP20,),
-})
-
-#: data format of each target task (see stiltgrid.formats); Mewsli-X / LAReQA are retrieval of another kind
-TASK_FORMAT: Mapping[str, str] = MappingProxyType({
-    "xnli": "pair_classification", "pawsx": "pair_classification", "xcopa": "multiple_choice",
-    "udpos": "tagging", "panx": "tagging",
-    "xquad": "span_qa", "mlqa": "span_qa", "tydiqa": "span_qa",
-    "bucc2018": "retrieval", "tatoeba": "retrieval", "mewslix": "retrieval", "lareqa": "retrieval",
-})
-
-TASK_DISPLAY_NAME: Mapping[str, str] = MappingProxyType({
-    "xnli": "XNLI", "pawsx": "PAWS-X", "xcopa": "XCOPA", "udpos": "UD-POS", "panx": "PAN-X",
-    "xquad": "XQuAD", "mlqa": "MLQA", "tydiqa": "TyDiQA-GoldP", "bucc2018": "BUCC", "tatoeba": "Tatoeba",
-    "mewslix": "Mewsli-X", "lareqa": "LAReQA",
-})
 
 
 @dataclass(frozen=True)
@@ -153,65 +61,70 @@ class TrainSet:
     size: int | None    # training examples (fact sheet 2.1), None where not stated
 
 
-_MNLI = TrainSet("mnli", "MultiNLI (English)", 392_702)
-_SQUAD = TrainSet("squad_v1", "SQuAD v1.1 (English)", 87_599)
+#: training sets several targets share
+MNLI_TRAIN = TrainSet("mnli", "MultiNLI (English)", 392_702)
+SQUAD_TRAIN = TrainSet("squad_v1", "SQuAD v1.1 (English)", 87_599)
 
-#: English training set for each target task, per benchmark (None: evaluated without target-task training)
-TRAIN_SET: Mapping[str, Mapping[str, tuple[TrainSet, ...] | None]] = MappingProxyType({
-    XTREME: MappingProxyType({
-        "xnli": (_MNLI,),
-        "pawsx": (TrainSet("pawsx_en", "PAWS English train", 49_401),),
-        "udpos": (TrainSet("udpos_en", "English Universal Dependencies v2.5", 21_253),),
-        "panx": (TrainSet("panx_en", "English WikiANN", 20_000),),
-        "xquad": (_SQUAD,),
-        "mlqa": (_SQUAD,),
-        "tydiqa": (TrainSet("tydiqa_en", "English TyDiQA-GoldP train", 3_696),),
-        "bucc2018": None,
-        "tatoeba": None,
-    }),
-    XTREME_R: MappingProxyType({
-        "xnli": (_MNLI,),
-        "xcopa": (TrainSet("siqa", "Social IQa (English), first stage", None),
-                  TrainSet("copa_en", "COPA (English), second stage", None)),
-        "udpos": (TrainSet("udpos_en", "English Universal Dependencies v2.5", 21_253),),
-        "panx": (TrainSet("panx_en", "English WikiANN", 20_000),),
-        "xquad": (_SQUAD,),
-        "mlqa": (_SQUAD,),
-        "tydiqa": (TrainSet("tydiqa_en", "English TyDiQA-GoldP train", 3_696),),
-        "tatoeba": (_SQUAD,),
-        "mewslix": (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),),
-        "lareqa": (_SQUAD,),
-    }),
-})
-
-_ALIASES = {
-    "xnli": "xnli",
-    "pawsx": "pawsx", "paws": "pawsx",
-    "xcopa": "xcopa",
-    "udpos": "udpos", "pos": "udpos", "ud": "udpos",
-    "panx": "panx", "wikiann": "panx", "ner": "panx", "panxner": "panx", "wikiannner": "panx",
-    "xquad": "xquad",
-    "mlqa": "mlqa",
-    "tydiqa": "tydiqa", "tydiqagoldp": "tydiqa", "tydiqagold": "tydiqa",
-    "bucc2018": "bucc2018", "bucc": "bucc2018",
-    "tatoeba": "tatoeba",
-    "mewslix": "mewslix", "mewsli": "mewslix",
-    "lareqa": "lareqa", "xquadr": "lareqa",
+#: column order of each benchmark's own tables (XTREME_GROUP2TASK order); a task outside it follows in name order
+TABLE_ORDER = {
+    XTREME: ("pawsx", "xnli", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba"),
+    XTREME_R: ("xnli", "xcopa", "udpos", "panx", "xquad", "mlqa", "tydiqa", "tatoeba", "mewslix", "lareqa"),
 }
 
 
+def _key(name: str) -> str:
+    return re.sub(r"[\s\-_.]", "", str(name).lower())
+
+
+@lru_cache(maxsize=1)
+def _members() -> dict:
+    """Table id -> its task, for every registered task that is part of a benchmark."""
+    from stiltgrid.tasks import all_tasks
+
+    return {task.table_id: task for task in all_tasks().values() if task.benchmarks}
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for tid, task in _members().items():
+        for spelling in (tid, task.name, *task.aliases):
+            known = out.setdefault(_key(spelling), tid)
+            if known != tid:
+                raise ValueError(f"task spelling {spelling!r} names both {known!r} and {tid!r}")
+    return out
+
+
+def known_task(name: str) -> str | None:
+    """The benchmark id a task spelling names (case, '-', '_', spaces ignored), or None when it names none."""
+    return _aliases().get(_key(name))
+
+
 def canonical_task(name: str) -> str:
-    """Map a task spelling (case, '-', '_', spaces ignored) to its id, e.g. 'PAWS-X' -> 'pawsx'."""
-    key = re.sub(r"[\s\-_.]", "", str(name).lower())
-    try:
-        return _ALIASES[key]
-    except KeyError:
-        raise ValueError(f"unknown XTREME task {name!r}; known: {', '.join(sorted(set(_ALIASES.values())))}") from None
+    """Map a task spelling to its id, e.g. 'PAWS-X' -> 'pawsx'; raises ValueError for a task of no benchmark."""
+    tid = known_task(name)
+    if tid is None:
+        raise ValueError(f"unknown XTREME task {name!r}; known: {', '.join(sorted(_members()))}")
+    return tid
+
+
+def score_metrics(task: str) -> tuple[str, ...]:
+    """The metrics whose language averages are averaged into the task's value (the official rule)."""
+    return _members()[canonical_task(task)].score_metrics
+
+
+def _membership(task: str, benchmark: str):
+    bench = benchmark_id(benchmark)
+    tid = canonical_task(task)
+    entry = _members()[tid].benchmarks.get(bench)
+    if entry is None:
+        raise ValueError(f"task {tid!r} is not part of {bench}")
+    return entry
 
 
 def benchmark_id(benchmark: str) -> str:
     """'xtreme' or 'xtreme_r' from a spelling such as 'XTREME-R'."""
-    key = re.sub(r"[\s\-_.]", "", str(benchmark).lower())
+    key = _key(benchmark)
     if key == "xtreme":
         return XTREME
     if key in ("xtremer", "xtreme2"):
@@ -220,42 +133,44 @@ def benchmark_id(benchmark: str) -> str:
 
 
 def benchmark_tasks(benchmark: str = XTREME) -> tuple[str, ...]:
-    """The tasks of a benchmark, grouped by category in category order."""
-    cats = TASK_CATEGORIES[benchmark_id(benchmark)]
-    return tuple(task for cat in CATEGORIES for task in cats[cat])
+    """The tasks of a benchmark, grouped by category in category order (each in the benchmark's column order)."""
+    bench = benchmark_id(benchmark)
+    order = TABLE_ORDER[bench]
+    members = sorted((tid for tid, task in _members().items() if bench in task.benchmarks),
+                     key=lambda tid: (order.index(tid) if tid in order else len(order), tid))
+    return tuple(tid for cat in CATEGORIES for tid in members if _members()[tid].category == cat)
 
 
 def task_languages(task: str, benchmark: str = XTREME) -> tuple[str, ...]:
-    task = canonical_task(task)
-    langs = TASK_LANGUAGES[benchmark_id(benchmark)]
-    if task not in langs:
-        raise ValueError(f"task {task!r} is not part of {benchmark_id(benchmark)}")
-    return langs[task]
+    return _membership(task, benchmark).languages
+
+
+def benchmark_task_languages(benchmark: str = XTREME) -> dict[str, tuple[str, ...]]:
+    """Task id -> official languages, for every task of a benchmark."""
+    return {tid: task_languages(tid, benchmark) for tid in benchmark_tasks(benchmark)}
 
 
 def task_category(task: str, benchmark: str = XTREME) -> str:
-    task = canonical_task(task)
-    for cat, tasks in TASK_CATEGORIES[benchmark_id(benchmark)].items():
-        if task in tasks:
-            return cat
-    raise ValueError(f"task {task!r} is not part of {benchmark_id(benchmark)}")
+    _membership(task, benchmark)
+    return _members()[canonical_task(task)].category
+
+
+def benchmark_categories(benchmark: str = XTREME) -> dict[str, tuple[str, ...]]:
+    """Category -> the benchmark's tasks in it."""
+    tasks = benchmark_tasks(benchmark)
+    return {cat: tuple(t for t in tasks if _members()[t].category == cat) for cat in CATEGORIES}
 
 
 def train_set(task: str, benchmark: str = XTREME) -> tuple[TrainSet, ...] | None:
-    task = canonical_task(task)
-    sets = TRAIN_SET[benchmark_id(benchmark)]
-    if task not in sets:
-        raise ValueError(f"task {task!r} is not part of {benchmark_id(benchmark)}")
-    return sets[task]
+    return _membership(task, benchmark).train
 
 
 def benchmark_languages(benchmark: str = XTREME) -> tuple[str, ...]:
     """All languages of a benchmark (40 for XTREME, 50 for XTREME-R), sorted; includes English."""
-    langs = TASK_LANGUAGES[benchmark_id(benchmark)]
+    langs = benchmark_task_languages(benchmark)
     return tuple(sorted({lang for task_langs in langs.values() for lang in task_langs} | {"en"}))
 
 
 def language_tasks(lang: str, benchmark: str = XTREME) -> tuple[str, ...]:
     """The tasks of a benchmark that evaluate language ``lang``."""
-    langs = TASK_LANGUAGES[benchmark_id(benchmark)]
-    return tuple(task for task in benchmark_tasks(benchmark) if lang in langs[task])
+    return tuple(task for task, langs in benchmark_task_languages(benchmark).items() if lang in langs)

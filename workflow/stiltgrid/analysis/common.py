@@ -2,7 +2,7 @@
 
 Headline score of a target (:func:`headline_metrics`): for span-QA targets the mean of exact match and F1 (the
 XTREME rule); otherwise the task registry's ``headline_metric``; targets outside the registry fall back to the
-XTREME score metrics of :data:`stiltgrid.xtreme.SCORE_METRICS`. Scores stay on the 0-100 scale of the tidy table.
+XTREME score metrics of :func:`stiltgrid.xtreme.score_metrics`. Scores stay on the 0-100 scale of the tidy table.
 """
 
 from __future__ import annotations
@@ -81,10 +81,9 @@ def headline_metrics(target: str) -> tuple[str, ...]:
     try:
         task = get_task(target)
     except KeyError:
-        try:
-            return tuple(xt.SCORE_METRICS[xt.canonical_task(target)])
-        except (ValueError, KeyError):
-            raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task") from None
+        if xt.known_task(target) is None:
+            raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task")
+        return xt.score_metrics(target)
     return QA_METRICS if task.format == "span_qa" else (task.headline_metric,)
 
 
@@ -218,17 +217,6 @@ def verdict(significant: bool, estimate: float, positive: str = "gain", negative
     if not significant:
         return "no significant effect"
     return f"significant {positive if estimate > 0 else negative}"
-
-
-def markdown_table(df: pd.DataFrame, digits: int = 2) -> str:
-    def cell(v):
-        if isinstance(v, (float, np.floating)):
-            return "" if math.isnan(v) else f"{v:.{digits}f}"
-        return str(v)
-
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 # --- output ----------------------------------------------------------------------------------------------------

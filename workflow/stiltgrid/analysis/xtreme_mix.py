@@ -32,10 +32,7 @@ N_TASKS = len(xt.benchmark_tasks(xt.XTREME))
 
 
 def _canonical(target: str) -> str | None:
-    try:
-        task = xt.canonical_task(target)
-    except ValueError:
-        return None
+    task = xt.known_task(target)
     return task if task in xt.benchmark_tasks(xt.XTREME) else None
 
 

@@ -1,7 +1,9 @@
 """Real task data from the Hugging Face hub (dataset ``source: hub``), converted to the engine's formats.
 
-``HUB_SOURCES`` maps a source name to its :class:`~stiltgrid.hub.base.Source`: the 18 task names of the paper grid,
-XTREME-R's XCOPA, LAReQA and Mewsli-X, plus variants (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task).
+A task's module declares the sources that build it (``sources=`` in :mod:`stiltgrid.tasks`); :func:`sources` maps
+each source name to its :class:`~stiltgrid.hub.base.Source`: the task names of the paper grid, XTREME-R's XCOPA,
+LAReQA and Mewsli-X, plus variants (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). This package holds
+what sources share: hub repositories and their revisions, parsers per format, plans per repository family.
 ``fetch(task, out_dir, languages)`` writes one task directory (``train.jsonl``, ``dev.jsonl``, ``test.<lang>.jsonl``;
 retrieval ``dev|test.<lang>.jsonl``, query/pool retrieval also ``test.pool.jsonl``) plus a
 ``task.json`` recording the hub ids, configs, splits, revisions (and, after an online fetch, the commits they resolved
@@ -48,24 +50,29 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from stiltgrid.hub import ccg, glue, mewslix, multiple_choice, nli, qa, retrieval, xtreme_r, xtreme_targets
 from stiltgrid.hub.base import (DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source,
                                 offline_var)
 
-__all__ = ["HUB_SOURCES", "FetchError", "Source", "HubRef", "Part", "Read", "Reader", "HubReader", "fetch",
+__all__ = ["sources", "tasks", "FetchError", "Source", "HubRef", "Part", "Read", "Reader", "HubReader", "fetch",
            "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "VARIANTS_VAR"]
 
-HUB_SOURCES: dict[str, Source] = {}
-for _module in (glue, nli, qa, multiple_choice, ccg, xtreme_targets, retrieval, xtreme_r, mewslix):
-    for _source in _module.SOURCES:
-        if _source.name in HUB_SOURCES:
-            raise ImportError(f"hub source '{_source.name}' is defined twice")
-        HUB_SOURCES[_source.name] = _source
+def sources() -> dict[str, Source]:
+    """Every hub source the registered tasks declare, by name."""
+    from stiltgrid.tasks import all_tasks
 
-#: the task each source builds (a task's default source has the task's own name)
-SOURCE_TASK = {name: source.task for name, source in HUB_SOURCES.items()}
-#: tasks the hub dataset can build
-TASKS = tuple(sorted({source.task for source in HUB_SOURCES.values()}))
+    out: dict[str, Source] = {}
+    for task in all_tasks().values():
+        for source in task.sources:
+            if out.setdefault(source.name, source) is not source:
+                raise ImportError(f"hub source '{source.name}' is defined twice")
+    return out
+
+
+def tasks() -> tuple[str, ...]:
+    """The tasks the hub dataset can build."""
+    return tuple(sorted({source.task for source in sources().values()}))
+
+
 #: ``task:source,task:source`` picks a variant without a config key (e.g. ``anli:anli_plus``)
 VARIANTS_VAR = "STILTGRID_HUB_VARIANTS"
 
@@ -88,9 +95,10 @@ def source_for(task: str, variants: dict | None = None, ccg_path: str | None = N
     """The source that builds ``task``: its own, or a variant chosen in ``variants`` (config) or the environment.
     ``local_path`` (``ccg_path`` for CCG) points a local source (CCGbank, Mewsli-X) at its copy."""
     name = {**_env_variants(), **(variants or {})}.get(task, task)
-    if name not in HUB_SOURCES:
-        raise FetchError(f"no hub source '{name}' for task '{task}'; known: {', '.join(sorted(HUB_SOURCES))}")
-    source = HUB_SOURCES[name]
+    known = sources()
+    if name not in known:
+        raise FetchError(f"no hub source '{name}' for task '{task}'; known: {', '.join(sorted(known))}")
+    source = known[name]
     if source.task != task:
         raise FetchError(f"hub source '{name}' builds task '{source.task}', not '{task}'")
     path = local_path or (ccg_path if name == "ccg" else None)

@@ -23,11 +23,12 @@ from typing import Iterator
 
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
+from stiltgrid.paths import split_file
 
 CCG_VAR = "STILTGRID_CCGBANK"
 DEFAULT_CCG_PATH = "resources/ccgbank"
-FILES = {"train": ("train.stagged", "wsj02-21.stagged", "train.jsonl"),
-         "dev": ("dev.stagged", "wsj00.stagged", "dev.jsonl")}
+FILES = {"train": ("train.stagged", "wsj02-21.stagged", split_file("train")),
+         "dev": ("dev.stagged", "wsj00.stagged", split_file("dev"))}
 EXPECTED = ("expected train.stagged and dev.stagged (one sentence per line, tokens word|POS|supertag) or "
             "train.jsonl/dev.jsonl in the tagging format")
 
@@ -90,7 +91,7 @@ class LocalCCG(LocalSource):
         counts = {}
         with staging(Path(out_dir)) as tmp:
             for split, src in found.items():
-                name = f"{split}.jsonl"
+                name = split_file(split)
                 if src.suffix == ".jsonl":
                     try:
                         examples = read_jsonl(src, "tagging")
@@ -103,12 +104,9 @@ class LocalCCG(LocalSource):
                 write_jsonl(tmp / name, examples)
                 counts[name] = len(examples)
             record = {"task": "ccg", "format": "tagging", "labels": None, "n_choices": None,
-                      "splits": {split: [f"{split}.jsonl"] for split in found}, "counts": counts, "dropped": {},
+                      "splits": {split: [split_file(split)] for split in found}, "counts": counts, "dropped": {},
                       "source": {**self.params(), "files": {s: str(p) for s, p in found.items()}},
                       "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
             publish(tmp, Path(out_dir), record)
         return record
 
-
-CCG = LocalCCG()
-SOURCES = (CCG,)

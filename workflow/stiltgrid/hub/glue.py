@@ -18,40 +18,28 @@ from __future__ import annotations
 from functools import partial
 
 from stiltgrid.hub import parsers
-from stiltgrid.hub.base import HubRef, Part, Read, Source
+from stiltgrid.hub.base import HubRef, Part, Read
+from stiltgrid.paths import split_file
 
 GLUE_REVISION = "main"  # UNPINNED: replace with a commit sha of nyu-mll/glue
 GLUE = HubRef("nyu-mll/glue", GLUE_REVISION)
 
 mnli_rows = partial(parsers.nli, id_field="idx")
+qqp_rows = partial(parsers.pair, a="question1", b="question2", labels=("not_duplicate", "duplicate"), id_field="idx")
+sst2_rows = partial(parsers.single, text="sentence", labels=("negative", "positive"), id_field="idx")
+_DEV_SPLIT = {"mnli": "validation_matched"}
+
+
+def glue_read(config: str, split: str, parse, prefix: str | None = None) -> Read:
+    """``train`` or ``dev`` (the config's (matched) validation split) of one GLUE config."""
+    hub_split = "train" if split == "train" else _DEV_SPLIT.get(config, "validation")
+    return Read(GLUE, config, hub_split, parse, f"{prefix or config}-{split}")
+
+
+def glue_plan(config: str, parse):
+    """train.jsonl and dev.jsonl of one GLUE config."""
+    return lambda langs: [Part(split_file(split), (glue_read(config, split, parse),)) for split in ("train", "dev")]
 
 
 def mnli_reads(split: str, prefix: str = "mnli") -> Read:
-    hub_split = {"train": "train", "dev": "validation_matched"}[split]
-    return Read(GLUE, "mnli", hub_split, mnli_rows, f"{prefix}-{split}")
-
-
-MNLI = Source(
-    name="mnli", task="mnli", refs=(GLUE,),
-    plan=lambda langs: [Part("train.jsonl", (mnli_reads("train"),)), Part("dev.jsonl", (mnli_reads("dev"),))],
-    description="MultiNLI from nyu-mll/glue (config mnli): train / validation_matched",
-)
-
-_qqp_rows = partial(parsers.pair, a="question1", b="question2", labels=("not_duplicate", "duplicate"),
-                    id_field="idx")
-QQP = Source(
-    name="qqp", task="qqp", refs=(GLUE,),
-    plan=lambda langs: [Part("train.jsonl", (Read(GLUE, "qqp", "train", _qqp_rows, "qqp-train"),)),
-                        Part("dev.jsonl", (Read(GLUE, "qqp", "validation", _qqp_rows, "qqp-dev"),))],
-    description="Quora Question Pairs from nyu-mll/glue (config qqp): train / validation",
-)
-
-_sst2_rows = partial(parsers.single, text="sentence", labels=("negative", "positive"), id_field="idx")
-SST2 = Source(
-    name="sst2", task="sst2", refs=(GLUE,),
-    plan=lambda langs: [Part("train.jsonl", (Read(GLUE, "sst2", "train", _sst2_rows, "sst2-train"),)),
-                        Part("dev.jsonl", (Read(GLUE, "sst2", "validation", _sst2_rows, "sst2-dev"),))],
-    description="SST-2 from nyu-mll/glue (config sst2): train / validation",
-)
-
-SOURCES = (MNLI, QQP, SST2)
+    return glue_read("mnli", split, mnli_rows, prefix)

@@ -37,6 +37,7 @@ from typing import Iterator
 from stiltgrid.formats import write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
 from stiltgrid.xtreme import XTREME_R, task_languages
+from stiltgrid.paths import POOL, split_file
 
 MEWSLIX_VAR = "STILTGRID_MEWSLIX"
 DEFAULT_MEWSLIX_PATH = "resources/mewsli-x"
@@ -112,9 +113,12 @@ class LocalMewsliX(LocalSource):
     """The ``mewslix`` task's source: converts a local Mewsli-X dataset directory (see the module docstring)."""
 
     name = task = "mewslix"
-    available = task_languages("mewslix", XTREME_R)
     description = "Mewsli-X from a local copy of the released dataset (get-mewsli-x.sh)"
     notes = ("converted from a local Mewsli-X copy; the candidate pool (test.pool.jsonl) is shared by every language",)
+
+    @property
+    def available(self) -> tuple[str, ...]:
+        return task_languages(self.task, XTREME_R)
 
     def check_languages(self, languages=()) -> list[str]:
         languages = list(languages or [])
@@ -156,8 +160,9 @@ class LocalMewsliX(LocalSource):
                         known.add(line["id"])
                         yield line
 
-                write_jsonl(tmp / "test.pool.jsonl", pool())
-                counts["test.pool.jsonl"] = len(known)
+                pool_file = split_file("test", POOL)
+                write_jsonl(tmp / pool_file, pool())
+                counts[pool_file] = len(known)
                 by_lang: dict[str, list[dict]] = {lang: [] for lang in langs}
                 for lang, line in mention_lines(found["mentions"], set(langs), known, dropped):
                     by_lang[lang].append(line)
@@ -165,10 +170,10 @@ class LocalMewsliX(LocalSource):
                     if not by_lang[lang]:
                         raise FetchError(f"cannot build task 'mewslix': no mention in language '{lang}' in "
                                          f"{found['mentions']}")
-                    write_jsonl(tmp / f"test.{lang}.jsonl", by_lang[lang])
-                    counts[f"test.{lang}.jsonl"] = len(by_lang[lang])
+                    write_jsonl(tmp / split_file("test", lang), by_lang[lang])
+                    counts[split_file("test", lang)] = len(by_lang[lang])
                 record = {"task": "mewslix", "format": "retrieval", "labels": None, "n_choices": None,
-                          "splits": {"test": [f"test.{lang}.jsonl" for lang in langs] + ["test.pool.jsonl"]},
+                          "splits": {"test": [split_file("test", lang) for lang in langs] + [pool_file]},
                           "counts": counts, "dropped": {f"test <- {MENTIONS}": dropped} if dropped else {},
                           "source": {**self.params(langs), "files": {k: str(v) for k, v in found.items()}},
                           "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
@@ -177,6 +182,3 @@ class LocalMewsliX(LocalSource):
             raise FetchError(f"cannot build task 'mewslix': {one_line(err, 200)}") from None
         return record
 
-
-MEWSLIX = LocalMewsliX()
-SOURCES = (MEWSLIX,)

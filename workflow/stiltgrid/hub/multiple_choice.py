@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
+from stiltgrid.paths import split_file
 
 HELLASWAG_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of Rowan/hellaswag
 COSMOSQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/cosmos_qa
@@ -80,25 +81,16 @@ def commonsenseqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Itera
                "choices": texts, "label": keys.index(key)}
 
 
-def _plan(ref: HubRef, parse, name: str):
-    return lambda langs: [Part(f"{split}.jsonl", (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
+def train_dev_plan(ref: HubRef, parse, name: str):
+    return lambda langs: [Part(split_file(split), (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
                           for split, hub_split in _SPLITS.items()]
 
 
-HELLASWAG = Source(
-    name="hellaswag", task="hellaswag", refs=(HELLASWAG_HUB,), plan=_plan(HELLASWAG_HUB, hellaswag_rows, "hellaswag"),
-    description="HellaSwag from Rowan/hellaswag (parquet export): train / validation", extra={"n_choices": 4},
-    notes=("read from the hub's parquet export (refs/convert/parquet) of the loading-script repository",),
-)
-COSMOSQA = Source(
-    name="cosmosqa", task="cosmosqa", refs=(COSMOSQA_HUB,), plan=_plan(COSMOSQA_HUB, cosmosqa_rows, "cosmosqa"),
-    description="Cosmos QA from allenai/cosmos_qa (parquet export): train / validation", extra={"n_choices": 4},
-    notes=("read from the hub's parquet export (refs/convert/parquet) of the loading-script repository",),
-)
-COMMONSENSEQA = Source(
-    name="commonsenseqa", task="commonsenseqa", refs=(COMMONSENSEQA_HUB,),
-    plan=_plan(COMMONSENSEQA_HUB, commonsenseqa_rows, "commonsenseqa"),
-    description="CommonsenseQA from tau/commonsense_qa: train / validation", extra={"n_choices": 5},
-)
+#: the note of a source read from a loading-script repository's parquet export
+PARQUET_EXPORT = "read from the hub's parquet export (refs/convert/parquet) of the loading-script repository"
 
-SOURCES = (HELLASWAG, COSMOSQA, COMMONSENSEQA)
+
+def train_dev_source(name: str, ref: HubRef, parse, description: str, n_choices: int, notes=()) -> Source:
+    """A multiple-choice task's source: train.jsonl and dev.jsonl from one repository's train / validation splits."""
+    return Source(name=name, task=name, refs=(ref,), plan=train_dev_plan(ref, parse, name), description=description,
+                  notes=tuple(notes), extra={"n_choices": n_choices})

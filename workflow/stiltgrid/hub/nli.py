@@ -19,8 +19,9 @@ from __future__ import annotations
 from functools import partial
 
 from stiltgrid.hub import parsers
-from stiltgrid.hub.base import HubRef, Part, Read, Source
-from stiltgrid.hub.glue import GLUE, mnli_reads
+from stiltgrid.hub.base import HubRef, Part, Read
+from stiltgrid.hub.glue import mnli_reads
+from stiltgrid.paths import split_file
 
 ANLI_REVISION = "main"  # UNPINNED: replace with a commit sha of facebook/anli
 SNLI_REVISION = "main"  # UNPINNED: replace with a commit sha of stanfordnlp/snli
@@ -35,22 +36,11 @@ def anli_reads(split: str) -> tuple[Read, ...]:
     return tuple(Read(ANLI_HUB, "plain_text", f"{split}_{r}", _anli_rows, f"anli-{split}-{r}") for r in ROUNDS)
 
 
-ANLI = Source(
-    name="anli", task="anli", refs=(ANLI_HUB,),
-    plan=lambda langs: [Part("train.jsonl", anli_reads("train")), Part("dev.jsonl", anli_reads("dev"))],
-    description="ANLI rounds 1-3 from facebook/anli: train_r1..3 / dev_r1..3",
-)
+def anli_plan(langs):
+    return [Part(split_file("train"), anli_reads("train")), Part(split_file("dev"), anli_reads("dev"))]
 
-ANLI_PLUS = Source(
-    name="anli_plus", task="anli", refs=(SNLI_HUB, GLUE, ANLI_HUB),
-    plan=lambda langs: [
-        Part("train.jsonl", (Read(SNLI_HUB, "plain_text", "train", parsers.nli, "snli-train"),
-                             mnli_reads("train"), *anli_reads("train"))),
-        Part("dev.jsonl", anli_reads("dev")),
-    ],
-    description="ANLI+ = SNLI train + MNLI train + ANLI r1-3 train; dev = ANLI r1-3 dev",
-    notes=("anli_plus mixes SNLI, MNLI and ANLI train without up-sampling; FEVER-NLI (part of Nie et al.'s ANLI+) "
-           "is not included",),
-)
 
-SOURCES = (ANLI, ANLI_PLUS)
+def anli_plus_plan(langs):
+    return [Part(split_file("train"), (Read(SNLI_HUB, "plain_text", "train", parsers.nli, "snli-train"),
+                                 mnli_reads("train"), *anli_reads("train"))),
+            Part(split_file("dev"), anli_reads("dev"))]

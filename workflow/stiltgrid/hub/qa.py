@@ -9,7 +9,8 @@ REVISIONS ARE NOT PINNED (``main``): pin SQUAD_REVISION to a validated commit.
 from __future__ import annotations
 
 from stiltgrid.hub import parsers
-from stiltgrid.hub.base import HubRef, Part, Read, Source
+from stiltgrid.hub.base import HubRef, Part, Read
+from stiltgrid.paths import split_file
 
 SQUAD_REVISION = "main"  # UNPINNED: replace with a commit sha of rajpurkar/squad
 SQUAD_HUB = HubRef("rajpurkar/squad", SQUAD_REVISION)
@@ -20,10 +21,5 @@ def squad_read(split: str) -> Read:
                 f"squad-{split}")
 
 
-SQUAD = Source(
-    name="squad", task="squad", refs=(SQUAD_HUB,),
-    plan=lambda langs: [Part("train.jsonl", (squad_read("train"),)), Part("dev.jsonl", (squad_read("dev"),))],
-    description="SQuAD v1.1 from rajpurkar/squad (config plain_text): train / validation",
-)
-
-SOURCES = (SQUAD,)
+def squad_plan(langs):
+    return [Part(split_file("train"), (squad_read("train"),)), Part(split_file("dev"), (squad_read("dev"),))]

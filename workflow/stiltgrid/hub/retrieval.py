@@ -22,9 +22,9 @@ from __future__ import annotations
 from functools import partial
 
 from stiltgrid.hub import parsers
-from stiltgrid.hub.base import Part, Read, Source
+from stiltgrid.hub.base import Part, Read
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.xtreme import task_languages
+from stiltgrid.paths import split_file
 
 #: google/xtreme names Tatoeba configs by ISO 639-3 code (Persian: pes, Swahili: swh, Chinese: cmn)
 TATOEBA_CONFIG = {
@@ -38,25 +38,12 @@ TATOEBA_CONFIG = {
 _bucc_rows = partial(parsers.parallel_pairs, src_id="source_lang", tgt_id="target_lang")
 
 
-def _bucc_plan(langs):
-    return [Part(f"{ours}.{lang}.jsonl", (Read(XTREME_HUB, f"bucc18.{lang}", split, _bucc_rows,
+def bucc_plan(langs):
+    return [Part(split_file(ours, lang), (Read(XTREME_HUB, f"bucc18.{lang}", split, _bucc_rows,
                                                f"bucc-{ours}-{lang}"),))
             for lang in langs for ours, split in (("dev", "validation"), ("test", "test"))]
 
 
-BUCC = Source(name="bucc", task="bucc", refs=(XTREME_HUB,), plan=_bucc_plan, available=task_languages("bucc2018"),
-              description="BUCC 2018 gold pairs from google/xtreme bucc18.<lang>: dev = validation, test = test",
-              notes=("the hub's bucc18 configs hold only the gold pairs: no distractor sentences, so BUCC F1 here is "
-                     "not comparable to BUCC 2018 proper",))
-
-
-def _tatoeba_plan(langs):
-    return [Part(f"test.{lang}.jsonl", (Read(XTREME_HUB, f"tatoeba.{TATOEBA_CONFIG[lang]}", "validation",
+def tatoeba_plan(langs):
+    return [Part(split_file("test", lang), (Read(XTREME_HUB, f"tatoeba.{TATOEBA_CONFIG[lang]}", "validation",
                                              parsers.parallel_pairs, f"tatoeba-{lang}"),)) for lang in langs]
-
-
-TATOEBA = Source(name="tatoeba", task="tatoeba", refs=(XTREME_HUB,), plan=_tatoeba_plan,
-                 available=tuple(lang for lang in task_languages("tatoeba") if lang in TATOEBA_CONFIG),
-                 description="Tatoeba (XTREME's 1,000-pair sets) from google/xtreme tatoeba.<iso3>, as test")
-
-SOURCES = (BUCC, TATOEBA)

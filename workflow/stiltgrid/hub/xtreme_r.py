@@ -32,8 +32,8 @@ import re
 from typing import Iterable, Iterator
 
 from stiltgrid.hub import parsers
-from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
-from stiltgrid.xtreme import XTREME_R, task_languages
+from stiltgrid.hub.base import Drops, HubRef, Part, Read
+from stiltgrid.paths import POOL, split_file
 
 SIQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/social_i_qa
 XCOPA_REVISION = "main"  # UNPINNED: replace with a commit sha of cambridgeltl/xcopa
@@ -99,20 +99,11 @@ def xcopa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict
                "question": COPA_QUESTIONS[keyword], "choices": choices, "label": label}
 
 
-def _xcopa_plan(langs):
-    return [Part("train.jsonl", (Read(SIQA_HUB, None, "train", siqa_rows, "siqa-train"),)),
-            Part("dev.jsonl", (Read(SIQA_HUB, None, "validation", siqa_rows, "siqa-dev"),)),
-            *(Part(f"test.{lang}.jsonl", (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
+def xcopa_plan(langs):
+    return [Part(split_file("train"), (Read(SIQA_HUB, None, "train", siqa_rows, "siqa-train"),)),
+            Part(split_file("dev"), (Read(SIQA_HUB, None, "validation", siqa_rows, "siqa-dev"),)),
+            *(Part(split_file("test", lang), (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
               for lang in langs)]
-
-
-XCOPA = Source(name="xcopa", task="xcopa", refs=(SIQA_HUB, XCOPA_HUB), plan=_xcopa_plan,
-               available=task_languages("xcopa", XTREME_R),
-               description="XCOPA: train/dev English SIQA (allenai/social_i_qa, parquet export), test "
-                           "cambridgeltl/xcopa <lang>",
-               notes=("trained on English SIQA only (XTREME-R trains on SIQA, then on English COPA); SIQA has 3 "
-                      "choices, XCOPA 2",),
-               extra={"n_choices": 2})
 
 
 # -- LAReQA (XQuAD-R) -------------------------------------------------------------------------------------------------
@@ -188,19 +179,9 @@ class LareqaPool:
         return parse
 
 
-def _lareqa_plan(langs):
+def lareqa_plan(langs):
     pool = LareqaPool(XQUAD_R_LANGUAGES)
-    return [Part("test.pool.jsonl", tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}")
+    return [Part(split_file("test", POOL), tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}")
                                           for m in XQUAD_R_LANGUAGES)),
-            *(Part(f"test.{lang}.jsonl", (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang),
+            *(Part(split_file("test", lang), (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang),
                                                f"lareqa-{lang}-q"),)) for lang in langs)]
-
-
-LAREQA = Source(name="lareqa", task="lareqa", refs=(XQUAD_R_HUB,), plan=_lareqa_plan, available=XQUAD_R_LANGUAGES,
-                description="LAReQA from google-research-datasets/xquad_r <lang> validation: questions per language, "
-                            "a pool of every sentence in all 11 languages (test.pool.jsonl)",
-                notes=("the hub copy of XQuAD-R has no sentence breaks: contexts are split at sentence punctuation "
-                       "(Thai paragraphs stay whole), so the pool differs from LAReQA's release",
-                       "candidates are sentences without their paragraph context"))
-
-SOURCES = (XCOPA, LAREQA)

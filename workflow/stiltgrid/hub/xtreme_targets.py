@@ -1,6 +1,6 @@
 """The seven trainable XTREME targets, evaluated per language on ``google/xtreme`` (parquet since 2024).
 
-English training sets (``stiltgrid.xtreme.TRAIN_SET``): XNLI <- MNLI (nyu-mll/glue), PAWS-X <- PAWS-X.en train,
+English training sets (each task module's ``benchmarks``): XNLI <- MNLI (nyu-mll/glue), PAWS-X <- PAWS-X.en train,
 UD-POS <- udpos.English train, PAN-X <- PAN-X.en train, XQuAD and MLQA <- SQuAD v1.1 (rajpurkar/squad), TyDiQA-GoldP <-
 the English part of the ``tydiqa`` train split.
 
@@ -34,10 +34,11 @@ from __future__ import annotations
 from functools import partial
 
 from stiltgrid.hub import parsers
-from stiltgrid.hub.base import HubRef, Part, Read, Source
-from stiltgrid.hub.glue import GLUE, mnli_reads
-from stiltgrid.hub.qa import SQUAD_HUB, squad_read
+from stiltgrid.hub.base import HubRef, Part, Read
+from stiltgrid.hub.glue import mnli_reads
+from stiltgrid.hub.qa import squad_read
 from stiltgrid.xtreme import XTREME_R, task_languages
+from stiltgrid.paths import split_file
 
 XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
 XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)
@@ -77,112 +78,79 @@ def _tydiqa_language_is(lang: str):
 _xnli_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=parsers.NLI_LABELS, label_field="gold_label")
 
 
-def _xnli_plan(langs):
-    return [Part("train.jsonl", (mnli_reads("train"),)),
-            Part("dev.jsonl", (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"),
+def xnli_plan(langs):
+    return [Part(split_file("train"), (mnli_reads("train"),)),
+            Part(split_file("dev"), (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"),
                                   "language == en"),)),
-            *(Part(f"test.{lang}.jsonl", (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang),
+            *(Part(split_file("test", lang), (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang),
                                              f"language == {lang}"),)) for lang in langs)]
 
-
-XNLI = Source(name="xnli", task="xnli", refs=(GLUE, XTREME_HUB), plan=_xnli_plan,
-              available=task_languages("xnli"),
-              description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme XNLI")
 
 # -- PAWS-X -----------------------------------------------------------------------------------------------------------
 _pawsx_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=("0", "1"))
 
 
-def _pawsx_plan(langs):
-    return [Part("train.jsonl", (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
-            Part("dev.jsonl", (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
-            *(Part(f"test.{lang}.jsonl", (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
+def pawsx_plan(langs):
+    return [Part(split_file("train"), (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
+            Part(split_file("dev"), (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
+            *(Part(split_file("test", lang), (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
               for lang in langs)]
 
-
-PAWSX = Source(name="pawsx", task="pawsx", refs=(XTREME_HUB,), plan=_pawsx_plan, available=task_languages("pawsx"),
-               description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per language")
 
 # -- UD-POS -----------------------------------------------------------------------------------------------------------
 _udpos_rows = partial(parsers.tagging, tags="pos_tags")
 
 
-def _udpos_plan(langs):
-    return [Part("train.jsonl", (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
-            Part("dev.jsonl", (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
-            *(Part(f"test.{lang}.jsonl", (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows,
+def udpos_plan(langs):
+    return [Part(split_file("train"), (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
+            Part(split_file("dev"), (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
+            *(Part(split_file("test", lang), (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows,
                                              f"udpos-test-{lang}"),)) for lang in langs)]
 
 
-UDPOS = Source(name="udpos", task="udpos", refs=(XTREME_HUB,), plan=_udpos_plan,
-               available=tuple(lang for lang in task_languages("udpos") if lang in UDPOS_CONFIG),
-               description="UD-POS (UD v2.5) from google/xtreme udpos.<Name>: English train/validation, test per "
-                           "language")
-
-
 # -- PAN-X ------------------------------------------------------------------------------------------------------------
-#: XTREME-R's PAN-X languages that google/xtreme lacks, read from WikiANN (same data and splits)
-PANX_FROM_WIKIANN = tuple(lang for lang in task_languages("panx", XTREME_R) if lang not in task_languages("panx"))
+def panx_from_wikiann() -> tuple[str, ...]:
+    """XTREME-R's PAN-X languages that google/xtreme lacks, read from WikiANN (same data and splits)."""
+    return tuple(lang for lang in task_languages("panx", XTREME_R) if lang not in task_languages("panx"))
 
 
-def _panx_read(lang: str, split: str, ours: str) -> Read:
+def panx_read(lang: str, split: str, ours: str) -> Read:
     parse = partial(parsers.tagging, tags="ner_tags", strip_lang_prefix=lang)
-    if lang in PANX_FROM_WIKIANN:
+    if lang in panx_from_wikiann():
         return Read(WIKIANN_HUB, lang, split, parse, f"panx-{ours}-{lang}")
     return _x(f"PAN-X.{lang}", split, parse, f"panx-{ours}-{lang}")
 
 
-def _panx_plan(langs):
-    return [Part("train.jsonl", (_panx_read("en", "train", "train"),)),
-            Part("dev.jsonl", (_panx_read("en", "validation", "dev"),)),
-            *(Part(f"test.{lang}.jsonl", (_panx_read(lang, "test", "test"),)) for lang in langs)]
-
-
-PANX = Source(name="panx", task="panx", refs=(XTREME_HUB, WIKIANN_HUB), plan=_panx_plan,
-              available=task_languages("panx") + PANX_FROM_WIKIANN,
-              description="PAN-X (WikiANN, Rahimi et al. splits) from google/xtreme PAN-X.<lang>; XTREME-R's extra "
-                          "languages from unimelb-nlp/wikiann <lang>")
+def panx_plan(langs):
+    return [Part(split_file("train"), (panx_read("en", "train", "train"),)),
+            Part(split_file("dev"), (panx_read("en", "validation", "dev"),)),
+            *(Part(split_file("test", lang), (panx_read(lang, "test", "test"),)) for lang in langs)]
 
 
 # -- XQuAD / MLQA / TyDiQA-GoldP ---------------------------------------------------------------------------------------
-def _squad_trained(test_read):
+def squad_trained(test_read):
     def plan(langs):
-        return [Part("train.jsonl", (squad_read("train"),)), Part("dev.jsonl", (squad_read("dev"),)),
-                *(Part(f"test.{lang}.jsonl", (test_read(lang),)) for lang in langs)]
+        return [Part(split_file("train"), (squad_read("train"),)), Part(split_file("dev"), (squad_read("dev"),)),
+                *(Part(split_file("test", lang), (test_read(lang),)) for lang in langs)]
     return plan
 
 
-def _xquad_read(lang: str) -> Read:
+def xquad_read(lang: str) -> Read:
     if lang not in task_languages("xquad"):  # Romanian, added to XQuAD after XTREME
         return Read(XQUAD_HUB, f"xquad.{lang}", "validation", parsers.squad, f"xquad-{lang}")
     return _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")
 
 
-XQUAD = Source(name="xquad", task="xquad", refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB), plan=_squad_trained(_xquad_read),
-               available=task_languages("xquad", XTREME_R),
-               description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang> "
-                           "(ro: google/xquad xquad.ro)")
-MLQA = Source(name="mlqa", task="mlqa", refs=(SQUAD_HUB, XTREME_HUB),
-              plan=_squad_trained(lambda lang: _x(f"MLQA.{lang}.{lang}", "test", parsers.squad, f"mlqa-{lang}")),
-              available=task_languages("mlqa"),
-              description="MLQA: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme MLQA.<lang>.<lang>")
-
-
-def _tydiqa_read(split: str, lang: str, ours: str) -> Read:
+def tydiqa_read(split: str, lang: str, ours: str) -> Read:
     return _x("tydiqa", split, parsers.squad, f"tydiqa-{ours}-{lang}", _tydiqa_language_is(lang),
               f"id starts with '{TYDIQA_NAME[lang]}-'")
 
 
-def _tydiqa_plan(langs):
-    return [Part("train.jsonl", (_tydiqa_read("train", "en", "train"),)),
-            Part("dev.jsonl", (_tydiqa_read("validation", "en", "dev"),)),
-            *(Part(f"test.{lang}.jsonl", (_tydiqa_read("validation", lang, "test"),)) for lang in langs)]
+def tydiqa_plan(langs):
+    return [Part(split_file("train"), (tydiqa_read("train", "en", "train"),)),
+            Part(split_file("dev"), (tydiqa_read("validation", "en", "dev"),)),
+            *(Part(split_file("test", lang), (tydiqa_read("validation", lang, "test"),)) for lang in langs)]
 
 
-TYDIQA = Source(name="tydiqa", task="tydiqa", refs=(XTREME_HUB,), plan=_tydiqa_plan,
-                available=task_languages("tydiqa"),
-                description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
-                notes=("dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "
-                       "TyDiQA-GoldP dev set)",))
-
-SOURCES = (XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA)
+def mlqa_read(lang: str) -> Read:
+    return _x(f"MLQA.{lang}.{lang}", "test", parsers.squad, f"mlqa-{lang}")

@@ -138,17 +138,6 @@ def _token_f1(prediction_norm: str, gold_norm: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def exact_match_score(prediction: str, gold: str, lang: str | None = None, rules: str = SQUAD,
-                      strict: bool = True) -> float:
-    norm = _normalizer(rules, lang, strict)
-    return float(norm(prediction) == norm(gold))
-
-
-def f1_score(prediction: str, gold: str, lang: str | None = None, rules: str = SQUAD, strict: bool = True) -> float:
-    norm = _normalizer(rules, lang, strict)
-    return _token_f1(norm(prediction), norm(gold))
-
-
 def squad_scores(predictions: Mapping[str, str], references: Mapping[str, Sequence[str]],
                  lang: str | None = None, rules: str = SQUAD, strict: bool = True) -> dict[str, float]:
     """``{"exact_match", "f1"}`` in percent over the questions of ``references`` (id -> list of gold texts).

@@ -9,7 +9,7 @@ missing.
 
 The rule (google-research/xtreme ``evaluate.py``; fact sheet 5.1), applied per (model, intermediate, seed):
 
-1. for each metric of :data:`stiltgrid.xtreme.SCORE_METRICS` of a task, average it over the task's languages;
+1. for each metric of :func:`stiltgrid.xtreme.score_metrics` of a task, average it over the task's languages;
 2. the task value is the mean of those averages (QA: (avg EM + avg F1) / 2; otherwise the single metric);
 3. a category score is the mean of its tasks' values, only when all of them are present;
 4. the overall score is the unweighted mean over *all* tasks of the benchmark, only when every task is present;
@@ -50,13 +50,6 @@ METRIC_ALIASES: Mapping[str, str] = {
 }
 
 
-def _safe_task(name) -> str | None:
-    try:
-        return xt.canonical_task(name)
-    except ValueError:
-        return None
-
-
 def _prepare(results: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"scores: expected a pandas DataFrame, got {type(results).__name__}")
@@ -72,14 +65,14 @@ def _prepare(results: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"scores: non-numeric value {df.at[row, 'value']!r} in row {row}")
     df["value"] = values.astype(float)
     df = df[df["value"].notna()]
-    df["task"] = df["target"].map(_safe_task)
+    df["task"] = df["target"].map(xt.known_task)
     df["metric"] = df["metric"].map(lambda m: METRIC_ALIASES.get(str(m).strip().lower(), str(m).strip().lower()))
     df["language"] = df["language"].map(lambda lang: str(lang).strip())
     return df[df["task"].notna()]
 
 
 def _languages_table(benchmark: str, task_languages: Mapping[str, Sequence[str] | None] | None) -> dict:
-    table: dict[str, tuple[str, ...] | None] = dict(xt.TASK_LANGUAGES[benchmark])
+    table: dict[str, tuple[str, ...] | None] = xt.benchmark_task_languages(benchmark)
     for name, langs in (task_languages or {}).items():
         task = xt.canonical_task(name)
         if task not in table:
@@ -96,7 +89,7 @@ def task_value(rows: pd.DataFrame, task: str, languages: Sequence[str] | None) -
         return math.nan, "no results"
     averages = []
     problems = []
-    for metric in xt.SCORE_METRICS[task]:
+    for metric in xt.score_metrics(task):
         m_rows = rows[rows["metric"] == metric]
         dup = m_rows["language"].duplicated(keep=False)
         if dup.any():
@@ -133,7 +126,7 @@ def _score_group(rows: pd.DataFrame, benchmark: str, languages: dict) -> dict:
         out[task] = value
         if reason:
             reasons.append(f"{task}: {reason}")
-    for cat, cat_tasks in xt.TASK_CATEGORIES[benchmark].items():
+    for cat, cat_tasks in xt.benchmark_categories(benchmark).items():
         vals = [out[t] for t in cat_tasks]
         out[cat] = float(np.mean(vals)) if not any(math.isnan(v) for v in vals) else math.nan
     vals = [out[t] for t in tasks]
@@ -156,7 +149,7 @@ def benchmark_scores(results: pd.DataFrame, benchmark: str = xt.XTREME,
     languages = _languages_table(benchmark, task_languages)
     df = _prepare(results)
     tasks = xt.benchmark_tasks(benchmark)
-    cats = list(xt.TASK_CATEGORIES[benchmark])
+    cats = list(xt.benchmark_categories(benchmark))
     records = []
     for key, rows in df.groupby(list(GROUP_KEYS), sort=True, dropna=False):
         base = dict(zip(GROUP_KEYS, key))

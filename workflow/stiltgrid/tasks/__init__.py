@@ -1,7 +1,11 @@
-"""The task registry: one module per task in this package, each defining ``TASK``.
+"""The task registry: one module per task in this package, each defining ``TASK`` with all its facts.
 
-Adding a task means adding a module here (and its entry in config.yaml); nothing else in the engine changes.
-Tasks declared in config from local files (stiltgrid.local_tasks) join the registry through :func:`register`.
+A task's module declares its format, labels, metric and role, its place in XTREME / XTREME-R (languages, English
+training sets, category, score metrics, spellings), the hub sources that build its data and how the generated world
+renders it (see :mod:`stiltgrid.tasks.base`). The benchmark tables (:mod:`stiltgrid.xtreme`), the hub's source list
+(:func:`stiltgrid.hub.sources`) and the world's task list (:func:`world_tasks`) are derived from this registry, so a
+new task is a new module (docs/adding-a-task.md). Tasks declared in config from local files
+(stiltgrid.local_tasks) join the registry through :func:`register`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from functools import lru_cache
 
 from stiltgrid.tasks.base import Task
 
-__all__ = ["Task", "get_task", "all_tasks", "register"]
+__all__ = ["Task", "get_task", "all_tasks", "register", "world_tasks"]
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +50,8 @@ def register(task: Task) -> Task:
         raise ValueError(f"task '{task.name}' is already {origin} with a different definition")
     tasks[task.name] = task
     return task
+
+
+def world_tasks() -> dict[str, Task]:
+    """The tasks the generated world renders (those whose module declares ``world=``), by name."""
+    return {name: task for name, task in all_tasks().items() if task.world is not None}

@@ -1,12 +1,27 @@
 """Adversarial NLI, rounds 1-3 (English), 3-way sentence-pair classification."""
 
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.glue import GLUE
+from stiltgrid.hub.nli import ANLI_HUB, SNLI_HUB, anli_plan, anli_plus_plan
 from stiltgrid.tasks.base import Task
+from stiltgrid.world.tasks import NLI_LABELS, ANLITask, WorldData
+
+NAME = "anli"
 
 TASK = Task(
-    name="anli",
+    name=NAME,
     format="pair_classification",
     metric="accuracy",
-    labels=('entailment', 'neutral', 'contradiction'),
+    labels=NLI_LABELS,
     role="intermediate",
-    description='Adversarial NLI, rounds 1-3 (English), 3-way sentence-pair classification.',
+    description="Adversarial NLI, rounds 1-3 (English), 3-way sentence-pair classification.",
+    sources=(
+        Source(name=NAME, task=NAME, refs=(ANLI_HUB,), plan=anli_plan,
+               description="ANLI rounds 1-3 from facebook/anli: train_r1..3 / dev_r1..3"),
+        Source(name="anli_plus", task=NAME, refs=(SNLI_HUB, GLUE, ANLI_HUB), plan=anli_plus_plan,
+               description="ANLI+ = SNLI train + MNLI train + ANLI r1-3 train; dev = ANLI r1-3 dev",
+               notes=("anli_plus mixes SNLI, MNLI and ANLI train without up-sampling; FEVER-NLI (part of Nie et "
+                      "al.'s ANLI+) is not included",)),
+    ),
+    world=WorldData(ANLITask(), labels=NLI_LABELS),
 )

@@ -1,10 +1,18 @@
-"""What a task is: its format, label set, metric and role in the grid."""
+"""What a task is: every fact about it, declared once in its module (see :mod:`stiltgrid.tasks`).
+
+Format, labels and metric drive training and scoring; ``benchmarks`` places a target in XTREME / XTREME-R (its
+official languages and English training set(s) there); ``sources`` are the hub sources that build its data (the
+first is the default); ``world`` says how the generated world renders it. The benchmark tables of
+:mod:`stiltgrid.xtreme`, the hub's source registry and the world's task list are all derived from these fields.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
 
 from stiltgrid.formats import FORMATS
+from stiltgrid.xtreme import BENCHMARKS, CATEGORIES, TrainSet
 
 # Metric name -> the headline metric used for early stopping and the paper table.
 METRICS = {
@@ -18,25 +26,51 @@ METRICS = {
 }
 
 
+def langs(text: str) -> tuple[str, ...]:
+    """A language list written as one space-separated string."""
+    return tuple(text.split())
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A task's place in one benchmark."""
+
+    #: official evaluation languages (BUCC/Tatoeba: the non-English side of each pair)
+    languages: tuple[str, ...]
+    #: the English training set(s) the benchmark fine-tunes on; None: scored without target-task training
+    train: tuple[TrainSet, ...] | None = None
+
+
 @dataclass(frozen=True)
 class Task:
     name: str
     format: str
     metric: str
-    #: label set for classification and tagging; None for tagging means "the tags seen in the English train/dev data".
+    #: label set for classification and tagging, in label-id order; None for tagging means "the tags seen in the
+    #: English train/dev data".
     labels: tuple[str, ...] | None = None
     #: "intermediate" tasks are English training tasks; "target" tasks are trained in English and scored per language;
     #: "retrieval" targets are scored on the intermediate encoder without training.
     role: str = "target"
     #: XTREME category of a target task (classification, structured_prediction, qa, retrieval).
     category: str | None = None
-    #: the English training set a target uses in the real benchmark (documentation and real-data loaders).
-    english_train: str | None = None
     description: str = ""
     extra: dict = field(default_factory=dict)
     #: retrieval sets that pair each language with English (BUCC, Tatoeba) have no English test set; query/pool
     #: retrieval (LAReQA, Mewsli-X) queries in English too.
     pairs_with_english: bool = True
+    #: benchmark id (stiltgrid.xtreme.XTREME, XTREME_R) -> the task's place in it
+    benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)
+    #: the task's id in the benchmarks' own tables when it is not ``name`` (BUCC: bucc2018)
+    xtreme_id: str | None = None
+    #: other spellings :func:`stiltgrid.xtreme.canonical_task` accepts (the name and the id always are)
+    aliases: tuple[str, ...] = ()
+    #: metrics whose language averages are averaged into the task's benchmark score
+    score_metrics: tuple[str, ...] = ()
+    #: hub sources that build the task's data (``stiltgrid.hub.base.Source``); the first is the default
+    sources: tuple[Any, ...] = ()
+    #: how the generated world renders the task (``stiltgrid.world.tasks.WorldData``); None: not generated
+    world: Any = None
 
     def __post_init__(self):
         if self.format not in FORMATS:
@@ -45,6 +79,11 @@ class Task:
             raise ValueError(f"task {self.name}: unknown metric '{self.metric}'")
         if self.role not in ("intermediate", "target", "retrieval"):
             raise ValueError(f"task {self.name}: unknown role '{self.role}'")
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"task {self.name}: unknown category '{self.category}'")
+        for bench in self.benchmarks:
+            if bench not in BENCHMARKS:
+                raise ValueError(f"task {self.name}: unknown benchmark '{bench}'")
 
     @property
     def headline_metric(self) -> str:
@@ -53,3 +92,17 @@ class Task:
     @property
     def trainable(self) -> bool:
         return self.format != "retrieval"
+
+    @property
+    def table_id(self) -> str:
+        """The task's id in XTREME's tables."""
+        return self.xtreme_id or self.name
+
+    @property
+    def paired_with_english(self) -> bool:
+        """A retrieval set pairing each language with English: it has no English test set."""
+        return self.format == "retrieval" and self.pairs_with_english
+
+    def tested_languages(self, languages: Iterable[str]) -> list[str]:
+        """The languages of ``languages`` the task has test files in."""
+        return [lang for lang in languages if not (self.paired_with_english and lang == "en")]

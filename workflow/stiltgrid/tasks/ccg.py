@@ -1,11 +1,17 @@
 """CCGbank supertagging (token-level accuracy)."""
 
+from stiltgrid.hub.ccg import LocalCCG
 from stiltgrid.tasks.base import Task
+from stiltgrid.world.language import CCG_TAGS
+from stiltgrid.world.meaning import Profile
+from stiltgrid.world.tasks import TaggingTask, WorldData
 
 TASK = Task(
     name="ccg",
     format="tagging",
     metric="accuracy",
     role="intermediate",
-    description='CCGbank supertagging (token-level accuracy).',
+    description="CCGbank supertagging (token-level accuracy).",
+    sources=(LocalCCG(),),
+    world=WorldData(TaggingTask("ccg", Profile(p_rel=0.15, p_coord=0.15), 0.25), labels=CCG_TAGS),
 )

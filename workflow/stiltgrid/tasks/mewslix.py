@@ -5,15 +5,25 @@ XTREME-R fine-tunes a dual encoder on English Wikipedia mention-entity pairs; ou
 (intermediate) encoder, like BUCC and Tatoeba (a documented simplification).
 """
 
-from stiltgrid.tasks.base import Task
+from stiltgrid.hub.mewslix import LocalMewsliX
+from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.world.tasks import MewsliXPool, WorldData
+from stiltgrid.xtreme import MAP20, RETRIEVAL, XTREME_R, TrainSet
 
 TASK = Task(
     name="mewslix",
     format="retrieval",
     metric="map20",
     role="retrieval",
-    category="retrieval",
+    category=RETRIEVAL,
+    score_metrics=(MAP20,),
+    benchmarks={XTREME_R: Benchmark(
+        langs("ar de en es fa ja pl ro ta tr uk"),
+        (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),))},
+    aliases=("Mewsli",),
     description="Mewsli-X: mentions in context retrieve their entity description, mAP@20, scored zero-shot on the "
                 "encoder (XTREME-R fine-tunes a dual encoder on English Wikipedia pairs).",
     pairs_with_english=False,
+    sources=(LocalMewsliX(),),
+    world=WorldData(MewsliXPool()),
 )

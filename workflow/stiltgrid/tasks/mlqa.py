@@ -1,13 +1,28 @@
 """MLQA: same-language context and question; trained on SQuAD v1.1."""
 
-from stiltgrid.tasks.base import Task
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.qa import SQUAD_HUB
+from stiltgrid.hub.xtreme_targets import XTREME_HUB, mlqa_read, squad_trained
+from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.world.meaning import Profile
+from stiltgrid.world.tasks import QATask, WorldData
+from stiltgrid.xtreme import EXACT_MATCH, F1, QA, SQUAD_TRAIN, XTREME, XTREME_R
+
+NAME = "mlqa"
+LANGUAGES = langs("en es de ar hi vi zh")
 
 TASK = Task(
-    name="mlqa",
+    name=NAME,
     format="span_qa",
     metric="mlqa",
     role="target",
-    category="qa",
-    english_train="squad",
-    description='MLQA: same-language context and question; trained on SQuAD v1.1.',
+    category=QA,
+    score_metrics=(EXACT_MATCH, F1),
+    benchmarks={XTREME: Benchmark(LANGUAGES, (SQUAD_TRAIN,)), XTREME_R: Benchmark(LANGUAGES, (SQUAD_TRAIN,))},
+    description="MLQA: same-language context and question; trained on SQuAD v1.1.",
+    sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB), plan=squad_trained(mlqa_read),
+                    available=LANGUAGES,
+                    description="MLQA: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme "
+                                "MLQA.<lang>.<lang>"),),
+    world=WorldData(QATask((2, 3), {"subj": 2, "obj": 4, "loc": 4}, Profile(p_front=0.4, p_loc=0.6), 0.15, 0.2)),
 )

@@ -1,14 +1,29 @@
 """PAWS-X: adversarial paraphrase identification."""
 
-from stiltgrid.tasks.base import Task
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.xtreme_targets import XTREME_HUB, pawsx_plan
+from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.world.tasks import PAWSTask, WorldData
+from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, XTREME, TrainSet
+
+NAME = "pawsx"
+LANGUAGES = langs("de en es fr ja ko zh")
 
 TASK = Task(
-    name="pawsx",
+    name=NAME,
     format="pair_classification",
     metric="accuracy",
-    labels=('0', '1'),
+    labels=("0", "1"),  # label ids: "1" is a paraphrase
     role="target",
-    category="classification",
-    english_train="paws",
-    description='PAWS-X: adversarial paraphrase identification.',
+    category=CLASSIFICATION,
+    score_metrics=(ACCURACY,),
+    # XTREME-R drops PAWS-X
+    benchmarks={XTREME: Benchmark(LANGUAGES, (TrainSet("pawsx_en", "PAWS English train", 49_401),))},
+    aliases=("PAWS",),
+    description="PAWS-X: adversarial paraphrase identification.",
+    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=pawsx_plan, available=LANGUAGES,
+                    description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per "
+                                "language"),),
+    # the world's balanced label schedule cycles in its own order; the generated data depend on it
+    world=WorldData(PAWSTask(), labels=("1", "0")),
 )

@@ -1,12 +1,21 @@
 """Quora Question Pairs (GLUE), binary paraphrase classification."""
 
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.glue import GLUE, glue_plan, qqp_rows
 from stiltgrid.tasks.base import Task
+from stiltgrid.world.tasks import QQPTask, WorldData
+
+NAME = "qqp"
 
 TASK = Task(
-    name="qqp",
+    name=NAME,
     format="pair_classification",
     metric="accuracy",
-    labels=('not_duplicate', 'duplicate'),
+    labels=("not_duplicate", "duplicate"),  # label ids: GLUE's ClassLabel order
     role="intermediate",
-    description='Quora Question Pairs (GLUE), binary paraphrase classification.',
+    description="Quora Question Pairs (GLUE), binary paraphrase classification.",
+    sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("qqp", qqp_rows),
+                    description="Quora Question Pairs from nyu-mll/glue (config qqp): train / validation"),),
+    # the world's balanced label schedule cycles in its own order; the generated data depend on it
+    world=WorldData(QQPTask(), labels=("duplicate", "not_duplicate")),
 )

@@ -1,12 +1,21 @@
 """SST-2 (GLUE), binary sentiment classification."""
 
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.glue import GLUE, glue_plan, sst2_rows
 from stiltgrid.tasks.base import Task
+from stiltgrid.world.tasks import SSTTask, WorldData
+
+NAME = "sst2"
 
 TASK = Task(
-    name="sst2",
+    name=NAME,
     format="classification",
     metric="accuracy",
-    labels=('negative', 'positive'),
+    labels=("negative", "positive"),  # label ids: GLUE's ClassLabel order
     role="intermediate",
-    description='SST-2 (GLUE), binary sentiment classification.',
+    description="SST-2 (GLUE), binary sentiment classification.",
+    sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("sst2", sst2_rows),
+                    description="SST-2 from nyu-mll/glue (config sst2): train / validation"),),
+    # the world's balanced label schedule cycles in its own order; the generated data depend on it
+    world=WorldData(SSTTask(), labels=("positive", "negative")),
 )

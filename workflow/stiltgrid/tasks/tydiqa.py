@@ -1,13 +1,30 @@
 """TyDiQA-GoldP: gold-passage QA; trained on its English train set."""
 
-from stiltgrid.tasks.base import Task
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.xtreme_targets import XTREME_HUB, tydiqa_plan
+from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.world.meaning import Profile
+from stiltgrid.world.tasks import QATask, WorldData
+from stiltgrid.xtreme import EXACT_MATCH, F1, QA, XTREME, XTREME_R, TrainSet
+
+NAME = "tydiqa"
+LANGUAGES = langs("en ar bn fi id ko ru sw te")
+TRAIN = (TrainSet("tydiqa_en", "English TyDiQA-GoldP train", 3_696),)
 
 TASK = Task(
-    name="tydiqa",
+    name=NAME,
     format="span_qa",
     metric="squad",
     role="target",
-    category="qa",
-    english_train="tydiqa_en",
-    description='TyDiQA-GoldP: gold-passage QA; trained on its English train set.',
+    category=QA,
+    score_metrics=(EXACT_MATCH, F1),
+    benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES, TRAIN)},
+    aliases=("TyDiQA-GoldP", "TyDiQA-Gold"),
+    description="TyDiQA-GoldP: gold-passage QA; trained on its English train set.",
+    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tydiqa_plan, available=LANGUAGES,
+                    description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
+                    notes=("dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "
+                           "TyDiQA-GoldP dev set)",)),),
+    world=WorldData(QATask((2, 3), {"subj": 2, "obj": 3, "loc": 2, "num": 3}, Profile(p_num=0.5, p_rel=0.05), 0.1,
+                           0.6)),
 )

@@ -1,14 +1,33 @@
 """XNLI: trained on English MNLI, 3-way NLI in 15 languages."""
 
-from stiltgrid.tasks.base import Task
+from stiltgrid.hub.base import Source
+from stiltgrid.hub.glue import GLUE
+from stiltgrid.hub.xtreme_targets import XTREME_HUB, xnli_plan
+from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.world.meaning import Profile
+from stiltgrid.world.tasks import NLI_LABELS, NLITask, WorldData
+from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R
+
+NAME = "xnli"
+LANGUAGES = langs("ar bg de el en es fr hi ru sw th tr ur vi zh")
 
 TASK = Task(
-    name="xnli",
+    name=NAME,
     format="pair_classification",
     metric="accuracy",
-    labels=('entailment', 'neutral', 'contradiction'),
+    labels=NLI_LABELS,
     role="target",
-    category="classification",
-    english_train="mnli",
-    description='XNLI: trained on English MNLI, 3-way NLI in 15 languages.',
+    category=CLASSIFICATION,
+    score_metrics=(ACCURACY,),
+    benchmarks={XTREME: Benchmark(LANGUAGES, (MNLI_TRAIN,)), XTREME_R: Benchmark(LANGUAGES, (MNLI_TRAIN,))},
+    description="XNLI: trained on English MNLI, 3-way NLI in 15 languages.",
+    sources=(Source(name=NAME, task=NAME, refs=(GLUE, XTREME_HUB), plan=xnli_plan, available=LANGUAGES,
+                    description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme "
+                                "XNLI"),),
+    world=WorldData(NLITask(Profile(p_cop=0.2, p_coord=0.15, p_rel=0.12, p_front=0.25, p_num=0.25), 0.3,
+                            ["drop_adj", "drop_loc", "drop_num", "synonym", "toggle_front", "drop_coord",
+                             "rel_extract"],
+                            ["negate", "antonym", "change_obj", "change_loc", "change_subj", "change_num"],
+                            ["add_adj", "add_loc", "add_rel", "add_adj"]),
+                    labels=NLI_LABELS),
 )

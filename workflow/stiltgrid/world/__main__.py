@@ -6,7 +6,9 @@ import argparse
 import json
 import time
 
-from . import DEFAULT_WORLD, INTERMEDIATE_TASKS, RETRIEVAL_TASKS, WORLD_TASKS, generate_world
+from stiltgrid.tasks import world_tasks
+
+from . import DEFAULT_WORLD, generate_world
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train", type=int, default=2000)
     ap.add_argument("--dev", type=int, default=300)
     ap.add_argument("--test", type=int, default=300)
-    ap.add_argument("--tasks", default=",".join(WORLD_TASKS), help="comma-separated task names")
+    ap.add_argument("--tasks", default=",".join(world_tasks()), help="comma-separated task names")
     ap.add_argument("--test-langs", default=None, help="comma-separated (default: every language of the spec)")
     args = ap.parse_args(argv)
     spec = DEFAULT_WORLD
@@ -25,10 +27,12 @@ def main(argv: list[str] | None = None) -> None:
         with open(args.spec, encoding="utf-8") as handle:
             spec = json.load(handle)
     tasks = {}
+    generated = world_tasks()
     for task in args.tasks.split(","):
-        if task in RETRIEVAL_TASKS:
-            tasks[task] = {"dev": args.dev, "test": args.test} if task == "bucc" else {"test": args.test}
-        elif task in INTERMEDIATE_TASKS:
+        info = generated[task]
+        if not info.trainable:  # BUCC-style mining tunes its threshold on a dev split
+            tasks[task] = {"dev": args.dev, "test": args.test} if info.metric == "bucc" else {"test": args.test}
+        elif info.role == "intermediate":
             tasks[task] = {"train": args.train, "dev": args.dev}
         else:
             tasks[task] = {"train": args.train, "dev": args.dev, "test": args.test}

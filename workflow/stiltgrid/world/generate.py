@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from ..formats import write_jsonl
+from ..paths import split_file
 from .lexicon import LOCATIONS, ORGANISATIONS, PERSONS
-from .tasks import N_CHOICES, RETRIEVAL_TASKS, WORLD_LABELS, WORLD_TASKS
 from .world import World
 
 LANGUAGES_HEADER = ("iso", "name", "family", "genus", "script", "pretrain_tokens_m", "pretrain_gib")
@@ -15,14 +15,17 @@ _SPLITS = ("train", "dev", "test")
 
 
 def _check_tasks(tasks: dict, test_langs: list[str], world: World) -> None:
+    from stiltgrid.tasks import world_tasks
+
+    generated = world_tasks()
     if not isinstance(tasks, dict):
         raise ValueError(f"tasks must map task name -> {{split: size}}, got {type(tasks).__name__}")
     for task, sizes in tasks.items():
-        if task not in WORLD_TASKS:
-            raise ValueError(f"tasks.{task}: unknown world task; known: {', '.join(WORLD_TASKS)}")
+        if task not in generated:
+            raise ValueError(f"tasks.{task}: unknown world task; known: {', '.join(generated)}")
         if not isinstance(sizes, dict):
             raise ValueError(f"tasks.{task}: must map split -> size, got {sizes!r}")
-        allowed = ("dev", "test") if task in RETRIEVAL_TASKS else _SPLITS
+        allowed = ("dev", "test") if generated[task].paired_with_english else _SPLITS
         for split, n in sizes.items():
             if split not in allowed:
                 raise ValueError(f"tasks.{task}.{split}: unknown split; allowed: {', '.join(allowed)}")
@@ -42,8 +45,8 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
     """Generate the world described by ``spec`` into ``out_dir``.
 
     ``tasks`` maps task name -> {split: size}; ``train``/``dev`` are English, ``test`` is written once per language
-    in ``test_langs`` (``test.{lang}.jsonl``); retrieval tasks (bucc, tatoeba) take ``dev``/``test`` sizes (number
-    of src lines) and are written per language of ``test_langs`` except English. ``corpus_sentences`` is the corpus
+    in ``test_langs`` (``test.{lang}.jsonl``); retrieval sets paired with English (bucc, tatoeba) take ``dev``/``test``
+    sizes (number of src lines) and are written per language of ``test_langs`` except English. ``corpus_sentences`` is the corpus
     line count of a volume-1.0 language; others scale by their volume. Same arguments -> byte-identical files.
     """
     world = World(spec)
@@ -81,27 +84,30 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
         (out / "lexicon" / f"{code}.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
     # tasks
+    from stiltgrid.tasks import get_task
+
     for task, sizes in tasks.items():
+        info = get_task(task)
         tdir = out / "tasks" / task
         tdir.mkdir(parents=True, exist_ok=True)
-        meta = {"task": task, "format": WORLD_TASKS[task], "labels": WORLD_LABELS[task],
-                "n_choices": N_CHOICES.get(task), "splits": {}}
+        meta = {"task": task, "format": info.format, "labels": info.world.labels, "n_choices": info.world.n_choices,
+                "splits": {}}
         for split in _SPLITS:
             n = sizes.get(split, 0)
             if not n:
                 continue
-            if task in RETRIEVAL_TASKS:
-                langs = [lang for lang in test_langs if lang != "en"]
+            if info.paired_with_english:
+                langs = info.tested_languages(test_langs)
                 for lang, rows in world.task_splits(task, split, n, langs).items():
-                    write_jsonl(tdir / f"{split}.{lang}.jsonl", rows)
-                meta["splits"][split] = [f"{split}.{lang}.jsonl" for lang in langs]
+                    write_jsonl(tdir / split_file(split, lang), rows)
+                meta["splits"][split] = [split_file(split, lang) for lang in langs]
             elif split == "test":
                 for lang, rows in world.task_splits(task, split, n, list(test_langs)).items():
-                    write_jsonl(tdir / f"test.{lang}.jsonl", rows)
-                meta["splits"][split] = [f"test.{lang}.jsonl" for lang in test_langs]
+                    write_jsonl(tdir / split_file("test", lang), rows)
+                meta["splits"][split] = [split_file("test", lang) for lang in test_langs]
             else:
-                write_jsonl(tdir / f"{split}.jsonl", world.task_examples(task, split, n, "en"))
-                meta["splits"][split] = [f"{split}.jsonl"]
+                write_jsonl(tdir / split_file(split), world.task_examples(task, split, n, "en"))
+                meta["splits"][split] = [split_file(split)]
         (tdir / "task.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     (out / "world.json").write_text(json.dumps(world.spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

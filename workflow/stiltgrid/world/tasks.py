@@ -1,4 +1,5 @@
-"""Task generators of the generated world.
+"""Task generators of the generated world, per format; a task's module says which one renders it and with which
+parameters (:class:`WorldData`).
 
 Each task draws *abstract* examples (meanings, labels, which role a question asks about) from its own seeded stream,
 then renders them in a language. Abstract examples never depend on the language, so a test set is the same meanings
@@ -13,66 +14,57 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from .language import CCG_TAGS, NER_TAGS, UPOS, Language, Tok
+from .language import Language, Tok
 from .lexicon import (ADJECTIVES, LEXICON, LOCATIONS, PERSON_NOUNS, PERSONS, PROFESSIONS, THING_NOUNS, VERBS,
                       adj_applies, adjectives_for, is_mass, verb_takes)
 from .meaning import (NP, CONTRADICTION, ENTAILMENT, NEUTRAL, Clause, Profile, apply_ops, concept_of, is_person,
                       canonical, nli_label, op_synonym, same_meaning, sample_clause, sample_person, sample_story)
 
-WORLD_TASKS: dict[str, str] = {
-    # English intermediate tasks
-    "mnli": "pair_classification",
-    "anli": "pair_classification",
-    "qqp": "pair_classification",
-    "sst2": "classification",
-    "squad": "span_qa",
-    "hellaswag": "multiple_choice",
-    "cosmosqa": "multiple_choice",
-    "commonsenseqa": "multiple_choice",
-    "ccg": "tagging",
-    # XTREME-style targets
-    "xnli": "pair_classification",
-    "pawsx": "pair_classification",
-    "udpos": "tagging",
-    "panx": "tagging",
-    "xquad": "span_qa",
-    "mlqa": "span_qa",
-    "tydiqa": "span_qa",
-    "bucc": "retrieval",
-    "tatoeba": "retrieval",
-    # XTREME-R-style targets
-    "xcopa": "multiple_choice",
-    "lareqa": "retrieval",
-    "mewslix": "retrieval",
-}
-INTERMEDIATE_TASKS = ("mnli", "anli", "qqp", "sst2", "squad", "hellaswag", "cosmosqa", "commonsenseqa", "ccg")
-TARGET_TASKS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba", "xcopa", "lareqa",
-                "mewslix")
-#: retrieval sets pairing each language with English (no English file)
-RETRIEVAL_TASKS = ("bucc", "tatoeba")
-#: query/pool retrieval (one file per language, English included; the pool spans every generated language)
-POOLED_TASKS = ("lareqa", "mewslix")
-
-NLI_LABELS = [ENTAILMENT, NEUTRAL, CONTRADICTION]
-WORLD_LABELS: dict[str, list[str] | None] = {
-    "mnli": NLI_LABELS, "anli": NLI_LABELS, "xnli": NLI_LABELS,
-    "qqp": ["duplicate", "not_duplicate"],
-    "pawsx": ["1", "0"],
-    "sst2": ["positive", "negative"],
-    "ccg": list(CCG_TAGS), "udpos": list(UPOS), "panx": list(NER_TAGS),
-    "squad": None, "xquad": None, "mlqa": None, "tydiqa": None,
-    "hellaswag": None, "cosmosqa": None, "commonsenseqa": None,
-    "bucc": None, "tatoeba": None,
-    "xcopa": None, "lareqa": None, "mewslix": None,
-}
-N_CHOICES = {"hellaswag": 4, "cosmosqa": 4, "commonsenseqa": 5, "xcopa": 2}
+NLI_LABELS = (ENTAILMENT, NEUTRAL, CONTRADICTION)
 
 
-def task_labels(task: str) -> list[str] | None:
-    """The label set of a task (tag set for tagging tasks); None for span QA, multiple choice and retrieval."""
-    if task not in WORLD_TASKS:
-        raise KeyError(f"unknown world task {task!r}; known: {', '.join(WORLD_TASKS)}")
-    return WORLD_LABELS[task]
+@dataclass(frozen=True)
+class WorldData:
+    """How the world generates one task (declared in the task's module): the generator of its format and the label
+    order the balanced label schedule cycles through (task.json lists it; for tagging, the tag set)."""
+
+    generator: Generator
+    labels: tuple[str, ...] | None = None
+
+    @property
+    def n_choices(self) -> int | None:
+        return self.generator.n_choices or None
+
+    def abstract_examples(self, rng: random.Random, n: int) -> list[Any]:
+        if self.labels and self.generator.fmt != "tagging":
+            schedule: list[Any] = [self.labels[i % len(self.labels)] for i in range(n)]
+            rng.shuffle(schedule)
+        elif self.generator.n_choices:
+            schedule = [i % self.generator.n_choices for i in range(n)]
+            rng.shuffle(schedule)
+        else:
+            schedule = [None] * n
+        return [self.generator.abstract(rng, target) for target in schedule]
+
+    def splits(self, world, task: str, split: str, n: int, langs: list[str], noise: float = 0.0
+               ) -> dict[str, list[dict]]:
+        """One split rendered in several languages: the same abstract examples (same meanings, labels and ids up to
+        the language part) in each. Ids are ``{task}-{split}-{lang}-{index:06d}``."""
+        if self.generator.fmt == "retrieval":
+            return self.generator.splits(world, task, split, n, langs)
+        rng = random.Random(f"{world.seed}:task:{task}:{split}")
+        abstracts = self.abstract_examples(rng, n)
+        out: dict[str, list[dict]] = {}
+        for lang in langs:
+            language = world.language(lang)
+            nrng = random.Random(f"{world.seed}:noise:{task}:{split}:{lang}")
+            rows = []
+            for i, ab in enumerate(abstracts):
+                ex = {"id": f"{task}-{split}-{lang}-{i:06d}"}
+                ex.update(self.generator.render(ab, language, noise, nrng))
+                rows.append(ex)
+            out[lang] = rows
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -98,11 +90,9 @@ def _strip(c: Clause) -> Clause:
 # ---------------------------------------------------------------------------------------------------------------
 # task generators: abstract(rng, target) -> abstract example; render(ab, lang, noise, rng) -> example dict
 
-class Task:
-    name: str
+class Generator:
     fmt: str
-    labels: list[str] | None = None     # balanced label schedule for classification tasks
-    n_choices: int = 0                  # balanced answer-position schedule for multiple choice
+    n_choices: int = 0                  # answer positions of a multiple-choice generator
 
     def abstract(self, rng: random.Random, target: Any) -> Any:
         raise NotImplementedError
@@ -118,7 +108,7 @@ class PairAb:
     label: str
 
 
-class PairTask(Task):
+class PairTask(Generator):
     fmt = "pair_classification"
 
     def render(self, ab: PairAb, lang: Language, noise: float, rng: random.Random) -> dict:
@@ -127,11 +117,8 @@ class PairTask(Task):
 
 
 class NLITask(PairTask):
-    labels = NLI_LABELS
-
-    def __init__(self, name: str, profile: Profile, p_two: float, e_ops: list[str], c_ops: list[str],
-                 n_ops: list[str]):
-        self.name, self.profile, self.p_two = name, profile, p_two
+    def __init__(self, profile: Profile, p_two: float, e_ops: list[str], c_ops: list[str], n_ops: list[str]):
+        self.profile, self.p_two = profile, p_two
         self.ops = {ENTAILMENT: e_ops, CONTRADICTION: c_ops, NEUTRAL: n_ops}
 
     def _ops(self, rng: random.Random, label: str) -> list[str]:
@@ -158,8 +145,6 @@ class NLITask(PairTask):
 class ANLITask(PairTask):
     """Harder NLI: number comparison, relative clauses and role reasoning, negation monotonicity, symmetric verbs,
     coordination, and full-lexical-overlap traps."""
-    labels = NLI_LABELS
-    name = "anli"
     KINDS = ("num", "rel", "negmono", "sym", "coord", "cross")
 
     def _premise(self, rng: random.Random, kind: str) -> list[Clause]:
@@ -243,8 +228,6 @@ def sample_question(rng: random.Random, profile: Profile, roles=("subj", "obj", 
 
 
 class QQPTask(PairTask):
-    name = "qqp"
-    labels = ["duplicate", "not_duplicate"]
     PROFILE = Profile(p_neg=0.05, p_rel=0.05, p_coord=0.05, p_front=0.1)
 
     def abstract(self, rng: random.Random, label: str) -> PairAb:
@@ -279,8 +262,6 @@ class QQPTask(PairTask):
 class PAWSTask(PairTask):
     """Adversarial paraphrases: same words, different roles ("Anna sees Tom" / "Tom sees Anna") vs same meaning
     with moved or swapped words ("Anna and Tom ..." / "Tom and Anna ...", symmetric verbs, fronted locations)."""
-    name = "pawsx"
-    labels = ["1", "0"]
     PROFILE = Profile(p_rel=0.4, p_coord=0.25, p_loc=0.5, p_neg=0.1, p_org=0.0, p_cop=0.0, p_front=0.2)
     PERSON_VERBS = tuple(v for v in VERBS if "person" in LEXICON[v].classes)
 
@@ -332,10 +313,8 @@ class SingleAb:
     label: str
 
 
-class SSTTask(Task):
-    name = "sst2"
+class SSTTask(Generator):
     fmt = "classification"
-    labels = ["positive", "negative"]
 
     def _polar(self, rng: random.Random) -> Clause:
         kind = rng.choice(("cop", "cop", "verb", "adj"))
@@ -400,12 +379,12 @@ def answer_indices(toks: list[Tok], sentence: int, role: str) -> list[int]:
     return keep
 
 
-class QATask(Task):
+class QATask(Generator):
     fmt = "span_qa"
 
-    def __init__(self, name: str, n_sent: tuple[int, ...], weights: dict[str, float], profile: Profile,
-                 p_syn: float, p_drop_adj: float):
-        self.name, self.n_sent, self.weights, self.profile = name, n_sent, weights, profile
+    def __init__(self, n_sent: tuple[int, ...], weights: dict[str, float], profile: Profile, p_syn: float,
+                 p_drop_adj: float):
+        self.n_sent, self.weights, self.profile = n_sent, weights, profile
         self.p_syn, self.p_drop_adj = p_syn, p_drop_adj
 
     def abstract(self, rng: random.Random, target: Any) -> QAAb:
@@ -456,7 +435,7 @@ class MCAb:
     label: int
 
 
-class MCTask(Task):
+class MCTask(Generator):
     fmt = "multiple_choice"
 
     def render(self, ab: MCAb, lang: Language, noise: float, rng: random.Random) -> dict:
@@ -501,7 +480,6 @@ def unrelated_things(acq: str, x: str) -> tuple[str, ...]:
 
 class HellaSwagTask(MCTask):
     """Context: someone acquires a thing; the plausible ending uses *that* thing with a verb that fits it."""
-    name = "hellaswag"
     n_choices = 4
 
     def abstract(self, rng: random.Random, label: int) -> MCAb:
@@ -544,7 +522,6 @@ class HellaSwagTask(MCTask):
 class CosmosTask(MCTask):
     """Context + question needing a small inference: who uses what they acquired, who has more, negation,
     symmetric verbs, who does what in a sentence with a relative clause. Answers are person names."""
-    name = "cosmosqa"
     n_choices = 4
     KINDS = ("use", "more", "neg", "sym", "rel")
 
@@ -592,7 +569,6 @@ class CosmosTask(MCTask):
 
 class CommonsenseTask(MCTask):
     """No context: "what does one usually eat ?" -> a food; "who usually drives the bus ?" -> driver."""
-    name = "commonsenseqa"
     n_choices = 5
     NARROW = ("eat", "cook", "bake", "drink", "drive", "ride", "fly", "read", "write", "wear", "sew", "play", "feed",
               "build")
@@ -628,7 +604,6 @@ class COPATask(MCTask):
     a thing, then uses *that* thing (not an unrelated thing, not with a verb that does not fit it). Cause: someone uses
     a thing because *they* acquired it (not an unrelated thing, not someone else). The question is the untranslated
     keyword ``cause`` / ``effect`` in every language, as in XCOPA."""
-    name = "xcopa"
     n_choices = 2
 
     def abstract(self, rng: random.Random, label: int) -> COPAAb:
@@ -671,12 +646,11 @@ class TagAb:
     clauses: tuple[Clause, ...]
 
 
-class TaggingTask(Task):
+class TaggingTask(Generator):
     fmt = "tagging"
 
-    def __init__(self, name: str, attr: str, profile: Profile, p_question: float):
-        self.name, self.attr, self.profile, self.p_question = name, attr, profile, p_question
-        self.labels = None
+    def __init__(self, attr: str, profile: Profile, p_question: float):
+        self.attr, self.profile, self.p_question = attr, profile, p_question
 
     def abstract(self, rng: random.Random, target: Any) -> TagAb:
         if rng.random() < self.p_question:
@@ -689,55 +663,6 @@ class TaggingTask(Task):
     def render(self, ab: TagAb, lang: Language, noise: float, rng: random.Random) -> dict:
         toks = lang.noisy(lang.realise(list(ab.clauses)), noise, rng)
         return {"tokens": [t.text for t in toks], "tags": [getattr(t, self.attr) for t in toks]}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# registry
-
-TASKS: dict[str, Task] = {
-    "mnli": NLITask("mnli", Profile(), 0.25, E_OPS, C_OPS, N_OPS),
-    "xnli": NLITask("xnli", Profile(p_cop=0.2, p_coord=0.15, p_rel=0.12, p_front=0.25, p_num=0.25), 0.3,
-                    ["drop_adj", "drop_loc", "drop_num", "synonym", "toggle_front", "drop_coord", "rel_extract"],
-                    ["negate", "antonym", "change_obj", "change_loc", "change_subj", "change_num"],
-                    ["add_adj", "add_loc", "add_rel", "add_adj"]),
-    "anli": ANLITask(),
-    "qqp": QQPTask(),
-    "pawsx": PAWSTask(),
-    "sst2": SSTTask(),
-    "squad": QATask("squad", (2, 3, 4), {"subj": 3, "obj": 3.5, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3),
-    "xquad": QATask("xquad", (3, 4), {"subj": 3.5, "obj": 3, "loc": 2.5, "num": 1},
-                    Profile(p_rel=0.25, p_num=0.2, p_front=0.2), 0.3, 0.5),
-    "mlqa": QATask("mlqa", (2, 3), {"subj": 2, "obj": 4, "loc": 4}, Profile(p_front=0.4, p_loc=0.6), 0.15, 0.2),
-    "tydiqa": QATask("tydiqa", (2, 3), {"subj": 2, "obj": 3, "loc": 2, "num": 3},
-                     Profile(p_num=0.5, p_rel=0.05), 0.1, 0.6),
-    "hellaswag": HellaSwagTask(),
-    "cosmosqa": CosmosTask(),
-    "commonsenseqa": CommonsenseTask(),
-    "xcopa": COPATask(),
-    "ccg": TaggingTask("ccg", "ccg", Profile(p_rel=0.15, p_coord=0.15), 0.25),
-    "udpos": TaggingTask("udpos", "pos", Profile(p_rel=0.12, p_coord=0.12, p_cop=0.15), 0.2),
-    "panx": TaggingTask("panx", "ner", Profile(p_loc=0.85, p_org=0.5, p_pnoun=0.1, p_coord=0.25, p_rel=0.15),
-                        0.15),
-}
-for _name, _task in TASKS.items():
-    _task.name = _name
-    if WORLD_TASKS[_name] in ("classification", "pair_classification"):
-        _task.labels = WORLD_LABELS[_name]
-    _task.n_choices = N_CHOICES.get(_name, 0)
-assert set(TASKS) | set(RETRIEVAL_TASKS) | set(POOLED_TASKS) == set(WORLD_TASKS)
-
-
-def abstract_examples(task: str, rng: random.Random, n: int) -> list[Any]:
-    gen = TASKS[task]
-    if gen.labels and gen.fmt != "tagging":
-        schedule: list[Any] = [gen.labels[i % len(gen.labels)] for i in range(n)]
-        rng.shuffle(schedule)
-    elif gen.n_choices:
-        schedule = [i % gen.n_choices for i in range(n)]
-        rng.shuffle(schedule)
-    else:
-        schedule = [None] * n
-    return [gen.abstract(rng, target) for target in schedule]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -791,7 +716,7 @@ def retrieval_meanings(rng: random.Random, n: int, parallel_share: float, en: La
 # ---------------------------------------------------------------------------------------------------------------
 # query/pool retrieval (XTREME-R's LAReQA and Mewsli-X)
 
-LAREQA_QA = QATask("lareqa", (2, 3, 4), {"subj": 3, "obj": 3, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3)
+LAREQA_QA = QATask((2, 3, 4), {"subj": 3, "obj": 3, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3)
 
 
 def lareqa_abstracts(rng: random.Random, n: int) -> list[QAAb]:
@@ -844,3 +769,94 @@ def mewslix_mentions(rng: random.Random, entities: list[Entity], n: int) -> list
                             loc_front=kind == "both" and rng.random() < 0.3)
         out.append((k, clause))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# retrieval generators: splits(world, task, split, n, langs) -> {lang: rows}
+
+class RetrievalGenerator(Generator):
+    fmt = "retrieval"
+
+    def splits(self, world, task: str, split: str, n: int, langs: list[str]) -> dict[str, list[dict]]:
+        raise NotImplementedError
+
+
+class PairedRetrieval(RetrievalGenerator):
+    """BUCC-style (a share of src lines has its translation among the English tgt lines, near-miss distractors on
+    both sides) or Tatoeba-style (``parallel_share`` 1: every src line has its English translation) sets, one per
+    language: src lines first, then tgt lines, each side shuffled. The meanings are the same for every language."""
+
+    def __init__(self, parallel_share: float):
+        self.parallel_share = parallel_share
+
+    def splits(self, world, task: str, split: str, n: int, langs: list[str]) -> dict[str, list[dict]]:
+        return {lang: self._rows(world, task, split, n, lang) for lang in langs}
+
+    def _rows(self, world, task: str, split: str, n: int, lang: str) -> list[dict]:
+        en, language = world.language("en"), world.language(lang)
+        rng = random.Random(f"{world.seed}:task:{task}:{split}")
+        par, src_only, tgt_only = retrieval_meanings(rng, n, self.parallel_share, en)
+        src = [(c, i) for i, c in enumerate(par)] + [(c, None) for c in src_only]
+        tgt = list(enumerate(par)) + [(len(par) + j, c) for j, c in enumerate(tgt_only)]
+        rng.shuffle(src)
+        rng.shuffle(tgt)
+        tgt_id = {}
+        prefix = f"{task}-{split}-{lang}"
+        tgt_rows = []
+        for j, (key, c) in enumerate(tgt):
+            tid = f"{prefix}-tgt-{j:06d}"
+            tgt_id[key] = tid
+            tgt_rows.append({"id": tid, "side": "tgt", "text": en.text(c), "gold": None})
+        rows = [{"id": f"{prefix}-src-{i:06d}", "side": "src", "text": language.text(c),
+                 "gold": tgt_id[key] if key is not None else None} for i, (c, key) in enumerate(src)]
+        return rows + tgt_rows
+
+
+class PooledRetrieval(RetrievalGenerator):
+    """Query/pool retrieval, one file per language (English included), each with its ``n`` queries (src lines, the
+    same meanings in every language) and the whole candidate pool (tgt lines, the same in every file)."""
+
+    def splits(self, world, task: str, split: str, n: int, langs: list[str]) -> dict[str, list[dict]]:
+        rng = random.Random(f"{world.seed}:task:{task}:{split}")
+        queries, pool = self.queries_and_pool(world, rng, f"{task}-{split}", n, langs)
+        return {lang: queries[lang] + pool for lang in langs}
+
+    def queries_and_pool(self, world, rng: random.Random, prefix: str, n: int, langs: list[str]
+                         ) -> tuple[dict[str, list[dict]], list[dict]]:
+        raise NotImplementedError
+
+
+class LAReQAPool(PooledRetrieval):
+    """Questions about short stories; the pool holds every sentence of every story in every language; a question's
+    gold is its answer sentence in each of them."""
+
+    def queries_and_pool(self, world, rng, prefix, n, langs):
+        abstracts = lareqa_abstracts(rng, n)
+        pool = [{"id": f"{prefix}-{m}-c{i:06d}-s{t}", "side": "tgt", "text": world.language(m).text(c), "gold": None}
+                for m in langs for i, ab in enumerate(abstracts) for t, c in enumerate(ab.context)]
+        queries = {lang: [{"id": f"{prefix}-{lang}-q{i:06d}", "side": "src",
+                           "text": world.language(lang).text(ab.question),
+                           "gold": [f"{prefix}-{m}-c{i:06d}-s{ab.sentence}" for m in langs]}
+                          for i, ab in enumerate(abstracts)] for lang in langs}
+        return queries, pool
+
+
+class MewsliXPool(PooledRetrieval):
+    """``<mention> | <sentence>`` contexts naming a person; the pool holds English descriptions of several entities
+    per name; the gold is the one entity the context fits."""
+
+    def queries_and_pool(self, world, rng, prefix, n, langs):
+        entities = mewslix_entities(rng)
+        mentions = mewslix_mentions(rng, entities, n)
+        en = world.language("en")
+        pool = [{"id": f"{prefix}-e{k:04d}", "side": "tgt", "text": en.text(e.description()), "gold": None}
+                for k, e in enumerate(entities)]
+        queries = {}
+        for lang in langs:
+            language = world.language(lang)
+            queries[lang] = [{"id": f"{prefix}-{lang}-m{i:06d}", "side": "src",
+                              "text": f"{' '.join(t.text for t in language.np(c.subj[0], '', bare=True))} | "
+                                      f"{language.text(c)}",
+                              "gold": f"{prefix}-e{k:04d}"}
+                             for i, (k, c) in enumerate(mentions)]
+        return queries, pool

@@ -1,4 +1,5 @@
-"""Phase 1: the MLM checkpoint every cell starts from.
+"""Phase 1: the pre-trained MLM encoder every cell starts from (its directory is the ``mlm_checkpoint`` output; the
+trainer's resumable state, ``paths.checkpoint_dir``, is another thing).
 
 Three sources, one output layout (a directory loadable with ``AutoModel`` / ``AutoTokenizer``):
 ``hub``     a model id at a pinned revision, downloaded with ``huggingface_hub`` (the real path, needs internet);
@@ -24,7 +25,7 @@ log = runtime.log
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
 
-class CheckpointError(UserError, RuntimeError):
+class MLMError(UserError, RuntimeError):
     pass
 
 
@@ -38,7 +39,7 @@ def fetch_hub(model_id: str, revision: str, out_dir: str | Path) -> None:
             allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt"],
         )
     except Exception as err:  # the hub client raises many types; the user needs one line
-        raise CheckpointError(
+        raise MLMError(
             f"could not fetch model '{model_id}' at revision '{revision}' ({type(err).__name__}: {err}). "
             f"Fetch it where there is internet (snakemake --cores 1 {Path(out_dir).as_posix()}) and copy "
             f"{Path(out_dir).as_posix()} here, or point the model's source to a local directory."
@@ -56,11 +57,11 @@ def link_local(path: str | Path, out_dir: str | Path) -> str:
 
     path = Path(path).resolve()
     if not (path / "config.json").exists():
-        raise CheckpointError(f"local model directory '{path}' has no config.json (expected a save_pretrained dir)")
+        raise MLMError(f"local model directory '{path}' has no config.json (expected a save_pretrained dir)")
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
     except Exception as err:  # noqa: BLE001 - any loader failure means the same thing to the user
-        raise CheckpointError(f"local model directory '{path}': no tokenizer AutoTokenizer can load ({err})") from None
+        raise MLMError(f"local model directory '{path}': no tokenizer AutoTokenizer can load ({err})") from None
     out_dir = Path(out_dir)
     kind = "hard"
     for source in sorted(p for p in path.rglob("*") if p.is_file()):

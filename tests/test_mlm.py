@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import toy
-from stiltgrid import checkpoint
+from stiltgrid import mlm
 from stiltgrid.errors import UserError
 
 PARAMS = dict(seed=0, vocab_size=150, hidden_size=32, layers=2, heads=2, intermediate_size=64, max_length=32,
@@ -17,7 +17,7 @@ def test_scratch_model_loads_with_auto_classes_and_learns(tmp_path):
     from transformers import AutoModel, AutoTokenizer
 
     corpus = toy.corpus(tmp_path / "corpus.txt", n=300)
-    summary = checkpoint.pretrain_scratch([str(corpus)], tmp_path / "mlm", PARAMS)
+    summary = mlm.pretrain_scratch([str(corpus)], tmp_path / "mlm", PARAMS)
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "mlm")
     model = AutoModel.from_pretrained(tmp_path / "mlm")
     assert type(model).__name__ == "XLMRobertaModel"
@@ -40,7 +40,7 @@ def test_masked_only_loss_equals_the_full_loss():
     labels = torch.full_like(ids, -100)
     labels[:, 3], labels[0, 5] = ids[:, 3], 7
     batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": labels}
-    assert torch.allclose(model(**batch).loss, checkpoint._masked_lm_loss(model, batch), atol=1e-5)
+    assert torch.allclose(model(**batch).loss, mlm._masked_lm_loss(model, batch), atol=1e-5)
 
 
 def test_local_source_is_linked_in_place_and_checked(tmp_path):
@@ -49,7 +49,7 @@ def test_local_source_is_linked_in_place_and_checked(tmp_path):
 
     src = toy.xlmr_dir(tmp_path, positions=66)
     original = (src / "tokenizer_config.json").read_text()
-    assert checkpoint.link_local(src, tmp_path / "linked") == "hard"
+    assert mlm.link_local(src, tmp_path / "linked") == "hard"
     weights = tmp_path / "linked" / "model.safetensors"
     assert os.stat(weights).st_ino == os.stat(src / "model.safetensors").st_ino  # the same file, not a copy
     assert os.stat(src / "model.safetensors").st_nlink == 2
@@ -58,8 +58,8 @@ def test_local_source_is_linked_in_place_and_checked(tmp_path):
     assert json.loads(capped.read_text())["model_max_length"] == 64
     assert os.stat(capped).st_ino != os.stat(src / "tokenizer_config.json").st_ino
     assert (src / "tokenizer_config.json").read_text() == original
-    with pytest.raises(checkpoint.CheckpointError, match="has no config.json"):
-        checkpoint.link_local(tmp_path / "nowhere", tmp_path / "x")
+    with pytest.raises(mlm.MLMError, match="has no config.json"):
+        mlm.link_local(tmp_path / "nowhere", tmp_path / "x")
 
 
 def test_local_source_across_file_systems_is_symlinked(tmp_path, monkeypatch):
@@ -71,14 +71,14 @@ def test_local_source_across_file_systems_is_symlinked(tmp_path, monkeypatch):
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "link", cross_device)
-    assert checkpoint.link_local(src, tmp_path / "linked") == "symbolic"
+    assert mlm.link_local(src, tmp_path / "linked") == "symbolic"
     assert os.readlink(tmp_path / "linked" / "model.safetensors") == str((src / "model.safetensors").resolve())
 
 
 def test_hub_source_offline_fails_with_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(checkpoint.CheckpointError, match="could not fetch model 'FacebookAI/xlm-roberta-large'") as err:
-        checkpoint.fetch_hub("FacebookAI/xlm-roberta-large", "main", tmp_path / "m")
+    with pytest.raises(mlm.MLMError, match="could not fetch model 'FacebookAI/xlm-roberta-large'") as err:
+        mlm.fetch_hub("FacebookAI/xlm-roberta-large", "main", tmp_path / "m")
     message = str(err.value)
     assert "\n" not in message and f"snakemake --cores 1 {(tmp_path / 'm').as_posix()})" in message
     assert isinstance(err.value, UserError)  # a job ending with it prints this line, not a traceback
@@ -92,7 +92,7 @@ def test_tokenizer_is_identical_across_processes(tmp_path):
     from repo import ROOT
 
     corpus = toy.corpus(tmp_path / "corpus.txt", n=300)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.checkpoint import train_tokenizer; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.mlm import train_tokenizer; "
             "train_tokenizer([sys.argv[2]], 120, sys.argv[3])")
     for name in ("a", "b"):
         subprocess.run([sys.executable, "-c", code, str(ROOT / "workflow"), str(corpus), str(tmp_path / name)],
