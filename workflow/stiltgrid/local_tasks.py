@@ -32,20 +32,18 @@ def _role(spec: dict) -> str:
 
 def split_files(spec: dict) -> dict[str, str]:
     """Split name -> path for every file the declaration reads (``test.de`` for ``test`` with ``{lang}`` = de)."""
-    files, role = spec["files"], _role(spec)
     out = {}
-    for split, pattern in files.items():
+    for split, pattern in spec["files"].items():
         if LANG in pattern:
             for lang in _languages(spec):
                 out[f"{split}.{lang}"] = pattern.replace(LANG, lang)
         else:
             out[split] = pattern
-    if role == "retrieval":  # retrieval pairs each language with English: no English file
-        out = {k: v for k, v in out.items() if not k.endswith(".en")}
     return out
 
 
 def _languages(spec: dict) -> list[str]:
+    """The evaluated languages; retrieval pairs each language with English, so English is not one of them."""
     langs = list(spec.get("languages") or ["en"])
     return [lang for lang in langs if lang != "en"] if _role(spec) == "retrieval" else langs
 

@@ -1,8 +1,8 @@
 """What the analyses share: headline scores from the tidy table, paired gains, the result object, file output.
 
-Headline score of a target (:func:`headline_metrics`): for span-QA targets the mean of exact match and F1 (the
-XTREME rule); otherwise the task registry's ``headline_metric``; targets outside the registry fall back to the
-XTREME score metrics of :func:`stiltgrid.xtreme.score_metrics`. Scores stay on the 0-100 scale of the tidy table.
+Headline score of a target (:func:`headline_metrics`): the mean of the task's score metrics (span QA: exact match
+and F1, the XTREME rule), else its ``headline_metric``; targets outside the registry fall back to the XTREME score
+metrics of :func:`stiltgrid.xtreme.score_metrics`. Scores stay on the 0-100 scale of the tidy table.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from stiltgrid.metrics import scores as S
 
 ALL = "all"
 SCORE_COLUMNS = tuple(S.COLUMNS)
-QA_METRICS = (xt.EXACT_MATCH, xt.F1)
 
 
 @dataclass
@@ -84,7 +83,9 @@ def headline_metrics(target: str) -> tuple[str, ...]:
         if xt.known_task(target) is None:
             raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task")
         return xt.score_metrics(target)
-    return QA_METRICS if task.format == "span_qa" else (task.headline_metric,)
+    from stiltgrid.formats import get_format
+
+    return task.score_metrics or get_format(task.format).score_metrics or (task.headline_metric,)
 
 
 def select_model(scores: pd.DataFrame, model: str | None) -> pd.DataFrame:

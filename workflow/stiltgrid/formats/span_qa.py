@@ -18,6 +18,7 @@ class SpanQA(Format):
               FieldSpec("answers", dict))
     text_fields = ("question", "context")
     metric = "squad"
+    score_metrics = ("exact_match", "f1")
     category = "qa"
     zero_chance = True
     example = {"id": "squad-1", "context": "Anna sees the fish in the river.", "question": "What does Anna see?",
