@@ -79,9 +79,9 @@ def test_anli_plus_mixes_snli_mnli_anli(fetched):
 def test_anli_plus_is_selectable_from_the_environment(fetched, monkeypatch):
     from stiltgrid import hub
 
-    monkeypatch.setenv(hub.VARIANTS_VAR, "anli:anli_plus")
+    monkeypatch.setenv(hub.SOURCES_VAR, "anli:anli_plus")
     assert hub.spec("anli")["source"] == "anli_plus"
-    assert hub.spec("anli", dataset={"variants": {"anli": "anli"}})["source"] == "anli"
+    assert hub.spec("anli", dataset={"sources": {"anli": "anli"}})["source"] == "anli"
 
 
 def test_hellaswag_from_parquet_export(fetched):

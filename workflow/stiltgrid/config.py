@@ -316,7 +316,7 @@ class Grid:
         from stiltgrid.hub import FetchError, source_for
 
         try:
-            available = source_for(target, self.dataset.get("variants")).available
+            available = source_for(target, self.dataset.get("sources")).available
         except FetchError:
             return []
         langs = official_languages(target, self.spec.get("benchmark", "xtreme"))

@@ -2,7 +2,7 @@
 
 A task's module declares the sources that build it (``sources=`` in :mod:`stiltgrid.tasks`); :func:`sources` maps
 each source name to its :class:`~stiltgrid.hub.base.Source`: the task names of the paper grid, XTREME-R's XCOPA,
-LAReQA and Mewsli-X, plus variants (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). This package holds
+LAReQA and Mewsli-X, plus alternative sources (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). This package holds
 what sources share: hub repositories and their revisions, parsers per format, plans per repository family.
 ``fetch(task, out_dir, languages)`` writes one task directory (``train.jsonl``, ``dev.jsonl``, ``test.<lang>.jsonl``;
 retrieval ``dev|test.<lang>.jsonl``, query/pool retrieval also ``test.pool.jsonl``) plus a
@@ -15,7 +15,7 @@ Sources per task (hub id / config; all revisions unpinned constants in the famil
 mnli           nyu-mll/glue mnli (train, validation_matched)
 qqp, sst2      nyu-mll/glue qqp / sst2 (train, validation)
 squad          rajpurkar/squad plain_text (train, validation)
-anli           facebook/anli plain_text (train_r1..3, dev_r1..3); variant anli_plus adds stanfordnlp/snli + MNLI
+anli           facebook/anli plain_text (train_r1..3, dev_r1..3); source anli_plus adds stanfordnlp/snli + MNLI
 hellaswag      Rowan/hellaswag, parquet export refs/convert/parquet (train, validation)
 cosmosqa       allenai/cosmos_qa, parquet export refs/convert/parquet (train, validation)
 commonsenseqa  tau/commonsense_qa (train, validation)
@@ -54,7 +54,7 @@ from stiltgrid.hub.base import (DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef
                                 offline_var)
 
 __all__ = ["sources", "tasks", "FetchError", "Source", "HubRef", "Part", "Read", "Reader", "HubReader", "fetch",
-           "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "VARIANTS_VAR"]
+           "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "SOURCES_VAR"]
 
 def sources() -> dict[str, Source]:
     """Every hub source the registered tasks declare, by name."""
@@ -73,13 +73,13 @@ def tasks() -> tuple[str, ...]:
     return tuple(sorted({source.task for source in sources().values()}))
 
 
-#: ``task:source,task:source`` picks a variant without a config key (e.g. ``anli:anli_plus``)
-VARIANTS_VAR = "STILTGRID_HUB_VARIANTS"
+#: ``task:source,task:source`` picks a task's source without a config key (e.g. ``anli:anli_plus``)
+SOURCES_VAR = "STILTGRID_HUB_SOURCES"
 
 
-def _env_variants() -> dict[str, str]:
+def _env_sources() -> dict[str, str]:
     out = {}
-    for item in os.environ.get(VARIANTS_VAR, "").replace(";", ",").split(","):
+    for item in os.environ.get(SOURCES_VAR, "").replace(";", ",").split(","):
         if ":" in item:
             task, _, name = item.partition(":")
             out[task.strip()] = name.strip()
@@ -90,11 +90,12 @@ def _env_variants() -> dict[str, str]:
 LOCAL_PATH_KEYS = {"ccg": "ccg_path", "mewslix": "mewslix_path"}
 
 
-def source_for(task: str, variants: dict | None = None, ccg_path: str | None = None,
+def source_for(task: str, chosen: dict | None = None, ccg_path: str | None = None,
                local_path: str | None = None) -> Source:
-    """The source that builds ``task``: its own, or a variant chosen in ``variants`` (config) or the environment.
+    """The source that builds ``task``: its own, or one chosen in ``chosen`` (the dataset's ``sources``) or the
+    environment.
     ``local_path`` (``ccg_path`` for CCG) points a local source (CCGbank, Mewsli-X) at its copy."""
-    name = {**_env_variants(), **(variants or {})}.get(task, task)
+    name = {**_env_sources(), **(chosen or {})}.get(task, task)
     known = sources()
     if name not in known:
         raise FetchError(f"no hub source '{name}' for task '{task}'; known: {', '.join(sorted(known))}")
@@ -110,10 +111,10 @@ def source_for(task: str, variants: dict | None = None, ccg_path: str | None = N
 def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None) -> dict:
     """The fetch rule's params for one task: source, hub ids + revisions, configs/splits read, languages.
 
-    ``dataset`` is the config.yaml entry of the dataset; its optional keys ``variants``, ``revisions``, ``mirror``,
+    ``dataset`` is the config.yaml entry of the dataset; its optional keys ``sources``, ``revisions``, ``mirror``,
     ``ccg_path`` and ``mewslix_path`` are honoured when present."""
     dataset = dataset or {}
-    source = source_for(task, dataset.get("variants"),
+    source = source_for(task, dataset.get("sources"),
                         local_path=dataset.get(LOCAL_PATH_KEYS[task]) if task in LOCAL_PATH_KEYS else None)
     out = source.params(languages, dataset.get("revisions") or {})
     if dataset.get("mirror"):

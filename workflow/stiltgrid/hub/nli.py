@@ -6,8 +6,8 @@ contradiction], reason; splits train_r1, dev_r1, test_r1, train_r2, dev_r2, test
 (-1 where annotators did not agree: dropped); splits train, validation, test.
 
 ``anli``: train = train_r1 + train_r2 + train_r3, dev = dev_r1 + dev_r2 + dev_r3 (jiant's ``adversarial_nli``).
-``anli_plus`` (for the ``anli`` task; select it with ``datasets.<name>.variants: {anli: anli_plus}`` or
-``STILTGRID_HUB_VARIANTS=anli:anli_plus``): train = SNLI train + MNLI train + ANLI train (r1-r3), dev = ANLI dev
+``anli_plus`` (for the ``anli`` task; select it with ``datasets.<name>.sources: {anli: anli_plus}`` or
+``STILTGRID_HUB_SOURCES=anli:anli_plus``): train = SNLI train + MNLI train + ANLI train (r1-r3), dev = ANLI dev
 (r1-r3), no up-sampling. Nie et al. (2020) also add FEVER-NLI to their "ANLI+" training mix; it is not on the hub
 as a script-free dataset we could verify, so it is left out (recorded in task.json notes).
 
