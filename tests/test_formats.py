@@ -9,6 +9,7 @@ import pytest
 import toy
 from stiltgrid.config import _schema
 from stiltgrid.formats import FORMATS, FormatError, get_format, read_jsonl, trainable_formats, write_jsonl
+from stiltgrid.formats.span_qa import _best_span
 from stiltgrid.tasks.base import METRICS, Task
 from stiltgrid.xtreme import CATEGORIES
 
@@ -149,3 +150,18 @@ def test_features_head_loss_and_decoding(name, encoder_dir):
 def test_untrainable_formats_have_no_head(name):
     with pytest.raises(NotImplementedError):
         get_format(name).head(8, 2, 0.1)
+
+
+def test_span_qa_best_span_keeps_the_first_best_pair_inside_the_context_and_the_answer_limit():
+    import numpy as np
+
+    context = "a bb ccc dddd"
+    offsets = [None, (0, 1), (2, 4), (5, 8), (9, 13), None]  # <s> and </s> lie outside the context
+    logits = lambda *values: np.array(values, dtype=np.float32)  # noqa: E731
+    # the best start (0) and end (5) lie outside the context; end before start is never an answer
+    assert _best_span(context, offsets, logits(9, 1, 3, 0, 0, 0), logits(0, 0, 2, 0, 1, 9), 30) == ("bb", 5.0)
+    # two one-token answers tie at 4.0: the one whose start logit ranks first wins, as in a pair-by-pair loop
+    assert _best_span(context, offsets, logits(0, 3, 2, 0, 0, 0), logits(0, 1, 2, 0, 0, 0), 1) == ("a", 4.0)
+    # the best pair (1, 4) is 4 tokens long: with at most 2, the best pair within the limit
+    assert _best_span(context, offsets, logits(0, 5, 0, 0, 0, 0), logits(0, 0, 1, 0, 5, 0), 2) == ("a bb", 6.0)
+    assert _best_span(context, [None] * 6, logits(*[1] * 6), logits(*[1] * 6), 30) == ("", -np.inf)

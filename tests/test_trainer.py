@@ -127,3 +127,4 @@ def test_summary_records_what_training_cost(tmp_path):
     assert cost["tokens"] == 2 * sum(lengths)  # two epochs over every example
     assert cost["padded_tokens"] == sum(max(lengths[i] for i in b) * len(b) for _, b in schedule)
     assert cost["padded_tokens"] > cost["tokens"] and "gpu_memory_peak_mb" not in cost
+

@@ -135,19 +135,20 @@ class SpanQA(Format):
 def _best_span(context, offsets, start_logits, end_logits, max_answer_tokens, n_best=20):
     import numpy as np
 
-    starts = np.argsort(start_logits)[::-1][:n_best]
-    ends = np.argsort(end_logits)[::-1][:n_best]
-    best_text, best_score = "", -np.inf
-    for s in starts:
-        if s >= len(offsets) or offsets[s] is None:
-            continue
-        for e in ends:
-            if e >= len(offsets) or offsets[e] is None or e < s or e - s + 1 > max_answer_tokens:
-                continue
-            score = float(start_logits[s] + end_logits[e])
-            if score > best_score:
-                best_score, best_text = score, context[offsets[s][0]:offsets[e][1]]
-    return best_text.strip(), best_score
+    def candidates(logits):  # the n_best positions by logit that lie in the context
+        top = np.argsort(logits)[::-1][:n_best]
+        return np.array([k for k in top if k < len(offsets) and offsets[k] is not None], dtype=np.int64)
+
+    starts, ends = candidates(start_logits), candidates(end_logits)
+    # every (start, end) pair at once (float32 sums, as pair by pair); argmax takes the first best pair in
+    # (start rank, end rank) order, which is the pair a loop keeping only strictly better scores would keep
+    scores = start_logits[starts][:, None] + end_logits[ends][None, :]
+    width = ends[None, :] - starts[:, None] + 1
+    scores = np.where((width >= 1) & (width <= max_answer_tokens) & ~np.isnan(scores), scores, -np.inf)
+    if not scores.size or scores.max() == -np.inf:
+        return "", -np.inf
+    s, e = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return context[offsets[starts[s]][0]:offsets[ends[e]][1]].strip(), float(scores[s, e])
 
 
 FORMAT = SpanQA()
