@@ -465,6 +465,10 @@ def analyse(smk) -> None:
     elif question == "xtreme_mix":
         result = module.analyse(scores, comparisons=section["comparisons"], targets=list(p.targets),
                                 task_languages=dict(p.task_languages), **stats)
+    elif question == "alternatives":
+        result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
+                                kinds=dict(p.kinds), targets=list(p.targets), task_languages=dict(p.task_languages),
+                                **stats)
     elif question == "volume":
         result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
                                 targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)
