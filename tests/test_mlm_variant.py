@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+import yaml
 from safetensors import safe_open
 
 import toy
@@ -112,3 +113,108 @@ def test_mlm_run_resumes_to_the_same_result(tmp_path, encoder_dir, monkeypatch):
     assert resumed.summary["history"] == whole.summary["history"]
     a, b = whole.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+# -- lineage and planning --------------------------------------------------------------------------------------------
+REAL = {"inherit": "paper", "intermediate": ["none", "mnli", "mnli-mlm"], "targets": ["xnli", "tatoeba"],
+        "languages": ["en", "de", "fr"], "seeds": [1], "analysis": None}
+
+
+def config_of(preset: str, **overlay) -> dict:
+    from repo import ROOT
+    from stiltgrid.config import deep_merge
+
+    config = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), overlay)
+    config["preset"] = preset
+    return config
+
+
+def real_config(corpus_dir, **mlm) -> dict:
+    """A small real-data grid (hub dataset) with the MLM variant reading local corpus files, one per language."""
+    for lang in ("en", "de", "fr"):
+        if not (corpus_dir / f"{lang}.txt").exists():
+            (corpus_dir / f"{lang}.txt").write_text(f"a {lang} line\nanother {lang} line\n")
+    return config_of("real", presets={"real": REAL},
+                     variants={"mnli-mlm": {"mlm": {"corpus": f"{corpus_dir}/{{lang}}.txt", **mlm}}})
+
+
+def variant_jobs(digests: dict, variant: str = "mnli-mlm") -> set:
+    """The variant's own jobs and the tables read from them."""
+    return {key for key in digests if ("intermediate", variant) in key[1]
+            or key[0] in ("aggregate", "export_predictions", "analysis_alternatives")}
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("key,value", [("ratio", 0.5), ("weight", 0.3), ("mask_prob", 0.2), ("max_lines", 50)])
+def test_mlm_setting_makes_exactly_the_variant_stale(in_tmp, key, value):
+    from repo import changed, job_digests
+
+    config = config_of("demo-alternatives")
+    before = job_digests(config)
+    after = job_digests(config_of("demo-alternatives", variants={"mnli-mlm": {"mlm": {key: value}}}))
+    stale = changed(before, after)
+    assert stale == variant_jobs(before)
+    assert ("train_intermediate", (("intermediate", "mnli-mlm"), ("model", "tiny-ci"), ("seed", "1"))) in stale
+    assert len(stale) == 1 + 3 + 3  # its training, its 3 cells, aggregate + export + the alternatives analysis
+
+
+def test_editing_the_corpus_makes_exactly_the_variant_stale(in_tmp):
+    from repo import changed, job_digests
+
+    corpus = in_tmp / "cc100"
+    corpus.mkdir()
+    before = job_digests(real_config(corpus))
+    assert changed(before, job_digests(real_config(corpus))) == set()
+    with open(corpus / "de.txt", "a") as handle:
+        handle.write("one more line\n")
+    edited = job_digests(real_config(corpus))
+    stale = changed(before, edited)
+    assert stale == variant_jobs(before) and len(stale) == 1 + 2 + 2
+    # a language the variant does not read stays out of its lineage
+    (corpus / "sw.txt").write_text("not read\n")
+    assert changed(edited, job_digests(real_config(corpus))) == set()
+
+
+def test_mlm_variant_job_reads_the_corpus_files_and_settings(in_tmp):
+    from stiltgrid.config import load_grid
+    from stiltgrid.dag import JobGraph
+
+    corpus = in_tmp / "cc100"
+    corpus.mkdir()
+    config = real_config(corpus, ratio=0.5)
+    graph = JobGraph(config, load_grid(config))
+    job = graph.intermediate("xlm-roberta-large", "mnli-mlm", 1)
+    assert job.inputs["corpus"] == [f"{corpus}/{lang}.txt" for lang in ("en", "de", "fr")]
+    assert job.settings["mlm"] == {"ratio": 0.5, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000,
+                                   "languages": ["en", "de", "fr"]}
+    assert job.inputs["data"] == [graph.task_dir("mnli")]  # no augmented set: the base task's own data
+    plain = graph.intermediate("xlm-roberta-large", "mnli", 1)
+    assert "mlm" not in plain.settings and "corpus" not in plain.inputs
+
+
+@pytest.mark.slow
+def test_paper_plans_both_alternatives_with_their_files(tmp_path):
+    """`paper` with the documented keys set in a --configfile overlay plans the MLM variant, the translated one and
+    the comparison on real data."""
+    from repo import copy_workflow, planned_jobs
+
+    work = copy_workflow(tmp_path / "work")
+    for lang in ("en", "de", "fr"):
+        (tmp_path / f"cc100.{lang}.txt").write_text(f"a {lang} line\n")
+        (tmp_path / f"mnli.train.{lang}.jsonl").write_text(
+            json.dumps({"id": "1", "premise": "p", "hypothesis": "h", "label": "entailment"}) + "\n")
+    overlay = {"variants": {"mnli-mlm": {"languages": ["de", "fr"], "mlm": {"corpus": f"{tmp_path}/cc100.{{lang}}.txt"}},
+                            "mnli-mix": {"languages": ["de", "fr"],
+                                         "translations": f"{tmp_path}/mnli.train.{{lang}}.jsonl"}},
+               "presets": {"paper": {"analysis": {"alternatives": {"reference": "mnli",
+                                                                   "alternatives": ["mnli-mlm", "mnli-mix"]}}}}}
+    (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
+    jobs = planned_jobs(work, "--config", "preset=paper", "--configfile", tmp_path / "overlay.yaml")
+    assert jobs["analysis_alternatives"] == 1 and jobs["augment_intermediate"] == 1  # mnli-mix's translated set
+    assert jobs["train_intermediate"] == 3 * (10 + 2)  # 3 seeds x (the paper's 10 trained intermediates + both)
+    assert jobs["train_xnli"] == 3 * (11 + 2)
