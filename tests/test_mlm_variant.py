@@ -218,3 +218,20 @@ def test_paper_plans_both_alternatives_with_their_files(tmp_path):
     assert jobs["analysis_alternatives"] == 1 and jobs["augment_intermediate"] == 1  # mnli-mix's translated set
     assert jobs["train_intermediate"] == 3 * (10 + 2)  # 3 seeds x (the paper's 10 trained intermediates + both)
     assert jobs["train_xnli"] == 3 * (11 + 2)
+
+
+def test_planner_counts_the_mlm_batches(in_tmp):
+    from stiltgrid import cost
+    from stiltgrid.config import load_grid
+    from stiltgrid.dag import JobGraph
+
+    corpus = in_tmp / "cc100"
+    corpus.mkdir()
+    config = real_config(corpus, ratio=0.5)
+    graph = JobGraph(config, load_grid(config))
+    sizer = cost.Sizer(graph)  # hub data: MNLI's published size
+    plain, mlm = (cost.work(graph.intermediate("xlm-roberta-large", name, 1), sizer) for name in ("mnli", "mnli-mlm"))
+    hp = graph.intermediate("xlm-roberta-large", "mnli", 1).settings["hparams"]
+    assert mlm.steps == pytest.approx(plain.steps * 1.5, rel=0.01)
+    assert mlm.train_tokens - plain.train_tokens == pytest.approx(
+        plain.steps * hp["grad_accum"] * 0.5 * hp["batch_size"] * hp["max_length"], rel=0.01)
