@@ -445,6 +445,9 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
             for inter in _analysis_names({key: section.get(key)}):
                 if inter not in known:
                     raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
+        if question == "alternatives" and section["reference"] in section["alternatives"]:
+            raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
+                              f"intermediates to compare with it)")
         targets = section.get("targets")
         for target in targets if isinstance(targets, list) else []:
             if target not in spec["targets"]:
