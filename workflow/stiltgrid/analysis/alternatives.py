@@ -100,7 +100,7 @@ def _summary(result: C.Result) -> str:
         lines += [f"Targets outside XTREME, not scored: {', '.join(f['ignored_targets'])}.", ""]
     for r in f["comparisons"]:
         lines += [f"## {r['comparison']}", "", *X.comparison_lines(r, ROLES),
-                  f"- Holm-adjusted p over the {len(f['comparisons'])} comparisons: {C.pval(r['p_holm'])}.", ""]
+                  f"- Holm-adjusted over the {len(f['comparisons'])} comparisons: p {C.pval(r['p_holm'])}.", ""]
     lines.append("Every comparison is in comparisons.tsv; per-seed scores in per_seed.tsv; the paired differences in "
                  "pairs.tsv.")
     return "\n".join(lines) + "\n"
@@ -132,8 +132,9 @@ def figure(result: C.Result, path: str) -> None:
         ax.scatter(x + 0.2 + jitter, values, color=color, s=14, alpha=0.7, zorder=3)
         if row.role == "alternative":
             star = " *" if row.significant else ""
-            ax.annotate(f"{row.difference:+.2f}{star}", (x, row.xtreme_mean), textcoords="offset points",
-                        xytext=(0, 10), ha="center", fontsize=8)
+            top = row.xtreme_mean + (0 if math.isnan(row.xtreme_std) else row.xtreme_std)
+            ax.annotate(f"{row.difference:+.2f}{star}", (x, top), textcoords="offset points", xytext=(0, 4),
+                        ha="center", fontsize=8)
     ax.set_xticks(range(len(table)), [f"{n}\n({k})" if k else n for n, k in zip(table["intermediate"], table["kind"])],
                   fontsize=8)
     ax.set_xlim(-0.6, len(table) - 0.2)
