@@ -133,7 +133,7 @@ def figure(result: C.Result, path: str) -> None:
         if row.role == "alternative":
             star = " *" if row.significant else ""
             top = row.xtreme_mean + (0 if math.isnan(row.xtreme_std) else row.xtreme_std)
-            ax.annotate(f"{row.difference:+.2f}{star}", (x, top), textcoords="offset points", xytext=(0, 4),
+            ax.annotate(f"{row.difference:+.2f}{star}", (x, top), textcoords="offset points", xytext=(0, 9),
                         ha="center", fontsize=8)
     ax.set_xticks(range(len(table)), [f"{n}\n({k})" if k else n for n, k in zip(table["intermediate"], table["kind"])],
                   fontsize=8)
