@@ -58,6 +58,10 @@ class Named(list):
         return self._names[key] if isinstance(key, str) else super().__getitem__(key)
 
 
+# an MLM variant's settings (continued MLM on the world's corpus, one MLM batch every second task batch)
+MLM = {"ratio": 0.5, "weight": 1.0, "mask_prob": 0.15, "max_lines": 200, "languages": ["en", "wa", "ka"]}
+
+
 def job(rule, settings, inputs, outputs, wildcards, log) -> SimpleNamespace:
     return SimpleNamespace(rule=rule, params=SimpleNamespace(settings=settings), input=Named(**inputs),
                            output=Named(**outputs), wildcards=Named(**wildcards), log=[str(log)], threads=1,
@@ -216,29 +220,34 @@ class Probes:
                 "weights": {k: [float(v.double().sum()), float(v.double().abs().sum())] for k, v in
                             sorted(weights.items())}}
 
-    def _intermediate(self, name: str) -> Path:
+    def _intermediate(self, name: str, mlm: dict | None = None) -> Path:
+        """An intermediate checkpoint of task ``name``; with ``mlm`` settings, an MLM variant on the world's corpus."""
         from stiltgrid import jobs
 
-        out = self.root / "intermediate" / name
+        label = f"{name}-mlm" if mlm else name
+        out = self.root / "intermediate" / label
         if not (out / "config.json").exists():
             settings = {"tasks": [name], "hparams": HPARAMS}
+            inputs = {"init": str(self._model()), "data": [str(self._world() / "tasks" / name)]}
+            if mlm:
+                settings["mlm"] = mlm
+                inputs["corpus"] = str(self._world() / "corpus")
             with float64():
-                jobs.train_intermediate(job("train_intermediate", settings,
-                                            {"init": str(self._model()), "data": [str(self._world() / "tasks" / name)]},
-                                            {"out": str(out)}, {"model": "probe", "intermediate": name, "seed": "1"},
-                                            self.logs / f"{name}.log"))
+                jobs.train_intermediate(job("train_intermediate", settings, inputs, {"out": str(out)},
+                                            {"model": "probe", "intermediate": label, "seed": "1"},
+                                            self.logs / f"{label}.log"))
         return out
 
     def finetune(self) -> dict:
         from stiltgrid import jobs
 
         data, out = self._world(), {}
-        for name in ("mnli", "squad", "hellaswag", "ccg"):
-            summary = json.loads((self._intermediate(name) / CELL_TRAIN_SUMMARY).read_text())
+        for name, mlm in (("mnli", None), ("squad", None), ("hellaswag", None), ("ccg", None), ("mnli", MLM)):
+            summary = json.loads((self._intermediate(name, mlm) / CELL_TRAIN_SUMMARY).read_text())
             summary.pop("seconds")
             summary.pop("cost")
             summary.pop("provenance")
-            out[f"intermediate/{name}"] = summary
+            out[f"intermediate/{name}{'-mlm' if mlm else ''}"] = summary
         for target, init in (("xnli", "mnli"), ("pawsx", None), ("udpos", None), ("panx", "ccg"), ("xquad", "squad"),
                              ("tydiqa", None), ("xcopa", "hellaswag")):
             encoder = self._intermediate(init) if init else self._model()
@@ -355,6 +364,9 @@ class Probes:
             "xtreme_mix": QUESTIONS["xtreme_mix"].analyse(scores, comparisons=[["mnli-mix", "mnli"]],
                                                           task_languages=languages, **fast),
             "volume": QUESTIONS["volume"].analyse(scores, languages=D.WORLD, **fast),
+            "alternatives": QUESTIONS["alternatives"].analyse(scores, reference="mnli",
+                                                              alternatives=["mnli-mix", "squad"],
+                                                              task_languages=languages, **fast),
             "robustness": QUESTIONS["robustness"].analyse(
                 D.perturbed_scores(D.WORLD, {"mnli": 0.9, "anli": 0.8, "squad": 0.95, "ccg": 0.7}),
                 difficulty=D.difficulty_records(), **fast),

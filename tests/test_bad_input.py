@@ -1,6 +1,6 @@
 """Bad input gets one clear line before any work starts, and nothing computed is lost.
 
-Table-driven: 46 malformed configs, each caught by the dry run (`snakemake -n`), and 21 malformed data files, each
+Table-driven: 51 malformed configs, each caught by the dry run (`snakemake -n`), and 21 malformed data files, each
 stopping its job with one line naming file:line and field. For every case: a non-zero exit, the expected words in
 the first line that reports an error, and no Python traceback on the console. Valid edge cases (blank lines, a very
 long line, a UTF-8 byte-order mark) pass; after a failed job, what other jobs completed is kept and reused."""
@@ -127,6 +127,20 @@ CONFIGS = [
      "unknown multitask task 'nope'"),
     ("multitask task twice", ci(intermediate=["none", "multitask"], multitask={"tasks": ["mnli", "mnli"]}),
      "`multitask.tasks` lists 'mnli' twice"),
+    ("MLM variant on real data without its corpus",
+     {"preset": "real", "presets": {"real": {"inherit": "paper", "intermediate": ["none", "mnli-mlm"],
+                                             "targets": ["xnli"], "languages": ["en", "de"], "analysis": None}}},
+     "variants.mnli-mlm.mlm.corpus: an MLM variant on real data needs its multilingual corpus"),
+    ("MLM variant on a generated world given a corpus",
+     {"presets": {"ci": {"intermediate": ["none", "mnli-mlm"]}},
+      "variants": {"mnli-mlm": {"mlm": {"corpus": "/x/{lang}.txt"}}}},
+     "variants.mnli-mlm.mlm.corpus: a generated world's MLM variant reads the world's own corpus"),
+    ("variant that changes nothing", {"variants": {"v": {"base": "mnli"}}}, "variants.v: say what the variant changes"),
+    ("alternatives naming an unknown variant", analysed(alternatives={"reference": "mnli", "alternatives": ["x"]}),
+     "analysis.alternatives.alternatives: unknown intermediate or variant 'x'"),
+    ("alternatives listing their reference",
+     analysed(alternatives={"reference": "mnli", "alternatives": ["squad", "mnli"]}),
+     "analysis.alternatives.alternatives: lists the reference 'mnli'"),
     ("declared task named like a built-in", declared("xnli"), "'xnli' is a built-in task"),
     ("declared classification without labels", declared("mine", labels=None), "tasks.mine.labels"),
     ("declared target without a test file",

@@ -1,4 +1,4 @@
-# The five research questions (preset `analysis:`), each a table, a figure and a generated summary under
+# The six research questions (preset `analysis:`), each a table, a figure and a generated summary under
 # results/<model>/analysis/<preset>/<question>/, read from the per-language metrics of the cells it compares
 # (variants included: asking for them is what schedules their training).
 

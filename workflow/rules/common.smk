@@ -27,7 +27,7 @@ wildcard_constraints:
     target="|".join(GRID.targets),
     seed=r"\d+",
     lang=r"[^/.]+",
-    variant="|".join(GRID.variants) or "^$",
+    variant="|".join(GRID.augmented_variants) or "^$",
     perturbation=r"[^/.]+",
 
 

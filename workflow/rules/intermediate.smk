@@ -1,5 +1,6 @@
 # Phase 2: intermediate-task training (one English task, or all of them as multitask). `none` is the baseline and
-# has no job: its cells start from the MLM checkpoint.
+# has no job: its cells start from the MLM checkpoint. An MLM variant also reads the multilingual corpus (input
+# `corpus`) and interleaves MLM batches; its output is the encoder alone, as for every intermediate.
 
 
 INTERMEDIATE_JOB = lambda wc: JOBS.intermediate(wc.model, wc.intermediate, wc.seed)

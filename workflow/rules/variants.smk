@@ -1,6 +1,7 @@
 # Research variants of intermediate training (config `variants:`): the base task's English training set with a
 # share of the examples made non-English, by translation or by code-switching through bilingual lexicons. The
-# variant's name is then an intermediate like any task (train_intermediate, every target, the analyses).
+# variant's name is then an intermediate like any task (train_intermediate, every target, the analyses). A variant
+# that only continues MLM (`mlm:`) has no job here: train_intermediate reads its base task and the corpus.
 
 
 VARIANT_JOB = lambda wc: JOBS.variant(wc.dataset, wc.variant)

@@ -27,7 +27,7 @@ VERSIONS: dict[str, int] = {
     "aggregate": 3,   # tidy table, paper table, XTREME scores, heatmap (stiltgrid.aggregate, metrics.scores)
                       # 2: the best-dev row (best intermediate per target, chosen on dev), overall_vs_none
                       # 3: the split column (English dev scores of declared targets), warnings.md
-    "analysis": 1,    # the five research questions (stiltgrid.analysis)
+    "analysis": 1,    # the research questions (stiltgrid.analysis)
     "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
 }
 

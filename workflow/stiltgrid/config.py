@@ -23,7 +23,9 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yam
 NONE, MULTITASK = "none", "multitask"
 BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
-ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume")
+ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives")
+# An MLM variant's settings left out of its `mlm:` section (workflow/schemas/config.schema.yaml documents them).
+MLM_DEFAULTS = {"ratio": 1.0, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000}
 
 
 class ConfigError(UserError, ValueError):
@@ -212,6 +214,23 @@ class Grid:
         required, optional = SAMPLERS[kind]
         return {"kind": kind, **{key: section[key] for key in required + optional if section.get(key) is not None}}
 
+    @property
+    def augmented_variants(self) -> tuple[str, ...]:
+        """Variants with a training set of their own (``augment``); an MLM-only variant trains on its base task."""
+        return tuple(name for name, spec in self.variants.items() if "augment" in spec)
+
+    def mlm(self, intermediate: str) -> dict | None:
+        """The continued-MLM settings of a variant (``mlm:``, defaults and corpus languages filled in), or None."""
+        return self.variants.get(intermediate, {}).get("mlm")
+
+    def intermediate_kind(self, intermediate: str) -> str:
+        """What an intermediate changes in English intermediate training, for the tables: 'english' for a task (or
+        multitask), else the variant's augmentation and/or 'mlm' ('translate+mlm')."""
+        spec = self.variants.get(intermediate)
+        if spec is None:
+            return "none" if intermediate == NONE else "english"
+        return "+".join(part for part in (spec.get("augment"), "mlm" if "mlm" in spec else None) if part)
+
     def intermediate_tasks(self, intermediate: str) -> list[str]:
         if intermediate in self.variants:
             return [self.variants[intermediate]["base"]]
@@ -249,6 +268,8 @@ class Grid:
         section = self.analysis().get(question, {})
         if question in ("families", "low_resource", "xtreme_mix"):
             return list(dict.fromkeys(i for pair in section["comparisons"] for i in pair))
+        if question == "alternatives":
+            return list(dict.fromkeys([section["reference"], *section["alternatives"]]))
         if question == "volume":
             return list(dict.fromkeys([NONE] + list(section.get("intermediates") or self.intermediates)))
         return list(self.intermediates)  # robustness: every intermediate of the grid
@@ -349,9 +370,7 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
     tasks, dataset = all_tasks(), config["datasets"][spec["data"]]
     analysis = spec.get("analysis") or {}
     used = set(spec["intermediate"]) | {i for section in analysis.values() if isinstance(section, dict)
-                                        for key in ("comparisons", "intermediates")
-                                        for item in section.get(key) or []
-                                        for i in (item if isinstance(item, list) else [item])}
+                                        for i in _analysis_names(section)}
     resolved = {}
     for name, variant in (config.get("variants") or {}).items():
         at = f"variants.{name}"
@@ -360,6 +379,8 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
         base = variant["base"]
         if base not in tasks or tasks[base].role != "intermediate":
             raise ConfigError(f"{at}.base: unknown intermediate task '{base}'")
+        if "augment" not in variant and "mlm" not in variant:
+            raise ConfigError(f"{at}: say what the variant changes: `augment` (with `share`), `mlm`, or both")
         if name not in used:  # another preset's variant: its languages may depend on that preset
             continue
         variant = {"noise": 0.0, "rate": 0.5, "seed": 0, **variant}
@@ -369,15 +390,38 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
                 raise ConfigError(f"{at}.languages: required when {where} evaluates the 'official' language lists")
             langs = [lang for lang in spec["languages"] if lang != "en"]
         variant["languages"] = list(langs)
-        if dataset["source"] != "world":
-            need = "translations" if variant["augment"] == "translate" else "lexicons"
+        augment = variant.get("augment")
+        if augment is not None and dataset["source"] != "world":
+            need = "translations" if augment == "translate" else "lexicons"
             if need not in variant:
-                raise ConfigError(f"{at}.{need}: a {variant['augment']} variant on real data needs its files "
+                raise ConfigError(f"{at}.{need}: a {augment} variant on real data needs its files "
                                   f"(a path with {{lang}})")
-        elif variant["augment"] == "translate" and "translations" in variant:
+        elif augment == "translate" and "translations" in variant:
             raise ConfigError(f"{at}.translations: a generated world renders its own translations")
+        if "mlm" in variant:
+            variant["mlm"] = _resolve_mlm(variant["mlm"], variant["languages"], dataset, f"{at}.mlm")
         resolved[name] = variant
     return resolved
+
+
+def _resolve_mlm(mlm: dict, languages: list[str], dataset: dict, at: str) -> dict:
+    """An MLM variant's settings with defaults, and the corpus languages: English and the variant's languages (the
+    multilingual pre-training corpus, as the encoder saw it)."""
+    mlm = {**MLM_DEFAULTS, **mlm, "languages": list(dict.fromkeys(["en", *languages]))}
+    if dataset["source"] != "world" and "corpus" not in mlm:
+        raise ConfigError(f"{at}.corpus: an MLM variant on real data needs its multilingual corpus, one text file "
+                          f"per language (a path with {{lang}}, e.g. CC-100's /data/cc100/{{lang}}.txt)")
+    if dataset["source"] == "world" and "corpus" in mlm:
+        raise ConfigError(f"{at}.corpus: a generated world's MLM variant reads the world's own corpus (remove it)")
+    return mlm
+
+
+def _analysis_names(section: dict):
+    """The intermediates an analysis section names (comparisons, intermediates, reference, alternatives)."""
+    for key in ("comparisons", "intermediates", "reference", "alternatives"):
+        value = section.get(key) or []
+        for item in [value] if isinstance(value, str) else value:
+            yield from item if isinstance(item, list) else [item]
 
 
 def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> None:
@@ -390,13 +434,13 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
         if not section:
             continue
         at = f"{where}: analysis.{question}"
-        for pair in section.get("comparisons", []):
-            for inter in pair:
+        for key in ("comparisons", "intermediates", "reference", "alternatives"):
+            for inter in _analysis_names({key: section.get(key)}):
                 if inter not in known:
-                    raise ConfigError(f"{at}.comparisons: unknown intermediate or variant '{inter}'")
-        for inter in section.get("intermediates", []) or []:
-            if inter not in known:
-                raise ConfigError(f"{at}.intermediates: unknown intermediate or variant '{inter}'")
+                    raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
+        if question == "alternatives" and section["reference"] in section["alternatives"]:
+            raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
+                              f"intermediates to compare with it)")
         targets = section.get("targets")
         for target in targets if isinstance(targets, list) else []:
             if target not in spec["targets"]:

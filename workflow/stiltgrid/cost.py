@@ -208,6 +208,11 @@ def work(job: Job, sizer: Sizer) -> Work:
         micro_batches += math.ceil(features / hp["batch_size"]) * hp["epochs"]
         eval_tokens += dev.forward_tokens()
         published |= train.published or dev.published
+    mlm = settings.get("mlm")
+    if mlm is not None:  # continued MLM: `ratio` corpus micro-batches per task one, sized at max_length (a bound)
+        extra = math.floor(micro_batches * mlm["ratio"])
+        train_tokens += extra * hp["batch_size"] * max_length
+        micro_batches += extra
     test_tokens = 0.0
     if phase_of(job) == "target":
         (task,) = settings["tasks"]

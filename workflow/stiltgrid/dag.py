@@ -203,7 +203,7 @@ class JobGraph:
     # -- phases 2, 3 and 4 ----------------------------------------------------------------------------------------
     def intermediate_data(self, intermediate: str) -> list[str]:
         """Training data of an intermediate: its task directories, or a variant's augmented set."""
-        if intermediate in self.grid.variants:
+        if intermediate in self.grid.augmented_variants:
             return [P.VARIANT_DATA.format(dataset=self.dataset_name, variant=intermediate)]
         return [self.task_dir(t) for t in self.grid.intermediate_tasks(intermediate)]
 
@@ -215,9 +215,20 @@ class JobGraph:
                                      model, self.grid.intermediate_tasks(intermediate))
         if intermediate == MULTITASK:
             settings["sampling"] = self.grid.multitask_sampling()
-        return Job("train_intermediate", wildcards, settings,
-                   inputs={"init": P.MODEL.format(model=model), "data": self.intermediate_data(intermediate)},
+        inputs = {"init": P.MODEL.format(model=model), "data": self.intermediate_data(intermediate)}
+        mlm = self.grid.mlm(intermediate)
+        if mlm is not None:  # continued MLM: the corpus is an input, so editing it makes the variant stale
+            settings["mlm"] = {k: v for k, v in mlm.items() if k != "corpus"}
+            inputs["corpus"] = self.mlm_corpus(mlm)
+        return Job("train_intermediate", wildcards, settings, inputs=inputs,
                    outputs=(P.INTERMEDIATE.format(**wildcards),), phases=("finetune",))
+
+    def mlm_corpus(self, mlm: dict) -> str | list[str]:
+        """The corpus an MLM variant continues pre-training on: a generated world's corpus directory (one
+        ``<lang>.txt`` per language), or the variant's ``mlm.corpus`` files, one per language."""
+        if self.grid.dataset["source"] == "world":
+            return P.CORPUS.format(dataset=self.dataset_name)
+        return [mlm["corpus"].replace("{lang}", lang) for lang in mlm["languages"]]
 
     @cache
     def cell(self, model: str, intermediate: str, target: str, seed) -> Job:
@@ -362,6 +373,8 @@ class JobGraph:
             "bootstrap": grid.analysis()["bootstrap"], "alpha": grid.analysis()["alpha"],
             "seed": grid.analysis()["seed"],
         }
+        if question == "alternatives":  # what each compared intermediate changes, for the table
+            settings["kinds"] = {i: grid.intermediate_kind(i) for i in grid.analysis_intermediates(question)}
         return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
                    outputs=tuple(self.analysis_outputs(question).values()), phases=("analysis",))
 
@@ -406,7 +419,7 @@ class JobGraph:
         if kind == "local_task":
             return self.local_task(wc["task"]) if wc["task"] in self.local_tasks else None
         if kind == "variant":
-            ok = wc["dataset"] in datasets and wc["variant"] in self.grid.variants
+            ok = wc["dataset"] in datasets and wc["variant"] in self.grid.augmented_variants
             return self.variant(wc["dataset"], wc["variant"]) if ok else None
         if kind == "model":
             return self.model(wc["model"]) if wc["model"] in models else None

@@ -173,10 +173,28 @@ def _fit(smk, checkpoint_dir: str):
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
     data = _task_data(list(p.tasks), list(smk.input.data), getattr(p, "prefix", ""))
     sampling = getattr(p, "sampling", None)  # multi-task intermediate jobs only
-    result = trainer.fit(data, smk.input.init, cfg, checkpoint_dir, dict(sampling) if sampling is not None else None)
+    result = trainer.fit(data, smk.input.init, cfg, checkpoint_dir, dict(sampling) if sampling is not None else None,
+                         _mlm_data(smk))
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
              result.summary["steps"], result.summary["total_steps"])
     return result
+
+
+def _mlm_data(smk):
+    """An MLM variant's corpus lines and settings (None for other jobs): English and the variant's languages, from
+    a generated world's corpus directory or the variant's ``mlm.corpus`` files (one per language, in that order)."""
+    from stiltgrid.mlm import read_corpus
+    from stiltgrid.trainer import MLMData
+
+    mlm = getattr(_params(smk), "mlm", None)
+    if mlm is None:
+        return None
+    corpus = smk.input.corpus
+    files = [f"{corpus}/{lang}.txt" for lang in mlm["languages"]] if isinstance(corpus, str) else list(corpus)
+    lines = read_corpus(files, mlm["max_lines"])
+    log.info("continued MLM on %d corpus lines (%s), %s MLM micro-batches per task micro-batch", len(lines),
+             " ".join(mlm["languages"]), mlm["ratio"])
+    return MLMData(lines, dict(mlm))
 
 
 def _summary(smk, summary: dict) -> dict:
@@ -448,6 +466,10 @@ def analyse(smk) -> None:
     elif question == "xtreme_mix":
         result = module.analyse(scores, comparisons=section["comparisons"], targets=list(p.targets),
                                 task_languages=dict(p.task_languages), **stats)
+    elif question == "alternatives":
+        result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
+                                kinds=dict(p.kinds), targets=list(p.targets), task_languages=dict(p.task_languages),
+                                **stats)
     elif question == "volume":
         result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
                                 targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)

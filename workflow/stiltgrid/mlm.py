@@ -9,6 +9,7 @@ Three sources, one output layout (a directory loadable with ``AutoModel`` / ``Au
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import torch
 
 from stiltgrid import runtime
 from stiltgrid.errors import UserError
+from stiltgrid.model import masked_lm_loss
 from stiltgrid.trainer import length_grouped_batches
 
 log = runtime.log
@@ -112,22 +114,19 @@ def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Pat
     return tokenizer
 
 
-def _read_corpus(corpus_files: list[str]) -> list[str]:
+def read_corpus(corpus_files: list[str], max_lines: int | None = None) -> list[str]:
+    """The non-empty lines of each file (at most ``max_lines`` of each, the first ones), stripped."""
     lines = []
     for path in corpus_files:
         with open(path, encoding="utf-8") as handle:
-            lines.extend(line.strip() for line in handle if line.strip())
+            kept = (line.strip() for line in handle if line.strip())
+            lines.extend(itertools.islice(kept, max_lines))
     return lines
 
 
 def _masked_lm_loss(model, batch: dict) -> torch.Tensor:
-    """MLM loss with the vocabulary projection applied only at the masked positions (~15% of tokens): the same loss
-    as ``model(**batch).loss``, without computing logits nobody reads."""
     hidden = model.roberta(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-    labels = batch["labels"]
-    masked = labels != -100
-    logits = model.lm_head(hidden[masked])
-    return torch.nn.functional.cross_entropy(logits.float(), labels[masked])
+    return masked_lm_loss(model.lm_head, hidden, batch["labels"])
 
 
 def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict, threads: int = 1) -> dict:
@@ -146,7 +145,7 @@ def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, type_vocab_size=1,
     )
     model = XLMRobertaForMaskedLM(config).to(dev)
-    lines = _read_corpus(corpus_files)
+    lines = read_corpus(corpus_files)
     encoded = tokenizer(lines, truncation=True, max_length=params["max_length"])["input_ids"]
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=params["mask_prob"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=params["lr"], weight_decay=0.01)

@@ -8,6 +8,10 @@
   capped: jiant's) keep the run's length and give each task round(p * N) of its N micro-batches (largest remainder),
   each task cycling through reshuffled passes of its data, then shuffle them: the realised proportions are the
   configured ones to within 1/N, where jiant's independent draws per step stray by about sqrt(p(1 - p) / N).
+* Continued MLM (MLM variants): ``ratio`` MLM micro-batches per task micro-batch, interleaved evenly (after the
+  k-th task micro-batch, floor((k + 1) * ratio) - floor(k * ratio) of them) and cycling through seeded passes of the
+  multilingual corpus; their loss, times ``weight``, trains the encoder and the checkpoint's MLM head, which is then
+  dropped. The task's part of the schedule is the same as without MLM.
 * Gradient accumulation, linear warm-up and decay, gradient clipping, AdamW.
 * Early stopping on the English dev set(s): evaluate every ``eval_every`` optimiser steps on a seeded sample of
   ``eval_subset`` dev examples, stratified by label; stop after ``patience`` evaluations without gain; keep the
@@ -29,6 +33,7 @@ import random
 import shutil
 import time
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +46,10 @@ from stiltgrid.errors import UserError
 from stiltgrid.evaluation import dev_score
 from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
-from stiltgrid.model import TaskModel, load_encoder
+from stiltgrid.model import TaskModel, load_encoder, load_mlm
 
 log = runtime.log
+MLM = "<mlm>"  # the schedule's name for MLM micro-batches (no task name has angle brackets)
 
 
 @dataclass
@@ -52,6 +58,13 @@ class TaskData:
     train: list[dict]
     dev: list[dict]
     labels: list[str]
+
+
+@dataclass
+class MLMData:
+    """Continued MLM of an MLM variant: corpus lines and the settings of its ``mlm:`` section."""
+    lines: list[str]
+    settings: dict         # ratio, weight, mask_prob (and what the job was told: languages, max_lines)
 
 
 class NonFiniteLoss(UserError, FloatingPointError):
@@ -142,6 +155,23 @@ def _sampled_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
     return [slots[i] for i in mix]
 
 
+def interleave_mlm(schedule: list[tuple[str, list[int]]], mlm_lengths: list[int], cfg: TrainConfig,
+                   ratio: float) -> list[tuple[str, list[int]]]:
+    """``schedule`` with ``ratio`` MLM micro-batches per task micro-batch, spread evenly (exact to within one over
+    any prefix), drawn from seeded passes of the corpus."""
+    ratio = Fraction(ratio).limit_denominator(10**6)  # floor(k * 0.29) must not fall one short by rounding
+    generator = torch.Generator().manual_seed(cfg.seed)
+    stream: list[list[int]] = []
+    out: list[tuple[str, list[int]]] = []
+    for k, item in enumerate(schedule):
+        out.append(item)
+        for _ in range(math.floor((k + 1) * ratio) - math.floor(k * ratio)):
+            if not stream:
+                stream = length_grouped_batches(mlm_lengths, cfg.batch_size, generator, cfg.length_grouping)[::-1]
+            out.append((MLM, stream.pop()))
+    return out
+
+
 def task_proportions(schedule: list[tuple[str, list[int]]], names) -> dict[str, float]:
     """Each task's share of the micro-batches of ``schedule``."""
     return {name: sum(1 for n, _ in schedule if n == name) / max(1, len(schedule)) for name in sorted(names)}
@@ -178,12 +208,15 @@ def _by_language(examples: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
-def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sampling: dict | None) -> str:
+def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sampling: dict | None,
+                 mlm: MLMData | None) -> str:
     # the engine's version: a checkpoint written by an earlier behaviour of the trainer is not resumed
     spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg), "finetune": behaviour.VERSIONS["finetune"],
             "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())}}
     if sampling is not None:
         spec["sampling"] = sampling
+    if mlm is not None:
+        spec["mlm"] = {**mlm.settings, "lines": len(mlm.lines)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -216,9 +249,10 @@ class FitResult:
 
 
 def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_dir: str,
-        sampling: dict | None = None) -> FitResult:
+        sampling: dict | None = None, mlm: MLMData | None = None) -> FitResult:
     """Train ``tasks`` from the encoder in ``init_dir`` and return the best model. ``sampling`` (multi-task jobs) is
-    the multi-task sampler; its configured and realised task proportions go into the summary.
+    the multi-task sampler; its configured and realised task proportions go into the summary. ``mlm`` (MLM
+    variants): continued MLM interleaved with the task batches; its realised share goes into the summary.
 
     The checkpoint in ``checkpoint_dir`` outlives a finished run (it then holds the final state), so a job that dies
     after training but before writing its outputs resumes without retraining; call :func:`clear_checkpoint` once the
@@ -229,7 +263,11 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     dev = runtime.device()
     tokenizer = AutoTokenizer.from_pretrained(init_dir)
     heads_spec = {name: {"format": d.task.format, "labels": d.labels} for name, d in tasks.items()}
-    model = TaskModel(load_encoder(init_dir), heads_spec, cfg.dropout).to(dev)
+    if mlm is None:
+        model = TaskModel(load_encoder(init_dir), heads_spec, cfg.dropout).to(dev)
+    else:
+        encoder, mlm_head = load_mlm(init_dir)
+        model = TaskModel(encoder, heads_spec, cfg.dropout, mlm_head).to(dev)
 
     train_feats, dev_sets, truncated, warnings = {}, {}, {}, []
     for name, data in tasks.items():
@@ -244,6 +282,14 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                 warnings.append(guards.truncation_warning(f"{name} train {lang}", stats))
     baselines = {name: guards.constant_baseline(data.task, dev_sets[name]) for name, data in tasks.items()}
     schedule = build_schedule({n: [F.feature_length(f) for f in fs] for n, fs in train_feats.items()}, cfg, sampling)
+    feats = train_feats
+    if mlm is not None:
+        from transformers import DataCollatorForLanguageModeling
+
+        ids = tokenizer(mlm.lines, truncation=True, max_length=cfg.max_length)["input_ids"]
+        feats = {**train_feats, MLM: [{"input_ids": seq} for seq in ids]}
+        schedule = interleave_mlm(schedule, [len(seq) for seq in ids], cfg, mlm.settings["ratio"])
+        masking = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm.settings["mask_prob"])
     total_steps = max(1, math.ceil(len(schedule) / cfg.grad_accum))
     warmup_steps = int(cfg.warmup * total_steps)
 
@@ -259,7 +305,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None}
     ckpt_dir = Path(checkpoint_dir)
     ckpt_path = ckpt_dir / "state.pt"
-    fingerprint = _fingerprint(init_dir, tasks, cfg, sampling)
+    fingerprint = _fingerprint(init_dir, tasks, cfg, sampling, mlm)
     if ckpt_path.exists():
         saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if saved["fingerprint"] == fingerprint:
@@ -294,10 +340,14 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         first = state["step"] * cfg.grad_accum
         micro = schedule[first:first + cfg.grad_accum]
         for name, indices in micro:
-            batch = {k: v.to(dev) for k, v in F.collate([train_feats[name][i] for i in indices],
-                                                         tokenizer.pad_token_id).items()}
+            examples = [feats[name][i] for i in indices]
+            batch = masking(examples) if name == MLM else F.collate(examples, tokenizer.pad_token_id)
+            batch = {k: v.to(dev) for k, v in batch.items()}
             with runtime.autocast(cfg.precision, dev):
-                loss = model(name, batch)["loss"] / len(micro)
+                if name == MLM:
+                    loss = mlm.settings["weight"] * model.mlm_loss(batch) / len(micro)
+                else:
+                    loss = model(name, batch)["loss"] / len(micro)
             loss = faults.training_loss(name, state["step"] + 1, loss)  # tests only: STILTGRID_FAULT (off by default)
             if not torch.isfinite(loss):
                 raise NonFiniteLoss(f"non-finite training loss ({loss.item()}) on task '{name}' at optimiser step "
@@ -345,7 +395,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                "history": state["history"], "dev_subset": {name: len(d) for name, d in dev_sets.items()},
                "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
                "truncation": truncated, "warnings": warnings,
-               "cost": _cost(schedule[:state["step"] * cfg.grad_accum], train_feats, dev)}
+               "cost": _cost(schedule[:state["step"] * cfg.grad_accum], feats, dev)}
     if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
         trained = schedule[:state["step"] * cfg.grad_accum]
         configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
@@ -353,6 +403,14 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                                "configured": {n: round(p, 6) for n, p in configured.items()},
                                "realised": {n: round(p, 6) for n, p in task_proportions(trained, tasks).items()},
                                "micro_batches": len(trained)}
+    if mlm is not None:  # realised over the micro-batches trained, as the sampling's
+        trained = schedule[:state["step"] * cfg.grad_accum]
+        n_mlm = sum(1 for name, _ in trained if name == MLM)
+        ratio = mlm.settings["ratio"]
+        summary["mlm"] = {**mlm.settings, "corpus_lines": len(mlm.lines), "micro_batches": n_mlm,
+                          "task_micro_batches": len(trained) - n_mlm,
+                          "configured_share": round(ratio / (1 + ratio), 6),
+                          "realised_share": round(n_mlm / max(1, len(trained)), 6)}
     return FitResult(model, tokenizer, summary)
 
 

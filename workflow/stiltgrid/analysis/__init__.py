@@ -11,6 +11,7 @@ tables) and ``write(result, out_dir) -> {name: path}`` (``table.tsv``, ``figure.
 ``xtreme_mix``          mixed vs English-only by XTREME score over seeds, paired test over (task, language)
 ``robustness``          intermediate-task difficulty vs robustness to perturbations
 ``volume``              per-language gain over ``none`` vs pre-training volume
+``alternatives``        English-only vs its alternatives (continued MLM, translated data) by XTREME score
 ======================  ==============================================================================
 
 Gains use each target's headline score (QA: mean of EM and F1), seed-averaged, zero-shot languages only (English
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stiltgrid.analysis import families, low_resource, robustness, volume, xtreme_mix
+from stiltgrid.analysis import alternatives, families, low_resource, robustness, volume, xtreme_mix
 from stiltgrid.analysis.common import Result, headline_scores
 
 QUESTIONS = {
@@ -32,6 +33,7 @@ QUESTIONS = {
     "xtreme_mix": xtreme_mix,
     "robustness": robustness,
     "volume": volume,
+    "alternatives": alternatives,
 }
 
 __all__ = ["QUESTIONS", "Result", "headline_scores", "read_scores", "read_perturbed", "read_difficulty"]

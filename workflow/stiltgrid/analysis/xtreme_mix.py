@@ -28,6 +28,7 @@ from stiltgrid.analysis import stats as st
 from stiltgrid.metrics import scores as S
 
 QUESTION = "xtreme_mix"
+ROLES = ("mixed", "english")  # the table's names of a comparison's two intermediates
 N_TASKS = len(xt.benchmark_tasks(xt.XTREME))
 
 
@@ -46,63 +47,19 @@ def analyse(scores: pd.DataFrame, *, comparisons, targets: Sequence[str] | None 
     task_languages: {target: [languages] or None}; default: the languages present for every target.
     """
     comps = C.pairs(comparisons)
-    scored = C.select_model(scores, model)
-    if targets is not None:
-        scored = scored[scored["target"].isin(list(targets))]
-    xtreme_targets = sorted({t for t in scored["target"].astype(str).unique() if _canonical(t)})
-    ignored = sorted(set(scored["target"].astype(str).unique()) - set(xtreme_targets))
-    if not xtreme_targets:
-        raise ValueError("xtreme_mix: no XTREME target in the scores")
-    scored = scored[scored["target"].isin(xtreme_targets)]
+    scored, xtreme_targets, ignored = xtreme_scored(scores, targets, model, QUESTION)
     names = sorted({name for pair in comps for name in pair})
     head = C.headline_scores(scored, intermediates=names, exclude_languages=exclude_languages)
-    C.require_intermediates(head, names, "xtreme_mix")
+    C.require_intermediates(head, names, QUESTION)
     rows, per_seed_out, pairs_out, facts = [], [], [], {"comparisons": [], "ignored_targets": ignored}
     for mixed, english in comps:
-        comp = C.label(mixed, english)
-        sub = scored[scored["intermediate"].isin([mixed, english])]
-        languages, missing = _languages(sub, mixed, english, task_languages)
-        per_seed = S.xtreme_scores(sub, task_languages=languages, average_seeds=False)
-        tasks = [t for t in xt.benchmark_tasks(xt.XTREME)
-                 if all(per_seed.loc[per_seed["intermediate"] == i, t].notna().any() for i in (mixed, english))]
-        if not tasks:
-            raise ValueError(f"xtreme_mix: no XTREME task is complete for both {mixed} and {english}")
-        per_seed["xtreme"] = per_seed[tasks].mean(axis=1, skipna=False)
-        per_seed.insert(0, "comparison", comp)
-        per_seed["role"] = np.where(per_seed["intermediate"] == mixed, "mixed", "english")
-        keep = ["comparison", "intermediate", "role", "seed", "xtreme"] + tasks
-        per_seed_out.append(per_seed[keep])
-        summary = {role: per_seed.loc[per_seed["intermediate"] == name, "xtreme"].dropna()
-                   for role, name in (("mixed", mixed), ("english", english))}
-
-        task_targets = [t for t in xtreme_targets if _canonical(t) in tasks]
-        gains = C.paired_gains(head[head["target"].isin(task_targets)], mixed, english)
-        if gains.empty:
-            raise ValueError(f"xtreme_mix: no zero-shot (task, language) pair scored for both {mixed} and {english}")
-        gains.insert(0, "comparison", comp)
+        row, per_seed, gains = compare(scored, head, xtreme_targets, mixed, english, roles=ROLES,
+                                       task_languages=task_languages, n_boot=n_boot, n_perm=n_perm, alpha=alpha,
+                                       seed=seed, question=QUESTION)
+        per_seed_out.append(per_seed)
         pairs_out.append(gains)
-        test = st.paired_test(gains["gain"], n_perm=n_perm, seed=seed, label=comp)
-        effect = st.mean_effect(gains["gain"], gains["language"], n_boot=n_boot, n_perm=n_perm, alpha=alpha,
-                                seed=seed, label=comp)
-        p_value = max(test.wilcoxon_p, test.permutation_p, effect.p_bootstrap)
-        row = {"comparison": comp, "mixed": mixed, "english": english, "n_tasks": len(tasks),
-               "tasks": " ".join(tasks), "official": len(tasks) == N_TASKS}
-        for role in ("mixed", "english"):
-            values = summary[role]
-            row.update({f"xtreme_{role}_mean": float(values.mean()) if len(values) else math.nan,
-                        f"xtreme_{role}_std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
-                        f"n_seeds_{role}": int(len(values))})
-        row.update({"xtreme_difference": row["xtreme_mixed_mean"] - row["xtreme_english_mean"],
-                    "n_pairs": test.n, "n_languages": int(gains["language"].nunique()),
-                    "mean_pair_difference": test.mean_difference, "ci_low": effect.ci_low,
-                    "ci_high": effect.ci_high, "wilcoxon_statistic": test.wilcoxon_statistic,
-                    "wilcoxon_p": test.wilcoxon_p, "permutation_p": test.permutation_p,
-                    "bootstrap_p": effect.p_bootstrap, "p_value": p_value, "significant": bool(p_value < alpha),
-                    "share_positive": float((gains["gain"] > 0).mean()),
-                    "languages": " ".join(sorted(gains["language"].unique())),
-                    "unscored_languages": "; ".join(f"{t}: {' '.join(v)}" for t, v in sorted(missing.items()))})
         rows.append(row)
-        facts["comparisons"].append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
+        facts["comparisons"].append(plain(row))
     table = pd.DataFrame(rows)
     details = {"per_seed": pd.concat(per_seed_out, ignore_index=True),
                "pairs": pd.concat(pairs_out, ignore_index=True)}
@@ -110,6 +67,72 @@ def analyse(scores: pd.DataFrame, *, comparisons, targets: Sequence[str] | None 
     result = C.Result(QUESTION, table, facts, "", details, params)
     result.summary = _summary(result)
     return result
+
+
+def plain(row: dict) -> dict:
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+
+
+def xtreme_scored(scores: pd.DataFrame, targets: Sequence[str] | None, model: str | None,
+                  question: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The rows of XTREME targets (among ``targets`` when given), those targets, and the targets left out."""
+    scored = C.select_model(scores, model)
+    if targets is not None:
+        scored = scored[scored["target"].isin(list(targets))]
+    xtreme_targets = sorted({t for t in scored["target"].astype(str).unique() if _canonical(t)})
+    ignored = sorted(set(scored["target"].astype(str).unique()) - set(xtreme_targets))
+    if not xtreme_targets:
+        raise ValueError(f"{question}: no XTREME target in the scores")
+    return scored[scored["target"].isin(xtreme_targets)], xtreme_targets, ignored
+
+
+def compare(scored: pd.DataFrame, head: pd.DataFrame, xtreme_targets: Sequence[str], variant: str, reference: str, *,
+            roles: tuple[str, str], task_languages, n_boot: int, n_perm: int, alpha: float, seed: int,
+            question: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """One comparison: its table row (columns named by ``roles``, the variant's role first), the per-seed XTREME
+    scores of both and the paired (task, language) differences."""
+    role, other = roles
+    comp = C.label(variant, reference)
+    sub = scored[scored["intermediate"].isin([variant, reference])]
+    languages, missing = _languages(sub, variant, reference, task_languages)
+    per_seed = S.xtreme_scores(sub, task_languages=languages, average_seeds=False)
+    tasks = [t for t in xt.benchmark_tasks(xt.XTREME)
+             if all(per_seed.loc[per_seed["intermediate"] == i, t].notna().any() for i in (variant, reference))]
+    if not tasks:
+        raise ValueError(f"{question}: no XTREME task is complete for both {variant} and {reference}")
+    per_seed["xtreme"] = per_seed[tasks].mean(axis=1, skipna=False)
+    per_seed.insert(0, "comparison", comp)
+    per_seed["role"] = np.where(per_seed["intermediate"] == variant, role, other)
+    per_seed = per_seed[["comparison", "intermediate", "role", "seed", "xtreme"] + tasks]
+    summary = {r: per_seed.loc[per_seed["intermediate"] == name, "xtreme"].dropna()
+               for r, name in ((role, variant), (other, reference))}
+
+    task_targets = [t for t in xtreme_targets if _canonical(t) in tasks]
+    gains = C.paired_gains(head[head["target"].isin(task_targets)], variant, reference)
+    if gains.empty:
+        raise ValueError(f"{question}: no zero-shot (task, language) pair scored for both {variant} and {reference}")
+    gains.insert(0, "comparison", comp)
+    test = st.paired_test(gains["gain"], n_perm=n_perm, seed=seed, label=comp)
+    effect = st.mean_effect(gains["gain"], gains["language"], n_boot=n_boot, n_perm=n_perm, alpha=alpha,
+                            seed=seed, label=comp)
+    p_value = max(test.wilcoxon_p, test.permutation_p, effect.p_bootstrap)
+    row = {"comparison": comp, role: variant, other: reference, "n_tasks": len(tasks),
+           "tasks": " ".join(tasks), "official": len(tasks) == N_TASKS}
+    for r in roles:
+        values = summary[r]
+        row.update({f"xtreme_{r}_mean": float(values.mean()) if len(values) else math.nan,
+                    f"xtreme_{r}_std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                    f"n_seeds_{r}": int(len(values))})
+    row.update({"xtreme_difference": row[f"xtreme_{role}_mean"] - row[f"xtreme_{other}_mean"],
+                "n_pairs": test.n, "n_languages": int(gains["language"].nunique()),
+                "mean_pair_difference": test.mean_difference, "ci_low": effect.ci_low,
+                "ci_high": effect.ci_high, "wilcoxon_statistic": test.wilcoxon_statistic,
+                "wilcoxon_p": test.wilcoxon_p, "permutation_p": test.permutation_p,
+                "bootstrap_p": effect.p_bootstrap, "p_value": p_value, "significant": bool(p_value < alpha),
+                "share_positive": float((gains["gain"] > 0).mean()),
+                "languages": " ".join(sorted(gains["language"].unique())),
+                "unscored_languages": "; ".join(f"{t}: {' '.join(v)}" for t, v in sorted(missing.items()))})
+    return row, per_seed, gains
 
 
 def _languages(sub: pd.DataFrame, mixed: str, english: str, given) -> tuple[dict, dict]:
@@ -136,34 +159,42 @@ def score_name(n_tasks: int) -> str:
 
 
 def _summary(result: C.Result) -> str:
-    p = result.params
-    lines = ["# Mixed vs English-only intermediate training (XTREME score)", "",
-             "XTREME score: official rule (per-task language average of the score metrics, QA = mean of EM and F1, "
-             "unweighted mean over tasks), one value per seed. Paired test: seed-averaged per-language headline "
-             "scores of every zero-shot (task, language) pair, Wilcoxon signed-rank and sign-flip permutation "
-             f"({p['n_perm']} draws or exact); interval: two-stage bootstrap over languages ({p['n_boot']} "
-             f"replicates). Significant = every p < {p['alpha']}.", ""]
+    lines = ["# Mixed vs English-only intermediate training (XTREME score)", "", method(result.params), ""]
     if result.facts["ignored_targets"]:
         lines += [f"Targets outside XTREME, not scored: {', '.join(result.facts['ignored_targets'])}.", ""]
     for r in result.facts["comparisons"]:
-        name = score_name(r["n_tasks"])
-        verdict = C.verdict(r["significant"], r["mean_pair_difference"], "improvement", "degradation")
-        lines += [f"## {r['comparison']}", "",
-                  f"- {name} ({r['tasks']}): {r['mixed']} {C.num(r['xtreme_mixed_mean'], signed=False)} "
-                  f"(sd {C.num(r['xtreme_mixed_std'], signed=False)}, {r['n_seeds_mixed']} seeds) vs "
-                  f"{r['english']} {C.num(r['xtreme_english_mean'], signed=False)} "
-                  f"(sd {C.num(r['xtreme_english_std'], signed=False)}, {r['n_seeds_english']} seeds): "
-                  f"difference {C.num(r['xtreme_difference'])} points.",
-                  f"- Paired over {r['n_pairs']} (task, language) pairs in {r['n_languages']} languages: mean "
-                  f"difference {C.num(r['mean_pair_difference'])} points, 95% CI {C.ci(r['ci_low'], r['ci_high'])}, "
-                  f"Wilcoxon p {C.pval(r['wilcoxon_p'])}, sign-flip p {C.pval(r['permutation_p'])}, "
-                  f"{100 * r['share_positive']:.0f}% of pairs favour {r['mixed']}: {verdict}."]
-        if r["unscored_languages"]:
-            lines.append(f"- Listed languages without scores for both, left out of the task averages: "
-                         f"{r['unscored_languages']}.")
-        lines.append("")
+        lines += [f"## {r['comparison']}", "", *comparison_lines(r, ROLES), ""]
     lines.append("Per-seed scores are in per_seed.tsv; the paired differences in pairs.tsv.")
     return "\n".join(lines) + "\n"
+
+
+def method(p: dict) -> str:
+    """How the summary's scores and tests are computed (``p``: the result's params)."""
+    return ("XTREME score: official rule (per-task language average of the score metrics, QA = mean of EM and F1, "
+            "unweighted mean over tasks), one value per seed. Paired test: seed-averaged per-language headline "
+            "scores of every zero-shot (task, language) pair, Wilcoxon signed-rank and sign-flip permutation "
+            f"({p['n_perm']} draws or exact); interval: two-stage bootstrap over languages ({p['n_boot']} "
+            f"replicates). Significant = every p < {p['alpha']}.")
+
+
+def comparison_lines(r: dict, roles: tuple[str, str]) -> list[str]:
+    """The summary's bullets for one comparison row (see :func:`compare`)."""
+    role, other = roles
+    name = score_name(r["n_tasks"])
+    verdict = C.verdict(r["significant"], r["mean_pair_difference"], "improvement", "degradation")
+    lines = [f"- {name} ({r['tasks']}): {r[role]} {C.num(r[f'xtreme_{role}_mean'], signed=False)} "
+             f"(sd {C.num(r[f'xtreme_{role}_std'], signed=False)}, {r[f'n_seeds_{role}']} seeds) vs "
+             f"{r[other]} {C.num(r[f'xtreme_{other}_mean'], signed=False)} "
+             f"(sd {C.num(r[f'xtreme_{other}_std'], signed=False)}, {r[f'n_seeds_{other}']} seeds): "
+             f"difference {C.num(r['xtreme_difference'])} points.",
+             f"- Paired over {r['n_pairs']} (task, language) pairs in {r['n_languages']} languages: mean "
+             f"difference {C.num(r['mean_pair_difference'])} points, 95% CI {C.ci(r['ci_low'], r['ci_high'])}, "
+             f"Wilcoxon p {C.pval(r['wilcoxon_p'])}, sign-flip p {C.pval(r['permutation_p'])}, "
+             f"{100 * r['share_positive']:.0f}% of pairs favour {r[role]}: {verdict}."]
+    if r["unscored_languages"]:
+        lines.append(f"- Listed languages without scores for both, left out of the task averages: "
+                     f"{r['unscored_languages']}.")
+    return lines
 
 
 def figure(result: C.Result, path: str) -> None:
