@@ -220,6 +220,17 @@ def verdict(significant: bool, estimate: float, positive: str = "gain", negative
     return f"significant {positive if estimate > 0 else negative}"
 
 
+def markdown_table(df: pd.DataFrame, digits: int = 2) -> str:
+    def cell(v):
+        if isinstance(v, (float, np.floating)):
+            return "" if math.isnan(v) else f"{v:.{digits}f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 # --- output ----------------------------------------------------------------------------------------------------
 
 def pyplot():
