@@ -67,7 +67,8 @@ def test_intermediate_hparam_reruns_its_row_only(in_tmp, key):
 def test_target_hparam_reruns_its_column_only(in_tmp, key):
     config = base_config("ci")
     before = job_digests(config)
-    value = other_value(config["presets"]["demo"]["training"]["target"]["defaults"].get(key, defaults()[key]))
+    target = config["presets"]["demo"]["training"]["target"]
+    value = other_value({**defaults(), **target["defaults"], **target.get("tasks", {}).get("udpos", {})}[key])
     after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {
         "tasks": {"udpos": {key: value}}}}}}}))
     assert changed(before, after) == {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
