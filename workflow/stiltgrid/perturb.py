@@ -209,11 +209,11 @@ def _char_edit(word: str, rng: Stream, pool: dict[str, list[str]]) -> str:
 def char_noise(examples: list[dict], fmt: str, strength: float, seed: int) -> list[dict]:
     """Each word (letters only; numbers and punctuation untouched) gets one character edit with probability
     ``strength``."""
-    _check_args(fmt, strength)
+    form = _check_args(fmt, strength)
     out = []
     for ex in examples:
         keyed = KeyedRandom(seed, "char_noise", ex["id"])
-        pool = _letter_pool(get_format(fmt).all_text(ex))
+        pool = _letter_pool(form.all_text(ex))
 
         def word_fn(key: str, word: str, keyed=keyed, pool=pool) -> str | None:
             if not all(_is_letter(c) for c in word):
@@ -223,7 +223,7 @@ def char_noise(examples: list[dict], fmt: str, strength: float, seed: int) -> li
                 return None
             return _char_edit(word, rng, pool)
 
-        out.append(get_format(fmt).rewrite(ex, *word_rewriter(word_fn))[0])
+        out.append(form.rewrite(ex, *word_rewriter(word_fn))[0])
     return out
 
 
@@ -240,7 +240,7 @@ def codeswitch(examples: list[dict], fmt: str, strength: float, seed: int, *, la
                lexicons: dict[str, dict[str, str]]) -> list[dict]:
     """Each word of ``lang`` found in ``lexicons[lang]`` is, with probability ``strength``, replaced by the word for
     the same English entry in another language of ``lexicons`` (drawn per word among those whose word differs)."""
-    _check_args(fmt, strength)
+    form = _check_args(fmt, strength)
     if not lexicons:
         raise ValueError("codeswitch needs lexicons (language -> {English word: word}, see lexicons.load_lexicon)")
     if lang not in lexicons:
@@ -268,7 +268,7 @@ def codeswitch(examples: list[dict], fmt: str, strength: float, seed: int, *, la
                 return None
             return match_case(word, rng.choice(options)[1], via_lower)
 
-        out.append(get_format(fmt).rewrite(ex, *word_rewriter(word_fn))[0])
+        out.append(form.rewrite(ex, *word_rewriter(word_fn))[0])
     return out
 
 
@@ -300,7 +300,7 @@ def word_shuffle(examples: list[dict], fmt: str, strength: float, seed: int) -> 
     """Local word-order noise: each whitespace token swaps with its right neighbour with probability ``strength``
     (tokens without a letter or digit and tokens touching a span QA answer stay in place; in tagging, tags move
     with their tokens and a BIO entity moves whole)."""
-    _check_args(fmt, strength)
+    form = _check_args(fmt, strength)
     out = []
     for ex in examples:
         keyed = KeyedRandom(seed, "word_shuffle", ex["id"])
@@ -329,7 +329,7 @@ def word_shuffle(examples: list[dict], fmt: str, strength: float, seed: int) -> 
                     i += 1
             return ([t for s, e in order for t in tokens[s:e]], [t for s, e in order for t in tags[s:e]])
 
-        out.append(get_format(fmt).rewrite(ex, text_edits, token_fn)[0])
+        out.append(form.rewrite(ex, text_edits, token_fn)[0])
     return out
 
 
@@ -459,8 +459,7 @@ def entity_swap(examples: list[dict], fmt: str, strength: float, seed: int, *,
     type, same script and (tagging) same number of tokens, consistently in every field; two entities never merge
     into one and a name already in the example is never reused. In BIO-tagged data the tags say what is an
     entity (the gazetteer only adds the names to draw from and finds untagged repeats of tagged names)."""
-    _check_args(fmt, strength)
-    form = get_format(fmt)
+    form = _check_args(fmt, strength)
     if form.one_sided:
         raise ValueError(f"entity_swap is not label-preserving on {fmt}: renaming entities on the src side alone "
                          "breaks its pairing with the English tgt line")
@@ -477,7 +476,7 @@ def entity_swap(examples: list[dict], fmt: str, strength: float, seed: int, *,
         elif form.token_level:
             out.append(_swap_in_tokens(ex, form, strength, keyed, gaz, bio))
         else:
-            out.append(_swap_in_text(ex, fmt, strength, keyed, gaz))
+            out.append(_swap_in_text(ex, form, strength, keyed, gaz))
     return out
 
 
@@ -533,8 +532,7 @@ def _swap_in_tokens(ex: dict, form, strength: float, keyed: KeyedRandom, gaz: _G
     return form.rewrite(ex, _no_text_edits, token_fn)[0]
 
 
-def _swap_in_text(ex: dict, fmt: str, strength: float, keyed: KeyedRandom, gaz: _Gazetteer) -> dict:
-    form = get_format(fmt)
+def _swap_in_text(ex: dict, form, strength: float, keyed: KeyedRandom, gaz: _Gazetteer) -> dict:
     present = gaz.present(form.all_text(ex))
     fields = form.text_items(ex)
     found = {field: _find_names(value, present) for field, value in fields}
@@ -553,7 +551,7 @@ def _swap_in_text(ex: dict, fmt: str, strength: float, keyed: KeyedRandom, gaz: 
     def text_edits(field: str, text: str, protect: list[tuple[int, int]]) -> list[Edit]:
         return [(s, e, renames[name]) for s, e, name in found[field] if name in renames]
 
-    return get_format(fmt).rewrite(ex, text_edits, _same_tokens)[0]
+    return form.rewrite(ex, text_edits, _same_tokens)[0]
 
 
 def _no_text_edits(field: str, text: str, protect: list[tuple[int, int]]) -> list[Edit]:
@@ -565,11 +563,13 @@ def _same_tokens(tokens: list[str], tags: list[str]) -> tuple[list[str], list[st
 
 
 # -- single entry ----------------------------------------------------------------------------------------------------
-def _check_args(fmt: str, strength: float) -> None:
+def _check_args(fmt: str, strength: float):
+    """The format of a perturbation's input, after checking it and the strength."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown task format {fmt!r}; known: {', '.join(FORMATS)}")
     if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
         raise ValueError(f"strength must be a number in [0, 1], got {strength!r}")
+    return get_format(fmt)
 
 
 def validate(examples: list[dict], fmt: str, what: str) -> None:
