@@ -6,9 +6,8 @@ XTREME-R fine-tunes a dual encoder on English Wikipedia mention-entity pairs; ou
 """
 
 from stiltgrid.hub.mewslix import LocalMewsliX
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, XTREME_R, Benchmark, Task, TrainSet, langs
 from stiltgrid.world.tasks import MewsliXPool, WorldData
-from stiltgrid.xtreme import MAP20, RETRIEVAL, XTREME_R, TrainSet
 
 TASK = Task(
     name="mewslix",
@@ -16,7 +15,6 @@ TASK = Task(
     metric="map20",
     role="retrieval",
     category=RETRIEVAL,
-    score_metrics=(MAP20,),
     benchmarks={XTREME_R: Benchmark(
         langs("ar de en es fa ja pl ro ta tr uk"),
         (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),))},

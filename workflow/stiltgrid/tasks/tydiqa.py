@@ -2,10 +2,9 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, tydiqa_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Task, TrainSet, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QATask, WorldData
-from stiltgrid.xtreme import EXACT_MATCH, F1, QA, XTREME, XTREME_R, TrainSet
 
 NAME = "tydiqa"
 LANGUAGES = langs("en ar bn fi id ko ru sw te")
@@ -17,7 +16,6 @@ TASK = Task(
     metric="squad",
     role="target",
     category=QA,
-    score_metrics=(EXACT_MATCH, F1),
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES, TRAIN)},
     aliases=("TyDiQA-GoldP", "TyDiQA-Gold"),
     description="TyDiQA-GoldP: gold-passage QA; trained on its English train set.",
