@@ -55,6 +55,17 @@ class Benchmark:
 
 
 @dataclass(frozen=True)
+class Leaderboard:
+    """How the benchmark's ``evaluate.py`` reads a target's test predictions (the leaderboard export)."""
+
+    #: its ``get_suffix``: ``test-<lang>.<suffix>``
+    suffix: str
+    #: the lines its reader expects, one of stiltgrid.export.LAYOUTS (labels, tags, pairs, retrieved_lines,
+    #: choices, by_id)
+    layout: str
+
+
+@dataclass(frozen=True)
 class Task:
     name: str
     format: str
@@ -74,6 +85,8 @@ class Task:
     pairs_with_english: bool = True
     #: benchmark id (stiltgrid.xtreme.XTREME, XTREME_R) -> the task's place in it
     benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)
+    #: how XTREME's evaluate.py reads its test predictions; None: it reads none (LAReQA, tasks of no benchmark)
+    leaderboard: Leaderboard | None = None
     #: the task's id in the benchmarks' own tables when it is not ``name`` (BUCC: bucc2018)
     xtreme_id: str | None = None
     #: other spellings :func:`stiltgrid.xtreme.canonical_task` accepts (the name and the id always are)

@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.retrieval import bucc_plan
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.tasks.base import RETRIEVAL, XTREME, Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, XTREME, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.tasks import PairedRetrieval, WorldData
 
 NAME = "bucc"
@@ -17,6 +17,7 @@ TASK = Task(
     category=RETRIEVAL,
     # XTREME-R drops BUCC; XTREME scores it without training data
     benchmarks={XTREME: Benchmark(LANGUAGES)},
+    leaderboard=Leaderboard("tsv", "pairs"),
     xtreme_id="bucc2018",
     description="BUCC 2018 bitext mining: ratio margin, threshold chosen on dev.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=bucc_plan, available=LANGUAGES,

@@ -6,7 +6,7 @@ XTREME-R fine-tunes a dual encoder on English Wikipedia mention-entity pairs; ou
 """
 
 from stiltgrid.hub.mewslix import LocalMewsliX
-from stiltgrid.tasks.base import RETRIEVAL, XTREME_R, Benchmark, Task, TrainSet, langs
+from stiltgrid.tasks.base import RETRIEVAL, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.tasks import MewsliXPool, WorldData
 
 TASK = Task(
@@ -19,6 +19,7 @@ TASK = Task(
         langs("ar de en es fa ja pl ro ta tr uk"),
         (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),))},
     aliases=("Mewsli",),
+    leaderboard=Leaderboard("json", "by_id"),
     description="Mewsli-X: mentions in context retrieve their entity description, mAP@20, scored zero-shot on the "
                 "encoder (XTREME-R fine-tunes a dual encoder on English Wikipedia pairs).",
     pairs_with_english=False,

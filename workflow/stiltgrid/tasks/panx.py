@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import WIKIANN_HUB, XTREME_HUB, panx_plan
-from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Task, TrainSet, langs
+from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.language import NER_TAGS
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import TaggingTask, WorldData
@@ -21,6 +21,7 @@ TASK = Task(
     role="target",
     category=STRUCTURED_PREDICTION,
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES + XTREME_R_ADDED, TRAIN)},
+    leaderboard=Leaderboard("tsv", "tags"),
     aliases=("WikiANN", "NER", "PAN-X NER", "WikiANN NER"),
     description="PAN-X / WikiANN named-entity recognition (BIO).",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB, WIKIANN_HUB), plan=panx_plan,

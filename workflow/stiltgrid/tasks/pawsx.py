@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, pawsx_plan
-from stiltgrid.tasks.base import CLASSIFICATION, XTREME, Benchmark, Task, TrainSet, langs
+from stiltgrid.tasks.base import CLASSIFICATION, XTREME, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.tasks import PAWSTask, WorldData
 
 NAME = "pawsx"
@@ -17,6 +17,7 @@ TASK = Task(
     category=CLASSIFICATION,
     # XTREME-R drops PAWS-X
     benchmarks={XTREME: Benchmark(LANGUAGES, (TrainSet("pawsx_en", "PAWS English train", 49_401),))},
+    leaderboard=Leaderboard("tsv", "labels"),
     aliases=("PAWS",),
     description="PAWS-X: adversarial paraphrase identification.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=pawsx_plan, available=LANGUAGES,

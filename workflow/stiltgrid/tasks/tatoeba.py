@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.retrieval import TATOEBA_CONFIG, tatoeba_plan
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.tasks.base import RETRIEVAL, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.tasks import PairedRetrieval, WorldData
 
 NAME = "tatoeba"
@@ -19,6 +19,7 @@ TASK = Task(
     # XTREME scores the encoder as is; XTREME-R uses a SQuAD v1.1 fine-tuned model
     benchmarks={XTREME: Benchmark(LANGUAGES),
                 XTREME_R: Benchmark(LANGUAGES + langs("az lt pl uk ro"), (SQUAD_TRAIN,))},
+    leaderboard=Leaderboard("tsv", "retrieved_lines"),
     description="Tatoeba: nearest-neighbour sentence retrieval accuracy.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tatoeba_plan,
                     available=tuple(lang for lang in LANGUAGES if lang in TATOEBA_CONFIG),

@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, tydiqa_plan
-from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Task, TrainSet, langs
+from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QATask, WorldData
 
@@ -17,6 +17,7 @@ TASK = Task(
     role="target",
     category=QA,
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES, TRAIN)},
+    leaderboard=Leaderboard("json", "by_id"),
     aliases=("TyDiQA-GoldP", "TyDiQA-Gold"),
     description="TyDiQA-GoldP: gold-passage QA; trained on its English train set.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tydiqa_plan, available=LANGUAGES,

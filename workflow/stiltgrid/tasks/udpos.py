@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import UDPOS_CONFIG, XTREME_HUB, udpos_plan
-from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Task, TrainSet, langs
+from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.language import UPOS
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import TaggingTask, WorldData
@@ -18,6 +18,7 @@ TASK = Task(
     role="target",
     category=STRUCTURED_PREDICTION,
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES + langs("lt pl uk wo ro"), TRAIN)},
+    leaderboard=Leaderboard("tsv", "tags"),
     aliases=("POS", "UD"),
     description="UD-POS: universal part-of-speech tagging (UD v2.5).",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=udpos_plan,

@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, xnli_plan
-from stiltgrid.tasks.base import CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R, Benchmark, Task, langs
+from stiltgrid.tasks.base import CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import NLI_LABELS, NLITask, WorldData
 
@@ -18,6 +18,7 @@ TASK = Task(
     role="target",
     category=CLASSIFICATION,
     benchmarks={XTREME: Benchmark(LANGUAGES, (MNLI_TRAIN,)), XTREME_R: Benchmark(LANGUAGES, (MNLI_TRAIN,))},
+    leaderboard=Leaderboard("tsv", "labels"),
     description="XNLI: trained on English MNLI, 3-way NLI in 15 languages.",
     sources=(Source(name=NAME, task=NAME, refs=(GLUE, XTREME_HUB), plan=xnli_plan, available=LANGUAGES,
                     description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme "

@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.qa import SQUAD_HUB
 from stiltgrid.hub.xtreme_targets import XQUAD_HUB, XTREME_HUB, squad_trained, xquad_read
-from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Task, langs
+from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QATask, WorldData
 
@@ -18,6 +18,7 @@ TASK = Task(
     role="target",
     category=QA,
     benchmarks={XTREME: Benchmark(LANGUAGES, (SQUAD_TRAIN,)), XTREME_R: Benchmark(XTREME_R_LANGUAGES, (SQUAD_TRAIN,))},
+    leaderboard=Leaderboard("json", "by_id"),
     description="XQuAD: SQuAD v1.1 dev translated; trained on SQuAD v1.1.",
     sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB), plan=squad_trained(xquad_read),
                     available=XTREME_R_LANGUAGES,
