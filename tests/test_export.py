@@ -57,11 +57,11 @@ def test_a_named_row_round_trips_on_every_task_evaluate_reads(built, tmp_path):
             continue
         exported[task] = target
         for lang in D.languages(target):
-            assert (out / "predictions" / task / f"test-{lang}.{X.SUFFIX[task]}").exists()
+            assert (out / "predictions" / task / f"test-{lang}.{X.leaderboards()[task].suffix}").exists()
             XR.write_labels(labels, task, lang, built["examples"][target][lang])
             assert_round_trip(out / "predictions", labels, task, lang, built["cells"][target]["mnli"])
-    assert sorted(exported) == sorted(X.SUFFIX)  # all eleven of evaluate.py's tasks, BUCC as bucc2018
-    assert sorted(p.name for p in (out / "predictions").iterdir()) == sorted(X.SUFFIX)
+    assert sorted(exported) == sorted(X.leaderboards())  # all eleven of evaluate.py's tasks, BUCC as bucc2018
+    assert sorted(p.name for p in (out / "predictions").iterdir()) == sorted(X.leaderboards())
     assert manifest["tasks"]["bucc2018"] == {"target": "bucc", "intermediate": "mnli", "seed": 1,
                                              "cell": built["cells"]["bucc"]["mnli"], "languages": ["de"]}
     assert manifest["skipped"] == {"lareqa": "not read by XTREME's evaluate.py"}

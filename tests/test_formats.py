@@ -10,7 +10,8 @@ import toy
 from stiltgrid.config import _schema
 from stiltgrid.formats import FORMATS, FormatError, get_format, read_jsonl, trainable_formats, write_jsonl
 from stiltgrid.formats.span_qa import _best_span
-from stiltgrid.tasks.base import METRICS, Task
+from stiltgrid.metrics.registry import METRICS
+from stiltgrid.tasks.base import Task
 from stiltgrid.xtreme import CATEGORIES
 
 NAMES = sorted(FORMATS)

@@ -99,3 +99,14 @@ def test_spellings_name_one_task_each():
     for bench in xt.BENCHMARKS:
         assert len(set(xt.benchmark_tasks(bench))) == len(xt.benchmark_tasks(bench))
     assert xt.known_task("not a task") is None
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_leaderboard_layout_is_one_the_export_writes(name):
+    from stiltgrid.export import LAYOUTS
+
+    task = get_task(name)
+    if task.leaderboard is None:  # evaluate.py reads no predictions of LAReQA or of English training tasks
+        assert task.role == "intermediate" or name == "lareqa"
+        return
+    assert task.benchmarks and task.leaderboard.layout in LAYOUTS and task.leaderboard.suffix in ("tsv", "json", "jsonl")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stiltgrid.export import SUFFIX, prediction_file
+from stiltgrid.export import leaderboards, prediction_file
 from stiltgrid.metrics import retrieval as R
 from stiltgrid.metrics.classification import accuracy
 from stiltgrid.metrics.qa import MLQA, SQUAD, squad_scores
@@ -84,7 +84,7 @@ def write_labels(folder, task: str, lang: str, examples: list[dict]) -> Path:
 
 def score(prediction_folder, label_folder, task: str, lang: str) -> dict[str, float]:
     """One (task, language) of an export, read as evaluate.py reads it and scored with the project's metrics."""
-    assert task in SUFFIX
+    assert task in leaderboards()
     read = READER[task]
     predictions = read(prediction_file(prediction_folder, task, lang))
     labels = read(prediction_file(label_folder, task, lang))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from stiltgrid.errors import UserError
+from stiltgrid.errors import ConfigError
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
@@ -26,10 +26,6 @@ PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
 ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives")
 # An MLM variant's settings left out of its `mlm:` section (workflow/schemas/config.schema.yaml documents them).
 MLM_DEFAULTS = {"ratio": 1.0, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000}
-
-
-class ConfigError(UserError, ValueError):
-    pass
 
 
 def _with_defaults(validator_class):
@@ -55,12 +51,15 @@ def _schema_text() -> str:
 
 def _schema() -> dict:
     """A fresh copy each call (validation fills defaults into it); libyaml's loader when present, as every
-    Snakemake invocation parses the schema twice (~0.2 s each with the pure-Python loader). The task formats are
-    the format registry's, so a new format module needs no schema edit."""
+    Snakemake invocation parses the schema twice (~0.2 s each with the pure-Python loader). The task formats and
+    metrics are the registries', so a new format or metric needs no schema edit."""
     from stiltgrid.formats import FORMATS
+    from stiltgrid.metrics.registry import METRICS
 
     schema = yaml.load(_schema_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    schema["definitions"]["local_task"]["properties"]["format"]["enum"] = list(FORMATS)
+    properties = schema["definitions"]["local_task"]["properties"]
+    properties["format"]["enum"] = list(FORMATS)
+    properties["metric"]["enum"] = list(METRICS)
     return schema
 
 

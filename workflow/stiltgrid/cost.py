@@ -230,14 +230,16 @@ def work(job: Job, sizer: Sizer) -> Work:
 
 
 def _retrieval_work(job: Job, sizer: Sizer) -> Work:
+    from stiltgrid.metrics.registry import get_metric
     from stiltgrid.tasks import get_task
 
     settings, data = job.settings, job.inputs["data"]
     task = get_task(settings["task"])
     files = [f"{data}/test.{lang}.jsonl" for lang in settings["languages"]]
-    if task.metric == "bucc":  # BUCC tunes its threshold on dev
+    metric = get_metric(task.metric)
+    if metric.tunes_on_dev:  # BUCC tunes its threshold on dev
         files += [f"{data}/dev.{lang}.jsonl" for lang in settings["languages"]]
-    if task.metric == "map20":  # one candidate pool shared by every language, encoded once per job
+    if metric.shared_pool:  # one candidate pool shared by every language, encoded once per job
         files.append(f"{data}/test.pool.jsonl")
     sizes = [sizer.split(task.name, path, settings["max_length"]) for path in files]
     return Work(test_tokens=sum(s.forward_tokens() for s in sizes), published=any(s.published for s in sizes))

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from typing import Iterator
 
 from stiltgrid import paths as P
 from stiltgrid.config import ANALYSES, BEST, MULTITASK, NONE, Grid
+from stiltgrid.metrics.registry import NEAREST, get_metric, protocol_settings
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,42 @@ class Job:
         return [p for value in self.inputs.values() for p in ([value] if isinstance(value, str) else value)]
 
 
+@cache
 def _pattern(template: str) -> re.Pattern:
     """A path pattern of stiltgrid.paths as a regex with one named group per wildcard."""
     parts = re.split(r"\{(\w+)\}", template)
     regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+?)" for i, p in enumerate(parts))
     return re.compile(regex + "$")
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of job with outputs addressed by wildcards: the path patterns its jobs write (the rules' outputs use
+    the same stiltgrid.paths patterns) and the JobGraph method that finds the job behind an output's wildcards."""
+
+    name: str
+    outputs: tuple[str, ...]
+    #: JobGraph method: the wildcards of a matched output -> the grid's job writing it, or None when it has none
+    find: str
+
+    def matches(self, path: str) -> Iterator[dict[str, str]]:
+        for pattern in self.outputs:
+            match = _pattern(pattern).match(path)
+            if match:
+                yield match.groupdict()
+
+
+#: every job kind that writes wildcard outputs; the grid's singletons (aggregate, analyses, export) are looked up by
+#: their outputs directly
+JOB_KINDS = (
+    JobKind("world", (P.LANGUAGES_TABLE, P.CORPUS, P.LEXICONS, P.ENTITIES, P.TASK_DATA), "_find_world"),
+    JobKind("fetch", (P.TASK_DATA,), "_find_fetch"),
+    JobKind("local_task", (P.LOCAL_TASK,), "_find_local_task"),
+    JobKind("variant", (P.VARIANT_DATA,), "_find_variant"),
+    JobKind("model", (P.MODEL,), "_find_model"),
+    JobKind("intermediate", (P.INTERMEDIATE,), "_find_intermediate"),
+    JobKind("cell", (P.EVAL_DIR,), "_find_cell"),
+)
 
 
 class JobGraph:
@@ -260,10 +293,8 @@ class JobGraph:
         ones only (so `margin_k`, `mining` or `tatoeba_query` never make another cell stale)."""
         from stiltgrid.tasks import get_task
 
-        metric = get_task(target).metric
-        settings = self.grid.retrieval()
-        only = {"margin_k": "bucc", "mining": "bucc", "tatoeba_query": "tatoeba"}  # setting -> the metric using it
-        settings = {k: v for k, v in settings.items() if only.get(k, metric) == metric}
+        own, protocols = get_metric(get_task(target).metric).settings, protocol_settings()
+        settings = {k: v for k, v in self.grid.retrieval().items() if k not in protocols or k in own}
         prefixes = {role: self.prefix(model, role) for role in ("query", "passage")}
         return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings,
                 "prefixes": prefixes}
@@ -329,7 +360,8 @@ class JobGraph:
         cells = {t: by_inter for t, by_inter in cells.items() if by_inter}
         if not cells:
             return None
-        data = {t: self.task_dir(t) for t in cells if get_task(t).metric == "tatoeba"}  # lines of the src side
+        # nearest-neighbour retrieval (Tatoeba) exports the lines of the src side
+        data = {t: self.task_dir(t) for t in cells if get_metric(get_task(t).metric).protocol == NEAREST}
         dirs = [d for by_inter in cells.values() for by_seed in by_inter.values() for d in by_seed.values()]
         inputs: dict = {"cells": dirs, "data": list(data.values())}
         if row == BEST:
@@ -391,10 +423,9 @@ class JobGraph:
         return None
 
     def _producer_of_output(self, path: str) -> Job | None:
-        for kind, pattern in _OUTPUT_PATTERNS:
-            match = pattern.match(path)
-            if match:
-                job = self._job_from_match(kind, match.groupdict())
+        for kind in JOB_KINDS:
+            for wildcards in kind.matches(path):
+                job = getattr(self, kind.find)(wildcards)
                 if job is not None and path in job.outputs:
                     return job
         for question in self.grid.analysis():
@@ -406,34 +437,30 @@ class JobGraph:
             return self.export
         return None
 
-    def _job_from_match(self, kind: str, wc: dict) -> Job | None:
-        datasets, models = self.config["datasets"], self.config["models"]
-        if kind == "world":
-            ok = datasets.get(wc["dataset"], {}).get("source") == "world"
-            return self.world(wc["dataset"]) if ok else None
-        if kind == "task":
-            source = datasets.get(wc["dataset"], {}).get("source")
-            if source == "world":
-                return self.world(wc["dataset"])
-            return self.fetch(wc["dataset"], wc["task"]) if source == "hub" else None
-        if kind == "local_task":
-            return self.local_task(wc["task"]) if wc["task"] in self.local_tasks else None
-        if kind == "variant":
-            ok = wc["dataset"] in datasets and wc["variant"] in self.grid.augmented_variants
-            return self.variant(wc["dataset"], wc["variant"]) if ok else None
-        if kind == "model":
-            return self.model(wc["model"]) if wc["model"] in models else None
-        if kind == "intermediate":
-            ok = wc["intermediate"] in self.grid.trained_intermediates and wc["seed"].isdigit()
-            return self.intermediate(wc["model"], wc["intermediate"], wc["seed"]) if ok else None
-        if kind == "cell":
-            ok = (wc["intermediate"] in self.grid.all_intermediates and wc["target"] in self.grid.targets
-                  and wc["seed"].isdigit())
-            return self.cell(wc["model"], wc["intermediate"], wc["target"], wc["seed"]) if ok else None
-        return None
+    # -- each kind's job from an output's wildcards (None: no job of this grid) -------------------------------------
+    def _find_world(self, wc: dict) -> Job | None:
+        ok = self.config["datasets"].get(wc["dataset"], {}).get("source") == "world"
+        return self.world(wc["dataset"]) if ok else None
 
+    def _find_fetch(self, wc: dict) -> Job | None:
+        ok = self.config["datasets"].get(wc["dataset"], {}).get("source") == "hub"
+        return self.fetch(wc["dataset"], wc["task"]) if ok else None
 
-_OUTPUT_PATTERNS = [(kind, _pattern(template)) for kind, template in (
-    ("world", P.LANGUAGES_TABLE), ("world", P.CORPUS), ("world", P.LEXICONS), ("world", P.ENTITIES),
-    ("variant", P.VARIANT_DATA), ("task", P.TASK_DATA), ("local_task", P.LOCAL_TASK), ("model", P.MODEL),
-    ("intermediate", P.INTERMEDIATE), ("cell", P.EVAL_DIR))]
+    def _find_local_task(self, wc: dict) -> Job | None:
+        return self.local_task(wc["task"]) if wc["task"] in self.local_tasks else None
+
+    def _find_variant(self, wc: dict) -> Job | None:
+        ok = wc["dataset"] in self.config["datasets"] and wc["variant"] in self.grid.augmented_variants
+        return self.variant(wc["dataset"], wc["variant"]) if ok else None
+
+    def _find_model(self, wc: dict) -> Job | None:
+        return self.model(wc["model"]) if wc["model"] in self.config["models"] else None
+
+    def _find_intermediate(self, wc: dict) -> Job | None:
+        ok = wc["intermediate"] in self.grid.trained_intermediates and wc["seed"].isdigit()
+        return self.intermediate(wc["model"], wc["intermediate"], wc["seed"]) if ok else None
+
+    def _find_cell(self, wc: dict) -> Job | None:
+        ok = (wc["intermediate"] in self.grid.all_intermediates and wc["target"] in self.grid.targets
+              and wc["seed"].isdigit())
+        return self.cell(wc["model"], wc["intermediate"], wc["target"], wc["seed"]) if ok else None

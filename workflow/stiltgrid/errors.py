@@ -8,3 +8,7 @@ A job that ends with one prints that line on the console and keeps the traceback
 
 class UserError(Exception):
     """Base of every error whose message alone tells the user what to do."""
+
+
+class ConfigError(UserError, ValueError):
+    """A setting in config.yaml, a --configfile or --config is wrong (or does not fit the data or the encoder)."""

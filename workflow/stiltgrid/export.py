@@ -32,11 +32,16 @@ from stiltgrid.errors import UserError
 from stiltgrid.formats import read_jsonl
 from stiltgrid.paths import split_file
 
-#: file suffix of each task evaluate.py reads (its ``get_suffix``)
-SUFFIX = {"xnli": "tsv", "pawsx": "tsv", "udpos": "tsv", "panx": "tsv", "xquad": "json", "mlqa": "json",
-          "tydiqa": "json", "bucc2018": "tsv", "tatoeba": "tsv", "xcopa": "jsonl", "mewslix": "json"}
 MANIFEST = "export.json"
 PREDICTIONS = "predictions"
+
+
+def leaderboards() -> dict:
+    """evaluate.py's task id -> how it reads the task's predictions (``Task.leaderboard``), for every task it reads."""
+    from stiltgrid.tasks import all_tasks
+
+    return {task.table_id: task.leaderboard for task in all_tasks().values()
+            if task.leaderboard is not None and not task.extra.get("local")}
 
 
 def official_task(target: str) -> str | None:
@@ -46,11 +51,11 @@ def official_task(target: str) -> str | None:
     if get_task(target).extra.get("local"):  # a declared task: not the benchmark's, whatever its name
         return None
     task = xt.known_task(target)
-    return task if task in SUFFIX else None
+    return task if task in leaderboards() else None
 
 
 def prediction_file(root: str | Path, task: str, lang: str) -> Path:
-    return Path(root) / task / f"test-{lang}.{SUFFIX[task]}"
+    return Path(root) / task / f"test-{lang}.{leaderboards()[task].suffix}"
 
 
 def _rows(cell: Path, lang: str) -> list[dict]:
@@ -68,23 +73,44 @@ def _tatoeba_lines(rows: list[dict], data_dir: str, lang: str) -> list[str]:
     return [str(src_line[retrieved[ex["id"]]]) for ex in examples if ex["side"] == "tgt"]
 
 
+def _labels(rows, path, data_dir, lang) -> str:
+    return "".join(f"{row['prediction']}\n" for row in rows)
+
+
+def _tags(rows, path, data_dir, lang) -> str:
+    if any(not row["prediction"] for row in rows):  # an empty sentence would vanish between blank lines
+        raise UserError(f"{path}: a sentence without tags cannot be written in evaluate.py's tag format")
+    return "".join("".join(f"{tag}\n" for tag in row["prediction"]) + "\n" for row in rows)
+
+
+def _pairs(rows, path, data_dir, lang) -> str:
+    return "".join(f"{row['src_id']}\t{row['tgt_id']}\n" for row in rows)
+
+
+def _retrieved_lines(rows, path, data_dir, lang) -> str:
+    return "".join(f"{line}\n" for line in _tatoeba_lines(rows, data_dir, lang))
+
+
+def _choices(rows, path, data_dir, lang) -> str:
+    return "".join(json.dumps({"id": row["id"], "label": row["prediction"]}) + "\n" for row in rows)
+
+
+def _by_id(rows, path, data_dir, lang) -> str:
+    return json.dumps({row["id"]: row["prediction"] for row in rows}, ensure_ascii=False, indent=1) + "\n"
+
+
+#: the line layouts evaluate.py's readers expect (``Leaderboard.layout``): one prediction per line (read_label), a tag
+#: per line with a blank line after each sentence (read_tag), mined ``src<TAB>English`` id pairs (BUCC), per English
+#: sentence the line it retrieves (Tatoeba), ``{"id", "label"}`` JSON lines (read_xcopa), ``{id: prediction}`` (QA
+#: answers, Mewsli-X rankings; read_squad)
+LAYOUTS = {"labels": _labels, "tags": _tags, "pairs": _pairs, "retrieved_lines": _retrieved_lines,
+           "choices": _choices, "by_id": _by_id}
+
+
 def write_task(task: str, rows: list[dict], path: Path, data_dir: str | None = None, lang: str | None = None) -> None:
-    """One language's predictions file of ``task`` from a cell's prediction rows."""
+    """One language's predictions file of ``task`` (evaluate.py's id) from a cell's prediction rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if task in ("xnli", "pawsx"):
-        text = "".join(f"{row['prediction']}\n" for row in rows)
-    elif task in ("udpos", "panx"):
-        if any(not row["prediction"] for row in rows):  # an empty sentence would vanish between blank lines
-            raise UserError(f"{path}: a sentence without tags cannot be written in evaluate.py's tag format")
-        text = "".join("".join(f"{tag}\n" for tag in row["prediction"]) + "\n" for row in rows)
-    elif task == "bucc2018":
-        text = "".join(f"{row['src_id']}\t{row['tgt_id']}\n" for row in rows)
-    elif task == "tatoeba":
-        text = "".join(f"{line}\n" for line in _tatoeba_lines(rows, data_dir, lang))
-    elif task == "xcopa":
-        text = "".join(json.dumps({"id": row["id"], "label": row["prediction"]}) + "\n" for row in rows)
-    else:  # QA answers and Mewsli-X rankings, by id
-        text = json.dumps({row["id"]: row["prediction"] for row in rows}, ensure_ascii=False, indent=1) + "\n"
+    text = LAYOUTS[leaderboards()[task].layout](rows, path, data_dir, lang)
     path.write_text(text, encoding="utf-8")
 
 

@@ -315,6 +315,7 @@ def evaluate_retrieval(smk) -> None:
     from stiltgrid.embed import embed
     from stiltgrid.features import text_truncation
     from stiltgrid.metrics import retrieval as R
+    from stiltgrid.metrics.registry import MINING, NEAREST, RANKING, get_metric
     from stiltgrid.model import load_encoder
 
     _setup(smk)
@@ -327,7 +328,8 @@ def evaluate_retrieval(smk) -> None:
     log.info("retrieval.layer %s: hidden state %d of the encoder's %d layers", p.layer, layer, layers)
     # The side that queries gets the query prefix, the side searched the passage prefix. Tatoeba's official
     # direction: English (tgt) sentences query; BUCC mining and query/pool retrieval query from src.
-    query_side = "tgt" if task.metric == "tatoeba" and p.tatoeba_query == "en" else "src"
+    metric = get_metric(task.metric)
+    query_side = "tgt" if metric.protocol == NEAREST and p.tatoeba_query == "en" else "src"
     prefix = {side: p.prefixes["query" if side == query_side else "passage"] for side in ("src", "tgt")}
 
     def run(texts, side: str):
@@ -365,14 +367,14 @@ def evaluate_retrieval(smk) -> None:
         test = R.retrieval_set(load_split(smk.input.data, task, f"test.{lang}") + shared_pool("test"))
         n_scored = len(test.src_ids)
         stats = {"src": truncated(test.src_texts, "src"),
-                 "tgt": candidate_pool(test)[1] if task.metric == "map20" else truncated(test.tgt_texts, "tgt")}
-        if task.metric == "map20":
+                 "tgt": candidate_pool(test)[1] if metric.shared_pool else truncated(test.tgt_texts, "tgt")}
+        if metric.protocol == RANKING:
             # As XTREME-R scores LAReQA / Mewsli-X: each query ranks the whole pool; mAP@20 over queries with a gold.
             value, n_scored, ranked = R.map_at_k_retrieval(run(test.src_texts, "src"), candidate_pool(test)[0],
                                                            test.src_ids, test.tgt_ids, test.gold_sets, k=20)
             metrics = {"map@20": value}
             rows = ({"id": qid, "prediction": top} for qid, top in ranked)
-        elif task.metric == "bucc":
+        elif metric.protocol == MINING:
             test_src, test_tgt = vectors(test)
             dev = R.retrieval_set(load_split(smk.input.data, task, f"dev.{lang}"))
             dev_src, dev_tgt = vectors(dev)
@@ -395,7 +397,7 @@ def evaluate_retrieval(smk) -> None:
                 rows = ({"id": sid, "prediction": test.tgt_ids[int(j)]} for sid, j in zip(test.src_ids, nearest))
         write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang), rows)
         metrics = {k: float(v) for k, v in metrics.items()}
-        sides = ({"src": f"{lang} queries", "tgt": "candidate pool"} if task.metric == "map20"
+        sides = ({"src": f"{lang} queries", "tgt": "candidate pool"} if metric.shared_pool
                  else {"src": f"{lang} sentences", "tgt": f"English sentences paired with {lang}"})
         warnings = [guards.truncation_warning(sides[side], stats[side]) for side in ("src", "tgt")]
         # a shared pool's warning once per job, not once per language

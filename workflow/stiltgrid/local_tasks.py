@@ -15,6 +15,7 @@ from pathlib import Path
 from stiltgrid.errors import UserError
 from stiltgrid.formats import FormatError, get_format, read_jsonl
 from stiltgrid.hub.base import publish, staging
+from stiltgrid.metrics.registry import METRICS, get_metric
 from stiltgrid.tasks import Task, all_tasks, register
 
 LANG = "{lang}"
@@ -75,8 +76,8 @@ def check(name: str, spec: dict) -> None:
         if not _languages(spec):
             raise TaskDeclarationError(f"{where}.languages: no evaluation language")
     metric = spec.get("metric", form.metric)
-    if metric == "bucc" and "dev" not in files:
-        raise TaskDeclarationError(f"{where}.files: metric 'bucc' tunes its threshold on 'dev' (with {LANG})")
+    if metric in METRICS and get_metric(metric).tunes_on_dev and "dev" not in files:
+        raise TaskDeclarationError(f"{where}.files: metric '{metric}' tunes its threshold on 'dev' (with {LANG})")
     if not form.trainable and "train" in files:
         raise TaskDeclarationError(f"{where}.files.train: retrieval tasks are not trained")
 

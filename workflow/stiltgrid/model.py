@@ -59,40 +59,6 @@ def masked_lm_loss(head: nn.Module, hidden: torch.Tensor, labels: torch.Tensor) 
     return nn.functional.cross_entropy(logits.float(), labels[masked])
 
 
-class ClassificationHead(nn.Module):
-    """First-token (<s>/[CLS]) representation -> dense -> tanh -> labels, as in RoBERTa's classification head."""
-
-    def __init__(self, hidden: int, num_labels: int, dropout: float):
-        super().__init__()
-        self.dense = nn.Linear(hidden, hidden)
-        self.dropout = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden, num_labels)
-
-    def forward(self, states):
-        x = self.dropout(states[:, 0])
-        return self.out(self.dropout(torch.tanh(self.dense(x))))
-
-
-class TaggingHead(nn.Module):
-    def __init__(self, hidden: int, num_labels: int, dropout: float):
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden, num_labels)
-
-    def forward(self, states):
-        return self.out(self.dropout(states))
-
-
-class SpanHead(nn.Module):
-    def __init__(self, hidden: int):
-        super().__init__()
-        self.out = nn.Linear(hidden, 2)
-
-    def forward(self, states):
-        start, end = self.out(states).unbind(-1)
-        return start, end
-
-
 class TaskModel(nn.Module):
     """Shared encoder, one head per task. ``heads_spec`` maps task name -> {"format", "labels"}; each task's
     format builds its head and computes its outputs and loss (stiltgrid.formats). ``mlm_head`` (MLM variants) is

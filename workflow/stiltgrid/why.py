@@ -1,4 +1,4 @@
-"""Why would a job rerun? ``python -m stiltgrid.why [--config preset=ci] [--configfile F] [OUTPUT ...]``
+"""Why would a job rerun? ``stiltgrid why [--config preset=ci] [--configfile F] [OUTPUT ...]``
 
 Run from the workflow's directory with the same ``--config`` / ``--configfile`` as ``snakemake``. For every job of
 the preset's grid (or the jobs writing the OUTPUTs named), compares the lineage its outputs were sealed with
@@ -129,7 +129,7 @@ def grid_jobs(graph: JobGraph) -> list[Job]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stiltgrid.why", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="stiltgrid why", description=__doc__.split("\n\n")[0])
     parser.add_argument("outputs", nargs="*", help="outputs whose jobs to explain (default: the whole grid)")
     parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--configfile", nargs="*", default=[], metavar="FILE")

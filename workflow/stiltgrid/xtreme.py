@@ -36,34 +36,14 @@ mention-entity pairs (``scripts/train_mewslix.sh``) and XCOPA on English SIQA th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
-XTREME = "xtreme"
-XTREME_R = "xtreme_r"
-BENCHMARKS = (XTREME, XTREME_R)
-
-CLASSIFICATION = "classification"
-STRUCTURED_PREDICTION = "structured_prediction"
-QA = "qa"
-RETRIEVAL = "retrieval"
-CATEGORIES = (CLASSIFICATION, STRUCTURED_PREDICTION, QA, RETRIEVAL)
-
-
-#: metric names as they appear in the tidy results table
-ACCURACY, F1, EXACT_MATCH, PRECISION, RECALL, MAP20 = "accuracy", "f1", "exact_match", "precision", "recall", "map@20"
-
-
-@dataclass(frozen=True)
-class TrainSet:
-    name: str           # dataset id used in this project
-    description: str
-    size: int | None    # training examples (fact sheet 2.1), None where not stated
-
-
-#: training sets several targets share
-MNLI_TRAIN = TrainSet("mnli", "MultiNLI (English)", 392_702)
-SQUAD_TRAIN = TrainSet("squad_v1", "SQuAD v1.1 (English)", 87_599)
+# The benchmarks' vocabulary is declared beside the Task it describes and the metric keys in the metric registry;
+# re-exported here for the modules that read benchmark tables.
+from stiltgrid.metrics.registry import ACCURACY, EXACT_MATCH, F1, MAP20, PRECISION, RECALL  # noqa: F401
+from stiltgrid.tasks import all_tasks
+from stiltgrid.tasks.base import (BENCHMARKS, CATEGORIES, CLASSIFICATION, MNLI_TRAIN, QA, RETRIEVAL,  # noqa: F401
+                                  SQUAD_TRAIN, STRUCTURED_PREDICTION, XTREME, XTREME_R, TrainSet)
 
 #: column order of each benchmark's own tables (XTREME_GROUP2TASK order); a task outside it follows in name order
 TABLE_ORDER = {
@@ -79,8 +59,6 @@ def _key(name: str) -> str:
 @lru_cache(maxsize=1)
 def _members() -> dict:
     """Table id -> its task, for every registered task that is part of a benchmark."""
-    from stiltgrid.tasks import all_tasks
-
     return {task.table_id: task for task in all_tasks().values() if task.benchmarks}
 
 

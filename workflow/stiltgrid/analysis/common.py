@@ -83,9 +83,7 @@ def headline_metrics(target: str) -> tuple[str, ...]:
         if xt.known_task(target) is None:
             raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task")
         return xt.score_metrics(target)
-    from stiltgrid.formats import get_format
-
-    return task.score_metrics or get_format(task.format).score_metrics or (task.headline_metric,)
+    return task.score_metrics
 
 
 def select_model(scores: pd.DataFrame, model: str | None) -> pd.DataFrame:

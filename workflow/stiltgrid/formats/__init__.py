@@ -19,10 +19,14 @@ __all__ = ["FORMATS", "Format", "FieldSpec", "FormatError", "get_format", "read_
            "trainable_formats"]
 
 
+#: modules of this package that are building blocks of formats, not formats
+BUILDING_BLOCKS = ("base", "heads")
+
+
 def _discover() -> dict[str, Format]:
     registry: dict[str, Format] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
-        if info.name == "base":
+        if info.name in BUILDING_BLOCKS:
             continue
         fmt = getattr(importlib.import_module(f"{__name__}.{info.name}"), "FORMAT", None)
         if not isinstance(fmt, Format):

@@ -100,9 +100,6 @@ class Format:
     #: defaults of a task declared in config: its metric and XTREME category
     metric: str = "accuracy"
     category: str = "classification"
-    #: metrics whose language means are averaged into a benchmark score, for a task that names none (span QA: EM
-    #: and F1, the XTREME rule); empty: the task's headline metric
-    score_metrics: tuple[str, ...] = ()
     #: open-ended outputs (tags, spans): chance level 0
     zero_chance: bool = False
 

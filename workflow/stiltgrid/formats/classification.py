@@ -44,7 +44,7 @@ class Classification(Format):
         return features
 
     def head(self, hidden, num_labels, dropout):
-        from stiltgrid.model import ClassificationHead
+        from stiltgrid.formats.heads import ClassificationHead
 
         return ClassificationHead(hidden, num_labels, dropout)
 

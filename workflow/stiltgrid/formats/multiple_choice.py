@@ -64,7 +64,7 @@ class MultipleChoice(Format):
                 for i, (ex, rows) in enumerate(zip(examples, self._per_example(examples, enc["input_ids"])))]
 
     def head(self, hidden, num_labels, dropout):
-        from stiltgrid.model import ClassificationHead
+        from stiltgrid.formats.heads import ClassificationHead
 
         return ClassificationHead(hidden, 1, dropout)  # one score per (prompt, choice) sequence
 

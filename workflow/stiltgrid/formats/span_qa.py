@@ -18,7 +18,6 @@ class SpanQA(Format):
               FieldSpec("answers", dict))
     text_fields = ("question", "context")
     metric = "squad"
-    score_metrics = ("exact_match", "f1")
     category = "qa"
     zero_chance = True
     example = {"id": "squad-1", "context": "Anna sees the fish in the river.", "question": "What does Anna see?",
@@ -80,7 +79,7 @@ class SpanQA(Format):
         except BaseException as err:  # the Rust tokenizer panics (a BaseException) when a window has no room left
             if type(err).__name__ != "PanicException" or "stride" not in str(err):
                 raise
-            from stiltgrid.config import ConfigError
+            from stiltgrid.errors import ConfigError
 
             longest = max(len(ids) for ids in tokenizer(questions)["input_ids"])
             raise ConfigError(f"max_length {max_length} leaves too little room for the context after the longest "
@@ -107,7 +106,7 @@ class SpanQA(Format):
         return features
 
     def head(self, hidden, num_labels, dropout):
-        from stiltgrid.model import SpanHead
+        from stiltgrid.formats.heads import SpanHead
 
         return SpanHead(hidden)
 

@@ -96,7 +96,7 @@ class Tagging(Format):
         return features
 
     def head(self, hidden, num_labels, dropout):
-        from stiltgrid.model import TaggingHead
+        from stiltgrid.formats.heads import TaggingHead
 
         return TaggingHead(hidden, num_labels, dropout)
 

@@ -35,19 +35,14 @@ import numpy as np
 import pandas as pd
 
 from stiltgrid import xtreme as xt
+from stiltgrid.metrics.registry import KEY_ALIASES
 
 COLUMNS = ("model", "intermediate", "target", "language", "seed", "metric", "value")
 GROUP_KEYS = ("model", "intermediate")
 OVERALL = "overall"
 MISSING = "missing"
 
-METRIC_ALIASES: Mapping[str, str] = {
-    "acc": xt.ACCURACY, "accuracy": xt.ACCURACY,
-    "f1": xt.F1, "f1_score": xt.F1,
-    "em": xt.EXACT_MATCH, "exact": xt.EXACT_MATCH, "exact_match": xt.EXACT_MATCH,
-    "precision": xt.PRECISION, "recall": xt.RECALL,
-    "map@20": xt.MAP20, "map20": xt.MAP20, "map_at_20": xt.MAP20, "map_20": xt.MAP20,
-}
+METRIC_ALIASES: Mapping[str, str] = KEY_ALIASES
 
 
 def _prepare(results: pd.DataFrame) -> pd.DataFrame:

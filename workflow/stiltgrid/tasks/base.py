@@ -12,18 +12,31 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from stiltgrid.formats import FORMATS
-from stiltgrid.xtreme import BENCHMARKS, CATEGORIES, TrainSet
+from stiltgrid.metrics.registry import METRICS, get_metric
 
-# Metric name -> the headline metric used for early stopping and the paper table.
-METRICS = {
-    "accuracy": "accuracy",
-    "seqeval_f1": "f1",
-    "squad": "f1",
-    "mlqa": "f1",
-    "bucc": "f1",
-    "tatoeba": "accuracy",
-    "map20": "map@20",
-}
+#: the benchmarks a task can belong to (ids as in :mod:`stiltgrid.xtreme`'s tables)
+XTREME = "xtreme"
+XTREME_R = "xtreme_r"
+BENCHMARKS = (XTREME, XTREME_R)
+
+#: the benchmarks' task categories
+CLASSIFICATION = "classification"
+STRUCTURED_PREDICTION = "structured_prediction"
+QA = "qa"
+RETRIEVAL = "retrieval"
+CATEGORIES = (CLASSIFICATION, STRUCTURED_PREDICTION, QA, RETRIEVAL)
+
+
+@dataclass(frozen=True)
+class TrainSet:
+    name: str           # dataset id used in this project
+    description: str
+    size: int | None    # training examples (fact sheet 2.1), None where not stated
+
+
+#: training sets several targets share
+MNLI_TRAIN = TrainSet("mnli", "MultiNLI (English)", 392_702)
+SQUAD_TRAIN = TrainSet("squad_v1", "SQuAD v1.1 (English)", 87_599)
 
 
 def langs(text: str) -> tuple[str, ...]:
@@ -39,6 +52,17 @@ class Benchmark:
     languages: tuple[str, ...]
     #: the English training set(s) the benchmark fine-tunes on; None: scored without target-task training
     train: tuple[TrainSet, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """How the benchmark's ``evaluate.py`` reads a target's test predictions (the leaderboard export)."""
+
+    #: its ``get_suffix``: ``test-<lang>.<suffix>``
+    suffix: str
+    #: the lines its reader expects, one of stiltgrid.export.LAYOUTS (labels, tags, pairs, retrieved_lines,
+    #: choices, by_id)
+    layout: str
 
 
 @dataclass(frozen=True)
@@ -61,12 +85,12 @@ class Task:
     pairs_with_english: bool = True
     #: benchmark id (stiltgrid.xtreme.XTREME, XTREME_R) -> the task's place in it
     benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)
+    #: how XTREME's evaluate.py reads its test predictions; None: it reads none (LAReQA, tasks of no benchmark)
+    leaderboard: Leaderboard | None = None
     #: the task's id in the benchmarks' own tables when it is not ``name`` (BUCC: bucc2018)
     xtreme_id: str | None = None
     #: other spellings :func:`stiltgrid.xtreme.canonical_task` accepts (the name and the id always are)
     aliases: tuple[str, ...] = ()
-    #: metrics whose language averages are averaged into the task's benchmark score
-    score_metrics: tuple[str, ...] = ()
     #: hub sources that build the task's data (``stiltgrid.hub.base.Source``); the first is the default
     sources: tuple[Any, ...] = ()
     #: how the generated world renders the task (``stiltgrid.world.tasks.WorldData``); None: not generated
@@ -87,7 +111,12 @@ class Task:
 
     @property
     def headline_metric(self) -> str:
-        return METRICS[self.metric]
+        return get_metric(self.metric).headline
+
+    @property
+    def score_metrics(self) -> tuple[str, ...]:
+        """The values whose language averages are averaged into the task's benchmark score (its metric's)."""
+        return get_metric(self.metric).score_keys
 
     @property
     def trainable(self) -> bool:

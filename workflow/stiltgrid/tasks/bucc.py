@@ -3,9 +3,8 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.retrieval import bucc_plan
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, XTREME, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.tasks import PairedRetrieval, WorldData
-from stiltgrid.xtreme import F1, RETRIEVAL, XTREME
 
 NAME = "bucc"
 LANGUAGES = langs("de fr ru zh")  # each paired with English
@@ -16,9 +15,9 @@ TASK = Task(
     metric="bucc",
     role="retrieval",
     category=RETRIEVAL,
-    score_metrics=(F1,),
     # XTREME-R drops BUCC; XTREME scores it without training data
     benchmarks={XTREME: Benchmark(LANGUAGES)},
+    leaderboard=Leaderboard("tsv", "pairs"),
     xtreme_id="bucc2018",
     description="BUCC 2018 bitext mining: ratio margin, threshold chosen on dev.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=bucc_plan, available=LANGUAGES,

@@ -8,9 +8,8 @@ simplification: absolute numbers are far below fine-tuned ones, the comparison a
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_r import XQUAD_R_HUB, XQUAD_R_LANGUAGES, lareqa_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, SQUAD_TRAIN, XTREME_R, Benchmark, Task, langs
 from stiltgrid.world.tasks import LAReQAPool, WorldData
-from stiltgrid.xtreme import MAP20, RETRIEVAL, SQUAD_TRAIN, XTREME_R
 
 NAME = "lareqa"
 #: the 11 XQuAD languages of XQuAD-R: unverified (XTREME's evaluate.py leaves the list empty)
@@ -23,7 +22,6 @@ TASK = Task(
     role="retrieval",
     # absent from the official XTREME-R grouping; placed in retrieval by this project (see stiltgrid.xtreme)
     category=RETRIEVAL,
-    score_metrics=(MAP20,),
     benchmarks={XTREME_R: Benchmark(LANGUAGES, (SQUAD_TRAIN,))},
     aliases=("XQuAD-R",),
     description="LAReQA (XQuAD-R): questions retrieve answer sentences from a pool in all languages, mAP@20, "

@@ -6,9 +6,8 @@ XTREME-R fine-tunes a dual encoder on English Wikipedia mention-entity pairs; ou
 """
 
 from stiltgrid.hub.mewslix import LocalMewsliX
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.tasks import MewsliXPool, WorldData
-from stiltgrid.xtreme import MAP20, RETRIEVAL, XTREME_R, TrainSet
 
 TASK = Task(
     name="mewslix",
@@ -16,11 +15,11 @@ TASK = Task(
     metric="map20",
     role="retrieval",
     category=RETRIEVAL,
-    score_metrics=(MAP20,),
     benchmarks={XTREME_R: Benchmark(
         langs("ar de en es fa ja pl ro ta tr uk"),
         (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),))},
     aliases=("Mewsli",),
+    leaderboard=Leaderboard("json", "by_id"),
     description="Mewsli-X: mentions in context retrieve their entity description, mAP@20, scored zero-shot on the "
                 "encoder (XTREME-R fine-tunes a dual encoder on English Wikipedia pairs).",
     pairs_with_english=False,

@@ -3,10 +3,9 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.qa import SQUAD_HUB
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, mlqa_read, squad_trained
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QATask, WorldData
-from stiltgrid.xtreme import EXACT_MATCH, F1, QA, SQUAD_TRAIN, XTREME, XTREME_R
 
 NAME = "mlqa"
 LANGUAGES = langs("en es de ar hi vi zh")
@@ -17,8 +16,8 @@ TASK = Task(
     metric="mlqa",
     role="target",
     category=QA,
-    score_metrics=(EXACT_MATCH, F1),
     benchmarks={XTREME: Benchmark(LANGUAGES, (SQUAD_TRAIN,)), XTREME_R: Benchmark(LANGUAGES, (SQUAD_TRAIN,))},
+    leaderboard=Leaderboard("json", "by_id"),
     description="MLQA: same-language context and question; trained on SQuAD v1.1.",
     sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB), plan=squad_trained(mlqa_read),
                     available=LANGUAGES,

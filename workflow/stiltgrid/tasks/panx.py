@@ -2,11 +2,10 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import WIKIANN_HUB, XTREME_HUB, panx_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.language import NER_TAGS
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import TaggingTask, WorldData
-from stiltgrid.xtreme import F1, STRUCTURED_PREDICTION, XTREME, XTREME_R, TrainSet
 
 NAME = "panx"
 LANGUAGES = langs("ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw yo "
@@ -21,8 +20,8 @@ TASK = Task(
     metric="seqeval_f1",
     role="target",
     category=STRUCTURED_PREDICTION,
-    score_metrics=(F1,),
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES + XTREME_R_ADDED, TRAIN)},
+    leaderboard=Leaderboard("tsv", "tags"),
     aliases=("WikiANN", "NER", "PAN-X NER", "WikiANN NER"),
     description="PAN-X / WikiANN named-entity recognition (BIO).",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB, WIKIANN_HUB), plan=panx_plan,

@@ -2,9 +2,8 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, pawsx_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import CLASSIFICATION, XTREME, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.tasks import PAWSTask, WorldData
-from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, XTREME, TrainSet
 
 NAME = "pawsx"
 LANGUAGES = langs("de en es fr ja ko zh")
@@ -16,9 +15,9 @@ TASK = Task(
     labels=("0", "1"),  # label ids: "1" is a paraphrase
     role="target",
     category=CLASSIFICATION,
-    score_metrics=(ACCURACY,),
     # XTREME-R drops PAWS-X
     benchmarks={XTREME: Benchmark(LANGUAGES, (TrainSet("pawsx_en", "PAWS English train", 49_401),))},
+    leaderboard=Leaderboard("tsv", "labels"),
     aliases=("PAWS",),
     description="PAWS-X: adversarial paraphrase identification.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=pawsx_plan, available=LANGUAGES,

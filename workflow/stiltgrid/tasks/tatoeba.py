@@ -3,9 +3,8 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.retrieval import TATOEBA_CONFIG, tatoeba_plan
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.tasks import PairedRetrieval, WorldData
-from stiltgrid.xtreme import ACCURACY, RETRIEVAL, SQUAD_TRAIN, XTREME, XTREME_R
 
 NAME = "tatoeba"
 LANGUAGES = langs("ar he vi id jv tl eu ml ta te af nl de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw zh kk tr "
@@ -17,10 +16,10 @@ TASK = Task(
     metric="tatoeba",
     role="retrieval",
     category=RETRIEVAL,
-    score_metrics=(ACCURACY,),
     # XTREME scores the encoder as is; XTREME-R uses a SQuAD v1.1 fine-tuned model
     benchmarks={XTREME: Benchmark(LANGUAGES),
                 XTREME_R: Benchmark(LANGUAGES + langs("az lt pl uk ro"), (SQUAD_TRAIN,))},
+    leaderboard=Leaderboard("tsv", "retrieved_lines"),
     description="Tatoeba: nearest-neighbour sentence retrieval accuracy.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tatoeba_plan,
                     available=tuple(lang for lang in LANGUAGES if lang in TATOEBA_CONFIG),

@@ -2,10 +2,9 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, tydiqa_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QATask, WorldData
-from stiltgrid.xtreme import EXACT_MATCH, F1, QA, XTREME, XTREME_R, TrainSet
 
 NAME = "tydiqa"
 LANGUAGES = langs("en ar bn fi id ko ru sw te")
@@ -17,8 +16,8 @@ TASK = Task(
     metric="squad",
     role="target",
     category=QA,
-    score_metrics=(EXACT_MATCH, F1),
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES, TRAIN)},
+    leaderboard=Leaderboard("json", "by_id"),
     aliases=("TyDiQA-GoldP", "TyDiQA-Gold"),
     description="TyDiQA-GoldP: gold-passage QA; trained on its English train set.",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tydiqa_plan, available=LANGUAGES,

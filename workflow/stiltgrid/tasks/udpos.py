@@ -2,11 +2,10 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import UDPOS_CONFIG, XTREME_HUB, udpos_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.language import UPOS
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import TaggingTask, WorldData
-from stiltgrid.xtreme import F1, STRUCTURED_PREDICTION, XTREME, XTREME_R, TrainSet
 
 NAME = "udpos"
 LANGUAGES = langs("af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur vi yo zh")
@@ -18,8 +17,8 @@ TASK = Task(
     metric="seqeval_f1",
     role="target",
     category=STRUCTURED_PREDICTION,
-    score_metrics=(F1,),
     benchmarks={XTREME: Benchmark(LANGUAGES, TRAIN), XTREME_R: Benchmark(LANGUAGES + langs("lt pl uk wo ro"), TRAIN)},
+    leaderboard=Leaderboard("tsv", "tags"),
     aliases=("POS", "UD"),
     description="UD-POS: universal part-of-speech tagging (UD v2.5).",
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=udpos_plan,

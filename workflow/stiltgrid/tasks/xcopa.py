@@ -8,9 +8,8 @@ question in the hub files; the generated world trains on its own English COPA-st
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_r import SIQA_HUB, XCOPA_HUB, xcopa_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import CLASSIFICATION, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.tasks import COPATask, WorldData
-from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, XTREME_R, TrainSet
 
 NAME = "xcopa"
 LANGUAGES = langs("et ht id it qu sw ta th tr vi zh")
@@ -22,9 +21,9 @@ TASK = Task(
     metric="accuracy",
     role="target",
     category=CLASSIFICATION,
-    score_metrics=(ACCURACY,),
     benchmarks={XTREME_R: Benchmark(LANGUAGES, (TrainSet("siqa", "Social IQa (English), first stage", None),
                                                 TrainSet("copa_en", "COPA (English), second stage", None)))},
+    leaderboard=Leaderboard("jsonl", "choices"),
     description="XCOPA: trained on English SIQA (XTREME-R: SIQA then COPA), 2-choice causal reasoning in "
                 "11 languages.",
     sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan, available=LANGUAGES,

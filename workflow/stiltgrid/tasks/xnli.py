@@ -3,10 +3,9 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, xnli_plan
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import NLI_LABELS, NLITask, WorldData
-from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R
 
 NAME = "xnli"
 LANGUAGES = langs("ar bg de el en es fr hi ru sw th tr ur vi zh")
@@ -18,8 +17,8 @@ TASK = Task(
     labels=NLI_LABELS,
     role="target",
     category=CLASSIFICATION,
-    score_metrics=(ACCURACY,),
     benchmarks={XTREME: Benchmark(LANGUAGES, (MNLI_TRAIN,)), XTREME_R: Benchmark(LANGUAGES, (MNLI_TRAIN,))},
+    leaderboard=Leaderboard("tsv", "labels"),
     description="XNLI: trained on English MNLI, 3-way NLI in 15 languages.",
     sources=(Source(name=NAME, task=NAME, refs=(GLUE, XTREME_HUB), plan=xnli_plan, available=LANGUAGES,
                     description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme "

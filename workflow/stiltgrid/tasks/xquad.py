@@ -3,10 +3,9 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.qa import SQUAD_HUB
 from stiltgrid.hub.xtreme_targets import XQUAD_HUB, XTREME_HUB, squad_trained, xquad_read
-from stiltgrid.tasks.base import Benchmark, Task, langs
+from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QATask, WorldData
-from stiltgrid.xtreme import EXACT_MATCH, F1, QA, SQUAD_TRAIN, XTREME, XTREME_R
 
 NAME = "xquad"
 LANGUAGES = langs("en es de el ru tr ar vi th zh hi")
@@ -18,8 +17,8 @@ TASK = Task(
     metric="squad",
     role="target",
     category=QA,
-    score_metrics=(EXACT_MATCH, F1),
     benchmarks={XTREME: Benchmark(LANGUAGES, (SQUAD_TRAIN,)), XTREME_R: Benchmark(XTREME_R_LANGUAGES, (SQUAD_TRAIN,))},
+    leaderboard=Leaderboard("json", "by_id"),
     description="XQuAD: SQuAD v1.1 dev translated; trained on SQuAD v1.1.",
     sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB), plan=squad_trained(xquad_read),
                     available=XTREME_R_LANGUAGES,

@@ -6,6 +6,7 @@ import argparse
 import json
 import time
 
+from stiltgrid.metrics.registry import get_metric
 from stiltgrid.tasks import world_tasks
 
 from . import DEFAULT_WORLD, generate_world
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     for task in args.tasks.split(","):
         info = generated[task]
         if not info.trainable:  # BUCC-style mining tunes its threshold on a dev split
-            tasks[task] = {"dev": args.dev, "test": args.test} if info.metric == "bucc" else {"test": args.test}
+            tasks[task] = {"dev": args.dev, "test": args.test} if get_metric(info.metric).tunes_on_dev else {"test": args.test}
         elif info.role == "intermediate":
             tasks[task] = {"train": args.train, "dev": args.dev}
         else:
