@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from repo import ROOT, copy_workflow, planned_jobs, run_snakemake
+from repo import ROOT, ccgbank, copy_workflow, planned_jobs, run_snakemake
 from stiltgrid import availability, hub
 from stiltgrid.aggregate import gather_warnings, write_warnings
 from stiltgrid.config import ConfigError, load_grid
@@ -21,18 +21,6 @@ from stiltgrid.dag import JobGraph
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 #: preset -> the tasks it reads from a local copy, and the config key of each
 LOCAL = {"paper": {"ccg": "ccg_path"}, "xtreme-r": {"ccg": "ccg_path", "mewslix": "mewslix_path"}}
-STAGGED = ("Pierre|NNP|N/N Vinken|NNP|N ,|,|, 61|CD|N/N years|NNS|N old|JJ|(S[adj]\\NP)\\NP .|.|.\n"
-           "Mr.|NNP|N/N Vinken|NNP|N is|VBZ|(S[dcl]\\NP)/NP chairman|NN|N .|.|.\n")
-
-
-def ccgbank(root):
-    """A CCGbank export in the layout the converter reads (C&C supertagger files)."""
-    root.mkdir(parents=True)
-    (root / "train.stagged").write_text(STAGGED)
-    (root / "wsj00.stagged").write_text("Rudolph|NNP|N/N Agnew|NNP|N\n")
-    return root
-
-
 def mewsli(root):
     """A Mewsli-X dataset directory as get-mewsli-x.sh writes it, one German mention."""
     root.mkdir(parents=True)
