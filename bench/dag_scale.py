@@ -91,6 +91,11 @@ def main() -> None:
         for name in WORKFLOW_FILES:
             src = ROOT / name
             (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+        # the paper grid trains on CCGbank (licensed): a one-sentence stand-in export lets its full plan be built
+        bank = work / "resources" / "ccgbank"
+        bank.mkdir(parents=True)
+        for split in ("train", "dev"):
+            (bank / f"{split}.stagged").write_text("Pierre|NNP|N/N Vinken|NNP|N .|.|.\n")
         if args.seeds:
             config = yaml.safe_load((work / "config.yaml").read_text())
             config["presets"]["paper"]["seeds"] = list(range(1, args.seeds + 1))

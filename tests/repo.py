@@ -1,4 +1,5 @@
-"""Where the repository is, and a scratch copy of its workflow for tests that run Snakemake."""
+"""Where the repository is, and a scratch copy of its workflow for tests that run Snakemake (with, for real-data
+presets, a stand-in for the licensed CCGbank export)."""
 
 import re
 import shutil
@@ -18,6 +19,19 @@ def copy_workflow(dest: Path) -> Path:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
     return dest
+
+
+STAGGED = ("Pierre|NNP|N/N Vinken|NNP|N ,|,|, 61|CD|N/N years|NNS|N old|JJ|(S[adj]\\NP)\\NP .|.|.\n"
+           "Mr.|NNP|N/N Vinken|NNP|N is|VBZ|(S[dcl]\\NP)/NP chairman|NN|N .|.|.\n")
+
+
+def ccgbank(root: Path) -> Path:
+    """A tiny CCGbank export in the layout the ``ccg`` converter reads (C&C supertagger files; 2 + 1 sentences):
+    at ``resources/ccgbank`` of a workflow copy it lets a real-data preset with ``ccg`` plan."""
+    root.mkdir(parents=True)
+    (root / "train.stagged").write_text(STAGGED)
+    (root / "wsj00.stagged").write_text("Rudolph|NNP|N/N Agnew|NNP|N\n")
+    return root
 
 
 def run_snakemake(workdir: Path, *args, check: bool = True, **run) -> subprocess.CompletedProcess:

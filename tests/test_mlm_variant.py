@@ -201,9 +201,10 @@ def test_mlm_variant_job_reads_the_corpus_files_and_settings(in_tmp):
 def test_paper_plans_both_alternatives_with_their_files(tmp_path):
     """`paper` with the documented keys set in a --configfile overlay plans the MLM variant, the translated one and
     the comparison on real data."""
-    from repo import copy_workflow, planned_jobs
+    from repo import ccgbank, copy_workflow, planned_jobs
 
     work = copy_workflow(tmp_path / "work")
+    ccgbank(work / "resources" / "ccgbank")  # the paper grid trains on CCG (licensed: a stand-in copy)
     for lang in ("en", "de", "fr"):
         (tmp_path / f"cc100.{lang}.txt").write_text(f"a {lang} line\n")
         (tmp_path / f"mnli.train.{lang}.jsonl").write_text(

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import toy
-from repo import ROOT, copy_workflow, planned_jobs, run_snakemake
+from repo import ROOT, ccgbank, copy_workflow, planned_jobs, run_snakemake
 from stiltgrid import cost, plan
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.dag import JobGraph
@@ -438,6 +438,7 @@ def test_missing_throughput_entries_are_reported_not_guessed(tmp_path):
 @pytest.mark.slow
 def test_paper_plan_offline_from_a_user_table(tmp_path):
     work = copy_workflow(tmp_path / "wf")
+    ccgbank(work / "resources" / "ccgbank")  # the paper grid trains on CCG (licensed: a stand-in copy)
     out = run_plan(work, "plan", "--preset", "paper", "--gpu-hours", "100", "--throughput",
                    ROOT / "docs" / "throughput.example.yaml", "--write", "plan.yaml", module="stiltgrid.cli")
     assert "task sizes: 327 of 327 jobs sized from published sizes" in out

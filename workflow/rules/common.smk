@@ -75,11 +75,16 @@ def export_outputs():
 
 # -- real data (fetch.smk) -----------------------------------------------------------------------------------------
 from stiltgrid import hub as HUB
+from stiltgrid.availability import stop_message
 
 HUB_DATASETS = [name for name, d in config["datasets"].items() if d["source"] == "hub"]
 
 
 def fetch_job(wildcards):
+    # A task whose licensed / off-hub local copy is missing stops the plan before any job runs, naming every missing
+    # copy of the grid at once (stiltgrid.availability); only when the run needs one, so other targets still plan.
+    if wildcards.dataset == DATASET and wildcards.task in GRID.unavailable:
+        sys.exit(f"config error: {stop_message(GRID.preset, GRID.unavailable)}\n")
     try:
         return JOBS.fetch(wildcards.dataset, wildcards.task)
     except HUB.FetchError as err:

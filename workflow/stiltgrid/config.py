@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -180,6 +180,11 @@ class Grid:
     #: problems that do not stop the run but likely spoil it (printed when the workflow is parsed, and in the
     #: aggregate's warnings.md)
     warnings: tuple[str, ...] = ()
+    #: task -> one line, for the tasks the grid reads whose local copy (licensed or off-hub data) is missing; the
+    #: dry run stops on the first job that needs one (stiltgrid.availability)
+    unavailable: dict = field(default_factory=dict)
+    #: tasks left out of the grid and of multitask because their local copy is missing (``drop_unavailable``)
+    dropped: tuple[str, ...] = ()
 
     # -- tasks ----------------------------------------------------------------------------------------------------
     @cached_property
@@ -202,7 +207,8 @@ class Grid:
         return tuple(dict.fromkeys(list(self.intermediates) + [inter for inter, _ in self.analysis_cells()]))
 
     def multitask_tasks(self) -> list[str]:
-        return list(self.spec.get("multitask", {}).get("tasks") or intermediate_task_names(builtin_only=True))
+        tasks = self.spec.get("multitask", {}).get("tasks") or intermediate_task_names(builtin_only=True)
+        return [task for task in tasks if task not in self.dropped]
 
     def multitask_sampling(self) -> dict:
         """The multi-task sampler and the parameters it uses (``{"kind": ..., ...}``)."""
@@ -738,6 +744,7 @@ def load_grid(config: dict) -> Grid:
                 dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
                 variants=variants, seeds=tuple(spec["seeds"]), cells=cells, warnings=(warning,) if warning else ())
     _check_data_sources(grid, where)
+    grid = _check_local_copies(config, grid, where)
     trained = {"intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
                "target": set(grid.trained_targets)}
     _check_against_encoder(spec, spec["model"], model, where, trained)
@@ -765,6 +772,43 @@ def _check_data_sources(grid: Grid, where: str) -> None:
             kind = "world generator (world=)" if source == "world" else "hub source (sources=)"
             raise ConfigError(f"{where}: task '{name}' has no data in dataset '{grid.dataset_name}' (source "
                               f"{source}): its module declares no {kind}")
+
+
+def _check_local_copies(config: dict, grid: Grid, where: str) -> Grid:
+    """The grid with the local copies it needs (licensed or off-hub data) looked up: those missing recorded in
+    ``unavailable``, or with the opt-out their tasks dropped from the grid, its cells and multitask, one warning
+    each (stiltgrid.availability)."""
+    from stiltgrid import availability
+
+    missing = availability.unavailable(grid.dataset_name, grid.dataset, grid.data_tasks())
+    if not missing:
+        return grid
+    if not availability.drop_requested(config):
+        return replace(grid, unavailable=missing)
+    dropped = tuple(missing)
+    spec = {**grid.spec, "intermediate": [i for i in grid.spec["intermediate"] if i not in dropped],
+            "targets": [t for t in grid.spec["targets"] if t not in dropped]}
+    cells = None if grid.cells is None else tuple(c for c in grid.cells if not set(c[:2]) & set(dropped))
+    smaller = replace(grid, spec=spec, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
+                      cells=cells, dropped=dropped)
+    key = availability.DROP_KEY
+    for kind, left in (("targets", smaller.targets), ("intermediate", smaller.intermediates)):
+        if not left:
+            raise ConfigError(f"{where}: {key} drops every task of `{kind}` ({', '.join(dropped)}); provide "
+                              f"their data ({availability.DOC})")
+    if MULTITASK in smaller.intermediates and not smaller.multitask_tasks():
+        raise ConfigError(f"{where}: {key} drops every multitask task ({', '.join(dropped)}); provide their data "
+                          f"or remove multitask")
+    analysed = {t for q in smaller.analysis() if q in ANALYSES for t in smaller.analysis_targets(q)}
+    still = sorted((set(smaller.data_tasks()) | analysed) & set(dropped))
+    if still:
+        raise ConfigError(f"{where}: {key} drops task '{still[0]}', but a variant or an analysis of the grid still "
+                          f"reads it; remove it there or provide its data ({availability.DOC})")
+    in_multitask = MULTITASK in smaller.intermediates
+    warnings = [availability.drop_warning(task, missing[task], smaller.multitask_tasks()
+                                          if in_multitask and task in grid.multitask_tasks() else None)
+                for task in dropped]
+    return replace(smaller, warnings=smaller.warnings + tuple(warnings))
 
 
 def _check_cells(grid: Grid, where: str) -> None:

@@ -88,6 +88,17 @@ class LocalSource:
     def configs(self, languages=()) -> list:
         return []
 
+    def problem(self) -> str | None:
+        """Why the local copy cannot be converted, in one line naming the path or file, or None: the converter's
+        own file lookup plus an empty-file check, no file read (cheap enough for every Snakemake invocation,
+        stiltgrid.availability)."""
+        try:
+            found = self._find(Path(self.params()["local_path"]))
+        except FetchError as err:
+            return str(err)
+        empty = [str(path) for path in found.values() if path.stat().st_size == 0]
+        return f"cannot build task '{self.task}': {empty[0]} is empty" if empty else None
+
 
 def one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())

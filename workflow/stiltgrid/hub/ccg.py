@@ -70,8 +70,8 @@ class LocalCCG(LocalSource):
     def _find(self, path: Path) -> dict[str, Path]:
         if not path.is_dir():
             raise FetchError(f"cannot build task 'ccg': CCGbank is licensed (LDC2005T13) and not on the hub, and "
-                             f"the directory {path} does not exist; put your copy there or set {CCG_VAR}=/path "
-                             f"({EXPECTED})")
+                             f"the directory {path} does not exist; put your copy there or set "
+                             f"datasets.<name>.ccg_path or {CCG_VAR}=/path ({EXPECTED})")
         found = {}
         for split, names in FILES.items():
             hit = next((path / n for n in names if (path / n).is_file()), None)
