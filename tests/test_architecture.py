@@ -25,7 +25,7 @@ LAYERS = (
                       "world.lexicon", "world.scripts", "world.meaning", "world.language", "world.spec",
                       "world.tasks")),
     ("task registry", ("tasks",)),
-    ("benchmarks and data", ("xtreme", "metrics.scores", "hub", "world", "local_tasks")),
+    ("benchmarks and data", ("xtreme", "metrics.scores", "hub", "world", "local_tasks", "availability")),
     ("engine", ("model", "features", "inference", "embed", "evaluation", "guards", "trainer", "mlm", "augment",
                 "perturb")),
     ("grid and results", ("config", "dag", "lineage", "aggregate", "export", "analysis")),
