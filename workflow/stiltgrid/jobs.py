@@ -173,8 +173,10 @@ def _fit(smk, checkpoint_dir: str):
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
     data = _task_data(list(p.tasks), list(smk.input.data), getattr(p, "prefix", ""))
     sampling = getattr(p, "sampling", None)  # multi-task intermediate jobs only
+    tuning = getattr(p, "tuning", None)  # LoRA jobs only (stiltgrid.lora)
     result = trainer.fit(data, smk.input.init, cfg, checkpoint_dir, dict(sampling) if sampling is not None else None,
-                         _mlm_data(smk))
+                         _mlm_data(smk), dict(tuning) if tuning is not None else None,
+                         getattr(smk.input, "base", None))
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
              result.summary["steps"], result.summary["total_steps"])
     return result
@@ -203,14 +205,24 @@ def _summary(smk, summary: dict) -> dict:
 
 @_sealed
 def train_intermediate(smk) -> None:
-    """Phase 2: train the intermediate task(s) and keep only the encoder (target training starts fresh heads)."""
+    """Phase 2: train the intermediate task(s) and keep only the encoder (target training starts fresh heads); with
+    LoRA, the adapter and the heads instead (stiltgrid.lora), their bytes in the summary."""
+    from stiltgrid import lora
     from stiltgrid.trainer import clear_checkpoint
 
     out = smk.output[0]
     result = _fit(smk, paths.checkpoint_dir(out))
-    result.model.save(out, result.tokenizer, with_heads=False)
+    if "tuning" in result.summary:
+        lora.save_checkpoint(result.model, out, result.tokenizer)
+        result.summary["tuning"]["artefact_bytes"] = lora.artefact_bytes(out, exclude=_TOKENIZER_FILES)
+    else:
+        result.model.save(out, result.tokenizer, with_heads=False)
     _write_json(Path(out) / paths.CELL_TRAIN_SUMMARY, _summary(smk, result.summary))
     clear_checkpoint(paths.checkpoint_dir(out))
+
+
+# what a checkpoint shares with its base whatever the training: left out of its artefact bytes
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model")
 
 
 def _record(smk, target: str, lang: str, metrics: dict, n: int, precision: str, split: str = "test",
@@ -314,13 +326,13 @@ def evaluate_retrieval(smk) -> None:
     from stiltgrid.config import resolve_layer
     from stiltgrid.embed import embed
     from stiltgrid.features import text_truncation
+    from stiltgrid import lora
     from stiltgrid.metrics import retrieval as R
-    from stiltgrid.model import load_encoder
 
     _setup(smk)
     p = _params(smk)
     task = get_task(p.task)
-    encoder = load_encoder(smk.input.encoder).to(runtime.device())
+    encoder = lora.load_encoder(smk.input.encoder, getattr(smk.input, "base", None)).to(runtime.device())
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
     layers = encoder.config.num_hidden_layers
     layer = resolve_layer(p.layer, layers, smk.input.encoder)
