@@ -23,7 +23,7 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yam
 NONE, MULTITASK = "none", "multitask"
 BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
-ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives")
+ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives", "tuning")
 # An MLM variant's settings left out of its `mlm:` section (workflow/schemas/config.schema.yaml documents them).
 MLM_DEFAULTS = {"ratio": 1.0, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000}
 
@@ -270,7 +270,7 @@ class Grid:
         section = self.analysis().get(question, {})
         if question in ("families", "low_resource", "xtreme_mix"):
             return list(dict.fromkeys(i for pair in section["comparisons"] for i in pair))
-        if question == "alternatives":
+        if question in ("alternatives", "tuning"):
             return list(dict.fromkeys([section["reference"], *section["alternatives"]]))
         if question == "volume":
             return list(dict.fromkeys([NONE] + list(section.get("intermediates") or self.intermediates)))
@@ -462,7 +462,7 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
             for inter in _analysis_names({key: section.get(key)}):
                 if inter not in known:
                     raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
-        if question == "alternatives" and section["reference"] in section["alternatives"]:
+        if question in ("alternatives", "tuning") and section["reference"] in section["alternatives"]:
             raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
                               f"intermediates to compare with it)")
         targets = section.get("targets")

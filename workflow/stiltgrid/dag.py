@@ -391,8 +391,13 @@ class JobGraph:
             "bootstrap": grid.analysis()["bootstrap"], "alpha": grid.analysis()["alpha"],
             "seed": grid.analysis()["seed"],
         }
-        if question == "alternatives":  # what each compared intermediate changes, for the table
+        if question in ("alternatives", "tuning"):  # what each compared intermediate changes, for the table
             settings["kinds"] = {i: grid.intermediate_kind(i) for i in grid.analysis_intermediates(question)}
+        if question == "tuning":  # the checkpoints whose sizes it reports, and the summaries saying how they trained
+            checkpoints = {i: [P.INTERMEDIATE.format(model=self.model_name, intermediate=i, seed=seed)
+                               for seed in grid.seeds] for i in grid.analysis_intermediates(question) if i != NONE}
+            settings["checkpoints"] = checkpoints
+            inputs["intermediates"] = [d for dirs in checkpoints.values() for d in dirs]
         return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
                    outputs=tuple(self.analysis_outputs(question).values()), phases=("analysis",))
 

@@ -482,6 +482,13 @@ def analyse(smk) -> None:
         result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
                                 kinds=dict(p.kinds), targets=list(p.targets), task_languages=dict(p.task_languages),
                                 **stats)
+    elif question == "tuning":
+        checkpoints = {inter: list(dirs) for inter, dirs in dict(p.checkpoints).items()}
+        tunings = module.tunings_of({inter: f"{dirs[0]}/{paths.CELL_TRAIN_SUMMARY}"
+                                     for inter, dirs in checkpoints.items()})
+        result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
+                                sizes=module.sizes(checkpoints), tunings=tunings, kinds=dict(p.kinds),
+                                targets=list(p.targets), task_languages=dict(p.task_languages), **stats)
     elif question == "volume":
         result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
                                 targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)
