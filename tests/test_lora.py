@@ -152,6 +152,10 @@ def test_target_starts_from_base_plus_merged_adapter(adapter, tmp_path):
     frozen = {k.replace("base_model.model.", "").replace(".base_layer", ""): v
               for k, v in stacked.model.encoder.state_dict().items() if "lora_" not in k}
     assert all(torch.equal(frozen[k], merged[k]) for k in merged)
+    # a full target trains every weight of the merged encoder (peft loads adapters frozen, for inference)
+    assert all(p.requires_grad for p in full.model.parameters())
+    assert not torch.equal(full.model.encoder.state_dict()["encoder.layer.0.output.dense.weight"],
+                           merged["encoder.layer.0.output.dense.weight"])
     assert "tuning" not in full.summary and stacked.summary["tuning"]["trainable_parameters"] < \
         TaskModel(load_encoder(ENCODER["dir"]), {"sst2": {"format": "classification", "labels": [0, 1]}}) \
         .encoder.num_parameters()

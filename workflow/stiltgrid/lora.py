@@ -148,6 +148,7 @@ def save_checkpoint(model, out_dir: str | Path, tokenizer) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.encoder.save_pretrained(str(out))
+    (out / "README.md").unlink(missing_ok=True)  # peft's model-card stub
     # peft records the base it was given (the job's input path); the lineage, not this field, says which it is
     config = json.loads((out / ADAPTER_CONFIG).read_text())
     config["base_model_name_or_path"] = None
@@ -173,7 +174,12 @@ def load_encoder(init_dir: str | Path, base_dir: str | Path | None = None, merge
     from peft import PeftModel
 
     adapted = PeftModel.from_pretrained(load_plain(base_dir), str(init_dir))
-    return adapted.merge_and_unload() if merge else adapted
+    if not merge:
+        return adapted
+    merged = adapted.merge_and_unload()
+    for p in merged.parameters():  # peft loads for inference (frozen); the encoder is trained below like any other
+        p.requires_grad_(True)
+    return merged
 
 
 def artefact_bytes(out_dir: str | Path, exclude: tuple[str, ...] = ()) -> int:
