@@ -62,6 +62,11 @@ def test_resolve_names_the_bad_key(levels, message):
         lora.resolve(levels)
 
 
+def test_a_lora_job_at_a_full_fine_tuning_rate_warns():
+    assert lora.lr_warning(None, 1e-5) is None and lora.lr_warning(SPEC, 3e-4) is None
+    assert lora.lr_warning(SPEC, 1e-5).startswith("LoRA at lr 1e-05: adapters start at zero")
+
+
 # -- training ------------------------------------------------------------------------------------------------------
 def test_lora_trains_adapters_and_heads_only(tmp_path):
     result = run(tmp_path, "a")

@@ -96,6 +96,19 @@ def describe(spec: dict | None) -> str:
     return f"LoRA r{spec['rank']} alpha {spec['alpha']:g} ({', '.join(spec['modules'])})"
 
 
+#: below this learning rate a LoRA job warns: adapters start at zero on a frozen encoder and usually want several
+#: times full fine-tuning's rate (which for large encoders is 1e-5 to 3e-5)
+LOW_LR = 1e-4
+
+
+def lr_warning(spec: dict | None, lr: float) -> str | None:
+    """A one-line warning for a LoRA job trained at a full-fine-tuning learning rate, or None."""
+    if spec is None or lr >= LOW_LR:
+        return None
+    return (f"LoRA at lr {lr:g}: adapters start at zero on a frozen encoder and usually need several times full "
+            f"fine-tuning's rate (e.g. 3e-4 for rank {spec['rank']}); raise `lr` for this task or phase")
+
+
 # -- the model -----------------------------------------------------------------------------------------------------
 def _config(spec: dict):
     from peft import LoraConfig

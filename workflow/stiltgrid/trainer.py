@@ -402,6 +402,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                 else round(state["best_score"], 4))
         baseline, what = baselines[name]
         warnings.append(guards.baseline_warning(name, best, round(baseline, 4), what, cfg.lr))
+    warnings.append(lora.lr_warning(tuning, cfg.lr))  # None for full training
     warnings = [w for w in warnings if w]
     for warning in warnings:
         log.warning("%s", warning)
