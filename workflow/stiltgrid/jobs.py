@@ -214,15 +214,11 @@ def train_intermediate(smk) -> None:
     result = _fit(smk, paths.checkpoint_dir(out))
     if "tuning" in result.summary:
         lora.save_checkpoint(result.model, out, result.tokenizer)
-        result.summary["tuning"]["artefact_bytes"] = lora.artefact_bytes(out, exclude=_TOKENIZER_FILES)
+        result.summary["tuning"]["artefact_bytes"] = lora.artefact_bytes(out, exclude=lora.TOKENIZER_FILES)
     else:
         result.model.save(out, result.tokenizer, with_heads=False)
     _write_json(Path(out) / paths.CELL_TRAIN_SUMMARY, _summary(smk, result.summary))
     clear_checkpoint(paths.checkpoint_dir(out))
-
-
-# what a checkpoint shares with its base whatever the training: left out of its artefact bytes
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model")
 
 
 def _record(smk, target: str, lang: str, metrics: dict, n: int, precision: str, split: str = "test",

@@ -33,6 +33,8 @@ FULL, LORA = "full", "lora"
 DEFAULTS = {"rank": 8, "alpha": 16, "dropout": 0.1, "modules": ["query", "value"]}
 ADAPTER_CONFIG = "adapter_config.json"   # peft's file names
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
+#: what every checkpoint carries whatever its training (left out of its artefact bytes)
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model")
 #: Training compute of a LoRA token relative to a fully fine-tuned one: forward 2N and the activations' backward 2N
 #: FLOPs per token and parameter are still spent, the weights' gradients (2N) are not (the adapters' are ~0.1% of N).
 TRAIN_COST = 4 / 6

@@ -27,14 +27,15 @@ from stiltgrid.analysis import xtreme_mix as X
 QUESTION = "tuning"
 TABLE_MD = A.TABLE_MD
 WEIGHTS = ("model.safetensors", "adapter_model.safetensors")
-TOKENIZER = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model")
 
 
 def measure(directory: str | Path) -> dict:
     """Bytes of an intermediate checkpoint (its files but the tokenizer's and the training summary) and the encoder
     weights it holds (the tensors of its safetensors file)."""
     directory = Path(directory)
-    skip = set(TOKENIZER) | {"train_summary.json"}
+    from stiltgrid.lora import TOKENIZER_FILES
+
+    skip = set(TOKENIZER_FILES) | {"train_summary.json"}
     size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name not in skip)
     weights = next((directory / name for name in WEIGHTS if (directory / name).exists()), None)
     if weights is None:
