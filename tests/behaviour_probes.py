@@ -59,6 +59,8 @@ class Named(list):
 
 
 # an MLM variant's settings (continued MLM on the world's corpus, one MLM batch every second task batch)
+# LoRA settings (stiltgrid.lora), rank 4 on the attention's query and value projections
+LORA = {"method": "lora", "rank": 4, "alpha": 8, "dropout": 0.1, "modules": ["query", "value"]}
 MLM = {"ratio": 0.5, "weight": 1.0, "mask_prob": 0.15, "max_lines": 200, "languages": ["en", "wa", "ka"]}
 
 
@@ -263,6 +265,49 @@ class Probes:
                                       {"model": "probe", "intermediate": init or "none", "seed": "1"},
                                       self.logs / f"{target}.log"))
             out[f"cell/{init or 'none'}/{target}"] = records(cell)
+        return out
+
+    def lora(self) -> dict:
+        """A LoRA intermediate (adapter + heads), then a LoRA target and a full one on its merged encoder, and a
+        retrieval cell on it."""
+        from stiltgrid import jobs
+
+        data, model, out = self._world(), self._model(), {}
+        inter = self.root / "intermediate" / "mnli-lora"
+        shutil.rmtree(inter, ignore_errors=True)
+        with float64():
+            jobs.train_intermediate(job("train_intermediate", {"tasks": ["mnli"], "hparams": HPARAMS, "tuning": LORA},
+                                        {"init": str(model), "data": [str(data / "tasks" / "mnli")]},
+                                        {"out": str(inter)}, {"model": "probe", "intermediate": "mnli-lora",
+                                                              "seed": "1"}, self.logs / "mnli-lora.log"))
+        summary = json.loads((inter / CELL_TRAIN_SUMMARY).read_text())
+        for key in ("seconds", "cost", "provenance"):
+            summary.pop(key)
+        summary["tuning"].pop("artefact_bytes")  # the file formats' bytes, not the training's behaviour
+        out["intermediate/mnli-lora"] = summary
+        wildcards = {"model": "probe", "intermediate": "mnli-lora", "seed": "1"}
+        for target, tuning in (("xnli", LORA), ("udpos", None)):
+            cell = self.root / "cells" / f"mnli-lora-{target}"
+            shutil.rmtree(cell, ignore_errors=True)
+            settings = {"tasks": [target], "languages": LANGS, "hparams": HPARAMS}
+            if tuning:
+                settings["tuning"] = tuning
+            if target == "xnli":
+                settings["prefix"] = PREFIXES["classification"]
+            with float64():
+                jobs.train_target(job(f"train_{target}", settings, {"init": str(inter), "base": str(model),
+                                                                    "data": [str(data / "tasks" / target)]},
+                                      {"cell": str(cell)}, wildcards, self.logs / f"lora-{target}.log"))
+            out[f"cell/mnli-lora/{target}"] = records(cell)
+        cell = self.root / "cells" / "mnli-lora-tatoeba"
+        shutil.rmtree(cell, ignore_errors=True)
+        with float64():
+            jobs.evaluate_retrieval(job("evaluate_tatoeba", {"task": "tatoeba", "languages": LANGS[1:],
+                                                             "precision": "auto", **RETRIEVAL},
+                                        {"encoder": str(inter), "base": str(model),
+                                         "data": str(data / "tasks" / "tatoeba")},
+                                        {"cell": str(cell)}, wildcards, self.logs / "lora-tatoeba.log"))
+        out["cell/mnli-lora/tatoeba"] = records(cell)
         return out
 
     def retrieval(self) -> dict:

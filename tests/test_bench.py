@@ -1,6 +1,7 @@
 """Smoke tests of the benchmark scripts: each runs in its smallest mode and prints its figures."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,12 @@ def test_dag_scale_plans_the_paper_grid_and_finds_nothing_to_redo():
     assert jobs > 300  # 11 intermediates x 9 targets x 3 seeds, plus fetches, training and aggregates
     for line in ("parse only", "dry run, nothing computed", "no-op rerun, all up to date"):
         assert line in proc.stdout
+
+
+def test_lora_quick():
+    out = run_bench("lora.py", "--quick")
+    assert "\nfull " in out and "\nlora " in out and "LoRA vs full:" in out
+    large = out.split("part 2:")[1]
+    assert "full (encoder)             558,840,832   558,840,832      2.2 GB       1x" in large
+    ratio = int(re.search(r"LoRA \+ MNLI head .* (\d+)x\n", large).group(1))
+    assert ratio >= 50  # the goal: a LoRA intermediate checkpoint of XLM-R Large at least 50x smaller

@@ -459,3 +459,21 @@ def test_paper_plan_offline_from_a_user_table(tmp_path):
     planned = planned_jobs(work, "--configfile", "plan.yaml")
     assert {rule: n for rule, n in planned.items() if rule.startswith(("train_", "evaluate_"))} == expected
     assert not [rule for rule in planned if rule.startswith("analysis_")]
+
+
+def test_lora_intermediates_plan_cheaper_tokens_and_smaller_checkpoints(tmp_path):
+    """`paper-lora` against `paper`: LoRA's training tokens cost 2/3 of full's (no weight gradients for the frozen
+    encoder); each plan prints the intermediate phase both ways, so the two agree row for row."""
+    work = copy_workflow(tmp_path / "wf")
+    table = ["--throughput", ROOT / "docs" / "throughput.example.yaml"]
+    full = run_plan(work, "plan", "--preset", "paper", *table, module="stiltgrid.cli")
+    lora = run_plan(work, "plan", "--preset", "paper-lora", *table, module="stiltgrid.cli")
+    mnli = 392_702 * 3 * 256 / 78_300 * 2 / 3 + 37 * 500 * 256 / 235_000  # as the paper plan's test, LoRA
+    assert re.search(rf"\n  mnli +{mnli / 3600:.2f} ", lora)
+    row = re.compile(r"\n  (as configured|with): (full|LoRA[^\n]*?) +30 +([\d.]+ [KMG]B) +([\d.]+ [KMG]B) +([\d.,]+)")
+    full_rows, lora_rows = row.findall(full), row.findall(lora)
+    assert [r[1][:4] for r in full_rows] == ["full", "LoRA"] and [r[1][:4] for r in lora_rows] == ["LoRA", "full"]
+    assert full_rows[0][2:] == lora_rows[1][2:] and full_rows[1][2:] == lora_rows[0][2:]
+    assert full_rows[0][2] == "67.1 GB"  # 30 encoders of 558.8 M fp32 weights
+    lora_disk = float(lora_rows[0][2].split()[0]) * {"MB": 1e6, "GB": 1e9}[lora_rows[0][2].split()[1]]
+    assert 67.1e9 / lora_disk > 50

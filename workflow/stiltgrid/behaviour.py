@@ -29,6 +29,7 @@ VERSIONS: dict[str, int] = {
                       # 3: the split column (English dev scores of declared targets), warnings.md
     "analysis": 1,    # the research questions (stiltgrid.analysis)
     "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
+    "lora": 1,        # LoRA training, adapter checkpoints and their merge into the base encoder (stiltgrid.lora)
 }
 
 

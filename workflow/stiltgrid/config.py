@@ -23,7 +23,7 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yam
 NONE, MULTITASK = "none", "multitask"
 BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
-ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives")
+ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives", "tuning")
 # An MLM variant's settings left out of its `mlm:` section (workflow/schemas/config.schema.yaml documents them).
 MLM_DEFAULTS = {"ratio": 1.0, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000}
 
@@ -234,7 +234,9 @@ class Grid:
         spec = self.variants.get(intermediate)
         if spec is None:
             return "none" if intermediate == NONE else "english"
-        return "+".join(part for part in (spec.get("augment"), "mlm" if "mlm" in spec else None) if part)
+        parts = (spec.get("augment"), "mlm" if "mlm" in spec else None, "lora" if self.tuning("intermediate",
+                                                                                               intermediate) else None)
+        return "+".join(part for part in parts if part) or "english"
 
     def intermediate_tasks(self, intermediate: str) -> list[str]:
         if intermediate in self.variants:
@@ -273,7 +275,7 @@ class Grid:
         section = self.analysis().get(question, {})
         if question in ("families", "low_resource", "xtreme_mix"):
             return list(dict.fromkeys(i for pair in section["comparisons"] for i in pair))
-        if question == "alternatives":
+        if question in ("alternatives", "tuning"):
             return list(dict.fromkeys([section["reference"], *section["alternatives"]]))
         if question == "volume":
             return list(dict.fromkeys([NONE] + list(section.get("intermediates") or self.intermediates)))
@@ -359,7 +361,28 @@ class Grid:
         if task in self.variants:  # a variant trains like its base task unless it has overrides of its own
             merged.update(section.get("tasks", {}).get(self.variants[task]["base"], {}))
         merged.update(section.get("tasks", {}).get(task, {}))
+        merged.pop("tuning", None)  # not a TrainConfig field: Grid.tuning
         return merged
+
+    def tuning(self, phase: str, task: str) -> dict | None:
+        """How a task is trained in a phase: None for full fine-tuning (the default), else its LoRA settings
+        (stiltgrid.lora.resolve; phase defaults < base task < task < a variant's own ``tuning``)."""
+        from stiltgrid import lora
+
+        section = self.spec.get("training", {}).get(phase, {})
+        at = f"training.{phase}"
+        levels = [(f"{at}.defaults.tuning", section.get("defaults", {}).get("tuning"))]
+        variant = self.variants.get(task) if phase == "intermediate" else None
+        if variant is not None:
+            levels.append((f"{at}.tasks.{variant['base']}.tuning",
+                           section.get("tasks", {}).get(variant["base"], {}).get("tuning")))
+        levels.append((f"{at}.tasks.{task}.tuning", section.get("tasks", {}).get(task, {}).get("tuning")))
+        if variant is not None:
+            levels.append((f"variants.{task}.tuning", variant.get("tuning")))
+        try:
+            return lora.resolve(levels)
+        except lora.LoRAError as err:
+            raise ConfigError(f"preset '{self.preset}': {err}") from None
 
     def retrieval(self) -> dict:
         return dict(self.spec["retrieval"])
@@ -384,8 +407,9 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
         base = variant["base"]
         if base not in tasks or tasks[base].role != "intermediate":
             raise ConfigError(f"{at}.base: unknown intermediate task '{base}'")
-        if "augment" not in variant and "mlm" not in variant:
-            raise ConfigError(f"{at}: say what the variant changes: `augment` (with `share`), `mlm`, or both")
+        if "augment" not in variant and "mlm" not in variant and "tuning" not in variant:
+            raise ConfigError(f"{at}: say what the variant changes: `augment` (with `share`), `mlm`, `tuning`, or "
+                              f"several")
         if name not in used:  # another preset's variant: its languages may depend on that preset
             continue
         variant = {"noise": 0.0, "rate": 0.5, "seed": 0, **variant}
@@ -443,7 +467,7 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
             for inter in _analysis_names({key: section.get(key)}):
                 if inter not in known:
                     raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
-        if question == "alternatives" and section["reference"] in section["alternatives"]:
+        if question in ("alternatives", "tuning") and section["reference"] in section["alternatives"]:
             raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
                               f"intermediates to compare with it)")
         targets = section.get("targets")
@@ -748,6 +772,9 @@ def load_grid(config: dict) -> Grid:
     trained = {"intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
                "target": set(grid.trained_targets)}
     _check_against_encoder(spec, spec["model"], model, where, trained)
+    for phase, names in trained.items():  # every tuning setting read now: a bad one stops the plan, not a job
+        for task in sorted(names | set(grid.variants)) if phase == "intermediate" else sorted(names):
+            grid.tuning(phase, task)
     if cells is not None:
         _check_cells(grid, f"{where}: cells")
     export = grid.export()

@@ -5,7 +5,9 @@ Work. A training job (``train_intermediate``, ``train_<target>``) trains on its 
 of ``eval_subset`` dev examples forward every ``eval_every`` optimiser steps and at the end, and a target job then runs
 every language's test set forward, once more per robustness perturbation (and a declared target without English test
 data its whole English dev set). A retrieval job (``evaluate_<target>``)
-encodes its sentences. Inference sorts by length, so its tokens are the features' own lengths.
+encodes its sentences. Inference sorts by length, so its tokens are the features' own lengths. A LoRA job's
+(stiltgrid.lora) training tokens count ``lora.TRAIN_COST`` (2/3) of a full one's: its frozen encoder needs no weight
+gradients, so training tokens are in full-fine-tuning equivalents and one throughput entry serves both.
 
 Sizes are measured from the task's files under the model's tokenizer (up to ``SAMPLE`` lines per file, spread over
 the file) when both are there; a hub dataset not yet fetched is sized from :mod:`stiltgrid.sizes`; anything else is
@@ -35,6 +37,7 @@ from pathlib import Path
 
 import yaml
 
+from stiltgrid import lora
 from stiltgrid import paths as P
 from stiltgrid.dag import Job, JobGraph
 from stiltgrid.sizes import PUBLISHED
@@ -213,6 +216,8 @@ def work(job: Job, sizer: Sizer) -> Work:
         extra = math.floor(micro_batches * mlm["ratio"])
         train_tokens += extra * hp["batch_size"] * max_length
         micro_batches += extra
+    if settings.get("tuning") is not None:  # LoRA: forward and activation gradients only
+        train_tokens *= lora.TRAIN_COST
     test_tokens = 0.0
     if phase_of(job) == "target":
         (task,) = settings["tasks"]

@@ -207,6 +207,7 @@ class JobGraph:
         else:
             key = "translations" if spec["augment"] == "translate" else "lexicons"
             inputs[key] = [spec[key].replace("{lang}", lang) for lang in spec["languages"]]
+        spec = {k: v for k, v in spec.items() if k != "tuning"}  # how it is trained is no part of its data
         return Job("augment_intermediate", {"dataset": dataset, "variant": variant},
                    {"variant": spec, "source": source}, inputs=inputs,
                    outputs=(P.VARIANT_DATA.format(dataset=dataset, variant=variant),), phases=("augment",))
@@ -253,8 +254,17 @@ class JobGraph:
         if mlm is not None:  # continued MLM: the corpus is an input, so editing it makes the variant stale
             settings["mlm"] = {k: v for k, v in mlm.items() if k != "corpus"}
             inputs["corpus"] = self.mlm_corpus(mlm)
+        phases = ("finetune",)
+        tuning = self.grid.tuning("intermediate", intermediate)
+        if tuning is not None:  # only then in the settings: full jobs keep the identity they had before LoRA
+            settings["tuning"] = tuning
+            phases += ("lora",)
         return Job("train_intermediate", wildcards, settings, inputs=inputs,
-                   outputs=(P.INTERMEDIATE.format(**wildcards),), phases=("finetune",))
+                   outputs=(P.INTERMEDIATE.format(**wildcards),), phases=phases)
+
+    def lora_intermediate(self, intermediate: str) -> bool:
+        """Whether an intermediate is trained with LoRA: its checkpoint is then an adapter on the MLM checkpoint."""
+        return intermediate != NONE and self.grid.tuning("intermediate", intermediate) is not None
 
     def mlm_corpus(self, mlm: dict) -> str | list[str]:
         """The corpus an MLM variant continues pre-training on: a generated world's corpus directory (one
@@ -271,14 +281,22 @@ class JobGraph:
         outputs = (P.EVAL_DIR.format(**wildcards),)
         inputs = {"init" if target in self.grid.trained_targets else "encoder": self.encoder_dir(intermediate, seed),
                   "data": [self.task_dir(target)] if target in self.grid.trained_targets else self.task_dir(target)}
+        adapter = self.lora_intermediate(intermediate)
+        if adapter:  # a LoRA intermediate checkpoint is an adapter: merged into the base encoder (stiltgrid.lora)
+            inputs["base"] = P.MODEL.format(model=model)
         if target not in self.grid.trained_targets:
             return Job(f"evaluate_{target}", wildcards, self.retrieval_settings(target, model), inputs=inputs,
-                       outputs=outputs, phases=("retrieval",))
+                       outputs=outputs, phases=("retrieval", "lora") if adapter else ("retrieval",))
         settings = self._with_prefix({"tasks": [target], "languages": self.grid.languages(target),
                                       "hparams": self.grid.hparams("target", target)}, model, [target])
         if self.grid.dev_languages(target):
             settings["dev_languages"] = self.grid.dev_languages(target)
         phases = ("finetune",)
+        tuning = self.grid.tuning("target", target)
+        if tuning is not None:
+            settings["tuning"] = tuning
+        if adapter or tuning is not None:
+            phases += ("lora",)
         if self.grid.perturbations(target):  # the robustness question scores perturbed copies of every test set
             settings.update(perturbations=self.grid.perturbations(target),
                             perturb_resources=self.perturb_resources(target),
@@ -405,8 +423,13 @@ class JobGraph:
             "bootstrap": grid.analysis()["bootstrap"], "alpha": grid.analysis()["alpha"],
             "seed": grid.analysis()["seed"],
         }
-        if question == "alternatives":  # what each compared intermediate changes, for the table
+        if question in ("alternatives", "tuning"):  # what each compared intermediate changes, for the table
             settings["kinds"] = {i: grid.intermediate_kind(i) for i in grid.analysis_intermediates(question)}
+        if question == "tuning":  # the checkpoints whose sizes it reports, and the summaries saying how they trained
+            checkpoints = {i: [P.INTERMEDIATE.format(model=self.model_name, intermediate=i, seed=seed)
+                               for seed in grid.seeds] for i in grid.analysis_intermediates(question) if i != NONE}
+            settings["checkpoints"] = checkpoints
+            inputs["intermediates"] = [d for dirs in checkpoints.values() for d in dirs]
         return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
                    outputs=tuple(self.analysis_outputs(question).values()), phases=("analysis",))
 

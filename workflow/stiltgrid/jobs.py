@@ -173,8 +173,10 @@ def _fit(smk, checkpoint_dir: str):
     cfg = trainer.TrainConfig.from_params({**p.hparams, "seed": int(smk.wildcards.seed)})
     data = _task_data(list(p.tasks), list(smk.input.data), getattr(p, "prefix", ""))
     sampling = getattr(p, "sampling", None)  # multi-task intermediate jobs only
+    tuning = getattr(p, "tuning", None)  # LoRA jobs only (stiltgrid.lora)
     result = trainer.fit(data, smk.input.init, cfg, checkpoint_dir, dict(sampling) if sampling is not None else None,
-                         _mlm_data(smk))
+                         _mlm_data(smk), dict(tuning) if tuning is not None else None,
+                         getattr(smk.input, "base", None))
     log.info("trained %s: best dev %.2f after %d/%d steps", "+".join(p.tasks), result.summary["best_dev"],
              result.summary["steps"], result.summary["total_steps"])
     return result
@@ -203,12 +205,18 @@ def _summary(smk, summary: dict) -> dict:
 
 @_sealed
 def train_intermediate(smk) -> None:
-    """Phase 2: train the intermediate task(s) and keep only the encoder (target training starts fresh heads)."""
+    """Phase 2: train the intermediate task(s) and keep only the encoder (target training starts fresh heads); with
+    LoRA, the adapter and the heads instead (stiltgrid.lora), their bytes in the summary."""
+    from stiltgrid import lora
     from stiltgrid.trainer import clear_checkpoint
 
     out = smk.output[0]
     result = _fit(smk, paths.checkpoint_dir(out))
-    result.model.save(out, result.tokenizer, with_heads=False)
+    if "tuning" in result.summary:
+        lora.save_checkpoint(result.model, out, result.tokenizer)
+        result.summary["tuning"]["artefact_bytes"] = lora.artefact_bytes(out, exclude=lora.TOKENIZER_FILES)
+    else:
+        result.model.save(out, result.tokenizer, with_heads=False)
     _write_json(Path(out) / paths.CELL_TRAIN_SUMMARY, _summary(smk, result.summary))
     clear_checkpoint(paths.checkpoint_dir(out))
 
@@ -314,14 +322,14 @@ def evaluate_retrieval(smk) -> None:
     from stiltgrid.config import resolve_layer
     from stiltgrid.embed import embed
     from stiltgrid.features import text_truncation
+    from stiltgrid import lora
     from stiltgrid.metrics import retrieval as R
     from stiltgrid.metrics.registry import MINING, NEAREST, RANKING, get_metric
-    from stiltgrid.model import load_encoder
 
     _setup(smk)
     p = _params(smk)
     task = get_task(p.task)
-    encoder = load_encoder(smk.input.encoder).to(runtime.device())
+    encoder = lora.load_encoder(smk.input.encoder, getattr(smk.input, "base", None)).to(runtime.device())
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
     layers = encoder.config.num_hidden_layers
     layer = resolve_layer(p.layer, layers, smk.input.encoder)
@@ -472,6 +480,13 @@ def analyse(smk) -> None:
         result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
                                 kinds=dict(p.kinds), targets=list(p.targets), task_languages=dict(p.task_languages),
                                 **stats)
+    elif question == "tuning":
+        checkpoints = {inter: list(dirs) for inter, dirs in dict(p.checkpoints).items()}
+        tunings = module.tunings_of({inter: f"{dirs[0]}/{paths.CELL_TRAIN_SUMMARY}"
+                                     for inter, dirs in checkpoints.items()})
+        result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
+                                sizes=module.sizes(checkpoints), tunings=tunings, kinds=dict(p.kinds),
+                                targets=list(p.targets), task_languages=dict(p.task_languages), **stats)
     elif question == "volume":
         result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
                                 targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)

@@ -8,6 +8,8 @@ cost, then the first seeds. A cell trained after an intermediate task needs that
 seed, paid once and shared by every target. It says what the cells left out would cost, and ``--write plan.yaml``
 writes the config overlay with which ``snakemake --configfile plan.yaml`` runs exactly the chosen cells and the jobs
 they need. ``--actual`` compares predicted and measured (Snakemake benchmark) seconds per rule of the jobs that ran.
+It also prints what the intermediate checkpoints weigh on disk and the intermediate phase's hours, and the same with
+the other tuning (full fine-tuning for a LoRA grid, LoRA with its defaults for a full one; stiltgrid.lora).
 
 Run it in the workflow's directory, with the ``--config`` / ``--configfile`` you give ``snakemake``.
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from stiltgrid import cost
+from stiltgrid import cost, lora
 from stiltgrid.config import ANALYSES, NONE, ConfigError, load_grid
 from stiltgrid.dag import Job, JobGraph
 from stiltgrid.why import load_config
@@ -341,6 +343,49 @@ def actual(report: Report, root: str = ".") -> list[str]:
     return out
 
 
+def _other_tuning(job: Job) -> Job:
+    """The intermediate job trained the other way: full for LoRA, LoRA with its defaults for full."""
+    from dataclasses import replace
+
+    settings = {k: v for k, v in job.settings.items() if k != "tuning"}
+    if job.settings.get("tuning") is None:
+        settings["tuning"] = lora.resolve([("", lora.LORA)])
+    return replace(job, settings=settings)
+
+
+def _checkpoint(job: Job, arch: dict) -> dict:
+    from stiltgrid.tasks import get_task
+
+    heads = [(get_task(t).format, len(get_task(t).labels or ())) for t in job.settings["tasks"]]
+    return lora.sizes(arch, job.settings.get("tuning"), heads)
+
+
+def tuning_lines(report: Report, sizer: cost.Sizer, rates: dict, model: str, device: str) -> list[str]:
+    """Disk, training memory and hours of the intermediate phase as configured and with the other tuning."""
+    graph, jobs = report.graph, list(report.trained.values())
+    if not jobs:
+        return []
+    arch = lora.architecture(graph.grid.model, graph.model_dir())
+    others = [price(_other_tuning(p.job), sizer, rates, model, device) for p in jobs]
+    out = ["", "intermediate phase as configured and trained the other way (stiltgrid.lora; fp32 weights; "
+               "training state = weights, gradients and AdamW moments, activations aside):",
+           f"  {'':<52}{'checkpoints':>12}{'on disk':>11}{'train state':>13}{report.unit:>14}"]
+    for label, priced in (("as configured", jobs), ("other", others)):
+        tunings = {lora.describe(p.job.settings.get("tuning")) for p in priced}
+        name = (label if label == "as configured" else "with") + ": " + "; ".join(sorted(tunings))
+        if arch is None:
+            disk = state = "?"
+        else:
+            sizes = [_checkpoint(p.job, arch) for p in priced]
+            disk = lora.human_bytes(sum(s["checkpoint_bytes"] for s in sizes))
+            # per job: 4 bytes per weight, 12 more (gradient, two moments) per trained one
+            state = lora.human_bytes(max(4 * s["parameters"] + 12 * s["trainable_parameters"] for s in sizes))
+        out.append(f"  {name[:52]:<52}{len(priced):>12}{disk:>11}{state:>13}{_hours(_sum(priced)):>14}")
+    if arch is None:
+        out.append(f"  (sizes unknown: no architecture for model {graph.grid.model_name} until it is fetched)")
+    return out
+
+
 # -- command line --------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stiltgrid plan", description=__doc__.split("\n\n")[0],
@@ -392,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(graph, {c: price(j, sizer, rates, model, device) for c, j in cell_jobs.items()},
                     {k: price(j, sizer, rates, model, device) for k, j in trained_jobs.items()}, device)
     print("\n".join(report.costs(rates)))
+    print("\n".join(tuning_lines(report, sizer, rates, model, device)))
     if args.actual:
         print("\n".join(actual(report)))
     if args.gpu_hours is None:

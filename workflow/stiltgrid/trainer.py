@@ -21,6 +21,8 @@
 * The whole schedule is a pure function of the seed, so a job killed mid-training resumes from its last checkpoint
   (model, optimiser, scheduler, RNG states, early-stopping state) and ends with the same weights as an uninterrupted run.
 * A non-finite loss stops the job at once; nothing is written to the output.
+* ``tuning`` (stiltgrid.lora): LoRA adapters on a frozen encoder instead of full fine-tuning; checkpoints and best
+  weights then hold the trainable weights only.
 """
 
 from __future__ import annotations
@@ -40,13 +42,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from stiltgrid import behaviour, faults, guards, inference, runtime
+from stiltgrid import behaviour, faults, guards, inference, lora, runtime
 from stiltgrid import features as F
 from stiltgrid.errors import UserError
 from stiltgrid.evaluation import dev_score
 from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
-from stiltgrid.model import TaskModel, load_encoder, load_mlm
+from stiltgrid.model import TaskModel, load_mlm
 
 log = runtime.log
 MLM = "<mlm>"  # the schedule's name for MLM micro-batches (no task name has angle brackets)
@@ -209,7 +211,7 @@ def _by_language(examples: list[dict]) -> dict[str, list[dict]]:
 
 
 def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sampling: dict | None,
-                 mlm: MLMData | None) -> str:
+                 mlm: MLMData | None, tuning: dict | None = None, base_dir: str | None = None) -> str:
     # the engine's version: a checkpoint written by an earlier behaviour of the trainer is not resumed
     spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg), "finetune": behaviour.VERSIONS["finetune"],
             "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())}}
@@ -217,6 +219,10 @@ def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sa
         spec["sampling"] = sampling
     if mlm is not None:
         spec["mlm"] = {**mlm.settings, "lines": len(mlm.lines)}
+    if tuning is not None:
+        spec["tuning"] = tuning
+    if base_dir is not None:
+        spec["base"] = os.path.abspath(base_dir)
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -249,14 +255,16 @@ class FitResult:
 
 
 def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_dir: str,
-        sampling: dict | None = None, mlm: MLMData | None = None) -> FitResult:
+        sampling: dict | None = None, mlm: MLMData | None = None, tuning: dict | None = None,
+        base_dir: str | None = None) -> FitResult:
     """Train ``tasks`` from the encoder in ``init_dir`` and return the best model. ``sampling`` (multi-task jobs) is
     the multi-task sampler; its configured and realised task proportions go into the summary. ``mlm`` (MLM
     variants): continued MLM interleaved with the task batches; its realised share goes into the summary.
 
     The checkpoint in ``checkpoint_dir`` outlives a finished run (it then holds the final state), so a job that dies
     after training but before writing its outputs resumes without retraining; call :func:`clear_checkpoint` once the
-    outputs are complete."""
+    outputs are complete. ``tuning`` (None: full): LoRA settings (stiltgrid.lora); ``base_dir``: the base encoder when
+    ``init_dir`` is a LoRA intermediate checkpoint (its adapter is merged into it)."""
     from transformers import AutoTokenizer
 
     runtime.seed_everything(cfg.seed)
@@ -264,10 +272,16 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     tokenizer = AutoTokenizer.from_pretrained(init_dir)
     heads_spec = {name: {"format": d.task.format, "labels": d.labels} for name, d in tasks.items()}
     if mlm is None:
-        model = TaskModel(load_encoder(init_dir), heads_spec, cfg.dropout).to(dev)
+        model = TaskModel(lora.load_encoder(init_dir, base_dir), heads_spec, cfg.dropout)
     else:
         encoder, mlm_head = load_mlm(init_dir)
-        model = TaskModel(encoder, heads_spec, cfg.dropout, mlm_head).to(dev)
+        model = TaskModel(encoder, heads_spec, cfg.dropout, mlm_head)
+    if tuning is not None:
+        lora.wrap(model, tuning)
+    model = model.to(dev)
+    # full training saves every weight; LoRA only what it trains (the frozen encoder is re-read from the inputs)
+    weights = model.state_dict if tuning is None else (lambda: lora.trainable_state(model))
+    restore = model.load_state_dict if tuning is None else (lambda state: lora.load_trainable(model, state))
 
     train_feats, dev_sets, truncated, warnings = {}, {}, {}, []
     for name, data in tasks.items():
@@ -294,9 +308,10 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     warmup_steps = int(cfg.warmup * total_steps)
 
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]  # full: every parameter
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+        {"params": [p for n, p in trainable if not n.endswith(no_decay)], "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in trainable if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=cfg.lr, eps=1e-8)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(
@@ -305,11 +320,11 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None}
     ckpt_dir = Path(checkpoint_dir)
     ckpt_path = ckpt_dir / "state.pt"
-    fingerprint = _fingerprint(init_dir, tasks, cfg, sampling, mlm)
+    fingerprint = _fingerprint(init_dir, tasks, cfg, sampling, mlm, tuning, base_dir)
     if ckpt_path.exists():
         saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if saved["fingerprint"] == fingerprint:
-            model.load_state_dict(saved["model"])
+            restore(saved["model"])
             optimizer.load_state_dict(saved["optimizer"])
             scheduler.load_state_dict(saved["scheduler"])
             state = saved["state"]
@@ -329,7 +344,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
 
     def checkpoint() -> None:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
-        _save_atomic({"fingerprint": fingerprint, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        _save_atomic({"fingerprint": fingerprint, "model": weights(), "optimizer": optimizer.state_dict(),
                       "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state()}, ckpt_path)
 
     started = time.time()
@@ -368,7 +383,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
             state["history"].append(entry)
             if score > state["best_score"]:
                 state["best_score"], state["bad_evals"] = score, 0
-                state["best_weights"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                state["best_weights"] = {k: v.detach().cpu().clone() for k, v in weights().items()}
             else:
                 state["bad_evals"] += 1
             log.info("step %d/%d dev %.2f (best %.2f)", state["step"], total_steps, score, state["best_score"])
@@ -380,13 +395,14 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     progress.close()
     checkpoint()  # the final state: a rerun after a later failure (e.g. while writing outputs) skips training
 
-    model.load_state_dict(state["best_weights"])
+    restore(state["best_weights"])
     model.eval()
     for name in tasks:
         best = (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
                 else round(state["best_score"], 4))
         baseline, what = baselines[name]
         warnings.append(guards.baseline_warning(name, best, round(baseline, 4), what, cfg.lr))
+    warnings.append(lora.lr_warning(tuning, cfg.lr))  # None for full training
     warnings = [w for w in warnings if w]
     for warning in warnings:
         log.warning("%s", warning)
@@ -396,6 +412,8 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
                "truncation": truncated, "warnings": warnings,
                "cost": _cost(schedule[:state["step"] * cfg.grad_accum], feats, dev)}
+    if tuning is not None:  # full training's summary stays as it was
+        summary["tuning"] = {**tuning, **lora.parameter_counts(model)}
     if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
         trained = schedule[:state["step"] * cfg.grad_accum]
         configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
