@@ -141,7 +141,7 @@ def real_config(corpus_dir, **mlm) -> dict:
 def variant_jobs(digests: dict, variant: str = "mnli-mlm") -> set:
     """The variant's own jobs and the tables read from them."""
     return {key for key in digests if ("intermediate", variant) in key[1]
-            or key[0] in ("aggregate", "export_predictions", "analysis_alternatives")}
+            or key[0] in ("aggregate", "export_predictions", "results_page", "analysis_alternatives")}
 
 
 @pytest.fixture
