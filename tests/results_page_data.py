@@ -42,7 +42,7 @@ def build(seeds=(1, 2), warnings=("configuration: a planted warning",)) -> tuple
                "categories": f"{tables}/category_scores.tsv", "best": f"{tables}/best_per_target.tsv",
                "warnings": f"{tables}/warnings.md", "heatmap": f"{figures}/gains_heatmap.png"}
     cells, summaries = [], []
-    for inter in LIFT:
+    for inter, lift in LIFT.items():
         for target in TARGETS:
             for seed in (seeds if target != "tatoeba" else seeds[:1]):
                 cell = P.EVAL_DIR.format(model=MODEL, intermediate=inter, target=target, seed=seed)
@@ -53,11 +53,11 @@ def build(seeds=(1, 2), warnings=("configuration: a planted warning",)) -> tuple
                 if inter != "none":
                     inter_summary = P.INTERMEDIATE.format(model=MODEL, intermediate=inter, seed=seed) + "/" + \
                         P.CELL_TRAIN_SUMMARY
-                    write_summary(inter_summary, 70.0 + LIFT[inter], steps=40)
+                    write_summary(inter_summary, 70.0 + lift, steps=40)
                 summary = None
                 if target != "tatoeba":
                     summary = f"{cell}/{P.CELL_TRAIN_SUMMARY}"
-                    write_summary(summary, 60.0 + LIFT[inter] + seed / 10, steps=20)
+                    write_summary(summary, 60.0 + lift + seed / 10, steps=20)
                     summaries.append(summary)
                 cells.append({"intermediate": inter, "target": target, "seed": str(seed), "dir": cell,
                               "summary": summary, "intermediate_summary": inter_summary})

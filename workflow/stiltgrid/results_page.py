@@ -74,7 +74,7 @@ class Spread:
     high: float = math.nan
 
     @classmethod
-    def of(cls, values) -> "Spread":
+    def of(cls, values) -> Spread:
         values = np.asarray([v for v in values if not np.isnan(v)], dtype=float)
         if len(values) == 0:
             return cls(math.nan, 0)
@@ -295,7 +295,7 @@ class Site:
             inter = r["intermediate"]
             name = link(self.cell_page(inter, r["target"]) if links and (inter, r["target"]) in self.cells else None,
                         esc(inter or "–"))
-            num = lambda v, sign=False: "–" if np.isnan(v) else (f"{v:+.1f}" if sign else f"{v:.1f}")  # noqa: E731
+            num = lambda v, sign=False: "–" if np.isnan(v) else (f"{v:+.1f}" if sign else f"{v:.1f}")
             rows.append(f'<tr><td class="name">{esc(r["target"])}</td><td class="name">{name}</td>'
                         f'<td class="name">{esc(r["chosen_on"])}</td><td>{num(r["dev"])}</td>'
                         f'<td>{num(r["value"])}</td><td>{num(r[self.baseline])}</td><td>{num(r["delta"], True)}'
@@ -438,9 +438,8 @@ class Site:
                 text = "–" if np.isnan(value) else f"{value:.1f}"
                 if inter != self.baseline and not np.isnan(value):
                     text += f' <span class="delta">({value - gains.at[self.baseline, lang]:+.1f})</span>'
-                files = [P.CELL_METRICS.format(lang=lang) for _ in [0]]
                 cell = self.cells.get((inter, target), [])
-                href = self.rel(f"{cell[0]['dir']}/{files[0]}") if cell else None
+                href = self.rel(f"{cell[0]['dir']}/{P.CELL_METRICS.format(lang=lang)}") if cell else None
                 cells.append(f"<td>{link(href, text)}</td>")
             name = link(self.cell_page(inter, target) if (inter, target) in self.cells else None, esc(inter))
             rows.append(f'<tr><td class="name">{name}</td>{"".join(cells)}</tr>')
