@@ -47,8 +47,9 @@ def screenshot(page: Path, out: Path, full: bool) -> None:
         end = "document.body.scrollHeight" if full else \
             "document.querySelector('#xtreme').getBoundingClientRect().bottom + window.scrollY + 60"
         height = int(driver.execute_script(f"return {end}"))
-        driver.set_window_size(WIDTH, height + 140)  # the window's frame takes part of its height
-        driver.set_window_size(WIDTH, 2 * (height + 140) - driver.execute_script("return window.innerHeight"))
+        driver.set_window_size(WIDTH, height + 140)  # the window's frame takes part of its height: measure it
+        frame = height + 140 - driver.execute_script("return window.innerHeight")
+        driver.set_window_size(WIDTH, height + frame)
         out.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(out))
     finally:
