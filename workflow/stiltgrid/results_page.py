@@ -201,6 +201,7 @@ class Site:
         self.task_languages = {t: list(v) for t, v in settings["task_languages"].items()}
         self.values, self.deltas = spreads(seed_values(self.scores, self.choices, self.task_languages), self.baseline)
         self.n_seeds = max((s.n for s in self.values.values()), default=0)
+        self._drawn: dict = {}  # intermediate curves, shared by the cells of a row
         self.cells = {}  # (intermediate, target) -> [cell record], in seed order
         for cell in settings["cells"]:
             self.cells.setdefault((cell["intermediate"], cell["target"]), []).append(cell)
@@ -458,40 +459,44 @@ class Site:
     def read_summary(path: str | None) -> dict | None:
         return json.loads(Path(path).read_text()) if path and Path(path).exists() else None
 
-    def curves_figure(self, panels: list[tuple[str, list[tuple[str, dict]]]]) -> str:
-        """Dev score and training loss against step, one row per training (intermediate, target), a line per seed."""
+    def curves_figure(self, what: str, runs: list[tuple[str, dict]]) -> str:
+        """Dev score and training loss against step of one training (a line per seed)."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(len(panels), 2, figsize=(9, 2.6 * len(panels)), squeeze=False)
-        for (what, runs), (dev_ax, loss_ax) in zip(panels, axes):
-            for seed, summary in runs:
-                history = summary.get("history", [])
-                dev_ax.plot([h["step"] for h in history], [h["dev"] for h in history], marker="o", ms=3,
-                            label=f"seed {seed}")
-                loss = summary.get("loss")
-                if loss:
-                    loss_ax.plot(loss["step"], loss["loss"], lw=1, label=f"seed {seed}")
-                baseline = summary.get("dev_baseline", {})
-                if len(baseline) == 1:
-                    dev_ax.axhline(next(iter(baseline.values())), color="grey", ls="--", lw=0.8)
-            dev_ax.set_title(f"{what}: English dev score (dashed: majority-class baseline)", fontsize=8)
-            dev_ax.set_xlabel("optimiser step", fontsize=8)
-            loss_ax.set_title(f"{what}: training loss", fontsize=8)
-            loss_ax.set_xlabel("optimiser step", fontsize=8)
-            if not any(s.get("loss") for _, s in runs):
-                loss_ax.text(0.5, 0.5, "no loss record in train_summary.json\n(trained before it was recorded)",
-                             ha="center", va="center", transform=loss_ax.transAxes, fontsize=8)
-            for ax in (dev_ax, loss_ax):
-                ax.tick_params(labelsize=7)
-                if len(runs) > 1:
-                    ax.legend(fontsize=7)
-        height = 2.6 * len(panels)  # fixed margins: tight_layout measured every label and doubled the time
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.5 / height, top=1 - 0.3 / height, hspace=0.6,
-                            wspace=0.2)
+        fig, (dev_ax, loss_ax) = plt.subplots(1, 2, figsize=(9, 2.6))
+        for seed, summary in runs:
+            history = summary.get("history", [])
+            dev_ax.plot([h["step"] for h in history], [h["dev"] for h in history], marker="o", ms=3,
+                        label=f"seed {seed}")
+            loss = summary.get("loss")
+            if loss:
+                loss_ax.plot(loss["step"], loss["loss"], lw=1, label=f"seed {seed}")
+            baseline = summary.get("dev_baseline", {})
+            if len(baseline) == 1:
+                dev_ax.axhline(next(iter(baseline.values())), color="grey", ls="--", lw=0.8)
+        dev_ax.set_title(f"{what}: English dev score (dashed: majority-class baseline)", fontsize=8)
+        loss_ax.set_title(f"{what}: training loss", fontsize=8)
+        if not any(s.get("loss") for _, s in runs):
+            loss_ax.text(0.5, 0.5, "no loss record in train_summary.json\n(trained before it was recorded)",
+                         ha="center", va="center", transform=loss_ax.transAxes, fontsize=8)
+        for ax in (dev_ax, loss_ax):
+            ax.set_xlabel("optimiser step", fontsize=8)
+            ax.tick_params(labelsize=7)
+            if len(runs) > 1:
+                ax.legend(fontsize=7)
+        # fixed margins: tight_layout measured every label and doubled the time
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.19, top=0.89, wspace=0.2)
         return png(fig)
+
+    def intermediate_curves(self, inter: str, runs: list[tuple[str, dict]]) -> str:
+        """An intermediate's curves, drawn once for every target of its row."""
+        key = (inter, tuple(seed for seed, _ in runs))
+        if key not in self._drawn:
+            self._drawn[key] = self.curves_figure(f"intermediate {inter}", runs)
+        return self._drawn[key]
 
     def cell(self, inter: str, target: str) -> str:
         cells = self.cells[inter, target]
@@ -499,14 +504,13 @@ class Site:
         trained = [(seed, s) for seed, s in trained if s]
         inter_runs = [(c["seed"], self.read_summary(c.get("intermediate_summary"))) for c in cells]
         inter_runs = [(seed, s) for seed, s in inter_runs if s]
-        panels = ([(f"intermediate {inter}", inter_runs)] if inter_runs else []) + \
-                 ([(f"target {target} after {inter}", trained)] if trained else [])
         notes = []
         if inter == self.baseline:
             notes.append(f"<code>{esc(inter)}</code>: no intermediate training (the MLM checkpoint).")
         if not trained:
             notes.append(f"{esc(target)} is scored on the encoder without training: no target curve.")
-        figure = self.curves_figure(panels) if panels else ""
+        figure = ((self.intermediate_curves(inter, inter_runs) if inter_runs else "")
+                  + (self.curves_figure(f"target {target} after {inter}", trained) if trained else ""))
         from stiltgrid.analysis.common import headline_scores
 
         rows = self.scores[(self.scores["intermediate"] == inter) & (self.scores["target"] == target)]
