@@ -44,3 +44,4 @@ rule all:
         **aggregate_outputs(),
         analyses=rules.analysis.input,
         export=export_outputs(),
+        results_page=JOBS.results_page_output(),

@@ -44,6 +44,7 @@ PATTERNS = [
     (r"(?P<model>[^/]+)/intermediate/(?P<intermediate>[^/]+)/seed(?P<seed>\d+)", "train_intermediate"),
     (r"(?P<model>[^/]+)/(?:target|evaluate)/(?P<intermediate>[^/]+)/(?P<target>[^/]+)/seed(?P<seed>\d+)", "cell"),
     (r"(?P<model>[^/]+)/aggregate/(?P<preset>[^/]+)", "aggregate"),
+    (r"(?P<model>[^/]+)/results_page/(?P<preset>[^/]+)", "results_page"),
     (r"(?P<model>[^/]+)/analysis/(?P<preset>[^/]+)/(?P<question>[^/]+)", "analysis"),
 ]
 
@@ -70,6 +71,8 @@ def job_of(graph: JobGraph, relative: str):
             return graph.cell(wc["model"], wc["intermediate"], wc["target"], wc["seed"])
         if kind == "aggregate":
             return graph.aggregate
+        if kind == "results_page":
+            return graph.results_page
         return graph.analysis(wc["question"])
     return None
 

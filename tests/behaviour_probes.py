@@ -94,6 +94,19 @@ def records(cell: Path) -> dict:
     return out
 
 
+def png_sizes(text: str) -> str:
+    """HTML with each inline PNG replaced by its width x height (the pixels depend on matplotlib's version)."""
+    import base64
+    import re
+    import struct
+
+    def size(match) -> str:
+        width, height = struct.unpack(">II", base64.b64decode(match.group(1)[:44])[16:24])
+        return f"png:{width}x{height}"
+
+    return re.sub(r"data:image/png;base64,([A-Za-z0-9+/=]+)", size, text)
+
+
 @contextmanager
 def float64():
     old = torch.get_default_dtype()
@@ -367,6 +380,23 @@ class Probes:
         outputs["warnings"] = str(out_dir / "warnings.md")
         A.write_warnings(["configuration: a probe warning", "`cell` wa (test): another"], outputs["warnings"])
         return {name: Path(path).read_text() for name, path in outputs.items() if name != "heatmap"}
+
+    def report(self) -> dict:
+        """The results site of a synthetic two-seed grid (tests/results_page_data.py): every page's HTML, figures
+        as their pixel size."""
+        import contextlib
+
+        import results_page_data as D
+
+        from stiltgrid import results_page as R
+
+        work = self.root / "report"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        with contextlib.chdir(work):
+            out, settings, languages = D.build()
+            names = R.write_site(out, settings, languages)
+            return {name: png_sizes(Path(out, name).read_text()) for name in names}
 
     def export(self) -> dict:
         import export_data as D

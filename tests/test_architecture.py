@@ -28,7 +28,7 @@ LAYERS = (
     ("benchmarks and data", ("xtreme", "metrics.scores", "hub", "world", "local_tasks", "availability")),
     ("engine", ("model", "lora", "features", "inference", "embed", "evaluation", "guards", "trainer", "mlm",
                 "augment", "perturb")),
-    ("grid and results", ("config", "dag", "lineage", "aggregate", "export", "analysis")),
+    ("grid and results", ("config", "dag", "lineage", "aggregate", "export", "analysis", "results_page")),
     ("jobs and tools", ("jobs", "fetch_job", "why", "cost", "plan")),
     ("command line", ("cli",)),
 )

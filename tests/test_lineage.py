@@ -49,6 +49,7 @@ CI_TARGET_RULES = {"xnli": "train_xnli", "udpos": "train_udpos", "xquad": "train
                    "tatoeba": "evaluate_tatoeba"}
 AGGREGATE = ("aggregate", (("model", "tiny-ci"),))
 EXPORT = ("export_predictions", (("model", "tiny-ci"),))  # reads the dev choice and the cells it may export
+PAGE = ("results_page", (("model", "tiny-ci"),))  # shows every cell
 
 
 @pytest.mark.parametrize("key", sorted(defaults()))
@@ -60,7 +61,7 @@ def test_intermediate_hparam_reruns_its_row_only(in_tmp, key):
         "tasks": {"mnli": {key: value}}}}}}}))
     inter = ("train_intermediate", (("intermediate", "mnli"), ("model", "tiny-ci"), ("seed", "1")))
     cells = {cell(CI_TARGET_RULES[t], "mnli", t) for t in CI["targets"]}
-    assert changed(before, after) == {inter, AGGREGATE, EXPORT} | cells
+    assert changed(before, after) == {inter, AGGREGATE, EXPORT, PAGE} | cells
 
 
 @pytest.mark.parametrize("key", sorted(defaults()))
@@ -71,7 +72,7 @@ def test_target_hparam_reruns_its_column_only(in_tmp, key):
     value = other_value({**defaults(), **target["defaults"], **target.get("tasks", {}).get("udpos", {})}[key])
     after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {
         "tasks": {"udpos": {key: value}}}}}}}))
-    assert changed(before, after) == {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
+    assert changed(before, after) == {AGGREGATE, EXPORT, PAGE} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
 
 
 @pytest.mark.parametrize("key,value,targets", [
@@ -91,7 +92,7 @@ def test_retrieval_setting_reruns_the_cells_that_use_it(in_tmp, key, value, targ
     analyses = {(f"analysis_{q}", (("model", "tiny-demo"),)) for q in ANALYSES if q in grid.analysis()
                 and any(t in targets for _, t in grid.analysis_cells(q))}
     assert changed(before, after) == cells | analyses | {(rule, (("model", "tiny-demo"),))
-                                                         for rule in ("aggregate", "export_predictions")}
+                                                         for rule in ("aggregate", "export_predictions", "results_page")}
 
 
 def test_behaviour_version_makes_its_phase_stale(in_tmp, monkeypatch):
@@ -100,7 +101,7 @@ def test_behaviour_version_makes_its_phase_stale(in_tmp, monkeypatch):
     monkeypatch.setitem(behaviour.VERSIONS, "retrieval", behaviour.VERSIONS["retrieval"] + 1)
     after = job_digests(config)
     cells = {cell("evaluate_tatoeba", i, "tatoeba") for i in CI["intermediate"]}
-    assert changed(before, after) == {AGGREGATE, EXPORT} | cells
+    assert changed(before, after) == {AGGREGATE, EXPORT, PAGE} | cells
 
 
 def _sealed_task_dir(config, task):
@@ -128,7 +129,7 @@ def test_editing_generated_data_reruns_that_tasks_cells_only(in_tmp):
     assert changed(before, job_digests(config)) == set()
     with open(path, "a") as handle:
         handle.write('{"id": "3"}\n')
-    expected = {AGGREGATE, EXPORT} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
+    expected = {AGGREGATE, EXPORT, PAGE} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
     assert changed(before, job_digests(config)) == expected
     shutil.copy(path, path + ".bak")
     with open(path, "w") as handle:  # one line edited, same length

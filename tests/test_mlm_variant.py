@@ -141,7 +141,7 @@ def real_config(corpus_dir, **mlm) -> dict:
 def variant_jobs(digests: dict, variant: str = "mnli-mlm") -> set:
     """The variant's own jobs and the tables read from them."""
     return {key for key in digests if ("intermediate", variant) in key[1]
-            or key[0] in ("aggregate", "export_predictions", "analysis_alternatives")}
+            or key[0] in ("aggregate", "export_predictions", "results_page", "analysis_alternatives")}
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_mlm_setting_makes_exactly_the_variant_stale(in_tmp, key, value):
     stale = changed(before, after)
     assert stale == variant_jobs(before)
     assert ("train_intermediate", (("intermediate", "mnli-mlm"), ("model", "tiny-ci"), ("seed", "1"))) in stale
-    assert len(stale) == 1 + 3 + 3  # its training, its 3 cells, aggregate + export + the alternatives analysis
+    assert len(stale) == 1 + 3 + 4  # its training, its 3 cells, aggregate + export + results page + the analysis
 
 
 def test_editing_the_corpus_makes_exactly_the_variant_stale(in_tmp):
@@ -174,7 +174,7 @@ def test_editing_the_corpus_makes_exactly_the_variant_stale(in_tmp):
         handle.write("one more line\n")
     edited = job_digests(real_config(corpus))
     stale = changed(before, edited)
-    assert stale == variant_jobs(before) and len(stale) == 1 + 2 + 2
+    assert stale == variant_jobs(before) and len(stale) == 1 + 2 + 3
     # a language the variant does not read stays out of its lineage
     (corpus / "sw.txt").write_text("not read\n")
     assert changed(edited, job_digests(real_config(corpus))) == set()

@@ -360,7 +360,7 @@ def test_editing_a_local_encoder_makes_every_job_on_it_stale(local_ci):
     below_the_encoder = {key for key in before if key[0] != "generate_world"}
     assert {key[0] for key in below_the_encoder} == {"mlm_checkpoint", "train_intermediate", "train_xnli",
                                                       "train_udpos", "train_xquad", "evaluate_tatoeba", "aggregate",
-                                                      "export_predictions"}
+                                                      "export_predictions", "results_page"}
     os.utime(path / "config.json", ns=(1, 1))  # a touch is no edit
     assert changed(before, job_digests(config)) == set()
     settings = read(path / "tokenizer_config.json")
@@ -379,11 +379,11 @@ def test_prefixes_rerun_the_cells_that_use_them_never_the_encoder(local_ci):
     before = job_digests(config)
     config["models"]["my-enc"]["prefixes"] = {"query": "query: "}
     retrieval = changed(before, job_digests(config))
-    assert {key[0] for key in retrieval} == {"evaluate_tatoeba", "aggregate", "export_predictions"}
+    assert {key[0] for key in retrieval} == {"evaluate_tatoeba", "aggregate", "export_predictions", "results_page"}
     config["models"]["my-enc"]["prefixes"] = {"classification": "query: "}
     classification = changed(before, job_digests(config))
     assert {key[0] for key in classification} == {"train_intermediate", "train_xnli", "train_udpos", "train_xquad",
-                                                  "evaluate_tatoeba", "aggregate", "export_predictions"}
+                                                  "evaluate_tatoeba", "aggregate", "export_predictions", "results_page"}
     # MNLI (pair classification) and XNLI are trained with it; SQuAD's intermediate job and UD-POS from none are not
     assert ("train_intermediate", (("intermediate", "squad"), ("model", "my-enc"), ("seed", "1"))) not in classification
     assert all(dict(key[1])["intermediate"] == "mnli" for key in classification if key[0] in ("train_udpos",

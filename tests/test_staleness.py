@@ -42,7 +42,7 @@ def why(work, *args) -> str:
 
 def row():
     """The mnli intermediate job, the cells below it, the aggregates and the leaderboard export."""
-    return Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "all": 1,
+    return Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1,
                     **{TARGET_RULES[t]: 1 for t in CI["targets"]}})
 
 
@@ -69,7 +69,7 @@ def test_editing_generated_task_data_reruns_that_tasks_cells(grid):
     assert plan(grid) == Counter()
     lines = train.read_text().splitlines(keepends=True)
     train.write_text("".join(lines[:3] + [lines[4], lines[3]] + lines[5:]))  # two lines swapped: same size
-    expected = Counter({"train_udpos": len(CI["intermediate"]), "aggregate": 1, "export_predictions": 1, "all": 1})
+    expected = Counter({"train_udpos": len(CI["intermediate"]), "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1})
     assert plan(grid) == expected
     assert re.search(r"input resources/data/world-ci/tasks/udpos: edited since generate_world produced it "
                      r"\(train.jsonl: edited\)", why(grid))
@@ -98,7 +98,7 @@ def test_code_changes_rerun_only_when_behaviour_is_versioned(grid):
     version = VERSIONS["retrieval"]
     _edit(package / "behaviour.py", f'"retrieval": {version},', f'"retrieval": {version + 1},')
     assert plan(grid) == Counter({"evaluate_tatoeba": len(CI["intermediate"]), "aggregate": 1,
-                                  "export_predictions": 1, "all": 1})
+                                  "export_predictions": 1, "results_page": 1, "all": 1})
     assert f"behaviour.retrieval: {version} -> {version + 1} (engine behaviour version)" in why(grid)
 
 
@@ -108,7 +108,7 @@ def test_bucc_settings_leave_tatoeba_alone(grid):
     assert plan(grid, "--configfile", change) == Counter()
     change.write_text(yaml.safe_dump({"presets": {"ci": {"retrieval": {"layer": 1}}}}))
     assert plan(grid, "--configfile", change) == Counter({"evaluate_tatoeba": len(CI["intermediate"]),
-                                                         "aggregate": 1, "export_predictions": 1, "all": 1})
+                                                         "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1})
 
 
 def test_jobs_run_their_own_checkouts_code(tmp_path):

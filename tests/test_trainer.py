@@ -1,5 +1,7 @@
 """The training loop: determinism, exact resume after an interruption, non-finite loss, length grouping."""
 
+import math
+
 import pytest
 import torch
 
@@ -67,6 +69,7 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch):
 
     resumed = run(tmp_path, "out")
     assert resumed.summary["history"] == reference.summary["history"]
+    assert resumed.summary["loss"] == reference.summary["loss"]  # the loss of the steps before the kill included
     wr, wo = weights(reference), weights(resumed)
     assert all(torch.equal(wr[k], wo[k]) for k in wr)
     trainer.clear_checkpoint(str(tmp_path / "ckpt-out"))
@@ -109,6 +112,17 @@ def test_length_grouping_reduces_padding():
 def test_summary_counts_steps(tmp_path):
     summary = run(tmp_path, "s").summary
     assert summary["steps"] == summary["total_steps"] == 20 and summary["history"]
+    loss = summary["loss"]  # the results page's training curve: one loss per optimiser step on a short run
+    assert loss["every"] == 1 and loss["step"] == list(range(1, 21)) and len(loss["loss"]) == 20
+    assert all(math.isfinite(x) and x > 0 for x in loss["loss"])
+
+
+def test_loss_curve_of_a_long_run_is_windowed():
+    losses = [float(i) for i in range(1203)]
+    curve = trainer._loss_curve(losses)
+    assert curve["every"] == 3 and len(curve["step"]) <= trainer.LOSS_POINTS + 1
+    assert curve["step"][:2] == [3, 6] and curve["loss"][:2] == [1.0, 4.0]  # means of steps 1-3 and 4-6
+    assert curve["step"][-1] == 1203 and curve["loss"][-1] == 1201.0  # the last window: steps 1201-1203
 
 
 def test_summary_records_what_training_cost(tmp_path):

@@ -62,7 +62,7 @@ def test_changing_one_intermediate_lr_reruns_exactly_its_cells(grid, tmp_path):
         "tasks": {"mnli": {"lr": 0.00042}}}}}}}))
     jobs = planned_jobs(grid, "--configfile", str(change))
     ci = ci_config()["presets"]["ci"]
-    expected = Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "all": 1,
+    expected = Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1,
                         "evaluate_tatoeba": 1,
                         **{f"train_{t}": 1 for t in ci["targets"] if t != "tatoeba"}})
     assert jobs == expected

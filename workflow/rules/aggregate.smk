@@ -30,3 +30,37 @@ rule aggregate:
         "../../envs/analysis.yaml"
     script:
         "../scripts/aggregate.py"
+
+
+# The results site (stiltgrid.results_page): index.html opens on the answer (paper table with seeds' spread, best-dev
+# row, XTREME score, warnings); a page per target (gains per language), per cell (training curves) and per research
+# question. Each page is self-contained, so Snakemake's report takes them one by one (category Results), and
+# workflow/report/workflow.rst puts the answer (landing.inc) on the report's opening view.
+RESULTS_PAGE_JOB = lambda wc: JOBS.results_page
+
+
+rule results_page:
+    input:
+        unpack(job_inputs(RESULTS_PAGE_JOB)),
+    output:
+        report(
+            directory(JOBS.results_page_output()),
+            patterns=["{page}.html"],
+            category="Results",
+            labels={"page": "{page}"},
+        ),
+    params:
+        settings=job_settings(RESULTS_PAGE_JOB),
+        lineage=job_lineage(RESULTS_PAGE_JOB),
+    log:
+        log_path("results_page", GRID.preset).format(model=MODEL),
+    benchmark:
+        benchmark_path(log_path("results_page", GRID.preset).format(model=MODEL)),
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/results_page.py"
+
+
+localrules:
+    results_page,

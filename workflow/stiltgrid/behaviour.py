@@ -21,6 +21,8 @@ VERSIONS: dict[str, int] = {
     "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub download, local links (stiltgrid.mlm)
     "finetune": 2,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
                       # 2: early stopping on a stratified dev sample; prefixes; guards' warnings in the records
+                      # (the training-loss record `loss` of train_summary.json came later without a bump: it adds
+                      # a record and changes no other output; cells trained before it show no loss curve)
     "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)
     "retrieval": 2,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)
                       # 2: layers relative to depth, prefixes, Tatoeba direction, truncation counts and warnings
@@ -30,6 +32,7 @@ VERSIONS: dict[str, int] = {
     "analysis": 1,    # the research questions (stiltgrid.analysis)
     "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
     "lora": 1,        # LoRA training, adapter checkpoints and their merge into the base encoder (stiltgrid.lora)
+    "report": 1,      # the results site (stiltgrid.results_page)
 }
 
 

@@ -147,6 +147,9 @@ class JobGraph:
                 "warnings": f"{tables}/warnings.md",
                 "heatmap": f"{figures}/gains_heatmap.png"}
 
+    def results_page_output(self) -> str:
+        return P.REPORT.format(model=self.model_name, preset=self.grid.preset)
+
     def analysis_outputs(self, question: str) -> dict[str, str]:
         out = P.ANALYSIS.format(model=self.model_name, preset=self.grid.preset, question=question)
         return {"table": f"{out}/table.tsv", "figure": f"{out}/figure.png", "summary": f"{out}/summary.md"}
@@ -359,6 +362,32 @@ class JobGraph:
                    outputs=tuple(self.aggregate_outputs().values()), phases=("aggregate",))
 
     @cached_property
+    def results_page(self) -> Job:
+        """The results site: the aggregate's tables, every cell's files and training summaries (target and
+        intermediate), and the analyses' outputs."""
+        grid = self.grid
+        cells = []
+        for inter, target in self.grid_cells():
+            for seed in grid.cell_seeds(inter, target):
+                cell = P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
+                trained = target in grid.trained_targets
+                cells.append({"intermediate": inter, "target": target, "seed": str(seed), "dir": cell,
+                              "summary": f"{cell}/{P.CELL_TRAIN_SUMMARY}" if trained else None,
+                              "intermediate_summary": None if inter == NONE else P.INTERMEDIATE.format(
+                                  model=self.model_name, intermediate=inter, seed=seed) + "/" + P.CELL_TRAIN_SUMMARY})
+        analyses = {q: self.analysis_outputs(q) for q in ANALYSES if q in grid.analysis()}
+        settings = {"model": self.model_name, "preset": grid.preset, "tables": self.aggregate_outputs(),
+                    "cells": cells, "analyses": analyses, "baseline": NONE,
+                    "intermediates": list(grid.intermediates) + [BEST], "targets": list(grid.targets),
+                    "task_languages": {t: grid.languages(t) for t in grid.targets}}
+        inputs = {"tables": list(self.aggregate_outputs().values()), "cells": self.cell_dirs(self.grid_cells()),
+                  "intermediates": self.train_summaries(self.grid_cells())[0],
+                  "analyses": [p for outputs in analyses.values() for p in outputs.values()],
+                  "languages": self.languages_table()}
+        return Job("results_page", {"model": self.model_name}, settings, inputs=inputs,
+                   outputs=(self.results_page_output(),), phases=("report",))
+
+    @cached_property
     def export(self) -> Job | None:
         """The leaderboard export of the preset's ``export`` row: every candidate cell of each target evaluate.py
         reads, by intermediate and seed (for ``best-dev`` the aggregate's dev choice picks the intermediate), or None
@@ -456,6 +485,8 @@ class JobGraph:
                 return self.analysis(question)
         if path in self.aggregate.outputs:
             return self.aggregate
+        if path == self.results_page_output():
+            return self.results_page
         if self.export is not None and path in self.export.outputs:
             return self.export
         return None

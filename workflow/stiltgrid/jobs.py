@@ -441,6 +441,16 @@ def aggregate(smk) -> None:
 
 
 @_sealed
+def results_page(smk) -> None:
+    """The static results site (stiltgrid.results_page)."""
+    from stiltgrid import results_page as R
+
+    _setup(smk)
+    pages = R.write_site(smk.output[0], vars(_params(smk)), smk.input.languages)
+    log.info("wrote %d pages into %s", len(pages), smk.output[0])
+
+
+@_sealed
 def export_predictions(smk) -> None:
     """One row's test predictions in the layout XTREME's evaluate.py reads (stiltgrid.export)."""
     from stiltgrid import export as X

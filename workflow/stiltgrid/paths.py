@@ -45,6 +45,7 @@ PERTURBED_METRICS = EVAL_DIR + "/" + CELL_PERTURBED_METRICS
 TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
 ANALYSIS = RESULTS + "/analysis/{preset}/{question}"
+REPORT = RESULTS + "/report/{preset}"  # the results site (stiltgrid.results_page): index.html opens on the answer
 EXPORT = RESULTS + "/export/{preset}"  # one row's test predictions in XTREME's leaderboard layout (stiltgrid.export)
 LOGS_ROOT = "logs"
 LOGS = LOGS_ROOT + "/{model}"  # jobs of one model; data and model jobs log under LOGS_ROOT

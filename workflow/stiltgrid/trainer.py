@@ -317,7 +317,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(
         (s + 1) / max(1, warmup_steps), max(0.0, (total_steps - s) / max(1, total_steps - warmup_steps))))
 
-    state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None}
+    state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None, "loss": []}
     ckpt_dir = Path(checkpoint_dir)
     ckpt_path = ckpt_dir / "state.pt"
     fingerprint = _fingerprint(init_dir, tasks, cfg, sampling, mlm, tuning, base_dir)
@@ -328,6 +328,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
             optimizer.load_state_dict(saved["optimizer"])
             scheduler.load_state_dict(saved["scheduler"])
             state = saved["state"]
+            state.setdefault("loss", [])  # a checkpoint from before the loss record: its curve starts here
             _set_rng_state(saved["rng"])
             log.info("resumed from %s at step %d/%d", ckpt_path, state["step"], total_steps)
         else:
@@ -354,6 +355,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     while state["step"] < total_steps and not state.get("stopped_early"):
         first = state["step"] * cfg.grad_accum
         micro = schedule[first:first + cfg.grad_accum]
+        step_loss = 0.0
         for name, indices in micro:
             examples = [feats[name][i] for i in indices]
             batch = masking(examples) if name == MLM else F.collate(examples, tokenizer.pad_token_id)
@@ -369,11 +371,13 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                                     f"{state['step'] + 1}; lower the learning rate or check the data. "
                                     "No output was written.")
             loss.backward()
+            step_loss += loss.item()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         state["step"] += 1
+        state["loss"].append(round(step_loss, 4))
         progress.update(1)
         if state["step"] % cfg.eval_every == 0 or state["step"] == total_steps:
             score, by_task = evaluate()
@@ -408,7 +412,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         log.warning("%s", warning)
     summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
                "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
-               "history": state["history"], "dev_subset": {name: len(d) for name, d in dev_sets.items()},
+               "history": state["history"], "loss": _loss_curve(state["loss"]), "dev_subset": {name: len(d) for name, d in dev_sets.items()},
                "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
                "truncation": truncated, "warnings": warnings,
                "cost": _cost(schedule[:state["step"] * cfg.grad_accum], feats, dev)}
@@ -430,6 +434,19 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                           "configured_share": round(ratio / (1 + ratio), 6),
                           "realised_share": round(n_mlm / max(1, len(trained)), 6)}
     return FitResult(model, tokenizer, summary)
+
+
+LOSS_POINTS = 500  # at most this many points of the training-loss curve in a summary
+
+
+def _loss_curve(losses: list[float]) -> dict:
+    """The training loss against optimiser step for the summary (the results page plots it with the dev scores of
+    ``history``): each step's loss (summed over its micro-batches, MLM included), or on a run of more than
+    LOSS_POINTS steps the mean over each window of ``every`` steps, at the window's last step."""
+    every = max(1, math.ceil(len(losses) / LOSS_POINTS))
+    steps = list(range(every, len(losses) + 1, every)) + ([len(losses)] if len(losses) % every else [])
+    means = [round(float(np.mean(losses[s - every if s % every == 0 else s - s % every:s])), 4) for s in steps]
+    return {"every": every, "step": steps, "loss": means}
 
 
 def _cost(trained: list[tuple[str, list[int]]], feats: dict[str, list[dict]], dev: torch.device) -> dict:

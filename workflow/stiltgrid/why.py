@@ -115,7 +115,7 @@ class Explainer:
 def grid_jobs(graph: JobGraph) -> list[Job]:
     """Every job the preset's targets need, upstream first."""
     roots = ([graph.aggregate] + [graph.analysis(q) for q in ANALYSES if q in graph.grid.analysis()]
-             + ([graph.export] if graph.export is not None else []))
+             + ([graph.export] if graph.export is not None else []) + [graph.results_page])
     seen, order, queue = set(), [], deque(roots)
     while queue:
         job = queue.popleft()
