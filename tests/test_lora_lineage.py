@@ -12,6 +12,7 @@ from stiltgrid.why import grid_jobs
 
 MODEL = "tiny-ci"
 AGGREGATE = ("aggregate", (("model", MODEL),))
+PAGE = ("results_page", (("model", MODEL),))  # the results page shows every cell
 EXPORT = ("export_predictions", (("model", MODEL),))
 
 
@@ -62,7 +63,7 @@ def test_rank_change_reruns_exactly_the_lora_intermediate_and_its_cells(in_tmp):
     after = job_digests(deep_merge(config, {"variants": {"mnli-lora": {"tuning": {"rank": 4}}}}))
     seeds = (1, 2)
     expected = (intermediates("mnli-lora", seeds) | cells("mnli-lora", ("xnli", "udpos", "tatoeba"), seeds)
-                | {AGGREGATE, EXPORT, ("analysis_tuning", (("model", MODEL),))})
+                | {AGGREGATE, PAGE, EXPORT, ("analysis_tuning", (("model", MODEL),))})
     assert changed(before, after) == expected
 
 
@@ -72,7 +73,7 @@ def test_target_lora_reruns_that_targets_cells_only(in_tmp):
     after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {"tasks": {
         "xnli": {"tuning": {"method": "lora", "rank": 4}}}}}}}}))
     assert changed(before, after) == cells("none", ["xnli"]) | cells("mnli", ["xnli"]) | cells("squad", ["xnli"]) \
-        | {AGGREGATE, EXPORT}
+        | {AGGREGATE, PAGE, EXPORT}
 
 
 def test_lora_intermediates_rerun_their_rows_and_cells_read_the_base_encoder(in_tmp):
@@ -82,7 +83,7 @@ def test_lora_intermediates_rerun_their_rows_and_cells_read_the_base_encoder(in_
     targets = ("xnli", "udpos", "xquad", "tatoeba")
     assert changed(before, job_digests(lora)) == (
         intermediates("mnli") | intermediates("squad") | cells("mnli", targets) | cells("squad", targets)
-        | {AGGREGATE, EXPORT})
+        | {AGGREGATE, PAGE, EXPORT})
     graph = JobGraph(lora, load_grid(lora))
     inter = graph.intermediate(MODEL, "mnli", 1)
     assert inter.settings["tuning"] == {"method": "lora", "rank": 8, "alpha": 16, "dropout": 0.1,
