@@ -77,6 +77,10 @@ def export_outputs():
 from stiltgrid import hub as HUB
 
 HUB_DATASETS = [name for name, d in config["datasets"].items() if d["source"] == "hub"]
+try:  # with a data lock every hub read of the grid must be locked: one line before any job, not a failing input
+    HUB.lock.check_plan(JOBS)
+except HUB.FetchError as err:
+    sys.exit(f"data lock: {err}\n")
 
 
 def fetch_job(wildcards):

@@ -190,7 +190,8 @@ class HubReader(Reader):
     """Reads through ``datasets.load_dataset``: from the hub (cached under ``cache_dir``) or from a local mirror."""
 
     def __init__(self, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
-                 task: str = "?", hint: str | None = None, needs: Iterable[str] = ()):
+                 task: str = "?", hint: str | None = None, needs: Iterable[str] = (), progress: bool = False):
+        self.progress = progress
         self.cache_dir = str(cache_dir or DEFAULT_CACHE_DIR)
         mirror = mirror if mirror is not None else os.environ.get(MIRROR_VAR) or None
         self.mirror = Path(mirror) if mirror else None
@@ -207,6 +208,13 @@ class HubReader(Reader):
         if self.mirror is not None:
             return FetchError(f"cannot fetch task '{self.task}': {what} is not readable from the mirror "
                               f"{self.mirror / read.ref.hub_id} ({type(err).__name__}: {one_line(err, 160)})")
+        script = _script_only(err)
+        if script:
+            return FetchError(f"cannot fetch task '{self.task}': hub dataset '{read.ref.hub_id}' at revision "
+                              f"'{revision}' holds only a loading script ({script}), which datasets >= 4 no longer "
+                              f"runs; read a script-free copy instead (a parquet revision or repository: "
+                              f"datasets.<name>.revisions / sources in config.yaml), or provide its files as a local "
+                              f"mirror (STILTGRID_HUB_MIRROR=DIR with DIR/{read.ref.hub_id}); see docs/real-data.md")
         if var:
             needs = f" (the task reads {', '.join(self.needs)})" if len(self.needs) > 1 else ""
             return FetchError(f"cannot fetch task '{self.task}': {what} is not in the cache {self.cache_dir} and "
@@ -219,22 +227,40 @@ class HubReader(Reader):
     def _load(self, read: Read, revision: str):
         import datasets
 
+        from stiltgrid.hub.lock import COMMIT, with_retries
+
         _sync_offline_flags(offline_var() is not None)
-        datasets.disable_progress_bars()
+        if self.progress:
+            datasets.enable_progress_bars()
+        else:
+            datasets.disable_progress_bars()
         path = str(self.mirror / read.ref.hub_id) if self.mirror is not None else read.ref.hub_id
         if self.mirror is not None and not Path(path).is_dir():
             raise self._error(read, revision, FileNotFoundError(f"no directory {path}"))
-        try:
-            return datasets.load_dataset(path, read.config, split=read.split, revision=revision,
-                                         cache_dir=self.cache_dir)
+        try:  # 429 / 5xx / a dropped connection: retried with backoff (the download itself resumes)
+            data = with_retries(lambda: datasets.load_dataset(path, read.config, split=read.split, revision=revision,
+                                                              cache_dir=self.cache_dir))
         except Exception as err:  # datasets / hub raise many types; the user needs one line
             raise self._error(read, revision, err) from None
+        if self.mirror is None and offline_var() and COMMIT.match(revision):
+            # offline, datasets reads its newest prepared copy whatever the revision: it must be the locked commit
+            files = [f["filename"] for f in data.cache_files]
+            if files and not any(f"/{revision}/" in name for name in files):
+                raise FetchError(f"cannot fetch task '{self.task}': the cached copy of hub dataset "
+                                 f"'{read.ref.hub_id}' (config '{read.config or 'default'}', split '{read.split}') "
+                                 f"is not of the locked commit {revision}; fetch it where there is internet: "
+                                 f"{self.hint or 'stiltgrid fetch --preset NAME'} (then copy resources/ here)")
+        return data
 
     def rows(self, read: Read, revision: str) -> Iterator[dict]:
         return decoded_rows(self._load(read, revision))
 
     def resolved_revision(self, ref: HubRef, revision: str) -> str | None:
         """The commit a branch or tag resolves to (recorded in task.json so it can be pinned); None offline."""
+        from stiltgrid.hub.lock import COMMIT
+
+        if COMMIT.match(revision):
+            return revision
         if self.mirror is not None or offline_var():
             return None
         try:
@@ -243,6 +269,14 @@ class HubReader(Reader):
             return HfApi().dataset_info(ref.hub_id, revision=revision, timeout=30).sha
         except Exception:
             return None
+
+
+def _script_only(err: BaseException | None) -> str | None:
+    """The loading script a repository holds instead of data files, from datasets' refusal to run it."""
+    import re
+
+    match = re.search(r"Dataset scripts are no longer supported, but found (\S+?\.py)", str(err or ""))
+    return match.group(1) if match else None
 
 
 def _sync_offline_flags(offline: bool) -> None:

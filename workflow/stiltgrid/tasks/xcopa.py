@@ -6,8 +6,8 @@ stages (COPA has 400 training questions). XCOPA's untranslated ``cause`` / ``eff
 question in the hub files; the generated world trains on its own English COPA-style split with the keyword as is.
 """
 
-from stiltgrid.hub.base import Source
-from stiltgrid.hub.xtreme_r import SIQA_HUB, XCOPA_HUB, xcopa_plan
+from stiltgrid.hub.base import HubRef, Source
+from stiltgrid.hub.xtreme_r import XCOPA_HUB, xcopa_plan
 from stiltgrid.tasks.base import Benchmark, Task, langs
 from stiltgrid.world.tasks import COPATask, WorldData
 from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, XTREME_R, TrainSet
@@ -15,6 +15,11 @@ from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, XTREME_R, TrainSet
 NAME = "xcopa"
 LANGUAGES = langs("et ht id it qu sw ta th tr vi zh")
 WORLD = WorldData(COPATask())
+
+# English SIQA, script-free: lm-evaluation-harness's siqa task reads lighteval/siqa at this commit since it left the
+# script-only allenai/social_i_qa (PR "script-less parquet mirrors", 2026-08), same columns. Default config; splits train (33,410 rows) / validation (1,954); columns context, question, answerA, answerB,
+# answerC, label (string "1"-"3", the 1-based index of the right answer).
+SIQA_HUB = HubRef("lighteval/siqa", "54c6a1f8cb6daf4f5abf24a601852612fb35eb25")
 
 TASK = Task(
     name=NAME,
@@ -27,8 +32,8 @@ TASK = Task(
                                                 TrainSet("copa_en", "COPA (English), second stage", None)))},
     description="XCOPA: trained on English SIQA (XTREME-R: SIQA then COPA), 2-choice causal reasoning in "
                 "11 languages.",
-    sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan, available=LANGUAGES,
-                    description="XCOPA: train/dev English SIQA (allenai/social_i_qa, parquet export), test "
+    sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan(SIQA_HUB), available=LANGUAGES,
+                    description="XCOPA: train/dev English SIQA (lighteval/siqa), test "
                                 "cambridgeltl/xcopa <lang>",
                     notes=("trained on English SIQA only (XTREME-R trains on SIQA, then on English COPA); SIQA has 3 "
                            "choices, XCOPA 2",),
