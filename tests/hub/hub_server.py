@@ -49,8 +49,10 @@ class HubServer:
     def __init__(self):
         self.repos: dict[tuple[str, str], Repo] = {}
         self.requests: list[tuple[str, str]] = []
+        self.ranges: list[str] = []             # paths served from a Range request (resumed downloads)
         self.faults: list[int] = []             # statuses for the next requests
         self.drops = 0                          # file downloads to cut short
+        self.drop_suffix = ""                   # ... among the files whose name ends so
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -100,13 +102,15 @@ class HubServer:
         with self.lock:
             self.faults.extend([status] * n)
 
-    def drop_next(self, n: int = 1) -> None:
+    def drop_next(self, n: int = 1, suffix: str = "") -> None:
         with self.lock:
             self.drops += n
+            self.drop_suffix = suffix
 
     def reset_log(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.ranges.clear()
 
     def downloads(self) -> list[str]:
         """Paths of the file bodies served (GET on resolve)."""
@@ -234,6 +238,8 @@ def _handler(hub: HubServer):
             start = 0
             ranged = (self.headers.get("Range") or "").strip()
             if ranged.startswith("bytes=") and not head:
+                with hub.lock:
+                    hub.ranges.append(path)
                 first, _, last = ranged[len("bytes="):].partition("-")
                 start = int(first or 0)
                 end = int(last) if last else len(data) - 1
@@ -243,7 +249,7 @@ def _handler(hub: HubServer):
             headers["Content-Length"] = len(data)
             if not head:
                 with hub.lock:
-                    drop = hub.drops > 0 and len(data) > 1
+                    drop = hub.drops > 0 and len(data) > 1 and path.endswith(hub.drop_suffix)
                     hub.drops -= drop
                 if drop:  # the promised length, half the bytes, then the connection goes away
                     self.send_response(200)

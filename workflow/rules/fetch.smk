@@ -26,3 +26,15 @@ rule fetch_task:
 
 localrules:
     fetch_task,
+
+
+# `snakemake --cores 1 --config preset=<preset> fetch`: `stiltgrid fetch` for this config (every hub source and the
+# model, the data lock, the summary table); a target without outputs, so it always runs. On a cluster's login node.
+rule fetch:
+    localrule: True
+    run:
+        from snakemake.exceptions import WorkflowError
+        from stiltgrid.fetch import fetch_all
+
+        if fetch_all(config) != 0:
+            raise WorkflowError("stiltgrid fetch: some sources failed (the table above says how to fix each)")

@@ -1,11 +1,11 @@
-"""The ``stiltgrid`` command: ``stiltgrid plan ...`` (``stiltgrid plan --help``)."""
+"""The ``stiltgrid`` command: ``stiltgrid plan ...``, ``stiltgrid fetch ...`` (``stiltgrid COMMAND --help``)."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-COMMANDS = {"plan": "stiltgrid.plan"}
+COMMANDS = {"plan": "stiltgrid.plan", "fetch": "stiltgrid.fetch"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -230,27 +230,38 @@ class HubReader(Reader):
         from stiltgrid.hub.lock import COMMIT, with_retries
 
         _sync_offline_flags(offline_var() is not None)
-        if self.progress:
+        if self.progress and not os.environ.get("HF_DATASETS_DISABLE_PROGRESS_BARS"):
             datasets.enable_progress_bars()
         else:
             datasets.disable_progress_bars()
         path = str(self.mirror / read.ref.hub_id) if self.mirror is not None else read.ref.hub_id
         if self.mirror is not None and not Path(path).is_dir():
             raise self._error(read, revision, FileNotFoundError(f"no directory {path}"))
+        pinned = self.mirror is None and COMMIT.match(revision)
+
+        def load():
+            data = datasets.load_dataset(path, read.config, split=read.split, revision=revision,
+                                         cache_dir=self.cache_dir)
+            # When the hub fails, datasets falls back to its newest prepared copy whatever its commit: refuse that
+            if pinned and not any(f"/{revision}/" in f["filename"] for f in data.cache_files):
+                if offline_var():
+                    raise FetchError(f"cannot fetch task '{self.task}': the cached copy of hub dataset "
+                                     f"'{read.ref.hub_id}' (config '{read.config or 'default'}', split "
+                                     f"'{read.split}') is not of the locked commit {revision}; fetch it where there "
+                                     f"is internet: {self.hint or 'stiltgrid fetch --preset NAME'} (then copy "
+                                     f"resources/ here)")
+                script = _script_of(read.ref.hub_id, revision)
+                if script:
+                    raise RuntimeError(f"Dataset scripts are no longer supported, but found {script}")
+                raise StaleCopy(f"could not read commit {revision}; datasets offered a cached copy of another")
+            return data
+
         try:  # 429 / 5xx / a dropped connection: retried with backoff (the download itself resumes)
-            data = with_retries(lambda: datasets.load_dataset(path, read.config, split=read.split, revision=revision,
-                                                              cache_dir=self.cache_dir))
+            return with_retries(load)
+        except FetchError:
+            raise
         except Exception as err:  # datasets / hub raise many types; the user needs one line
             raise self._error(read, revision, err) from None
-        if self.mirror is None and offline_var() and COMMIT.match(revision):
-            # offline, datasets reads its newest prepared copy whatever the revision: it must be the locked commit
-            files = [f["filename"] for f in data.cache_files]
-            if files and not any(f"/{revision}/" in name for name in files):
-                raise FetchError(f"cannot fetch task '{self.task}': the cached copy of hub dataset "
-                                 f"'{read.ref.hub_id}' (config '{read.config or 'default'}', split '{read.split}') "
-                                 f"is not of the locked commit {revision}; fetch it where there is internet: "
-                                 f"{self.hint or 'stiltgrid fetch --preset NAME'} (then copy resources/ here)")
-        return data
 
     def rows(self, read: Read, revision: str) -> Iterator[dict]:
         return decoded_rows(self._load(read, revision))
@@ -269,6 +280,25 @@ class HubReader(Reader):
             return HfApi().dataset_info(ref.hub_id, revision=revision, timeout=30).sha
         except Exception:
             return None
+
+
+class StaleCopy(ConnectionError):
+    """datasets read a cached copy of another commit than the one asked for (its fallback when the hub fails):
+    retried like a connection error."""
+
+
+def _script_of(hub_id: str, commit: str) -> str | None:
+    """The loading script a repository holds at a commit (``<name>.py``), or None."""
+    from huggingface_hub import HfApi
+
+    from stiltgrid.hub.lock import with_retries
+
+    name = f"{hub_id.split('/')[-1]}.py"
+    try:
+        found = with_retries(lambda: HfApi().file_exists(hub_id, name, repo_type="dataset", revision=commit))
+    except Exception:  # noqa: BLE001 - the caller reports its own error then
+        return None
+    return name if found else None
 
 
 def _script_only(err: BaseException | None) -> str | None:

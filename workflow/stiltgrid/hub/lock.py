@@ -175,7 +175,7 @@ def cached_as_locked(kind: str, repo_id: str, entry: dict | None) -> bool:
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 _TRANSIENT_NAMES = {"ConnectError", "ReadError", "WriteError", "RemoteProtocolError", "ReadTimeout", "ConnectTimeout",
                     "TimeoutException", "PoolTimeout", "NetworkError", "ChunkedEncodingError", "ConnectionError",
-                    "ConnectionResetError", "IncompleteRead"}
+                    "ConnectionResetError", "IncompleteRead", "StaleCopy"}
 
 
 def _chain(err: BaseException) -> Iterator[BaseException]:
