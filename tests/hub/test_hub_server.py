@@ -137,6 +137,18 @@ def test_second_fetch_downloads_nothing(server, work, first):
     assert server.requests == []
 
 
+def test_the_snakemake_target_fetch_runs_the_same_command(server, work, first):
+    server.reset_log()
+    run = run_snakemake(work, "--cores", "1", "fetch", "--configfile", "overlay.yaml", "--config", "preset=paper",
+                        check=False, env=env_for(server, first[1]))
+    assert run.returncode != 0  # CCGbank is still missing
+    log = (work / "logs" / "data" / "fetch.log").read_text()
+    rows = table_rows(log)
+    assert rows["ccg"][-1] == "missing" and rows["sst2"][-1].startswith("cached") and rows["model"][-1] == "cached"
+    assert "some sources failed; the table above says how to fix each" in run.stdout + run.stderr
+    assert server.requests == []
+
+
 def test_offline_rerun_uses_the_cache(server, work, first):
     server.reset_log()
     env = env_for(server, first[1], HF_HUB_OFFLINE="1")

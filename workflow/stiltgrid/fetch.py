@@ -249,6 +249,23 @@ def fetch_all(config: dict, refresh: bool = False, only: list[str] | None = None
     return 1 if any(r.failed for r in rows) else 0
 
 
+def fetch_from_snakemake(config: dict, log_file: str) -> None:
+    """The Snakemake target ``fetch``: the table on the console and in the log; fails when a source failed."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = fetch_all(config)
+    print(buffer.getvalue(), end="")
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(log_file).write_text(buffer.getvalue(), encoding="utf-8")
+    if status:  # an Exception, not SystemExit: Snakemake reports it as the job's failure
+        from snakemake.exceptions import WorkflowError
+
+        raise WorkflowError("stiltgrid fetch: some sources failed; the table above says how to fix each")
+
+
 def main(argv: list[str] | None = None) -> int:
     from stiltgrid.config import ConfigError
     from stiltgrid.hub.base import FetchError

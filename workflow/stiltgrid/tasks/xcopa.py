@@ -17,8 +17,9 @@ LANGUAGES = langs("et ht id it qu sw ta th tr vi zh")
 WORLD = WorldData(COPATask())
 
 # English SIQA, script-free: lm-evaluation-harness's siqa task reads lighteval/siqa at this commit since it left the
-# script-only allenai/social_i_qa (PR "script-less parquet mirrors", 2026-08), same columns. Default config; splits train (33,410 rows) / validation (1,954); columns context, question, answerA, answerB,
-# answerC, label (string "1"-"3", the 1-based index of the right answer).
+# script-only allenai/social_i_qa (PR "script-less parquet mirrors", 2026-08), same columns. Default config; splits
+# train (33,410 rows) / validation (1,954); columns context, question, answerA, answerB, answerC, label (string
+# "1"-"3", the 1-based index of the right answer).
 SIQA_HUB = HubRef("lighteval/siqa", "54c6a1f8cb6daf4f5abf24a601852612fb35eb25")
 
 TASK = Task(
