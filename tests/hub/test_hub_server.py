@@ -21,6 +21,8 @@ import yaml
 from hub_server import HubServer
 from repo import ROOT, changed, copy_workflow, job_digests, run_snakemake
 
+pytestmark = pytest.mark.slow  # subprocesses against a local server: about 70 s together
+
 PAPER_TARGETS = ["xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "bucc", "tatoeba"]
 OVERLAY = {"presets": {"paper": {"languages": ["de"], "targets": PAPER_TARGETS}}}
 SIQA_COMMIT = "54c6a1f8cb6daf4f5abf24a601852612fb35eb25"
