@@ -119,10 +119,24 @@ class Fetcher:
         """The commit to read: the locked one (unless refreshing), else the revision resolved now (once per run)."""
         from stiltgrid.hub import lock as hub_lock
 
+        from stiltgrid.hub.base import FetchError, offline_var, one_line
+
         key = (kind, repo_id)
         if key not in self.resolved:
             locked = self.lock.commit(kind, repo_id, requested)
-            self.resolved[key] = locked if locked and not self.refresh else hub_lock.resolve(kind, repo_id, requested)
+            if locked and not self.refresh:
+                self.resolved[key] = locked
+            elif offline_var():
+                raise FetchError(f"offline mode is on ({offline_var()}=1) and the lock does not hold {kind[:-1]} "
+                                 f"'{repo_id}' at revision '{requested}'; run this where there is internet")
+            else:
+                try:
+                    self.resolved[key] = hub_lock.resolve(kind, repo_id, requested)
+                except Exception as err:  # noqa: BLE001 - one line: which repository, why, what to check
+                    raise FetchError(f"cannot resolve {kind[:-1]} '{repo_id}' at revision '{requested}' "
+                                     f"({type(err).__name__}: {one_line(err, 160)}); check the id and revision, "
+                                     f"the connection to the hub (HF_ENDPOINT), and HF_TOKEN for a gated "
+                                     f"repository") from None
         return self.resolved[key]
 
     def run(self) -> list[Row]:
@@ -197,6 +211,7 @@ class Fetcher:
 
     def fetch_model(self) -> Row:
         from stiltgrid.hub import lock as hub_lock
+        from stiltgrid.hub.base import FetchError
         from stiltgrid.hub.model import download_hub
 
         spec = self.model
@@ -215,6 +230,8 @@ class Fetcher:
                 row.status = "fetched"
             root = hub_lock.snapshot_dir("models", spec["id"], commit)
             row.size = _size(sum(p.stat().st_size for p in root.rglob("*") if p.is_file()))
+        except FetchError as err:
+            row.failed, row.fix = True, str(err)
         except Exception as err:  # noqa: BLE001 - one line, in the table
             row.failed = True
             row.fix = (f"model '{spec['id']}' at revision '{spec['revision']}': {type(err).__name__}: "
