@@ -139,3 +139,29 @@ def test_set_repo_keeps_files_of_one_commit_and_drops_them_when_it_moves(tmp_pat
     assert lock.repo("datasets", "o/n") == {"revision": "main", "commit": XTREME, "files": {"b": "3"}}
     lock.save()
     assert Lock.load(tmp_path / "l.json").commit("datasets", "o/n", "main") == XTREME
+
+
+#: the revision each hub repository is requested at; the lock turns each into a commit
+REQUESTED = {"nyu-mll/glue": "main", "rajpurkar/squad": "main", "facebook/anli": "main", "stanfordnlp/snli": "main",
+             "Rowan/hellaswag": "main", "Samsoup/cosmos_qa": "main", "tau/commonsense_qa": "main",
+             "google/xtreme": "main", "google/xquad": "main", "unimelb-nlp/wikiann": "main",
+             "lighteval/siqa": "54c6a1f8cb6daf4f5abf24a601852612fb35eb25", "cambridgeltl/xcopa": "main",
+             "google-research-datasets/xquad_r": "main"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in hub.sources().items() if not s.local))
+def test_every_source_reads_its_locked_commit(name, lock_file):
+    source = hub.sources()[name]
+    commits = {repo_id: hashlib_sha(repo_id) for repo_id in REQUESTED}
+    write(lock_file, {repo_id: {"revision": rev, "commit": commits[repo_id], "files": {}}
+                      for repo_id, rev in REQUESTED.items()})
+    langs = list(source.available[:2])
+    spec = hub.spec(source.task, langs, {"sources": {source.task: name}})
+    assert spec["hub"] and all(entry == {"id": entry["id"], "revision": REQUESTED[entry["id"]],
+                                         "commit": commits[entry["id"]]} for entry in spec["hub"])
+
+
+def hashlib_sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode()).hexdigest()
