@@ -3,8 +3,8 @@
 ``build_mirror(root)`` writes ``root/<owner>/<name>/`` for every hub id: a README.md whose ``configs:`` block names
 the configs and split files as on the hub, and parquet files written by ``datasets`` with the hub's features (column
 names, dtypes, ClassLabel names). Repositories written by ``push_to_hub`` (HellaSwag, the Cosmos QA copy, SIQA,
-CommonsenseQA) keep their files under ``data/``. ``datasets.load_dataset`` reads these directories exactly as it reads the hub, so the tests run the same
-parsing code as a real fetch. The rows are a few per split, with the edge cases the parsers must handle.
+CommonsenseQA) keep their files under ``data/``. ``datasets.load_dataset`` reads these directories exactly as it
+reads the hub, so the tests run the same parsing code as a real fetch; tests/hub/hub_server.py serves them over HTTP. The rows are a few per split, with the edge cases the parsers must handle.
 """
 
 from __future__ import annotations

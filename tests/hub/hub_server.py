@@ -3,7 +3,7 @@
 ``HubServer`` (a ``ThreadingHTTPServer`` on 127.0.0.1, started by the tests) serves dataset and model repositories
 from memory, each a list of commits (file path -> bytes) and branches pointing at them:
 
-* ``GET /api/{datasets|models}/{id}[/revision/{rev}]``: repository info with the commit ``sha`` the revision resolves to;
+* ``GET /api/{datasets|models}/{id}[/revision/{rev}]``: repository info with the commit ``sha`` of the revision;
 * ``GET /api/{datasets|models}/{id}/tree/{rev}[/{path}]?recursive=``: the file listing (directories included);
 * ``POST /api/{datasets|models}/{id}/paths-info/{rev}``: info on the named paths;
 * ``HEAD|GET /[datasets/]{id}/resolve/{rev}/{path}``: a file, with ``X-Repo-Commit``, ``ETag`` (the content's sha256)

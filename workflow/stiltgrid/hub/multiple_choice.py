@@ -1,13 +1,10 @@
 """Multiple-choice intermediate tasks: HellaSwag, Cosmos QA, CommonsenseQA.
 
-Hub schemas (HellaSwag's and Cosmos QA's repositories and facts are declared in their task modules):
-``tau/commonsense_qa`` (default config, parquet): id, question, question_concept, choices {label: ["A".."E"],
-text: [5 str]}, answerKey ("A".."E"; "" on test); splits train (9,741), validation (1,221), test.
+The parsers of the three tasks; each repository and its facts (config, splits, columns, labels, rows) are declared
+in the task's module (stiltgrid.tasks.hellaswag, .cosmosqa, .commonsenseqa).
 
 Formatting follows jiant: HellaSwag context = ctx_a, each choice = ctx_b + " " + ending; Cosmos QA context and
 question as given, the four answers as choices; CommonsenseQA no context, the question, five choices in label order.
-
-CommonsenseQA is read at ``main``; the data lock (stiltgrid.hub.lock) pins the commit it resolved to.
 """
 
 from __future__ import annotations
@@ -17,8 +14,6 @@ from typing import Iterable, Iterator
 from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
 from stiltgrid.paths import split_file
 
-COMMONSENSEQA_REVISION = "main"  # pinned by the data lock
-COMMONSENSEQA_HUB = HubRef("tau/commonsense_qa", COMMONSENSEQA_REVISION)
 _SPLITS = {"train": "train", "dev": "validation"}
 
 
