@@ -27,7 +27,7 @@ from pathlib import Path
 
 #: licence of each source as its dataset card or release states it (docs/real-data.md has the table)
 LICENCES = {
-    "nyu-mll/glue": "per task (GLUE: MNLI OANC/CC BY-SA, QQP Quora terms, SST-2 CC BY-SA)",
+    "nyu-mll/glue": "per task (GLUE)",
     "rajpurkar/squad": "CC BY-SA 4.0",
     "facebook/anli": "CC BY-NC 4.0",
     "stanfordnlp/snli": "CC BY-SA 4.0",
@@ -108,17 +108,20 @@ class Fetcher:
         self.grid = load_grid(config)
         graph = JobGraph(config, self.grid)
         with hub_lock.unlocked():  # the requested revisions; this command resolves them
-            self.jobs = [job for job in grid_jobs(graph) if job.rule == "fetch_task"
-                         and (not only or job.wildcards["task"] in only)]
-            model_spec = config["models"][self.grid.model_name]
-            self.model = model_spec if model_spec["source"] == "hub" and (not only or "model" in only) else None
+            jobs = [job for job in grid_jobs(graph) if job.rule == "fetch_task"
+                    and (not only or job.wildcards["task"] in only)]
+        order = [*self.grid.all_intermediates, *self.grid.targets]  # the preset's order, then multitask's others
+        self.jobs = sorted(jobs, key=lambda job: (order.index(job.wildcards["task"])
+                                                  if job.wildcards["task"] in order else len(order),
+                                                  job.wildcards["task"]))
+        model_spec = config["models"][self.grid.model_name]
+        self.model = model_spec if model_spec["source"] == "hub" and (not only or "model" in only) else None
         self.lock = hub_lock.Lock.load()
         self.resolved: dict[tuple[str, str], str] = {}
 
     def commit(self, kind: str, repo_id: str, requested: str) -> str:
         """The commit to read: the locked one (unless refreshing), else the revision resolved now (once per run)."""
         from stiltgrid.hub import lock as hub_lock
-
         from stiltgrid.hub.base import FetchError, offline_var, one_line
 
         key = (kind, repo_id)

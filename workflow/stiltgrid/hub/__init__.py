@@ -38,7 +38,7 @@ mostly ``main``. No source reads a loading script or the dataset viewer's ``refs
 viewer deletes and squashes). The data lock (:mod:`stiltgrid.hub.lock`, ``stiltgrid fetch --preset NAME``) pins each
 repository to the commit it resolved to; the commit is part of the fetch rule's params, so moving it refetches exactly
 the tasks that read that repository. A dataset entry in config.yaml may override revisions per hub id
-(``revisions: {google/xtreme: <sha>}``) once the config schema admits the key.
+(``revisions: {google/xtreme: <sha>}``); the lock then holds the commit of that revision.
 
 Offline: with ``HF_HUB_OFFLINE=1``, ``HF_DATASETS_OFFLINE=1`` or ``STILTGRID_OFFLINE=1`` a fetch only reads the local
 cache (``resources/hub_cache``) and otherwise fails with one line naming the dataset and the command to pre-fetch it
