@@ -1,9 +1,7 @@
 """The XTREME-R additions on the hub: XCOPA (trained on English SIQA) and LAReQA (XQuAD-R).
 
 Hub schemas (config: columns; splits):
-English SIQA: the repository and its facts are declared in stiltgrid.tasks.xcopa (``lighteval/siqa``, pinned).
-``cambridgeltl/xcopa`` ``<lang>`` (et ht id it qu sw ta th tr vi zh): premise, choice1, choice2, question ("cause" |
-"effect", untranslated), label (int32, 0 | 1), idx, changed; validation (100), test (500).
+XCOPA's repositories (English SIQA, ``cambridgeltl/xcopa``) and their facts are declared in stiltgrid.tasks.xcopa.
 ``google-research-datasets/xquad_r`` ``<lang>`` (ar de el en es hi ru th tr vi zh): id, context, question, answers
 {text, answer_start}; validation (1,190 questions, the same ids in every language).
 
@@ -21,7 +19,7 @@ breaks (the LAReQA release annotates them), so contexts are split with a punctua
 by a space, after 。！？); Thai, written without sentence punctuation, keeps whole paragraphs, and an abbreviation
 may split a sentence. Candidates are the sentences alone (LAReQA's encoder also sees the paragraph).
 
-XCOPA and XQuAD-R are read at ``main``; the data lock (stiltgrid.hub.lock) pins the commit they resolved to.
+XQuAD-R is read at ``main``; the data lock (stiltgrid.hub.lock) pins the commit they resolved to.
 """
 
 from __future__ import annotations
@@ -33,9 +31,7 @@ from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Drops, HubRef, Part, Read
 from stiltgrid.paths import POOL, split_file
 
-XCOPA_REVISION = "main"  # UNPINNED: replace with a commit sha of cambridgeltl/xcopa
 XQUAD_R_REVISION = "main"  # UNPINNED: replace with a commit sha of google-research-datasets/xquad_r
-XCOPA_HUB = HubRef("cambridgeltl/xcopa", XCOPA_REVISION)
 XQUAD_R_HUB = HubRef("google-research-datasets/xquad_r", XQUAD_R_REVISION)
 
 #: XQuAD-R languages, as the configs are named; the LAReQA pool always spans all of them
@@ -95,15 +91,15 @@ def xcopa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict
                "question": COPA_QUESTIONS[keyword], "choices": choices, "label": label}
 
 
-def xcopa_plan(siqa: HubRef):
-    """train/dev from English SIQA (``siqa``: its repository), test from XCOPA."""
-    return lambda langs: _xcopa_parts(siqa, langs)
+def xcopa_plan(siqa: HubRef, xcopa: HubRef):
+    """train/dev from English SIQA (``siqa``: its repository), test from XCOPA (``xcopa``)."""
+    return lambda langs: _xcopa_parts(siqa, xcopa, langs)
 
 
-def _xcopa_parts(siqa: HubRef, langs):
+def _xcopa_parts(siqa: HubRef, xcopa: HubRef, langs):
     return [Part(split_file("train"), (Read(siqa, None, "train", siqa_rows, "siqa-train"),)),
             Part(split_file("dev"), (Read(siqa, None, "validation", siqa_rows, "siqa-dev"),)),
-            *(Part(split_file("test", lang), (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
+            *(Part(split_file("test", lang), (Read(xcopa, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
               for lang in langs)]
 
 

@@ -7,7 +7,7 @@ question in the hub files; the generated world trains on its own English COPA-st
 """
 
 from stiltgrid.hub.base import HubRef, Source
-from stiltgrid.hub.xtreme_r import XCOPA_HUB, xcopa_plan
+from stiltgrid.hub.xtreme_r import xcopa_plan
 from stiltgrid.tasks.base import Benchmark, Task, langs
 from stiltgrid.world.tasks import COPATask, WorldData
 from stiltgrid.xtreme import ACCURACY, CLASSIFICATION, XTREME_R, TrainSet
@@ -21,6 +21,10 @@ WORLD = WorldData(COPATask())
 # train (33,410 rows) / validation (1,954); columns context, question, answerA, answerB, answerC, label (string
 # "1"-"3", the 1-based index of the right answer).
 SIQA_HUB = HubRef("lighteval/siqa", "54c6a1f8cb6daf4f5abf24a601852612fb35eb25")
+# XCOPA, script-free parquet per language (the repository's public history, reviewed 2026-12): config <lang> (the
+# 11 above); splits validation (100 rows) / test (500); columns premise, choice1, choice2, question ("cause" |
+# "effect", untranslated), label (int 0 | 1), idx, changed. main moves: the data lock pins its commit.
+XCOPA_HUB = HubRef("cambridgeltl/xcopa", "main")
 
 TASK = Task(
     name=NAME,
@@ -33,7 +37,8 @@ TASK = Task(
                                                 TrainSet("copa_en", "COPA (English), second stage", None)))},
     description="XCOPA: trained on English SIQA (XTREME-R: SIQA then COPA), 2-choice causal reasoning in "
                 "11 languages.",
-    sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan(SIQA_HUB), available=LANGUAGES,
+    sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan(SIQA_HUB, XCOPA_HUB),
+                    available=LANGUAGES,
                     description="XCOPA: train/dev English SIQA (lighteval/siqa), test "
                                 "cambridgeltl/xcopa <lang>",
                     notes=("trained on English SIQA only (XTREME-R trains on SIQA, then on English COPA); SIQA has 3 "
