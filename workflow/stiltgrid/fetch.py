@@ -118,6 +118,7 @@ class Fetcher:
         self.model = model_spec if model_spec["source"] == "hub" and (not only or "model" in only) else None
         self.lock = hub_lock.Lock.load()
         self.resolved: dict[tuple[str, str], str] = {}
+        self.checked: dict[tuple, bool] = {}
 
     def commit(self, kind: str, repo_id: str, requested: str) -> str:
         """The commit to read: the locked one (unless refreshing), else the revision resolved now (once per run)."""
@@ -141,6 +142,17 @@ class Fetcher:
                                      f"the connection to the hub (HF_ENDPOINT), and HF_TOKEN for a gated "
                                      f"repository") from None
         return self.resolved[key]
+
+    def cached(self, kind: str, repo_id: str) -> bool:
+        """The repository's locked files are in the hub cache with their sha256 (checked once per run: a repository
+        such as google/xtreme serves many tasks)."""
+        from stiltgrid.hub import lock as hub_lock
+
+        entry = self.lock.repo(kind, repo_id)
+        key = (kind, repo_id, entry and entry["commit"], entry and len(entry["files"]))
+        if key not in self.checked:
+            self.checked[key] = hub_lock.cached_as_locked(kind, repo_id, entry)
+        return self.checked[key]
 
     def run(self) -> list[Row]:
         rows = []
@@ -171,7 +183,7 @@ class Fetcher:
                 commits = {e["id"]: e["commit"] for e in spec["hub"]}
                 locked = self.lock.data["tasks"].get(task)
                 if (locked and locked.get("reads") == spec["reads"] and locked.get("commits") == commits
-                        and all(hub_lock.cached_as_locked("datasets", i, self.lock.repo("datasets", i)) for i in ids)):
+                        and all(self.cached("datasets", i) for i in ids)):
                     counts, size, row.status = locked["rows"], locked.get("bytes"), "cached"
                 else:
                     counts, size = self._convert(spec, DEFAULT_CACHE_DIR, hint)
@@ -223,7 +235,7 @@ class Fetcher:
             commit = self.commit("models", spec["id"], spec["revision"])
             row.source = f"{spec['id']}@{commit[:7]}"
             entry = self.lock.repo("models", spec["id"])
-            if entry and entry["commit"] == commit and hub_lock.cached_as_locked("models", spec["id"], entry):
+            if entry and entry["commit"] == commit and self.cached("models", spec["id"]):
                 row.status = "cached"
             else:
                 download_hub(spec["id"], commit)
