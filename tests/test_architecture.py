@@ -20,8 +20,8 @@ LAYERS = (
     ("metric functions", ("metrics.classification", "metrics.qa", "metrics.tagging", "metrics.retrieval",
                           "analysis.stats")),
     ("registries of formats and metrics", ("formats", "metrics", "metrics.registry")),
-    ("data sources", ("hub.base", "hub.parsers", "hub.glue", "hub.nli", "hub.qa", "hub.multiple_choice",
-                      "hub.retrieval", "hub.xtreme_targets", "hub.xtreme_r", "hub.ccg", "hub.mewslix",
+    ("data sources", ("hub.transport", "hub.base", "hub.lock", "hub.model", "hub.parsers", "hub.glue", "hub.nli",
+                      "hub.qa", "hub.multiple_choice", "hub.retrieval", "hub.xtreme_targets", "hub.xtreme_r", "hub.ccg", "hub.mewslix",
                       "world.lexicon", "world.scripts", "world.meaning", "world.language", "world.spec",
                       "world.tasks")),
     ("task registry", ("tasks",)),
@@ -29,7 +29,7 @@ LAYERS = (
     ("engine", ("model", "lora", "features", "inference", "embed", "evaluation", "guards", "trainer", "mlm",
                 "augment", "perturb")),
     ("grid and results", ("config", "dag", "lineage", "aggregate", "export", "analysis", "results_page")),
-    ("jobs and tools", ("jobs", "fetch_job", "why", "cost", "plan")),
+    ("jobs and tools", ("jobs", "fetch_job", "fetch", "why", "cost", "plan")),
     ("command line", ("cli",)),
 )
 

@@ -2,10 +2,9 @@
 
 ``build_mirror(root)`` writes ``root/<owner>/<name>/`` for every hub id: a README.md whose ``configs:`` block names
 the configs and split files as on the hub, and parquet files written by ``datasets`` with the hub's features (column
-names, dtypes, ClassLabel names). The two loading-script repositories (Rowan/hellaswag, allenai/cosmos_qa) are read
-from the hub's parquet export, whose layout is ``default/<split>/0000.parquet`` without a README; they are mirrored
-the same way. ``datasets.load_dataset`` reads these directories exactly as it reads the hub, so the tests run the same
-parsing code as a real fetch. The rows are a few per split, with the edge cases the parsers must handle.
+names, dtypes, ClassLabel names). Repositories written by ``push_to_hub`` (HellaSwag, the Cosmos QA copy, SIQA,
+CommonsenseQA) keep their files under ``data/``. ``datasets.load_dataset`` reads these directories exactly as it
+reads the hub, so the tests run the same parsing code as a real fetch; tests/hub/hub_server.py serves them over HTTP. The rows are a few per split, with the edge cases the parsers must handle.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def qa(qid: str, context: str, question: str, *answers: str, title: str = "T", s
     return row
 
 
-# -- repositories: hub id -> {config: {split: (features, rows)}}; config None = the parquet-export layout -----------
+# -- repositories: hub id -> {config: {split: (features, rows)}} -----------------------------------------------
 def _glue():
     mnli = Features({"premise": Value("string"), "hypothesis": Value("string"), "label": NLI, "idx": Value("int32")})
     qqp = Features({"question1": Value("string"), "question2": Value("string"),
@@ -141,7 +140,7 @@ def _hellaswag():
                             ", the man puts on a christmas coat, knitted with netting.",
                             ", the man continues removing the snow on his car."],
                 "source_id": "activitynet~v_-1IBHYS3L-Y", "split": split, "split_type": "indomain", "label": label}
-    return {None: {"train": (features, [row(4, "3", "train"), row(5, "0", "train")]),
+    return {"default": {"train": (features, [row(4, "3", "train"), row(5, "0", "train")]),
                    "validation": (features, [row(24, "3", "val")]),
                    "test": (features, [row(99, "", "test")])}}
 
@@ -156,7 +155,7 @@ def _cosmos():
                 "answer0": "None of the above choices .", "answer1": "This person likes music and likes to see "
                 "the show , they will see other bands play .", "answer2": "This person only likes Good Old War .",
                 "answer3": "Other Bands is not on tour .", "label": label}
-    return {None: {"train": (features, [row("3Q9SPIIRWJKVQ8244310E8TUS6YWAC##34V1S5K3GTZMDUBNBIGY93FLDOB690##A1S1K7134"
+    return {"default": {"train": (features, [row("3Q9SPIIRWJKVQ8244310E8TUS6YWAC##34V1S5K3GTZMDUBNBIGY93FLDOB690##A1S1K7134"
                                             "S2VUC##Blog_1044056##q1_a1##3XU9MCX6VQQG7YPLCSAFDPQNH4GR20", 1)]),
                    "validation": (features, [row("dev-1", 2)]),
                    "test": (features, [row("test-1", -1)])}}
@@ -269,12 +268,13 @@ REPOS = {
     "facebook/anli": _anli,
     "stanfordnlp/snli": _snli,
     "Rowan/hellaswag": _hellaswag,
-    "allenai/cosmos_qa": _cosmos,
+    "Samsoup/cosmos_qa": _cosmos,
     "tau/commonsense_qa": _commonsense_qa,
     "google/xtreme": _xtreme,
 }
 #: directory of a config's files in each repository (the hub's own naming)
-CONFIG_DIR = {"tau/commonsense_qa": "data"}
+CONFIG_DIR = {"tau/commonsense_qa": "data", "Rowan/hellaswag": "data", "Samsoup/cosmos_qa": "data",
+              "lighteval/siqa": "data"}
 
 from hub_fixtures_xtreme_r import XTREME_R_REPOS  # noqa: E402  (reuses the helpers above)
 
@@ -287,12 +287,6 @@ def build_mirror(root: Path) -> Path:
         configs = make()
         card = []
         for config, splits in configs.items():
-            if config is None:  # parquet export layout: <config>/<split>/0000.parquet, no README
-                for split, (features, rows) in splits.items():
-                    path = repo / "default" / split / "0000.parquet"
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    Dataset.from_list(rows, features=features).to_parquet(str(path))
-                continue
             folder = CONFIG_DIR.get(hub_id, config)
             card.append(f"- config_name: {config}\n  data_files:")
             for split, (features, rows) in splits.items():

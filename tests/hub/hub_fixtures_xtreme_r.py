@@ -1,5 +1,5 @@
 """Tiny copies of the hub repositories the XTREME-R loaders read (same layout rules as hub_fixtures): English SIQA
-(parquet export), XCOPA, XQuAD-R (all 11 configs: the LAReQA pool spans them), XQuAD's Romanian config and a WikiANN
+(lighteval/siqa), XCOPA, XQuAD-R (all 11 configs: the LAReQA pool spans them), XQuAD's Romanian config and a WikiANN
 language that google/xtreme lacks."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _siqa():
         return {"context": context, "question": "What does Tracy need to do before this?",
                 "answerA": "make a new plan", "answerB": "Go home and see Riley", "answerC": "Find somewhere to go",
                 "label": label}
-    return {None: {"train": (features, [row("3"), row("1", "Sydney walked past a homeless woman."), row("")]),
+    return {"default": {"train": (features, [row("3"), row("1", "Sydney walked past a homeless woman."), row("")]),
                    "validation": (features, [row("2")])}}
 
 
@@ -95,7 +95,7 @@ def _wikiann():
 
 
 XTREME_R_REPOS = {
-    "allenai/social_i_qa": _siqa,
+    "lighteval/siqa": _siqa,
     "cambridgeltl/xcopa": _xcopa,
     "google-research-datasets/xquad_r": _xquad_r,
     "google/xquad": _xquad,

@@ -87,12 +87,12 @@ def test_job_exits_with_one_line_and_no_traceback(offline, tmp_path, capsys):
     message = caught.value.code
     assert isinstance(message, str) and "\n" not in message
     assert message.startswith("stiltgrid: cannot fetch task 'qqp': hub dataset 'nyu-mll/glue'")
-    assert message.endswith("pre-fetch it on a machine with internet: snakemake --cores 1 --config preset=paper "
-                            "--until fetch_task (then copy resources/ here)")
+    assert message.endswith("pre-fetch it on a machine with internet: stiltgrid fetch --preset paper "
+                            "(then copy resources/ here)")
     assert capsys.readouterr().err == ""  # SystemExit prints the line once; nothing else reaches stderr
     assert "cannot fetch task 'qqp'" in log.read_text() and "Traceback" not in log.read_text()
 
-    # a preset that does not use this dataset would not fetch it with --until: name the directory instead
+    # a preset that does not use this dataset would not fetch it: name the directory instead
     with pytest.raises(SystemExit) as caught:
         fetch_task(fake_job(hub.spec("qqp"), tmp_path / "qqp", log, preset="demo"))
     assert f"pre-fetch it on a machine with internet: snakemake --cores 1 {tmp_path / 'qqp'} " in caught.value.code

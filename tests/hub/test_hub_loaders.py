@@ -84,7 +84,7 @@ def test_anli_plus_is_selectable_from_the_environment(fetched, monkeypatch):
     assert hub.spec("anli", dataset={"sources": {"anli": "anli"}})["source"] == "anli"
 
 
-def test_hellaswag_from_parquet_export(fetched):
+def test_hellaswag(fetched):
     out, record = fetched("hellaswag")
     train = load(out, "train.jsonl", "hellaswag")
     assert train[0]["id"] == "hellaswag-train-4" and train[0]["label"] == 3
@@ -93,7 +93,7 @@ def test_hellaswag_from_parquet_export(fetched):
     assert train[0]["choices"][3] == "then , the man continues removing the snow on his car."
     assert len(load(out, "dev.jsonl", "hellaswag")) == 1
     assert record["n_choices"] == 4
-    assert record["source"]["hub"][0] == {"id": "Rowan/hellaswag", "revision": "refs/convert/parquet"}
+    assert record["source"]["hub"][0] == {"id": "Rowan/hellaswag", "revision": "main"}
 
 
 def test_cosmosqa(fetched):

@@ -54,5 +54,5 @@ def test_offline_fetch_rule_fails_with_one_line(workdir):
     lines = [line for line in run.stderr.splitlines() if "cannot fetch task" in line]
     assert len(lines) == 1, run.stderr[-3000:]
     assert lines[0].startswith("stiltgrid: cannot fetch task 'qqp': hub dataset 'nyu-mll/glue'")
-    assert "snakemake --cores 1 --config preset=paper --until fetch_task" in lines[0]
+    assert "stiltgrid fetch --preset paper" in lines[0]
     assert "Traceback" not in run.stderr

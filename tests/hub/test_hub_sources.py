@@ -28,3 +28,10 @@ def test_source_reads_its_fixture_in_the_task_format(fetched, name):
     for part in source.plan(langs):
         rows = load_split(str(out), task, Path(part.file).stem, labels)
         assert rows and record["counts"][part.file] == len(rows)
+
+
+@pytest.mark.parametrize("name", HUB_SOURCES)
+def test_no_source_reads_a_parquet_export_branch(name):
+    """The dataset viewer deletes refs/convert/parquet and squashes its history: no pin there survives."""
+    for entry in hub.sources()[name].params().get("hub", []):
+        assert not entry["revision"].startswith("refs/"), (name, entry)

@@ -40,7 +40,7 @@ def test_xcopa_trains_on_siqa_and_tests_per_language(fetched):
     assert [ex["question"] for ex in test_et] == ["What happened as a result?"] * 2 + ["What was the cause?"]
     assert len(load(out / "test.zh.jsonl", "xcopa")) == 1  # the row with an empty choice is dropped
     assert record["n_choices"] == 2 and record["notes"]
-    assert [h["id"] for h in record["source"]["hub"]] == ["allenai/social_i_qa", "cambridgeltl/xcopa"]
+    assert [h["id"] for h in record["source"]["hub"]] == ["lighteval/siqa", "cambridgeltl/xcopa"]
 
 
 def test_xcopa_has_no_english_test_set(fetched):

@@ -76,8 +76,13 @@ def export_outputs():
 # -- real data (fetch.smk) -----------------------------------------------------------------------------------------
 from stiltgrid import hub as HUB
 from stiltgrid.availability import stop_message
+from stiltgrid.fetch import check_plan as check_locked_reads
 
 HUB_DATASETS = [name for name, d in config["datasets"].items() if d["source"] == "hub"]
+try:  # with a data lock every hub read of the grid must be locked: one line before any job, not a failing input
+    check_locked_reads(JOBS)
+except HUB.FetchError as err:
+    sys.exit(f"data lock: {err}\n")
 
 
 def fetch_job(wildcards):

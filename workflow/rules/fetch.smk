@@ -4,7 +4,7 @@
 # runs these jobs. An existing task directory is never refetched unless its params (hub ids, revisions, configs,
 # splits, languages) change. Offline (HF_HUB_OFFLINE=1, HF_DATASETS_OFFLINE=1 or STILTGRID_OFFLINE=1) a job only
 # reads the cache and otherwise fails with one line naming the dataset and the pre-fetch command
-# (`snakemake --cores 1 --config preset=<preset> --until fetch_task` on a machine with internet).
+# (`stiltgrid fetch --preset <preset>` on a machine with internet; docs/real-data.md).
 rule fetch_task:
     output:
         directory(P.TASK_DATA),
@@ -26,3 +26,15 @@ rule fetch_task:
 
 localrules:
     fetch_task,
+
+
+# `snakemake --cores 1 --config preset=<preset> fetch`: `stiltgrid fetch` for this config (every hub source and the
+# model, the data lock, the summary table); a target without outputs, so it always runs. On a cluster's login node.
+rule fetch:
+    localrule: True
+    log:
+        log_path("data", "fetch", per_model=False),
+    run:
+        from stiltgrid.fetch import fetch_from_snakemake
+
+        fetch_from_snakemake(config, log[0])

@@ -18,6 +18,7 @@ from pathlib import Path
 COMMANDS = {
     "why": ("stiltgrid.why:main", "why a job would rerun: the changed setting, behaviour, input or upstream job"),
     "plan": ("stiltgrid.plan:main", "GPU-hours, wall time and disk of a preset's grid before it runs"),
+    "fetch": ("stiltgrid.fetch:main", "fetch and lock every hub source and the model of a preset (login node)"),
     "export": ("stiltgrid.cli:export", "the preset's test predictions in the XTREME leaderboard layout"),
 }
 

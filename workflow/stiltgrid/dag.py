@@ -171,7 +171,8 @@ class JobGraph:
     def fetch(self, dataset: str, task: str) -> Job:
         from stiltgrid import hub
 
-        spec = hub.spec(task, self.fetch_languages(dataset, task), self.config["datasets"][dataset])
+        spec = hub.spec(task, self.fetch_languages(dataset, task), self.config["datasets"][dataset],
+                        preset=self.grid.preset)
         return Job("fetch_task", {"dataset": dataset, "task": task}, {"spec": spec},
                    outputs=(P.TASK_DATA.format(dataset=dataset, task=task),), phases=("fetch",),
                    reads=tuple(str(spec[k]) for k in ("ccg_path", "local_path") if spec.get(k)))
@@ -220,6 +221,12 @@ class JobGraph:
     def model(self, model: str) -> Job:
         # The prefixes say how the encoder is used, not what it is: they reach the cells, never this job.
         spec = {k: v for k, v in self.config["models"][model].items() if k != "prefixes"}
+        if spec["source"] == "hub":  # a data lock pins the model's commit as it pins the data's
+            from stiltgrid.hub import lock as hub_lock
+
+            lock = hub_lock.active()
+            if lock is not None:
+                spec["commit"] = lock.pin("models", spec["id"], spec["revision"], self.grid.preset)
         inputs = {"corpus": P.CORPUS.format(dataset=spec["corpus"])} if spec["source"] == "scratch" else {}
         reads = (spec["path"],) if spec["source"] == "local" else ()
         return Job("mlm_checkpoint", {"model": model}, {"spec": spec}, inputs=inputs,

@@ -38,7 +38,7 @@ def prefetch_hint(out_dir: str, config: dict | None, dataset: str | None) -> str
         seen.add(cursor)
         data, cursor = presets[cursor].get("data"), presets[cursor].get("inherit")
     if preset and dataset and data == dataset:
-        return f"snakemake --cores 1 --config preset={preset} --until fetch_task"
+        return f"stiltgrid fetch --preset {preset}"
     return f"snakemake --cores 1 {out_dir}"
 
 

@@ -142,7 +142,7 @@ def mlm_checkpoint(smk) -> None:
     _setup(smk)
     spec, out = dict(_params(smk).spec), smk.output[0]
     if spec["source"] == "hub":
-        mlm.fetch_hub(spec["id"], spec["revision"], out)
+        mlm.fetch_hub(spec["id"], spec.get("commit") or spec["revision"], out)
     elif spec["source"] == "local":
         mlm.link_local(spec["path"], out)
     else:

@@ -32,20 +32,30 @@ class MLMError(UserError, RuntimeError):
 
 
 def fetch_hub(model_id: str, revision: str, out_dir: str | Path) -> None:
-    """Download a hub model at a pinned revision (weights, config, tokenizer) into out_dir."""
-    from huggingface_hub import snapshot_download
+    """A hub model at a pinned revision (the data lock's commit once there is a lock) in out_dir: its files from the
+    hub cache, hard-linked (copied across file systems), so the login node's fetch is reused offline."""
+    from stiltgrid.hub.model import download_hub
 
     try:
-        snapshot_download(
-            repo_id=model_id, revision=revision, local_dir=str(out_dir),
-            allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt"],
-        )
+        snapshot = download_hub(model_id, revision)
     except Exception as err:  # the hub client raises many types; the user needs one line
         raise MLMError(
             f"could not fetch model '{model_id}' at revision '{revision}' ({type(err).__name__}: {err}). "
-            f"Fetch it where there is internet (snakemake --cores 1 {Path(out_dir).as_posix()}) and copy "
-            f"{Path(out_dir).as_posix()} here, or point the model's source to a local directory."
+            f"Fetch it where there is internet (stiltgrid fetch --preset NAME, or snakemake --cores 1 "
+            f"{Path(out_dir).as_posix()}) and copy the hub cache ($HF_HOME) here, or point the model's source to a "
+            f"local directory."
         ) from None
+    out_dir = Path(out_dir)
+    for source in sorted(p for p in snapshot.rglob("*") if p.is_file()):
+        target = out_dir / source.relative_to(snapshot)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        blob = source.resolve()  # snapshot entries are links into blobs/
+        try:
+            os.link(blob, target)
+        except OSError:
+            import shutil
+
+            shutil.copyfile(blob, target)
 
 
 def link_local(path: str | Path, out_dir: str | Path) -> str:

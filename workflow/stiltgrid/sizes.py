@@ -12,7 +12,7 @@ Sources:
   Table 1 rounds them: 393k, 364k, 67k).
 * [squad] Rajpurkar et al. (2016), SQuAD v1.1; rajpurkar/squad ``train`` (stiltgrid.hub.qa).
 * [anli] Nie et al. (2020), Adversarial NLI: train rounds 1-3 of 16,946 + 45,460 + 100,459 examples.
-* [mc] Rowan/hellaswag, allenai/cosmos_qa, tau/commonsense_qa ``train`` (stiltgrid.hub.multiple_choice); HellaSwag
+* [mc] Rowan/hellaswag, Samsoup/cosmos_qa, tau/commonsense_qa ``train`` (stiltgrid.hub.multiple_choice); HellaSwag
   and Cosmos QA have 4 answers per question, CommonsenseQA 5.
 * [ccg] CCGbank (Hockenmaier and Steedman 2007), WSJ sections 02-21: 39,604 sentences.
 * [xtreme] Hu et al. (2020), XTREME, Table 1: English training sets and test examples per language (POS 47-20,436,

@@ -16,8 +16,8 @@ mnli           nyu-mll/glue mnli (train, validation_matched)
 qqp, sst2      nyu-mll/glue qqp / sst2 (train, validation)
 squad          rajpurkar/squad plain_text (train, validation)
 anli           facebook/anli plain_text (train_r1..3, dev_r1..3); source anli_plus adds stanfordnlp/snli + MNLI
-hellaswag      Rowan/hellaswag, parquet export refs/convert/parquet (train, validation)
-cosmosqa       allenai/cosmos_qa, parquet export refs/convert/parquet (train, validation)
+hellaswag      Rowan/hellaswag (train, validation)
+cosmosqa       Samsoup/cosmos_qa, a parquet copy of the script-only allenai/cosmos_qa (train, validation)
 commonsenseqa  tau/commonsense_qa (train, validation)
 ccg            local CCGbank copy (licensed), see stiltgrid.hub.ccg
 xnli           train MNLI; dev/test google/xtreme XNLI (filtered by language)
@@ -28,15 +28,17 @@ xquad, mlqa    train/dev rajpurkar/squad; test google/xtreme XQuAD.<lang> / MLQA
 tydiqa         google/xtreme tydiqa (English train; GoldP dev split by language)
 bucc           google/xtreme bucc18.<lang> (validation -> dev, test -> test; gold pairs only)
 tatoeba        google/xtreme tatoeba.<iso639-3> (validation -> test)
-xcopa          train/dev allenai/social_i_qa (parquet export; English SIQA); test cambridgeltl/xcopa <lang>
+xcopa          train/dev lighteval/siqa (English SIQA, pinned commit); test cambridgeltl/xcopa <lang>
 lareqa         google-research-datasets/xquad_r <lang> (validation); pool of all 11 languages in test.pool.jsonl
 mewslix        local copy of the Mewsli-X release (not on the hub), see stiltgrid.hub.mewslix
 ============== ==============================================================================================
 
-Revisions: every hub repository has one ``*_REVISION`` constant (``glue.GLUE_REVISION``, ``nli.ANLI_REVISION``, ...),
-currently ``main`` (or the parquet-export branch) because the commits could not be looked up when this was written.
-**Pin them.** They are part of the fetch rule's params, so changing one refetches that task; a dataset entry in
-config.yaml may override them per hub id (``revisions: {google/xtreme: <sha>}``) once the config schema admits the key.
+Revisions: every hub repository has one revision constant (``glue.GLUE_REVISION``, ``tasks.xcopa.SIQA_HUB``, ...),
+mostly ``main``. No source reads a loading script or the dataset viewer's ``refs/convert/parquet`` branch (which the
+viewer deletes and squashes). The data lock (:mod:`stiltgrid.hub.lock`, ``stiltgrid fetch --preset NAME``) pins each
+repository to the commit it resolved to; the commit is part of the fetch rule's params, so moving it refetches exactly
+the tasks that read that repository. A dataset entry in config.yaml may override revisions per hub id
+(``revisions: {google/xtreme: <sha>}``); the lock then holds the commit of that revision.
 
 Offline: with ``HF_HUB_OFFLINE=1``, ``HF_DATASETS_OFFLINE=1`` or ``STILTGRID_OFFLINE=1`` a fetch only reads the local
 cache (``resources/hub_cache``) and otherwise fails with one line naming the dataset and the command to pre-fetch it
@@ -50,6 +52,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from stiltgrid.hub import lock as lock_mod
 from stiltgrid.hub.base import (DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source,
                                 offline_var)
 
@@ -108,15 +111,20 @@ def source_for(task: str, chosen: dict | None = None, ccg_path: str | None = Non
     return source
 
 
-def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None) -> dict:
+def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None, preset: str | None = None) -> dict:
     """The fetch rule's params for one task: source, hub ids + revisions, configs/splits read, languages.
 
     ``dataset`` is the config.yaml entry of the dataset; its optional keys ``sources``, ``revisions``, ``mirror``,
-    ``ccg_path`` and ``mewslix_path`` are honoured when present."""
+    ``ccg_path`` and ``mewslix_path`` are honoured when present. With a data lock (:mod:`stiltgrid.hub.lock`) each
+    repository entry also carries its locked ``commit``, read instead of the revision."""
     dataset = dataset or {}
     source = source_for(task, dataset.get("sources"),
                         local_path=dataset.get(LOCAL_PATH_KEYS[task]) if task in LOCAL_PATH_KEYS else None)
     out = source.params(languages, dataset.get("revisions") or {})
+    lock = lock_mod.active()
+    if lock is not None:  # once a lock exists every read is at its locked commit (part of the job's params)
+        for entry in out["hub"]:
+            entry["commit"] = lock.pin("datasets", entry["id"], entry["revision"], preset)
     if dataset.get("mirror"):
         out["mirror"] = str(dataset["mirror"])
     return out
@@ -125,7 +133,7 @@ def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None) 
 def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, source: str | None = None,
           revisions: dict | None = None, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
           ccg_path: str | None = None, hint: str | None = None, reader: Reader | None = None,
-          local_path: str | None = None) -> dict:
+          local_path: str | None = None, progress: bool = False) -> dict:
     """Fetch ``task`` (for targets: its ``languages``) into ``out_dir``; returns the task.json record.
 
     Raises :class:`FetchError` (one line) when offline without a cached copy, when the hub fails, or when a language
@@ -134,14 +142,14 @@ def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, sour
     if reader is None and not getattr(chosen, "local", False):
         reader = HubReader(cache_dir=cache_dir, mirror=mirror, task=task,
                            hint=hint or f"snakemake --cores 1 {Path(out_dir).as_posix()}",
-                           needs=[ref.hub_id for ref in chosen.refs])
+                           needs=[ref.hub_id for ref in chosen.refs], progress=progress)
     return chosen.write(out_dir, languages, reader=reader, revisions=revisions or {})
 
 
 def fetch_spec(params: dict, out_dir: str | Path, *, cache_dir: str | Path | None = None,
-               hint: str | None = None) -> dict:
+               hint: str | None = None, progress: bool = False) -> dict:
     """Fetch from the params :func:`spec` produced (what the Snakemake job receives)."""
-    revisions = {entry["id"]: entry["revision"] for entry in params.get("hub", [])}
+    revisions = {entry["id"]: entry.get("commit") or entry["revision"] for entry in params.get("hub", [])}
     return fetch(params["task"], out_dir, params.get("languages", []), source=params.get("source"),
                  revisions=revisions, cache_dir=cache_dir, mirror=params.get("mirror"),
-                 local_path=params.get("local_path"), hint=hint)
+                 local_path=params.get("local_path"), hint=hint, progress=progress)

@@ -201,7 +201,8 @@ class HubReader(Reader):
     """Reads through ``datasets.load_dataset``: from the hub (cached under ``cache_dir``) or from a local mirror."""
 
     def __init__(self, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
-                 task: str = "?", hint: str | None = None, needs: Iterable[str] = ()):
+                 task: str = "?", hint: str | None = None, needs: Iterable[str] = (), progress: bool = False):
+        self.progress = progress
         self.cache_dir = str(cache_dir or DEFAULT_CACHE_DIR)
         mirror = mirror if mirror is not None else os.environ.get(MIRROR_VAR) or None
         self.mirror = Path(mirror) if mirror else None
@@ -218,6 +219,13 @@ class HubReader(Reader):
         if self.mirror is not None:
             return FetchError(f"cannot fetch task '{self.task}': {what} is not readable from the mirror "
                               f"{self.mirror / read.ref.hub_id} ({type(err).__name__}: {one_line(err, 160)})")
+        script = _script_only(err)
+        if script:
+            return FetchError(f"cannot fetch task '{self.task}': hub dataset '{read.ref.hub_id}' at revision "
+                              f"'{revision}' holds only a loading script ({script}), which datasets >= 4 no longer "
+                              f"runs; read a script-free copy instead (a parquet revision or repository: "
+                              f"datasets.<name>.revisions / sources in config.yaml), or provide its files as a local "
+                              f"mirror (STILTGRID_HUB_MIRROR=DIR with DIR/{read.ref.hub_id}); see docs/real-data.md")
         if var:
             needs = f" (the task reads {', '.join(self.needs)})" if len(self.needs) > 1 else ""
             return FetchError(f"cannot fetch task '{self.task}': {what} is not in the cache {self.cache_dir} and "
@@ -230,14 +238,39 @@ class HubReader(Reader):
     def _load(self, read: Read, revision: str):
         import datasets
 
+        from stiltgrid.hub.transport import COMMIT, with_retries
+
         _sync_offline_flags(offline_var() is not None)
-        datasets.disable_progress_bars()
+        if self.progress and not os.environ.get("HF_DATASETS_DISABLE_PROGRESS_BARS"):
+            datasets.enable_progress_bars()
+        else:
+            datasets.disable_progress_bars()
         path = str(self.mirror / read.ref.hub_id) if self.mirror is not None else read.ref.hub_id
         if self.mirror is not None and not Path(path).is_dir():
             raise self._error(read, revision, FileNotFoundError(f"no directory {path}"))
-        try:
-            return datasets.load_dataset(path, read.config, split=read.split, revision=revision,
+        pinned = self.mirror is None and COMMIT.match(revision)
+
+        def load():
+            data = datasets.load_dataset(path, read.config, split=read.split, revision=revision,
                                          cache_dir=self.cache_dir)
+            # When the hub fails, datasets falls back to its newest prepared copy whatever its commit: refuse that
+            if pinned and not any(f"/{revision}/" in f["filename"] for f in data.cache_files):
+                if offline_var():
+                    raise FetchError(f"cannot fetch task '{self.task}': the cached copy of hub dataset "
+                                     f"'{read.ref.hub_id}' (config '{read.config or 'default'}', split "
+                                     f"'{read.split}') is not of the locked commit {revision}; fetch it where there "
+                                     f"is internet: {self.hint or 'stiltgrid fetch --preset NAME'} (then copy "
+                                     f"resources/ here)")
+                script = _script_of(read.ref.hub_id, revision)
+                if script:
+                    raise RuntimeError(f"Dataset scripts are no longer supported, but found {script}")
+                raise StaleCopy(f"could not read commit {revision}; datasets offered a cached copy of another")
+            return data
+
+        try:  # 429 / 5xx / a dropped connection: retried with backoff (the download itself resumes)
+            return with_retries(load)
+        except FetchError:
+            raise
         except Exception as err:  # datasets / hub raise many types; the user needs one line
             raise self._error(read, revision, err) from None
 
@@ -246,6 +279,10 @@ class HubReader(Reader):
 
     def resolved_revision(self, ref: HubRef, revision: str) -> str | None:
         """The commit a branch or tag resolves to (recorded in task.json so it can be pinned); None offline."""
+        from stiltgrid.hub.transport import COMMIT
+
+        if COMMIT.match(revision):
+            return revision
         if self.mirror is not None or offline_var():
             return None
         try:
@@ -254,6 +291,33 @@ class HubReader(Reader):
             return HfApi().dataset_info(ref.hub_id, revision=revision, timeout=30).sha
         except Exception:
             return None
+
+
+class StaleCopy(ConnectionError):
+    """datasets read a cached copy of another commit than the one asked for (its fallback when the hub fails):
+    retried like a connection error."""
+
+
+def _script_of(hub_id: str, commit: str) -> str | None:
+    """The loading script a repository holds at a commit (``<name>.py``), or None."""
+    from huggingface_hub import HfApi
+
+    from stiltgrid.hub.transport import with_retries
+
+    name = f"{hub_id.split('/')[-1]}.py"
+    try:
+        found = with_retries(lambda: HfApi().file_exists(hub_id, name, repo_type="dataset", revision=commit))
+    except Exception:  # noqa: BLE001 - the caller reports its own error then
+        return None
+    return name if found else None
+
+
+def _script_only(err: BaseException | None) -> str | None:
+    """The loading script a repository holds instead of data files, from datasets' refusal to run it."""
+    import re
+
+    match = re.search(r"Dataset scripts are no longer supported, but found (\S+?\.py)", str(err or ""))
+    return match.group(1) if match else None
 
 
 def _sync_offline_flags(offline: bool) -> None:

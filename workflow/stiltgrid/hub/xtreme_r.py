@@ -1,11 +1,7 @@
 """The XTREME-R additions on the hub: XCOPA (trained on English SIQA) and LAReQA (XQuAD-R).
 
 Hub schemas (config: columns; splits):
-``allenai/social_i_qa`` (loading-script repository; read from its parquet export ``refs/convert/parquet``, layout
-``default/<split>/0000.parquet``): context, question, answerA, answerB, answerC, label (str "1".."3"); train (33,410),
-validation (1,954).
-``cambridgeltl/xcopa`` ``<lang>`` (et ht id it qu sw ta th tr vi zh): premise, choice1, choice2, question ("cause" |
-"effect", untranslated), label (int32, 0 | 1), idx, changed; validation (100), test (500).
+XCOPA's repositories (English SIQA, ``cambridgeltl/xcopa``) and their facts are declared in stiltgrid.tasks.xcopa.
 ``google-research-datasets/xquad_r`` ``<lang>`` (ar de el en es hi ru th tr vi zh): id, context, question, answers
 {text, answer_start}; validation (1,190 questions, the same ids in every language).
 
@@ -23,7 +19,7 @@ breaks (the LAReQA release annotates them), so contexts are split with a punctua
 by a space, after 。！？); Thai, written without sentence punctuation, keeps whole paragraphs, and an abbreviation
 may split a sentence. Candidates are the sentences alone (LAReQA's encoder also sees the paragraph).
 
-REVISIONS ARE NOT PINNED (``main`` / the export branch): pin them to validated commits.
+XQuAD-R is read at ``main``; the data lock (stiltgrid.hub.lock) pins the commit they resolved to.
 """
 
 from __future__ import annotations
@@ -35,11 +31,7 @@ from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Drops, HubRef, Part, Read
 from stiltgrid.paths import POOL, split_file
 
-SIQA_REVISION = "refs/convert/parquet"  # UNPINNED: replace with a commit sha of that branch of allenai/social_i_qa
-XCOPA_REVISION = "main"  # UNPINNED: replace with a commit sha of cambridgeltl/xcopa
 XQUAD_R_REVISION = "main"  # UNPINNED: replace with a commit sha of google-research-datasets/xquad_r
-SIQA_HUB = HubRef("allenai/social_i_qa", SIQA_REVISION)
-XCOPA_HUB = HubRef("cambridgeltl/xcopa", XCOPA_REVISION)
 XQUAD_R_HUB = HubRef("google-research-datasets/xquad_r", XQUAD_R_REVISION)
 
 #: XQuAD-R languages, as the configs are named; the LAReQA pool always spans all of them
@@ -99,10 +91,15 @@ def xcopa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict
                "question": COPA_QUESTIONS[keyword], "choices": choices, "label": label}
 
 
-def xcopa_plan(langs):
-    return [Part(split_file("train"), (Read(SIQA_HUB, None, "train", siqa_rows, "siqa-train"),)),
-            Part(split_file("dev"), (Read(SIQA_HUB, None, "validation", siqa_rows, "siqa-dev"),)),
-            *(Part(split_file("test", lang), (Read(XCOPA_HUB, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
+def xcopa_plan(siqa: HubRef, xcopa: HubRef):
+    """train/dev from English SIQA (``siqa``: its repository), test from XCOPA (``xcopa``)."""
+    return lambda langs: _xcopa_parts(siqa, xcopa, langs)
+
+
+def _xcopa_parts(siqa: HubRef, xcopa: HubRef, langs):
+    return [Part(split_file("train"), (Read(siqa, None, "train", siqa_rows, "siqa-train"),)),
+            Part(split_file("dev"), (Read(siqa, None, "validation", siqa_rows, "siqa-dev"),)),
+            *(Part(split_file("test", lang), (Read(xcopa, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
               for lang in langs)]
 
 

@@ -1,11 +1,18 @@
 """CommonsenseQA, 5 options, no context."""
 
-from stiltgrid.hub.multiple_choice import COMMONSENSEQA_HUB, commonsenseqa_rows, train_dev_source
+from stiltgrid.hub.base import HubRef
+from stiltgrid.hub.multiple_choice import commonsenseqa_rows, train_dev_source
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.tasks import CommonsenseTask, WorldData
 
 NAME = "commonsenseqa"
 WORLD = WorldData(CommonsenseTask())
+
+# Parquet on main (the hub's file listing and lm-evaluation-harness's commonsense_qa config, which reads it with
+# datasets >= 4). Default config, files under data/; splits train (9,741 rows) / validation (1,221) / test; columns
+# id, question, question_concept, choices {label: ["A".."E"], text: 5 strings}, answerKey ("A".."E"; "" on test).
+# main moves: the data lock pins its commit.
+HUB = HubRef("tau/commonsense_qa", "main")
 
 TASK = Task(
     name=NAME,
@@ -13,8 +20,7 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="CommonsenseQA, 5 options, no context.",
-    sources=(train_dev_source(NAME, COMMONSENSEQA_HUB, commonsenseqa_rows,
-                              "CommonsenseQA from tau/commonsense_qa: train / validation",
-                              WORLD.n_choices),),
+    sources=(train_dev_source(NAME, HUB, commonsenseqa_rows,
+                              "CommonsenseQA from tau/commonsense_qa: train / validation", WORLD.n_choices),),
     world=WORLD,
 )

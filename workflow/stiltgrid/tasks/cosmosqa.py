@@ -1,11 +1,18 @@
 """Cosmos QA, commonsense reading comprehension, 4 options."""
 
-from stiltgrid.hub.multiple_choice import COSMOSQA_HUB, PARQUET_EXPORT, cosmosqa_rows, train_dev_source
+from stiltgrid.hub.base import HubRef
+from stiltgrid.hub.multiple_choice import cosmosqa_rows, train_dev_source
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.tasks import CosmosTask, WorldData
 
 NAME = "cosmosqa"
 WORLD = WorldData(CosmosTask())
+
+# allenai/cosmos_qa holds only a loading script. Samsoup/cosmos_qa is a community parquet copy (used in place of it by
+# tasksource and other public code, 2026-09: same columns, train 25,262 / validation 2,985 / test 6,963 rows), not
+# maintained by the authors: the data lock pins its commit, and a local mirror (docs/real-data.md) replaces it.
+# Default config; columns id, context, question, answer0-answer3, label (int 0-3; -1 on test).
+HUB = HubRef("Samsoup/cosmos_qa", "main")
 
 TASK = Task(
     name=NAME,
@@ -13,8 +20,8 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="Cosmos QA, commonsense reading comprehension, 4 options.",
-    sources=(train_dev_source(NAME, COSMOSQA_HUB, cosmosqa_rows,
-                              "Cosmos QA from allenai/cosmos_qa (parquet export): train / validation",
-                              WORLD.n_choices, notes=(PARQUET_EXPORT,)),),
+    sources=(train_dev_source(NAME, HUB, cosmosqa_rows,
+                              "Cosmos QA from Samsoup/cosmos_qa (community parquet copy): train / validation",
+                              WORLD.n_choices, notes=("community parquet copy of allenai/cosmos_qa (script-only)",)),),
     world=WORLD,
 )
