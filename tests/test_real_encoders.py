@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from behaviour_probes import float64, job
 from repo import ROOT, changed, job_digests
 from stiltgrid import jobs
 from stiltgrid.config import ConfigError, load_grid, resolve_layer
+from stiltgrid.errors import UserError
 from stiltgrid.formats import write_jsonl
 from stiltgrid.local_tasks import register_all
 from stiltgrid.paths import CELL_TRAIN_SUMMARY
@@ -190,8 +192,14 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
     # would be all 'negative', a baseline of 100 no model can beat)
     assert summary["dev_subset"] == {CLS: 20} and summary["dev_baseline"] == {CLS: 70.0}
     assert summary["best_dev"] == 70.0
+    # the guard reads the run's own loss curve: it rose far above its start, so the advice is a lower lr
+    diagnosis = summary["diagnosis"][CLS]
+    assert diagnosis["cause"] == "diverged" and diagnosis["loss_peak"] > 1.5 * diagnosis["loss_start"]
+    assert [step for step, _ in summary["diagnosis"]["train_loss"]] == list(range(1, 31))  # 30 steps: windows of 1
     baseline = (f"{CLS}: training never beat the majority-class baseline on dev: best dev 70.00 <= 70.00 (always "
-                f"'negative'); the model learnt nothing usable: lower the learning rate (now 0.1) or train longer")
+                f"'negative'); the training loss rose from {diagnosis['loss_start']:.3g} to "
+                f"{diagnosis['loss_peak']:.3g} and ended at {diagnosis['loss_end']:.3g}: training diverged, the "
+                f"learning rate is too high for this encoder: lower the learning rate lr (now 0.1) to 0.01")
     assert baseline in summary["warnings"]
     xx = read(collapsed / "xx.metrics.json")
     collapse = "predictions collapsed to one class: all 30 predictions are 'negative' while the gold labels have 2 classes"
@@ -205,7 +213,7 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
 def test_a_sound_learning_rate_gives_no_such_warning(learnt):
     summary = read(learnt / CELL_TRAIN_SUMMARY)
     assert summary["best_dev"] > summary["dev_baseline"][CLS] == 70.0
-    assert not [w for w in summary["warnings"] if "baseline" in w]
+    assert not [w for w in summary["warnings"] if "baseline" in w] and "diagnosis" not in summary
     assert read(learnt / "xx.metrics.json")["warnings"] == []
     assert read(learnt / "xx.metrics.json")["metrics"]["accuracy"] > 90
 
@@ -271,12 +279,13 @@ def bitext(tmp_path_factory):
     return root
 
 
-def retrieve(encoder, data: Path, out: Path, **settings) -> Path:
+def retrieve(encoder, data: Path, out: Path, model=None, **settings) -> Path:
     settings = {"task": "tatoeba", "languages": ["xx"], "precision": "auto", "layer": -1, "pooling": "mean",
                 "max_length": 16, "batch_size": 8, "tatoeba_query": "en",
                 "prefixes": {"query": "", "passage": ""}, **settings}
+    inputs = {"encoder": str(encoder), "data": str(data), **({"model": str(model)} if model else {})}
     with float64():
-        jobs.evaluate_retrieval(job("evaluate_tatoeba", settings, {"encoder": str(encoder), "data": str(data)},
+        jobs.evaluate_retrieval(job("evaluate_tatoeba", settings, inputs,
                                     {"cell": str(out)}, {"model": "toy", "intermediate": "none", "seed": "1"},
                                     out.parent / f"{out.name}.log"))
     return out
@@ -299,6 +308,44 @@ def test_retrieval_layers_from_the_end_and_fractions_resolve_per_encoder(encoder
     assert "retrieval.layer -1: hidden state 2 of the encoder's 2 layers" in (tmp_path / "last.log").read_text()
     with pytest.raises(ConfigError, match=re.escape("retrieval.layer 3 is beyond the encoder's 2 layers")):
         retrieve(encoder, bitext, tmp_path / "three", layer=3)
+
+
+def sentence_encoder(encoder, root: Path, mode: str) -> Path:
+    """The toy encoder's files and a sentence-transformers pooling config (``mode``: mean_tokens, cls_token...)."""
+    out = root / f"st-{mode}"
+    shutil.copytree(encoder, out)
+    (out / "1_Pooling").mkdir()
+    modes = {f"pooling_mode_{m}": m == mode for m in ("mean_tokens", "cls_token", "max_tokens")}
+    (out / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": 32, **modes}))
+    return out
+
+
+def test_auto_reads_a_sentence_encoder_as_trained_and_an_mlm_at_the_papers_layer(encoder, bitext, tmp_path):
+    auto = {"layer": "auto", "pooling": "auto"}
+    mlm = read(retrieve(encoder, bitext, tmp_path / "mlm", model=encoder, **auto) / "retrieval_summary.json")
+    assert mlm["layer"] == {"setting": "auto", "hidden_state": 1, "layers": 2,  # 0.58 of 2 layers
+                            "rule": "masked LM (no sentence-embedding files (1_Pooling/config.json, modules.json)): "
+                                    "0.58 of its depth, the paper's layer for XLM-R, mean pooling"}
+    assert mlm["pooling"] == {"setting": "auto", "used": "mean"}
+    assert predictions(tmp_path / "mlm") == predictions(retrieve(encoder, bitext, tmp_path / "one", layer=1))
+    cls = sentence_encoder(encoder, tmp_path, "cls_token")
+    st = read(retrieve(encoder, bitext, tmp_path / "st", model=cls, **auto) / "retrieval_summary.json")
+    assert st["layer"] == {"setting": "auto", "hidden_state": 2, "layers": 2,
+                           "rule": "sentence-embedding encoder (1_Pooling/config.json pooling_mode_cls_token): its "
+                                   "last layer and cls pooling, as it was trained"}
+    assert predictions(tmp_path / "st") == predictions(retrieve(encoder, bitext, tmp_path / "last-cls", layer=-1,
+                                                                pooling="cls"))
+    assert "cls pooling (sentence-embedding encoder" in (tmp_path / "st.log").read_text()
+    # a declaration in the model entry outranks the files; a setting other than auto is kept as set
+    declared = read(retrieve(encoder, bitext, tmp_path / "declared", model=cls, sentence_embedding="mean", **auto)
+                    / "retrieval_summary.json")
+    assert declared["pooling"]["used"] == "mean" and "declared: sentence_embedding mean" in declared["layer"]["rule"]
+    fixed = read(retrieve(encoder, bitext, tmp_path / "fixed", model=cls, layer=1, pooling="auto")
+                 / "retrieval_summary.json")
+    assert (fixed["layer"]["hidden_state"], fixed["pooling"]["used"]) == (1, "cls")
+    with pytest.raises(UserError, match=re.escape("pooling pooling_mode_max_tokens is not one retrieval can "
+                                                  "reproduce (mean or cls tokens)")):
+        retrieve(encoder, bitext, tmp_path / "max", model=sentence_encoder(encoder, tmp_path, "max_tokens"), **auto)
 
 
 def test_truncated_retrieval_inputs_are_counted_per_side_and_warned_about(encoder, bitext, tmp_path):

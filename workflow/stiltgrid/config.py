@@ -346,7 +346,7 @@ class Grid:
     # -- hyper-parameters -----------------------------------------------------------------------------------------
     def hparams(self, phase: str, task: str) -> dict:
         """Training hyper-parameters of one task in one phase (schema defaults < phase defaults < task overrides)."""
-        from stiltgrid.hparams import defaults
+        from stiltgrid.hparams import OPT_IN, defaults
 
         section = self.spec.get("training", {}).get(phase, {})
         merged = defaults()
@@ -354,7 +354,7 @@ class Grid:
         if task in self.variants:  # a variant trains like its base task unless it has overrides of its own
             merged.update(section.get("tasks", {}).get(self.variants[task]["base"], {}))
         merged.update(section.get("tasks", {}).get(task, {}))
-        return merged
+        return {k: v for k, v in merged.items() if not (k in OPT_IN and v is None)}
 
     def retrieval(self) -> dict:
         return dict(self.spec["retrieval"])
@@ -565,6 +565,12 @@ def encoder_limits(name: str, model: dict) -> dict | None:
 _OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "bart", "longformer"}
 
 
+#: ``retrieval.layer`` / ``pooling`` chosen by the kind of encoder (stiltgrid.embed.reading)
+AUTO = "auto"
+#: where ``layer: auto`` reads a masked LM: the paper's choice for XLM-R Large (layer 14 of 24), 7 of 12
+MLM_LAYER = 0.58
+
+
 def _is_fraction(layer) -> bool:
     return isinstance(layer, float) and not layer.is_integer()
 
@@ -592,6 +598,8 @@ def _check_against_encoder(spec: dict, name: str, model: dict, where: str, train
     """Retrieval layer and lengths within what the encoder has. Task overrides are checked for the tasks the grid
     trains (``trained``: phase -> task names): a preset to inherit sets lengths for tasks a grid may not use."""
     layer = spec["retrieval"]["layer"]
+    if layer == AUTO:  # each job resolves it from the encoder's kind; MLM_LAYER or the last layer both exist
+        layer = MLM_LAYER
     if _is_fraction(layer):  # a fraction's own range holds whatever the depth, known yet or not
         try:
             resolve_layer(layer, 1)

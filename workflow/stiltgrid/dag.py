@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from stiltgrid import paths as P
-from stiltgrid.config import ANALYSES, BEST, MULTITASK, NONE, Grid
+from stiltgrid.config import ANALYSES, AUTO, BEST, MULTITASK, NONE, Grid
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,9 @@ class JobGraph:
     # -- phase 1 --------------------------------------------------------------------------------------------------
     @cache
     def model(self, model: str) -> Job:
-        # The prefixes say how the encoder is used, not what it is: they reach the cells, never this job.
-        spec = {k: v for k, v in self.config["models"][model].items() if k != "prefixes"}
+        # The prefixes and the sentence-embedding declaration say how the encoder is used, not what it is: they reach
+        # the cells, never this job.
+        spec = {k: v for k, v in self.config["models"][model].items() if k not in ("prefixes", "sentence_embedding")}
         inputs = {"corpus": P.CORPUS.format(dataset=spec["corpus"])} if spec["source"] == "scratch" else {}
         reads = (spec["path"],) if spec["source"] == "local" else ()
         return Job("mlm_checkpoint", {"model": model}, {"spec": spec}, inputs=inputs,
@@ -239,8 +240,11 @@ class JobGraph:
         inputs = {"init" if target in self.grid.trained_targets else "encoder": self.encoder_dir(intermediate, seed),
                   "data": [self.task_dir(target)] if target in self.grid.trained_targets else self.task_dir(target)}
         if target not in self.grid.trained_targets:
-            return Job(f"evaluate_{target}", wildcards, self.retrieval_settings(target, model), inputs=inputs,
-                       outputs=outputs, phases=("retrieval",))
+            settings = self.retrieval_settings(target, model)
+            if AUTO in (settings["layer"], settings["pooling"]):  # read by the kind of encoder: the model's own files
+                inputs["model"] = P.MODEL.format(model=model)
+            return Job(f"evaluate_{target}", wildcards, settings, inputs=inputs, outputs=outputs,
+                       phases=("retrieval",))
         settings = self._with_prefix({"tasks": [target], "languages": self.grid.languages(target),
                                       "hparams": self.grid.hparams("target", target)}, model, [target])
         if self.grid.dev_languages(target):
@@ -265,6 +269,9 @@ class JobGraph:
         only = {"margin_k": "bucc", "mining": "bucc", "tatoeba_query": "tatoeba"}  # setting -> the metric using it
         settings = {k: v for k, v in settings.items() if only.get(k, metric) == metric}
         prefixes = {role: self.prefix(model, role) for role in ("query", "passage")}
+        declared = self.config["models"][model].get("sentence_embedding")
+        if declared is not None and AUTO in (settings["layer"], settings["pooling"]):
+            settings["sentence_embedding"] = declared
         return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings,
                 "prefixes": prefixes}
 

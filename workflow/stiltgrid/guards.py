@@ -1,4 +1,5 @@
-"""Checks that make a spoilt run loud: training that never beats the best constant prediction on dev, predictions
+"""Checks that make a spoilt run loud: training that never beats the best constant prediction on dev (with its cause,
+read from the run's loss and dev curves, and the setting to change), predictions
 collapsed to one class, inputs cut by ``max_length``. Each returns a one-line warning or None; the jobs log the
 warnings, keep them in the record they write (``warnings`` in the metrics JSON and ``train_summary.json``), and the
 aggregate gathers them into ``warnings.md``.
@@ -20,11 +21,64 @@ def constant_baseline(task, dev: list[dict]) -> tuple[float, str]:
     return dev_score(task, dev, predictions), what
 
 
-def baseline_warning(task: str, best: float, baseline: float, what: str, lr: float) -> str | None:
+#: the diagnosis of a run that never beat the baseline, from its own training-loss curve (``[step, mean loss]``
+#: windows): the loss peaking above this multiple of its first window, or ending above the second, is divergence; a
+#: loss ending above this share of its first window is under-training (it never left its starting value)
+DIVERGED_PEAK, DIVERGED_END, FLAT_END = 1.5, 1.1, 0.85
+#: under-trained runs shorter than this are told to train for this many optimiser steps (``min_steps``)
+ADVISED_STEPS = 1000
+#: under-trained runs at a learning rate below LOW_LR are told to raise it to this (fine-tuning a pretrained
+#: encoder: 1e-5 to 1e-4)
+LOW_LR, ADVISED_LR = 1e-5, 3e-5
+
+
+def _g(value: float) -> str:
+    return f"{float(f'{value:.2g}'):g}"
+
+
+def lower_lr_advice(lr: float) -> str:
+    return f"lower the learning rate lr (now {lr:g}) to {_g(lr / 10)}"
+
+
+def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, steps: int) -> dict:
+    """Why a run learnt nothing, read from its training-loss windows and dev scores: ``cause`` (diverged,
+    under-trained, no transfer to dev), the figures it rests on and ``advice`` (the setting to change, with a
+    value)."""
+    losses = [loss for _, loss in loss_curve]
+    out = {"steps": steps, "lr": cfg.lr, "dev_first": dev_curve[0] if dev_curve else None,
+           "dev_best": max(dev_curve) if dev_curve else None, "dev_baseline": round(baseline, 4)}
+    if not losses:
+        return {**out, "cause": "unknown", "advice": "no training step ran: check the training data"}
+    start, end, peak = losses[0], losses[-1], max(losses)
+    out.update(loss_start=start, loss_end=end, loss_peak=peak)
+    if peak > DIVERGED_PEAK * start or end > DIVERGED_END * start:
+        return {**out, "cause": "diverged",
+                "advice": f"the training loss rose from {start:.3g} to {peak:.3g} and ended at {end:.3g}: training "
+                          f"diverged, the learning rate is too high for this encoder: {lower_lr_advice(cfg.lr)}"}
+    if end > FLAT_END * start:
+        if cfg.lr < LOW_LR:
+            fix = f"raise the learning rate lr (now {cfg.lr:g}) to {ADVISED_LR:g}"
+        elif steps < ADVISED_STEPS:
+            fix = (f"train for more steps: min_steps {ADVISED_STEPS} (now {cfg.min_steps}; epochs {cfg.epochs:g} "
+                   f"gave {steps} optimiser steps)")
+        else:
+            fix = f"raise the learning rate lr (now {cfg.lr:g}) to {_g(cfg.lr * 3)}"
+        return {**out, "cause": "under-trained",
+                "advice": f"the training loss stayed near its start ({start:.3g} -> {end:.3g}) over {steps} "
+                          f"optimiser steps at lr {cfg.lr:g}: under-trained, not diverged (do not lower the learning "
+                          f"rate): {fix}"}
+    return {**out, "cause": "no transfer to dev",
+            "advice": f"the training loss fell ({start:.3g} -> {end:.3g}) but dev did not follow: the model fits "
+                      f"the training set without carrying over to dev; check that train and dev hold the same "
+                      f"labels and kind of text, or lower the learning rate lr (now {cfg.lr:g}) to "
+                      f"{_g(cfg.lr / 3)}"}
+
+
+def baseline_warning(task: str, best: float, baseline: float, what: str, diagnosis: dict) -> str | None:
     if best > baseline:
         return None
     return (f"{task}: training never beat the majority-class baseline on dev: best dev {best:.2f} <= {baseline:.2f} "
-            f"({what}); the model learnt nothing usable: lower the learning rate (now {lr:g}) or train longer")
+            f"({what}); {diagnosis['advice']}")
 
 
 def collapse_warning(task, examples: list[dict], predictions: list) -> str | None:
