@@ -74,11 +74,19 @@ def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, ste
                       f"{_g(cfg.lr / 3)}"}
 
 
+#: a run whose loss curve says diverged or under-trained is also warned about when its best dev score closed less
+#: than this share of the gap between the baseline and a perfect score (a balanced label set's baseline is low)
+WEAK_GAIN = 0.1
+
+
 def baseline_warning(task: str, best: float, baseline: float, what: str, diagnosis: dict) -> str | None:
-    if best > baseline:
-        return None
-    return (f"{task}: training never beat the majority-class baseline on dev: best dev {best:.2f} <= {baseline:.2f} "
-            f"({what}); {diagnosis['advice']}")
+    if best <= baseline:
+        return (f"{task}: training never beat the majority-class baseline on dev: best dev {best:.2f} <= "
+                f"{baseline:.2f} ({what}); {diagnosis['advice']}")
+    if diagnosis["cause"] in ("diverged", "under-trained") and best < baseline + WEAK_GAIN * (100 - baseline):
+        return (f"{task}: training barely beat the majority-class baseline on dev: best dev {best:.2f} against "
+                f"{baseline:.2f} ({what}); {diagnosis['advice']}")
+    return None
 
 
 def collapse_warning(task, examples: list[dict], predictions: list) -> str | None:
