@@ -30,8 +30,8 @@ from stiltgrid.paths import CELL_TRAIN_SUMMARY
 pytestmark = pytest.mark.slow
 
 SCRIPTS = ROOT / "tests" / "real_encoder"
-CLS_LANGS = ["de", "ja", "ru", "ar"]
-BITEXT_LANGS = ["de", "ja", "ru", "ar", "fi", "zh-cn"]
+CLS_LANGS = ["de", "ja"]
+BITEXT_LANGS = ["de", "ja", "ar"]
 
 
 @pytest.fixture(autouse=True)

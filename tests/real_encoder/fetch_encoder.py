@@ -10,7 +10,7 @@ that mark it as a sentence-embedding encoder. The weights carry the 4-bit roundi
 0.98-0.99 to the float32 model), so it is the same encoder up to that noise, not a bit-exact copy.
 
 ``--vocab-from FILE...`` keeps only the vocabulary pieces the tokenizer uses on those texts (plus the specials):
-the same token ids sequences for them (a Unigram segmentation never needs a piece outside the best path), a 30x
+the same token ids for them (a Unigram segmentation never needs a piece outside its best path), a 9x
 smaller embedding matrix, and fine-tuning on CPU several times faster. The tests use that; a user wants the full
 vocabulary.
 
@@ -110,7 +110,7 @@ def dequantise(raw: bytes, rows: int, cols: int) -> np.ndarray:
 
 
 def tensor(model: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    dtype, _n, raw = model["tensors"][name]
+    _dtype, _n, raw = model["tensors"][name]
     if len(raw) == 4 * int(np.prod(shape)):
         return np.frombuffer(raw, dtype="<f4").reshape(shape).copy()
     return dequantise(raw, *shape)
