@@ -102,10 +102,10 @@ def test_schema_hyper_parameters_are_the_trainer_config():
     import yaml
 
     from stiltgrid.config import SCHEMA
-    from stiltgrid.hparams import defaults
+    from stiltgrid.hparams import OPT_IN, defaults
 
     schema = yaml.safe_load(SCHEMA.read_text())
-    assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults())
+    assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults()) | set(OPT_IN)
 
 
 def test_yaml_booleans_as_keys_say_to_quote_them():
@@ -130,6 +130,6 @@ def test_a_task_without_data_in_the_dataset_is_rejected(declared_registry):
 
 def test_schema_hparams_are_the_train_config_fields():
     from stiltgrid.config import _schema
-    from stiltgrid.hparams import defaults
+    from stiltgrid.hparams import OPT_IN, defaults
 
-    assert set(_schema()["definitions"]["hparams"]["properties"]) == set(defaults())
+    assert set(_schema()["definitions"]["hparams"]["properties"]) == set(defaults()) | set(OPT_IN)
