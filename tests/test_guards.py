@@ -33,6 +33,20 @@ def test_the_cause_and_the_setting_to_change(losses, lr, steps, min_steps, cause
     assert (diagnosis["loss_start"], diagnosis["loss_end"], diagnosis["steps"]) == (losses[0], losses[-1], steps)
 
 
+def test_a_flat_loss_after_the_weights_moved_far_is_a_collapse_not_under_training():
+    """A learning rate far too high (clipped gradients, warm-up) can leave the loss flat at the label prior's: the
+    encoder's weights moving far from where they started tells it from a run that never moved."""
+    flat = curve(2.07, 1.95, 1.89)
+    cfg = TrainConfig(lr=0.03)
+    collapsed = diagnose(flat, [14.29], 14.29, cfg, 186, drift=3.2)
+    assert collapsed["cause"] == "diverged" and collapsed["weight_drift"] == 3.2
+    assert collapsed["advice"] == (
+        "the training loss stayed near its start (2.07 -> 1.89) while the encoder's weights moved 320% from where "
+        "they started: training diverged and collapsed to the label prior, the learning rate is too high for this "
+        "encoder: lower the learning rate lr (now 0.03) to 0.003")
+    assert diagnose(flat, [14.29], 14.29, TrainConfig(lr=2e-5), 102, drift=0.002)["cause"] == "under-trained"
+
+
 def test_a_flat_or_diverged_run_that_barely_beat_a_low_baseline_is_warned_about_too():
     cfg = TrainConfig(lr=1e-7)
     flat = diagnose(curve(1.95, 1.94), [15.0, 16.1], 14.29, cfg, 40)

@@ -25,6 +25,9 @@ def constant_baseline(task, dev: list[dict]) -> tuple[float, str]:
 #: windows): the loss peaking above this multiple of its first window, or ending above the second, is divergence; a
 #: loss ending above this share of its first window is under-training (it never left its starting value)
 DIVERGED_PEAK, DIVERGED_END, FLAT_END = 1.5, 1.1, 0.85
+#: a run whose loss curve says diverged or under-trained is also warned about when its best dev score closed less
+#: than this share of the gap between the baseline and a perfect score (a balanced label set's baseline is low)
+WEAK_GAIN = 0.1
 #: under-trained runs shorter than this are told to train for this many optimiser steps (``min_steps``)
 ADVISED_STEPS = 1000
 #: under-trained runs at a learning rate below LOW_LR are told to raise it to this (fine-tuning a pretrained
@@ -40,10 +43,22 @@ def lower_lr_advice(lr: float) -> str:
     return f"lower the learning rate lr (now {lr:g}) to {_g(lr / 10)}"
 
 
-def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, steps: int) -> dict:
+#: a flat loss with the encoder's weights moved more than this share from where they started is a collapse (a
+#: learning rate too high: the model fell to predicting the label prior), not under-training
+DRIFT_COLLAPSED = 0.25
+
+
+def may_warn(best: float, baseline: float) -> bool:
+    """Whether baseline_warning can fire for this best dev score, whatever the curves say."""
+    return best < baseline + WEAK_GAIN * (100 - baseline) or best <= baseline
+
+
+def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, steps: int,
+             drift: float | None = None) -> dict:
     """Why a run learnt nothing, read from its training-loss windows and dev scores: ``cause`` (diverged,
     under-trained, no transfer to dev), the figures it rests on and ``advice`` (the setting to change, with a
-    value)."""
+    value). ``drift``: how far the encoder's weights moved (||w - w0|| / ||w0||), which tells a flat loss after a
+    collapse from a flat loss that never moved."""
     losses = [loss for _, loss in loss_curve]
     out = {"steps": steps, "lr": cfg.lr, "dev_first": dev_curve[0] if dev_curve else None,
            "dev_best": max(dev_curve) if dev_curve else None, "dev_baseline": round(baseline, 4)}
@@ -51,10 +66,18 @@ def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, ste
         return {**out, "cause": "unknown", "advice": "no training step ran: check the training data"}
     start, end, peak = losses[0], losses[-1], max(losses)
     out.update(loss_start=start, loss_end=end, loss_peak=peak)
+    if drift is not None:
+        out["weight_drift"] = round(drift, 6)
     if peak > DIVERGED_PEAK * start or end > DIVERGED_END * start:
         return {**out, "cause": "diverged",
                 "advice": f"the training loss rose from {start:.3g} to {peak:.3g} and ended at {end:.3g}: training "
                           f"diverged, the learning rate is too high for this encoder: {lower_lr_advice(cfg.lr)}"}
+    if end > FLAT_END * start and drift is not None and drift > DRIFT_COLLAPSED:
+        return {**out, "cause": "diverged",
+                "advice": f"the training loss stayed near its start ({start:.3g} -> {end:.3g}) while the encoder's "
+                          f"weights moved {drift:.0%} from where they started: training diverged and collapsed to "
+                          f"the label prior, the learning rate is too high for this encoder: "
+                          f"{lower_lr_advice(cfg.lr)}"}
     if end > FLAT_END * start:
         if cfg.lr < LOW_LR:
             fix = f"raise the learning rate lr (now {cfg.lr:g}) to {ADVISED_LR:g}"
@@ -74,9 +97,6 @@ def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, ste
                       f"{_g(cfg.lr / 3)}"}
 
 
-#: a run whose loss curve says diverged or under-trained is also warned about when its best dev score closed less
-#: than this share of the gap between the baseline and a perfect score (a balanced label set's baseline is low)
-WEAK_GAIN = 0.1
 
 
 def baseline_warning(task: str, best: float, baseline: float, what: str, diagnosis: dict) -> str | None:

@@ -409,15 +409,19 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         flush_loss()
     checkpoint()  # the final state: a rerun after a later failure (e.g. while writing outputs) skips training
 
+    bests = {name: (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
+                    else round(state["best_score"], 4)) for name in tasks}
+    # how far the weights moved tells a collapsed run from one that barely moved, both with a flat loss; measured on
+    # the final weights, and only for a run the guard may warn about
+    drift = (_drift(model, init_dir) if any(guards.may_warn(bests[n], baselines[n][0]) for n in tasks) else None)
     model.load_state_dict(state["best_weights"])
     model.eval()
     diagnoses = {}
     for name in tasks:
-        best = (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
-                else round(state["best_score"], 4))
+        best = bests[name]
         baseline, what = baselines[name]
         dev_curve = [h["tasks"][name] if len(tasks) > 1 else h["dev"] for h in state["history"]]
-        diagnosis = guards.diagnose(state["loss_curve"], dev_curve, baseline, cfg, state["step"])
+        diagnosis = guards.diagnose(state["loss_curve"], dev_curve, baseline, cfg, state["step"], drift)
         warning = guards.baseline_warning(name, best, round(baseline, 4), what, diagnosis)
         if warning:
             diagnoses[name] = diagnosis
@@ -452,6 +456,18 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                           "configured_share": round(ratio / (1 + ratio), 6),
                           "realised_share": round(n_mlm / max(1, len(trained)), 6)}
     return FitResult(model, tokenizer, summary)
+
+
+def _drift(model: TaskModel, init_dir: str) -> float:
+    """||w - w0|| / ||w0|| over the encoder's floating-point weights: the share it moved from where it started."""
+    start = load_encoder(init_dir).state_dict()
+    now = model.encoder.state_dict()
+    moved = norm = 0.0
+    for key, w0 in start.items():
+        if key in now and now[key].shape == w0.shape and w0.is_floating_point():
+            moved += float((now[key].detach().double().cpu() - w0.double()).pow(2).sum())
+            norm += float(w0.double().pow(2).sum())
+    return math.sqrt(moved / norm) if norm else 0.0
 
 
 def _steps_per_epoch(cfg: TrainConfig, train_feats: dict[str, list]) -> float:
