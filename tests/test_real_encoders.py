@@ -157,9 +157,9 @@ def declare_cls(root: Path) -> None:
                                   "test": str(root / "test.{lang}.jsonl")}}})
 
 
-def fine_tune(encoder, data: Path, out: Path, lr: float, prefix: str = "") -> Path:
+def fine_tune(encoder, data: Path, out: Path, lr: float, prefix: str = "", **more) -> Path:
     declare_cls(data)
-    hparams = {"lr": lr, "epochs": 3.0, "batch_size": 16, "grad_accum": 1, "warmup": 0.1, "weight_decay": 0.01,
+    hparams = {**more, "lr": lr, "epochs": 3.0, "batch_size": 16, "grad_accum": 1, "warmup": 0.1, "weight_decay": 0.01,
                "max_grad_norm": 1.0, "dropout": 0.1, "max_length": 32, "doc_stride": 16, "eval_every": 5,
                "eval_subset": 20, "patience": 50, "eval_batch_size": 32, "checkpoint_every": 1000,
                "max_train_examples": None, "length_grouping": False, "precision": "auto"}
@@ -216,6 +216,35 @@ def test_a_sound_learning_rate_gives_no_such_warning(learnt):
     assert not [w for w in summary["warnings"] if "baseline" in w] and "diagnosis" not in summary
     assert read(learnt / "xx.metrics.json")["warnings"] == []
     assert read(learnt / "xx.metrics.json")["metrics"]["accuracy"] > 90
+
+
+def test_a_learning_rate_too_small_is_told_apart_from_divergence(encoder, cls_data, tmp_path):
+    summary = read(fine_tune(encoder, cls_data, tmp_path / "cell", lr=1e-7) / CELL_TRAIN_SUMMARY)
+    diagnosis = summary["diagnosis"][CLS]
+    assert diagnosis["cause"] == "under-trained" and diagnosis["loss_end"] > 0.85 * diagnosis["loss_start"]
+    assert diagnosis["weight_drift"] < 1e-4  # the weights never moved
+    assert (f"the training loss stayed near its start ({diagnosis['loss_start']:.3g} -> {diagnosis['loss_end']:.3g})"
+            f" over 30 optimiser steps at lr 1e-07: under-trained, not diverged (do not lower the learning rate): "
+            f"raise the learning rate lr (now 1e-07) to 3e-05") in summary["warnings"][-1]
+
+
+def test_min_steps_gives_a_small_training_set_more_epochs(encoder, cls_data, learnt, tmp_path):
+    summary = read(fine_tune(encoder, cls_data, tmp_path / "cell", lr=3e-3, min_steps=45) / CELL_TRAIN_SUMMARY)
+    # 160 examples in batches of 16: 10 steps an epoch, 30 in the 3 epochs set; 45 asked for
+    assert summary["schedule"] == {"epochs": 3.0, "min_steps": 45, "epochs_trained_for": 4.5, "steps_per_epoch": 10}
+    assert summary["total_steps"] == summary["steps"] == 45
+    # a set large enough for min_steps keeps its epochs; without min_steps the summary is as it was
+    assert read(fine_tune(encoder, cls_data, tmp_path / "few", lr=3e-3, min_steps=20) / CELL_TRAIN_SUMMARY)[
+        "schedule"]["epochs_trained_for"] == 3.0
+    assert "schedule" not in read(learnt / CELL_TRAIN_SUMMARY)
+
+
+def test_full_size_presets_plan_the_same_jobs_with_the_same_settings_as_before():
+    """`paper` and `xtreme-r` keep the paper's settings: min_steps, layer auto and the sentence-embedding
+    declaration are opt-in. The fixture holds the lineage digest of every job they planned before those existed."""
+    from real_encoder.full_presets import FIXTURE, all_presets
+
+    assert all_presets(ROOT) == json.loads(FIXTURE.read_text())
 
 
 def test_inputs_longer_than_max_length_are_counted_and_warned_about(collapsed, encoder):
