@@ -102,11 +102,11 @@ def test_schema_hyper_parameters_are_the_trainer_config():
     import yaml
 
     from stiltgrid.config import SCHEMA
-    from stiltgrid.hparams import defaults
+    from stiltgrid.hparams import OPT_IN, defaults
 
     schema = yaml.safe_load(SCHEMA.read_text())
-    # plus `tuning`, resolved on its own (Grid.tuning, stiltgrid.lora) and never a TrainConfig field
-    assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults()) | {"tuning"}
+    # plus `tuning`, resolved on its own (Grid.tuning, stiltgrid.lora), and the opt-in settings (hparams.OPT_IN)
+    assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults()) | set(OPT_IN) | {"tuning"}
 
 
 def test_yaml_booleans_as_keys_say_to_quote_them():

@@ -125,11 +125,14 @@ def test_readme_example_is_a_valid_config_with_sensible_settings_for_a_real_enco
     target = grid.hparams("target", "my-nli")
     assert (target["lr"], target["epochs"], target["max_length"], target["eval_subset"]) == (2e-5, 3, 128, 1000)
     assert grid.hparams("target", "xquad")["max_length"] == 384
-    assert resolve_layer(grid.retrieval()["layer"], 24) == 14  # the paper's layer of XLM-R Large
+    assert target["min_steps"] == 1000  # a small task trains for 1,000 optimiser steps at least
+    assert (grid.retrieval()["layer"], grid.retrieval()["pooling"]) == ("auto", "auto")  # by the encoder's kind
     graph = JobGraph(config, grid)
     bitext = graph.cell("my-e5", "none", "my-bitext", 1).settings
     assert bitext["prefixes"] == {"query": "query: ", "passage": "query: "} and "prefix" not in bitext
-    assert bitext["tatoeba_query"] == "en" and bitext["layer"] == 0.58
+    assert bitext["tatoeba_query"] == "en" and bitext["layer"] == "auto"
+    # the retrieval job reads the kind of encoder from the model's own files
+    assert graph.cell("my-e5", "mnli", "my-bitext", 1).inputs["model"] == "resources/models/my-e5"
     nli = graph.cell("my-e5", "none", "my-nli", 1).settings
     assert nli["prefix"] == "query: " and nli["dev_languages"] == ["en"]  # no test.en file
     assert graph.aggregate.settings["dev_metrics"] == ["results/my-e5/eval/none/my-nli/seed1/dev.en.metrics.json",

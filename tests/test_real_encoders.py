@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from behaviour_probes import float64, job
 from repo import ROOT, changed, job_digests
 from stiltgrid import jobs
 from stiltgrid.config import ConfigError, load_grid, resolve_layer
+from stiltgrid.errors import UserError
 from stiltgrid.formats import write_jsonl
 from stiltgrid.local_tasks import register_all
 from stiltgrid.paths import CELL_TRAIN_SUMMARY
@@ -155,9 +157,9 @@ def declare_cls(root: Path) -> None:
                                   "test": str(root / "test.{lang}.jsonl")}}})
 
 
-def fine_tune(encoder, data: Path, out: Path, lr: float, prefix: str = "") -> Path:
+def fine_tune(encoder, data: Path, out: Path, lr: float, prefix: str = "", **more) -> Path:
     declare_cls(data)
-    hparams = {"lr": lr, "epochs": 3.0, "batch_size": 16, "grad_accum": 1, "warmup": 0.1, "weight_decay": 0.01,
+    hparams = {**more, "lr": lr, "epochs": 3.0, "batch_size": 16, "grad_accum": 1, "warmup": 0.1, "weight_decay": 0.01,
                "max_grad_norm": 1.0, "dropout": 0.1, "max_length": 32, "doc_stride": 16, "eval_every": 5,
                "eval_subset": 20, "patience": 50, "eval_batch_size": 32, "checkpoint_every": 1000,
                "max_train_examples": None, "length_grouping": False, "precision": "auto"}
@@ -190,8 +192,14 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
     # would be all 'negative', a baseline of 100 no model can beat)
     assert summary["dev_subset"] == {CLS: 20} and summary["dev_baseline"] == {CLS: 70.0}
     assert summary["best_dev"] == 70.0
+    # the guard reads the run's own loss curve: it rose far above its start, so the advice is a lower lr
+    diagnosis = summary["diagnosis"][CLS]
+    assert diagnosis["cause"] == "diverged" and diagnosis["loss_peak"] > 1.5 * diagnosis["loss_start"]
+    assert [step for step, _ in summary["diagnosis"]["train_loss"]] == list(range(1, 31))  # 30 steps: windows of 1
     baseline = (f"{CLS}: training never beat the majority-class baseline on dev: best dev 70.00 <= 70.00 (always "
-                f"'negative'); the model learnt nothing usable: lower the learning rate (now 0.1) or train longer")
+                f"'negative'); the training loss rose from {diagnosis['loss_start']:.3g} to "
+                f"{diagnosis['loss_peak']:.3g} and ended at {diagnosis['loss_end']:.3g}: training diverged, the "
+                f"learning rate is too high for this encoder: lower the learning rate lr (now 0.1) to 0.01")
     assert baseline in summary["warnings"]
     xx = read(collapsed / "xx.metrics.json")
     collapse = "predictions collapsed to one class: all 30 predictions are 'negative' while the gold labels have 2 classes"
@@ -205,9 +213,38 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
 def test_a_sound_learning_rate_gives_no_such_warning(learnt):
     summary = read(learnt / CELL_TRAIN_SUMMARY)
     assert summary["best_dev"] > summary["dev_baseline"][CLS] == 70.0
-    assert not [w for w in summary["warnings"] if "baseline" in w]
+    assert not [w for w in summary["warnings"] if "baseline" in w] and "diagnosis" not in summary
     assert read(learnt / "xx.metrics.json")["warnings"] == []
     assert read(learnt / "xx.metrics.json")["metrics"]["accuracy"] > 90
+
+
+def test_a_learning_rate_too_small_is_told_apart_from_divergence(encoder, cls_data, tmp_path):
+    summary = read(fine_tune(encoder, cls_data, tmp_path / "cell", lr=1e-7) / CELL_TRAIN_SUMMARY)
+    diagnosis = summary["diagnosis"][CLS]
+    assert diagnosis["cause"] == "under-trained" and diagnosis["loss_end"] > 0.85 * diagnosis["loss_start"]
+    assert diagnosis["weight_drift"] < 1e-4  # the weights never moved
+    assert (f"the training loss stayed near its start ({diagnosis['loss_start']:.3g} -> {diagnosis['loss_end']:.3g})"
+            f" over 30 optimiser steps at lr 1e-07: under-trained, not diverged (do not lower the learning rate): "
+            f"raise the learning rate lr (now 1e-07) to 3e-05") in summary["warnings"][-1]
+
+
+def test_min_steps_gives_a_small_training_set_more_epochs(encoder, cls_data, learnt, tmp_path):
+    summary = read(fine_tune(encoder, cls_data, tmp_path / "cell", lr=3e-3, min_steps=45) / CELL_TRAIN_SUMMARY)
+    # 160 examples in batches of 16: 10 steps an epoch, 30 in the 3 epochs set; 45 asked for
+    assert summary["schedule"] == {"epochs": 3.0, "min_steps": 45, "epochs_trained_for": 4.5, "steps_per_epoch": 10}
+    assert summary["total_steps"] == summary["steps"] == 45
+    # a set large enough for min_steps keeps its epochs; without min_steps the summary is as it was
+    assert read(fine_tune(encoder, cls_data, tmp_path / "few", lr=3e-3, min_steps=20) / CELL_TRAIN_SUMMARY)[
+        "schedule"]["epochs_trained_for"] == 3.0
+    assert "schedule" not in read(learnt / CELL_TRAIN_SUMMARY)
+
+
+def test_full_size_presets_plan_the_same_jobs_with_the_same_settings_as_before():
+    """`paper` and `xtreme-r` keep the paper's settings: min_steps, layer auto and the sentence-embedding
+    declaration are opt-in. The fixture holds the lineage digest of every job they planned before those existed."""
+    from real_encoder.full_presets import FIXTURE, all_presets
+
+    assert all_presets(ROOT) == json.loads(FIXTURE.read_text())
 
 
 def test_inputs_longer_than_max_length_are_counted_and_warned_about(collapsed, encoder):
@@ -271,12 +308,13 @@ def bitext(tmp_path_factory):
     return root
 
 
-def retrieve(encoder, data: Path, out: Path, **settings) -> Path:
+def retrieve(encoder, data: Path, out: Path, model=None, **settings) -> Path:
     settings = {"task": "tatoeba", "languages": ["xx"], "precision": "auto", "layer": -1, "pooling": "mean",
                 "max_length": 16, "batch_size": 8, "tatoeba_query": "en",
                 "prefixes": {"query": "", "passage": ""}, **settings}
+    inputs = {"encoder": str(encoder), "data": str(data), **({"model": str(model)} if model else {})}
     with float64():
-        jobs.evaluate_retrieval(job("evaluate_tatoeba", settings, {"encoder": str(encoder), "data": str(data)},
+        jobs.evaluate_retrieval(job("evaluate_tatoeba", settings, inputs,
                                     {"cell": str(out)}, {"model": "toy", "intermediate": "none", "seed": "1"},
                                     out.parent / f"{out.name}.log"))
     return out
@@ -299,6 +337,44 @@ def test_retrieval_layers_from_the_end_and_fractions_resolve_per_encoder(encoder
     assert "retrieval.layer -1: hidden state 2 of the encoder's 2 layers" in (tmp_path / "last.log").read_text()
     with pytest.raises(ConfigError, match=re.escape("retrieval.layer 3 is beyond the encoder's 2 layers")):
         retrieve(encoder, bitext, tmp_path / "three", layer=3)
+
+
+def sentence_encoder(encoder, root: Path, mode: str) -> Path:
+    """The toy encoder's files and a sentence-transformers pooling config (``mode``: mean_tokens, cls_token...)."""
+    out = root / f"st-{mode}"
+    shutil.copytree(encoder, out)
+    (out / "1_Pooling").mkdir()
+    modes = {f"pooling_mode_{m}": m == mode for m in ("mean_tokens", "cls_token", "max_tokens")}
+    (out / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": 32, **modes}))
+    return out
+
+
+def test_auto_reads_a_sentence_encoder_as_trained_and_an_mlm_at_the_papers_layer(encoder, bitext, tmp_path):
+    auto = {"layer": "auto", "pooling": "auto"}
+    mlm = read(retrieve(encoder, bitext, tmp_path / "mlm", model=encoder, **auto) / "retrieval_summary.json")
+    assert mlm["layer"] == {"setting": "auto", "hidden_state": 1, "layers": 2,  # 0.58 of 2 layers
+                            "rule": "masked LM (no sentence-embedding files (1_Pooling/config.json, modules.json)): "
+                                    "0.58 of its depth, the paper's layer for XLM-R, mean pooling"}
+    assert mlm["pooling"] == {"setting": "auto", "used": "mean"}
+    assert predictions(tmp_path / "mlm") == predictions(retrieve(encoder, bitext, tmp_path / "one", layer=1))
+    cls = sentence_encoder(encoder, tmp_path, "cls_token")
+    st = read(retrieve(encoder, bitext, tmp_path / "st", model=cls, **auto) / "retrieval_summary.json")
+    assert st["layer"] == {"setting": "auto", "hidden_state": 2, "layers": 2,
+                           "rule": "sentence-embedding encoder (1_Pooling/config.json pooling_mode_cls_token): its "
+                                   "last layer and cls pooling, as it was trained"}
+    assert predictions(tmp_path / "st") == predictions(retrieve(encoder, bitext, tmp_path / "last-cls", layer=-1,
+                                                                pooling="cls"))
+    assert "cls pooling (sentence-embedding encoder" in (tmp_path / "st.log").read_text()
+    # a declaration in the model entry outranks the files; a setting other than auto is kept as set
+    declared = read(retrieve(encoder, bitext, tmp_path / "declared", model=cls, sentence_embedding="mean", **auto)
+                    / "retrieval_summary.json")
+    assert declared["pooling"]["used"] == "mean" and "declared: sentence_embedding mean" in declared["layer"]["rule"]
+    fixed = read(retrieve(encoder, bitext, tmp_path / "fixed", model=cls, layer=1, pooling="auto")
+                 / "retrieval_summary.json")
+    assert (fixed["layer"]["hidden_state"], fixed["pooling"]["used"]) == (1, "cls")
+    with pytest.raises(UserError, match=re.escape("pooling pooling_mode_max_tokens is not one retrieval can "
+                                                  "reproduce (mean or cls tokens)")):
+        retrieve(encoder, bitext, tmp_path / "max", model=sentence_encoder(encoder, tmp_path, "max_tokens"), **auto)
 
 
 def test_truncated_retrieval_inputs_are_counted_per_side_and_warned_about(encoder, bitext, tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from stiltgrid.errors import ConfigError
+from stiltgrid.hparams import AUTO, MLM_LAYER  # noqa: F401  (AUTO: the grid's users read it here)
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
@@ -353,7 +354,7 @@ class Grid:
     # -- hyper-parameters -----------------------------------------------------------------------------------------
     def hparams(self, phase: str, task: str) -> dict:
         """Training hyper-parameters of one task in one phase (schema defaults < phase defaults < task overrides)."""
-        from stiltgrid.hparams import defaults
+        from stiltgrid.hparams import OPT_IN, defaults
 
         section = self.spec.get("training", {}).get(phase, {})
         merged = defaults()
@@ -362,7 +363,7 @@ class Grid:
             merged.update(section.get("tasks", {}).get(self.variants[task]["base"], {}))
         merged.update(section.get("tasks", {}).get(task, {}))
         merged.pop("tuning", None)  # not a TrainConfig field: Grid.tuning
-        return merged
+        return {k: v for k, v in merged.items() if not (k in OPT_IN and v is None)}
 
     def tuning(self, phase: str, task: str) -> dict | None:
         """How a task is trained in a phase: None for full fine-tuning (the default), else its LoRA settings
@@ -594,6 +595,8 @@ def encoder_limits(name: str, model: dict) -> dict | None:
 _OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "bart", "longformer"}
 
 
+
+
 def _is_fraction(layer) -> bool:
     return isinstance(layer, float) and not layer.is_integer()
 
@@ -621,6 +624,8 @@ def _check_against_encoder(spec: dict, name: str, model: dict, where: str, train
     """Retrieval layer and lengths within what the encoder has. Task overrides are checked for the tasks the grid
     trains (``trained``: phase -> task names): a preset to inherit sets lengths for tasks a grid may not use."""
     layer = spec["retrieval"]["layer"]
+    if layer == AUTO:  # each job resolves it from the encoder's kind; MLM_LAYER or the last layer both exist
+        layer = MLM_LAYER
     if _is_fraction(layer):  # a fraction's own range holds whatever the depth, known yet or not
         try:
             resolve_layer(layer, 1)

@@ -13,7 +13,7 @@ from functools import cache, cached_property
 from typing import Iterator
 
 from stiltgrid import paths as P
-from stiltgrid.config import ANALYSES, BEST, MULTITASK, NONE, Grid
+from stiltgrid.config import ANALYSES, AUTO, BEST, MULTITASK, NONE, Grid
 from stiltgrid.metrics.registry import NEAREST, get_metric, protocol_settings
 
 
@@ -219,8 +219,9 @@ class JobGraph:
     # -- phase 1 --------------------------------------------------------------------------------------------------
     @cache
     def model(self, model: str) -> Job:
-        # The prefixes say how the encoder is used, not what it is: they reach the cells, never this job.
-        spec = {k: v for k, v in self.config["models"][model].items() if k != "prefixes"}
+        # The prefixes and the sentence-embedding declaration say how the encoder is used, not what it is: they reach
+        # the cells, never this job.
+        spec = {k: v for k, v in self.config["models"][model].items() if k not in ("prefixes", "sentence_embedding")}
         if spec["source"] == "hub":  # a data lock pins the model's commit as it pins the data's
             from stiltgrid.hub import lock as hub_lock
 
@@ -295,8 +296,11 @@ class JobGraph:
         if adapter:  # a LoRA intermediate checkpoint is an adapter: merged into the base encoder (stiltgrid.lora)
             inputs["base"] = P.MODEL.format(model=model)
         if target not in self.grid.trained_targets:
-            return Job(f"evaluate_{target}", wildcards, self.retrieval_settings(target, model), inputs=inputs,
-                       outputs=outputs, phases=("retrieval", "lora") if adapter else ("retrieval",))
+            settings = self.retrieval_settings(target, model)
+            if AUTO in (settings["layer"], settings["pooling"]):  # read by the kind of encoder: the model's own files
+                inputs["model"] = P.MODEL.format(model=model)
+            return Job(f"evaluate_{target}", wildcards, settings, inputs=inputs, outputs=outputs,
+                       phases=("retrieval", "lora") if adapter else ("retrieval",))
         settings = self._with_prefix({"tasks": [target], "languages": self.grid.languages(target),
                                       "hparams": self.grid.hparams("target", target)}, model, [target])
         if self.grid.dev_languages(target):
@@ -324,6 +328,9 @@ class JobGraph:
         own, protocols = get_metric(get_task(target).metric).settings, protocol_settings()
         settings = {k: v for k, v in self.grid.retrieval().items() if k not in protocols or k in own}
         prefixes = {role: self.prefix(model, role) for role in ("query", "passage")}
+        declared = self.config["models"][model].get("sentence_embedding")
+        if declared is not None and AUTO in (settings["layer"], settings["pooling"]):
+            settings["sentence_embedding"] = declared
         return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings,
                 "prefixes": prefixes}
 

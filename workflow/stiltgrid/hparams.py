@@ -23,6 +23,9 @@ class TrainConfig:
     eval_batch_size: int = 64
     checkpoint_every: int = 200
     max_train_examples: int | None = None
+    # At least this many optimiser steps: a small training set gets more epochs than ``epochs`` (early stopping on
+    # dev still ends a run that stops gaining). None: ``epochs`` alone, as the paper's large tasks.
+    min_steps: int | None = None
     # Off by default: sorting batches by length skews them by label where label and length correlate (NLI: -5 to
     # -7 dev points on the world's XNLI, bench/train_throughput.py); dynamic padding alone keeps ~3x over jiant.
     length_grouping: bool = False
@@ -37,9 +40,14 @@ class TrainConfig:
         return cls(**params)
 
 
+#: Settings a job is told only when a preset sets them: unset, they change nothing, and leaving them out keeps the
+#: lineage of every grid that does not use them as it was.
+OPT_IN = ("min_steps",)
+
+
 def defaults() -> dict:
-    """Every hyper-parameter and its default, except the seed (a grid wildcard)."""
-    return {f.name: f.default for f in fields(TrainConfig) if f.name != "seed"}
+    """Every hyper-parameter and its default, except the seed (a grid wildcard) and the opt-in settings."""
+    return {f.name: f.default for f in fields(TrainConfig) if f.name != "seed" and f.name not in OPT_IN}
 
 
 #: Multi-task samplers (preset ``multitask.sampling``, as jiant's): name -> (required, optional) parameters.
@@ -49,3 +57,9 @@ SAMPLERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "temperature": (("temperature",), ("examples_cap",)),
     "capped": (("examples_cap",), ()),
 }
+
+
+#: ``retrieval.layer`` / ``pooling`` chosen by the kind of encoder (stiltgrid.embed.reading)
+AUTO = "auto"
+#: where ``layer: auto`` reads a masked LM: the paper's choice for XLM-R Large (layer 14 of 24), 7 of 12
+MLM_LAYER = 0.58

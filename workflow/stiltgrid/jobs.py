@@ -320,7 +320,7 @@ def evaluate_retrieval(smk) -> None:
 
     from stiltgrid import guards
     from stiltgrid.config import resolve_layer
-    from stiltgrid.embed import embed
+    from stiltgrid.embed import embed, reading
     from stiltgrid.features import text_truncation
     from stiltgrid import lora
     from stiltgrid.metrics import retrieval as R
@@ -332,8 +332,12 @@ def evaluate_retrieval(smk) -> None:
     encoder = lora.load_encoder(smk.input.encoder, getattr(smk.input, "base", None)).to(runtime.device())
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
     layers = encoder.config.num_hidden_layers
-    layer = resolve_layer(p.layer, layers, smk.input.encoder)
-    log.info("retrieval.layer %s: hidden state %d of the encoder's %d layers", p.layer, layer, layers)
+    # layer / pooling `auto`: by the kind of encoder the model is (its own directory, or its declaration)
+    read = reading(p.layer, p.pooling, getattr(smk.input, "model", smk.input.encoder),
+                   getattr(p, "sentence_embedding", None))
+    layer, pooling = resolve_layer(read["layer"], layers, smk.input.encoder), read["pooling"]
+    log.info("retrieval.layer %s: hidden state %d of the encoder's %d layers, %s pooling%s", p.layer, layer, layers,
+             pooling, f" ({read['rule']})" if read["rule"] else "")
     # The side that queries gets the query prefix, the side searched the passage prefix. Tatoeba's official
     # direction: English (tgt) sentences query; BUCC mining and query/pool retrieval query from src.
     metric = get_metric(task.metric)
@@ -341,7 +345,7 @@ def evaluate_retrieval(smk) -> None:
     prefix = {side: p.prefixes["query" if side == query_side else "passage"] for side in ("src", "tgt")}
 
     def run(texts, side: str):
-        return embed(encoder, tokenizer, [prefix[side] + t for t in texts], layer, p.pooling, p.max_length,
+        return embed(encoder, tokenizer, [prefix[side] + t for t in texts], layer, pooling, p.max_length,
                      p.batch_size, p.precision)
 
     def truncated(texts, side: str):
@@ -416,10 +420,12 @@ def evaluate_retrieval(smk) -> None:
         all_warnings += record["warnings"]
         headline[lang] = metrics[task.headline_metric]
         log.info("%s %s: %s", p.task, lang, {k: round(float(v), 2) for k, v in metrics.items()})
-    _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, {"task": p.task, task.headline_metric: headline,
-                                                       "layer": {"setting": p.layer, "hidden_state": layer,
-                                                                 "layers": layers},
-                                                       "warnings": all_warnings})
+    summary = {"task": p.task, task.headline_metric: headline,
+               "layer": {"setting": p.layer, "hidden_state": layer, "layers": layers}, "warnings": all_warnings}
+    if read["rule"]:  # a rule, not the preset, chose: say which, and the pooling it chose
+        summary["layer"]["rule"] = read["rule"]
+        summary["pooling"] = {"setting": p.pooling, "used": pooling}
+    _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, summary)
 
 
 # -- phase 5 -------------------------------------------------------------------------------------------------------

@@ -37,6 +37,18 @@ IGNORED = {".snakemake_timestamp"}
 HASH_CACHE = ".snakemake/stiltgrid/content-hashes.json"
 
 
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def location_free(path: str) -> str:
+    """A path as a job's identity names it: a file of the package (e.g. its language table) relative to the package,
+    so that the same grid has the same lineage wherever the repository lies; any other path as it is."""
+    absolute = os.path.abspath(path)
+    if absolute.startswith(PACKAGE_DIR + os.sep):
+        return "<stiltgrid>/" + os.path.relpath(absolute, PACKAGE_DIR).replace(os.sep, "/")
+    return path
+
+
 def digest(obj) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
@@ -205,8 +217,8 @@ class Lineage:
     def components(self, job: Job) -> dict:
         return {"rule": job.rule, "wildcards": job.wildcards, "settings": job.settings,
                 "behaviour": versions(job.phases),
-                "inputs": {p: self.identity(p)[0] for p in job.input_paths()},
-                "reads": {p: self.read_identity(p) for p in job.reads}}
+                "inputs": {location_free(p): self.identity(p)[0] for p in job.input_paths()},
+                "reads": {location_free(p): self.read_identity(p) for p in job.reads}}
 
     def read_identity(self, path: str) -> str:
         """The identity of a file from outside the workflow that a job reads without declaring it (by content)."""

@@ -16,8 +16,12 @@
 * Early stopping on the English dev set(s): evaluate every ``eval_every`` optimiser steps on a seeded sample of
   ``eval_subset`` dev examples, stratified by label; stop after ``patience`` evaluations without gain; keep the
   best weights.
+* ``min_steps``: a training set too small to give that many optimiser steps in ``epochs`` is trained for more
+  epochs (fractional: exactly the steps asked); early stopping does the rest. The summary's ``schedule`` says so.
 * Guards (stiltgrid.guards), in the summary's ``warnings`` and the log: a task whose best dev score never beats the
-  best constant prediction (the majority class), training inputs truncated by ``max_length``.
+  best constant prediction (the majority class), with the cause read from the run's own training-loss and dev
+  curves (diverged, under-trained, or learnt without reaching dev) and the setting to change; training inputs
+  truncated by ``max_length``.
 * The whole schedule is a pure function of the seed, so a job killed mid-training resumes from its last checkpoint
   (model, optimiser, scheduler, RNG states, early-stopping state) and ends with the same weights as an uninterrupted run.
 * A non-finite loss stops the job at once; nothing is written to the output.
@@ -34,7 +38,7 @@ import os
 import random
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -48,7 +52,7 @@ from stiltgrid.errors import UserError
 from stiltgrid.evaluation import dev_score
 from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
-from stiltgrid.model import TaskModel, load_mlm
+from stiltgrid.model import TaskModel, load_encoder, load_mlm
 
 log = runtime.log
 MLM = "<mlm>"  # the schedule's name for MLM micro-batches (no task name has angle brackets)
@@ -295,6 +299,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                 truncated[name][lang] = stats
                 warnings.append(guards.truncation_warning(f"{name} train {lang}", stats))
     baselines = {name: guards.constant_baseline(data.task, dev_sets[name]) for name, data in tasks.items()}
+    configured_epochs, cfg = cfg.epochs, _with_min_steps(cfg, train_feats)
     schedule = build_schedule({n: [F.feature_length(f) for f in fs] for n, fs in train_feats.items()}, cfg, sampling)
     feats = train_feats
     if mlm is not None:
@@ -317,10 +322,12 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(
         (s + 1) / max(1, warmup_steps), max(0.0, (total_steps - s) / max(1, total_steps - warmup_steps))))
 
-    state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None, "loss": []}
+    state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None, "loss": [],
+             "loss_curve": [], "loss_acc": [0.0, 0]}
     ckpt_dir = Path(checkpoint_dir)
     ckpt_path = ckpt_dir / "state.pt"
     fingerprint = _fingerprint(init_dir, tasks, cfg, sampling, mlm, tuning, base_dir)
+    window = max(1, total_steps // 20)  # the training loss is averaged over ~1/20 of the run: the guard's curve
     if ckpt_path.exists():
         saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if saved["fingerprint"] == fingerprint:
@@ -328,7 +335,9 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
             optimizer.load_state_dict(saved["optimizer"])
             scheduler.load_state_dict(saved["scheduler"])
             state = saved["state"]
-            state.setdefault("loss", [])  # a checkpoint from before the loss record: its curve starts here
+            state.setdefault("loss", [])  # a checkpoint from before the loss records: their curves start here
+            state.setdefault("loss_curve", [])
+            state.setdefault("loss_acc", [0.0, 0])
             _set_rng_state(saved["rng"])
             log.info("resumed from %s at step %d/%d", ckpt_path, state["step"], total_steps)
         else:
@@ -343,7 +352,20 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         model.train()
         return float(np.mean(list(scores.values()))), scores
 
+    acc, acc_n = 0.0, 0  # the current loss window, on the device (one sync per window, not per step)
+
+    def flush_loss(close: bool = True) -> None:
+        nonlocal acc, acc_n
+        total, n = state["loss_acc"]
+        total, n = total + float(acc), n + acc_n
+        acc, acc_n = 0.0, 0
+        if close and n:
+            state["loss_curve"].append([state["step"], round(total / n, 4)])
+            total, n = 0.0, 0
+        state["loss_acc"] = [total, n]
+
     def checkpoint() -> None:
+        flush_loss(close=False)  # a resumed run continues the window exactly
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         _save_atomic({"fingerprint": fingerprint, "model": weights(), "optimizer": optimizer.state_dict(),
                       "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state()}, ckpt_path)
@@ -355,7 +377,8 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     while state["step"] < total_steps and not state.get("stopped_early"):
         first = state["step"] * cfg.grad_accum
         micro = schedule[first:first + cfg.grad_accum]
-        step_loss = 0.0
+        step_loss, n_task = 0.0, sum(1 for name, _ in micro if name != MLM)
+        step_total = 0.0  # every micro-batch's loss, MLM included: the summary's per-step record
         for name, indices in micro:
             examples = [feats[name][i] for i in indices]
             batch = masking(examples) if name == MLM else F.collate(examples, tokenizer.pad_token_id)
@@ -368,16 +391,22 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
             loss = faults.training_loss(name, state["step"] + 1, loss)  # tests only: STILTGRID_FAULT (off by default)
             if not torch.isfinite(loss):
                 raise NonFiniteLoss(f"non-finite training loss ({loss.item()}) on task '{name}' at optimiser step "
-                                    f"{state['step'] + 1}; lower the learning rate or check the data. "
-                                    "No output was written.")
+                                    f"{state['step'] + 1} (diverged): {guards.lower_lr_advice(cfg.lr)}, or check the "
+                                    "data. No output was written.")
             loss.backward()
-            step_loss += loss.item()
+            step_total += loss.item()
+            if name != MLM:  # the task's own loss, the same scale whatever the accumulation
+                step_loss = step_loss + loss.detach() * len(micro) / n_task
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
+        acc = acc + step_loss
+        acc_n += 1
         state["step"] += 1
-        state["loss"].append(round(step_loss, 4))
+        state["loss"].append(round(step_total, 4))
+        if state["step"] % window == 0 or state["step"] == total_steps:
+            flush_loss()
         progress.update(1)
         if state["step"] % cfg.eval_every == 0 or state["step"] == total_steps:
             score, by_task = evaluate()
@@ -397,15 +426,29 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         if state["step"] % cfg.checkpoint_every == 0:
             checkpoint()
     progress.close()
+    if acc_n or state["loss_acc"][1]:  # early stopping ended a window short
+        flush_loss()
     checkpoint()  # the final state: a rerun after a later failure (e.g. while writing outputs) skips training
 
+    bests = {name: (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
+                    else round(state["best_score"], 4)) for name in tasks}
+    # how far the weights moved tells a collapsed run from one that barely moved, both with a flat loss; measured on
+    # the final weights, and only for a full run from a plain encoder the guard may warn about
+    plain = tuning is None and base_dir is None
+    drift = (_drift(model, init_dir) if plain and any(guards.may_warn(bests[n], baselines[n][0]) for n in tasks)
+             else None)
     restore(state["best_weights"])
     model.eval()
+    diagnoses = {}
     for name in tasks:
-        best = (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
-                else round(state["best_score"], 4))
+        best = bests[name]
         baseline, what = baselines[name]
-        warnings.append(guards.baseline_warning(name, best, round(baseline, 4), what, cfg.lr))
+        dev_curve = [h["tasks"][name] if len(tasks) > 1 else h["dev"] for h in state["history"]]
+        diagnosis = guards.diagnose(state["loss_curve"], dev_curve, baseline, cfg, state["step"], drift)
+        warning = guards.baseline_warning(name, best, round(baseline, 4), what, diagnosis)
+        if warning:
+            diagnoses[name] = diagnosis
+        warnings.append(warning)
     warnings.append(lora.lr_warning(tuning, cfg.lr))  # None for full training
     warnings = [w for w in warnings if w]
     for warning in warnings:
@@ -418,6 +461,11 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                "cost": _cost(schedule[:state["step"] * cfg.grad_accum], feats, dev)}
     if tuning is not None:  # full training's summary stays as it was
         summary["tuning"] = {**tuning, **lora.parameter_counts(model)}
+    if cfg.min_steps is not None:
+        summary["schedule"] = {"epochs": configured_epochs, "min_steps": cfg.min_steps,
+                               "epochs_trained_for": cfg.epochs, "steps_per_epoch": _steps_per_epoch(cfg, train_feats)}
+    if diagnoses:  # the curves the guard read, beside its warning
+        summary["diagnosis"] = {**diagnoses, "train_loss": state["loss_curve"]}
     if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
         trained = schedule[:state["step"] * cfg.grad_accum]
         configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
@@ -447,6 +495,30 @@ def _loss_curve(losses: list[float]) -> dict:
     steps = list(range(every, len(losses) + 1, every)) + ([len(losses)] if len(losses) % every else [])
     means = [round(float(np.mean(losses[s - every if s % every == 0 else s - s % every:s])), 4) for s in steps]
     return {"every": every, "step": steps, "loss": means}
+
+
+def _drift(model: TaskModel, init_dir: str) -> float:
+    """||w - w0|| / ||w0|| over the encoder's floating-point weights: the share it moved from where it started."""
+    start = load_encoder(init_dir).state_dict()
+    now = model.encoder.state_dict()
+    moved = norm = 0.0
+    for key, w0 in start.items():
+        if key in now and now[key].shape == w0.shape and w0.is_floating_point():
+            moved += float((now[key].detach().double().cpu() - w0.double()).pow(2).sum())
+            norm += float(w0.double().pow(2).sum())
+    return math.sqrt(moved / norm) if norm else 0.0
+
+
+def _steps_per_epoch(cfg: TrainConfig, train_feats: dict[str, list]) -> float:
+    return sum(math.ceil(len(fs) / cfg.batch_size) for fs in train_feats.values()) / cfg.grad_accum
+
+
+def _with_min_steps(cfg: TrainConfig, train_feats: dict[str, list]) -> TrainConfig:
+    """``cfg`` with enough epochs for ``min_steps`` optimiser steps (rounded up to 1/100 of an epoch)."""
+    if cfg.min_steps is None:
+        return cfg
+    needed = math.ceil(100 * cfg.min_steps / max(_steps_per_epoch(cfg, train_feats), 1e-9)) / 100
+    return replace(cfg, epochs=max(cfg.epochs, needed))
 
 
 def _cost(trained: list[tuple[str, list[int]]], feats: dict[str, list[dict]], dev: torch.device) -> dict:
