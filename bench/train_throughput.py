@@ -192,8 +192,13 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
 
 def run_hf(args, tokenizer, examples, device, steps) -> dict:
     import torch
-    from transformers import (AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
-                              TrainerCallback, TrainingArguments)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -277,14 +282,12 @@ def metrics_check(args) -> list[dict]:
     import glob
 
     from stiltgrid import features as F
-    from stiltgrid import trainer
-    from stiltgrid.mlm import pretrain_scratch
+    from stiltgrid import runtime, trainer
     from stiltgrid.formats import read_jsonl
     from stiltgrid.hparams import TrainConfig
+    from stiltgrid.mlm import pretrain_scratch
     from stiltgrid.tasks import get_task
     from stiltgrid.world import DEFAULT_WORLD, generate_world
-
-    from stiltgrid import runtime
 
     runtime.setup(threads=args.threads)  # quiet the HF libraries as every job does
     logging.getLogger("stiltgrid").setLevel(logging.WARNING)

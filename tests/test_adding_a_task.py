@@ -11,8 +11,8 @@ import json
 
 import pytest
 import yaml
-
 from repo import copy_workflow, run_snakemake
+
 from stiltgrid.paths import CELL_TRAIN_SUMMARY
 
 MODEL = "tiny-accept"

@@ -6,9 +6,9 @@ import json
 
 import pandas as pd
 import pytest
+from repo import copy_workflow, run_snakemake
 from safetensors import safe_open
 
-from repo import copy_workflow, run_snakemake
 from stiltgrid.analysis import read_scores
 from stiltgrid.metrics import scores as S
 from stiltgrid.paths import CELL_TRAIN_SUMMARY

@@ -7,7 +7,6 @@ import json
 import pandas as pd
 import pytest
 import yaml
-
 from repo import copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,6 @@ from collections import Counter
 
 import pytest
 import yaml
-
 from repo import copy_workflow, planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from behaviour_probes import Probes
+
 from stiltgrid.behaviour import VERSIONS
 
 sys.path.insert(0, str(Path(__file__).parent / "hub"))

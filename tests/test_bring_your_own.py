@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from repo import copy_workflow, run_snakemake
+
 from stiltgrid.paths import CELL_TRAIN_SUMMARY
 
 pytestmark = pytest.mark.slow
@@ -127,9 +127,9 @@ def byo(tmp_path_factory):
 
 def test_bert_encoder_has_no_pooler_and_uses_token_types(byo):
     from safetensors import safe_open
+    from transformers import AutoTokenizer
 
     from stiltgrid.features import featurize
-    from transformers import AutoTokenizer
 
     model_dir = byo["work"] / "resources" / "models" / "my-bert"
     with safe_open(str(model_dir / "model.safetensors"), "pt") as weights:

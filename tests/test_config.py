@@ -6,8 +6,8 @@ import sys
 
 import pytest
 import yaml
-
 from repo import ROOT
+
 from stiltgrid.config import ConfigError, load_grid
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())

@@ -3,8 +3,8 @@ the registered job kinds (no second map of the DAG to keep in step), and a path 
 
 import pytest
 import yaml
-
 from repo import ROOT
+
 from stiltgrid.config import load_grid
 from stiltgrid.dag import JOB_KINDS, JobGraph
 from stiltgrid.why import grid_jobs

@@ -6,13 +6,13 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
-import yaml
-
 import export_data as D
+import pytest
 import xtreme_reader as XR
+import yaml
 from behaviour_probes import job
 from repo import ROOT
+
 from stiltgrid import export as X
 from stiltgrid import jobs, paths
 from stiltgrid.config import ConfigError, load_grid

@@ -5,8 +5,8 @@ import copy
 import math
 
 import pytest
-
 import toy
+
 from stiltgrid.config import _schema
 from stiltgrid.formats import FORMATS, FormatError, get_format, read_jsonl, trainable_formats, write_jsonl
 from stiltgrid.formats.span_qa import _best_span

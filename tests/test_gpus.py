@@ -7,8 +7,8 @@ import textwrap
 import time
 
 import pytest
-
 from repo import ROOT
+
 from stiltgrid import gpus
 
 CHILD = textwrap.dedent("""

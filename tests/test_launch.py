@@ -9,7 +9,6 @@ import textwrap
 import time
 
 import pytest
-
 from repo import ROOT
 
 TESTS = ROOT / "tests"

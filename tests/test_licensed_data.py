@@ -11,8 +11,8 @@ import re
 
 import pytest
 import yaml
-
 from repo import ROOT, ccgbank, copy_workflow, planned_jobs, run_snakemake
+
 from stiltgrid import availability, hub
 from stiltgrid.aggregate import gather_warnings, write_warnings
 from stiltgrid.config import ConfigError, load_grid

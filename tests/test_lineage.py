@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 import yaml
-
 from repo import ROOT, changed, job_digests
+
 from stiltgrid import behaviour
 from stiltgrid.config import ANALYSES, deep_merge, load_grid
 from stiltgrid.dag import JobGraph

@@ -2,7 +2,6 @@
 composition in rule files)."""
 
 import pytest
-
 from repo import ROOT, run_snakemake
 
 

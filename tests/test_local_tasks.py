@@ -4,8 +4,8 @@ import json
 
 import pytest
 import yaml
-
 from repo import ROOT
+
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.formats import FormatError
 from stiltgrid.local_tasks import TaskDeclarationError, prepare, split_files, to_task
@@ -107,7 +107,8 @@ def test_readme_example_is_a_valid_config_with_sensible_settings_for_a_real_enco
     """The bring-your-own example of the README, literally, with a small encoder standing in for the README's path:
     it inherits the `pretrained` preset, warns about nothing, and its cells are told practitioner settings."""
     import toy
-    from stiltgrid.config import deep_merge, resolve_layer
+
+    from stiltgrid.config import deep_merge
     from stiltgrid.dag import JobGraph
 
     readme = (ROOT / "README.md").read_text()

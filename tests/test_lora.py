@@ -5,8 +5,8 @@ import json
 
 import pytest
 import torch
-
 import toy
+
 from stiltgrid import lora, trainer
 from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig

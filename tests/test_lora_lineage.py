@@ -4,8 +4,8 @@ line naming the key. Computed from the job graph alone, without running Snakemak
 
 import pytest
 import yaml
-
 from repo import ROOT, changed, job_digests
+
 from stiltgrid.config import ConfigError, deep_merge, load_grid
 from stiltgrid.dag import JobGraph
 from stiltgrid.why import grid_jobs

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from repo import copy_workflow, run_snakemake
+
 from stiltgrid import lora
 from stiltgrid.analysis import read_scores
 from stiltgrid.analysis.tuning import measure

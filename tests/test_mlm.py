@@ -4,8 +4,8 @@ import json
 
 import pytest
 import torch
-
 import toy
+
 from stiltgrid import mlm
 from stiltgrid.errors import UserError
 

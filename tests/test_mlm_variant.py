@@ -6,10 +6,10 @@ import math
 
 import pytest
 import torch
+import toy
 import yaml
 from safetensors import safe_open
 
-import toy
 from stiltgrid import trainer
 from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
@@ -122,6 +122,7 @@ REAL = {"inherit": "paper", "intermediate": ["none", "mnli", "mnli-mlm"], "targe
 
 def config_of(preset: str, **overlay) -> dict:
     from repo import ROOT
+
     from stiltgrid.config import deep_merge
 
     config = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), overlay)

@@ -13,8 +13,16 @@ import pytest
 from stiltgrid.formats import FORMATS, get_format, read_jsonl, write_jsonl
 from stiltgrid.formats.base import apply_edits
 from stiltgrid.lexicons import load_entities, load_lexicon
-from stiltgrid.perturb import (PERTURBATIONS, char_noise, codeswitch, entity_swap, perturb, script_of,
-                               word_shuffle, word_spans)
+from stiltgrid.perturb import (
+    PERTURBATIONS,
+    char_noise,
+    codeswitch,
+    entity_swap,
+    perturb,
+    script_of,
+    word_shuffle,
+    word_spans,
+)
 
 # the test language "xx" and two others; "en" keys throughout
 LEXICONS = {

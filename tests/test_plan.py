@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
-
 import toy
+import yaml
 from repo import ROOT, ccgbank, copy_workflow, planned_jobs, run_snakemake
+
 from stiltgrid import cost, plan
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.dag import JobGraph
@@ -103,8 +103,8 @@ def _pairs(n: int, seed: int) -> list[dict]:
 
 
 def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch):
-    from stiltgrid.mlm import train_tokenizer
     from stiltgrid.features import feature_length, featurize
+    from stiltgrid.mlm import train_tokenizer
 
     monkeypatch.chdir(tmp_path)
     config = preset_config()

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from behaviour_probes import Named
 from repo import ROOT
+
 from stiltgrid import jobs
 from stiltgrid.config import deep_merge, load_grid
 from stiltgrid.dag import JobGraph

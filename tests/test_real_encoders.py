@@ -12,11 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-
 import toy
+import yaml
 from behaviour_probes import float64, job
 from repo import ROOT, changed, job_digests
+
 from stiltgrid import jobs
 from stiltgrid.config import ConfigError, load_grid, resolve_layer
 from stiltgrid.errors import UserError

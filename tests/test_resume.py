@@ -17,8 +17,8 @@ import types
 
 import pytest
 import yaml
-
 from repo import ROOT, copy_workflow, run_snakemake
+
 from stiltgrid import faults
 from stiltgrid.paths import CELL_TRAIN_SUMMARY
 

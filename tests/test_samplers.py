@@ -9,10 +9,10 @@ import json
 
 import pytest
 import torch
-import yaml
-
 import toy
+import yaml
 from repo import ROOT
+
 from stiltgrid import trainer
 from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.dag import JobGraph

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from repo import ROOT, copy_workflow
 
 PROFILE = ROOT / "profiles" / "slurm"

@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 import yaml
-
 from repo import ROOT, planned_jobs, run_snakemake
+
 from stiltgrid.behaviour import VERSIONS
 
 pytestmark = pytest.mark.slow

@@ -4,13 +4,12 @@ import math
 
 import pytest
 import torch
-
 import toy
+
 from stiltgrid import trainer
 from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.tasks import get_task
-
 
 ENCODER = {}
 

@@ -8,7 +8,6 @@ from collections import Counter
 import pandas as pd
 import pytest
 import yaml
-
 from repo import ROOT, run_snakemake
 from repo import planned_jobs as repo_planned_jobs
 

@@ -8,7 +8,6 @@ import math
 import pandas as pd
 import pytest
 import yaml
-
 from repo import copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ import copy
 
 import pytest
 import yaml
-
 from repo import ROOT
+
 from stiltgrid.config import ConfigError, load_grid, official_languages
 from stiltgrid.xtreme import XTREME_R, task_languages
 

@@ -2,6 +2,7 @@
 robustness unrelated to difficulty gives no significant effect."""
 
 import json
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -3,6 +3,7 @@ tests; without it there is no significant effect."""
 
 import json
 from pathlib import Path
+
 import pandas as pd
 import pytest
 from analysis_data import WORLD, tidy_scores, zero

@@ -5,7 +5,6 @@ language that google/xtreme lacks."""
 from __future__ import annotations
 
 from datasets import Features, Sequence, Value
-
 from hub_fixtures import NER, XQUAD_FEATURES, qa
 
 XQUAD_R_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")

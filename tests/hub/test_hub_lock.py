@@ -66,11 +66,11 @@ def test_an_unreadable_lock_is_one_line(lock_file):
 
 
 def test_the_model_is_pinned_like_the_data(lock_file):
+    from repo import ROOT
+
     from stiltgrid.config import load_grid
     from stiltgrid.dag import JobGraph
     from stiltgrid.why import load_config
-
-    from repo import ROOT
 
     config = load_config(str(ROOT), [], ["preset=pretrained"])
     model = config["presets"]["pretrained"]["model"]

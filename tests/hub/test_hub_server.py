@@ -17,7 +17,6 @@ import sys
 
 import pytest
 import yaml
-
 from hub_server import HubServer
 from repo import ROOT, changed, copy_workflow, job_digests, run_snakemake
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from repo import ROOT
 
 INCLUDE = 'include: "workflow/rules/fetch.smk"'

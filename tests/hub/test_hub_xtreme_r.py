@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from hub_fixtures_xtreme_r import XQUAD_R_LANGS
+
 from stiltgrid import hub
 from stiltgrid.formats import read_jsonl
 from stiltgrid.hub import FetchError

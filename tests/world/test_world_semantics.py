@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from stiltgrid.world import NP, Clause, nli_label, same_meaning
 from stiltgrid.tasks import get_task
+from stiltgrid.world import NP, Clause, nli_label, same_meaning
 from stiltgrid.world.tasks import polarity
 
 E, N, C = "entailment", "neutral", "contradiction"

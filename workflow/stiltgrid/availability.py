@@ -12,7 +12,7 @@ drop_unavailable=true``) drops those tasks from the grid and from ``multitask``'
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 #: the config key of the opt-out (top level: `--config drop_unavailable=true` sets it for one run)
 DROP_KEY = "drop_unavailable"

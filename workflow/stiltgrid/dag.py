@@ -8,9 +8,9 @@ Kept free of heavy imports: the Snakefile builds it on every invocation.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Iterator
 
 from stiltgrid import paths as P
 from stiltgrid.config import ANALYSES, AUTO, BEST, MULTITASK, NONE, Grid

@@ -33,7 +33,7 @@ class TrainConfig:
     precision: str = "auto"
 
     @classmethod
-    def from_params(cls, params: dict) -> "TrainConfig":
+    def from_params(cls, params: dict) -> TrainConfig:
         unknown = sorted(set(params) - set(cls.__dataclass_fields__))
         if unknown:  # a dropped key would be a setting that silently does nothing
             raise ValueError(f"unknown hyper-parameter '{unknown[0]}' (known: {', '.join(cls.__dataclass_fields__)})")

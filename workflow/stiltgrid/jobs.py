@@ -55,9 +55,9 @@ def load_split(data_dir: str, task, split: str, labels: list[str] | None = None)
 @_sealed
 def make_world(smk) -> None:
     """Generate the offline multilingual world (corpus, tasks, lexicons, language table) for one dataset."""
+    from stiltgrid.config import deep_merge
     from stiltgrid.tasks import world_tasks
     from stiltgrid.world import DEFAULT_WORLD, generate_world
-    from stiltgrid.config import deep_merge
 
     _setup(smk)
     p = _params(smk)
@@ -318,11 +318,10 @@ def evaluate_retrieval(smk) -> None:
     scored with mAP@20 (LAReQA, Mewsli-X) on the encoder."""
     from transformers import AutoTokenizer
 
-    from stiltgrid import guards
+    from stiltgrid import guards, lora
     from stiltgrid.config import resolve_layer
     from stiltgrid.embed import embed, reading
     from stiltgrid.features import text_truncation
-    from stiltgrid import lora
     from stiltgrid.metrics import retrieval as R
     from stiltgrid.metrics.registry import MINING, NEAREST, RANKING, get_metric
 

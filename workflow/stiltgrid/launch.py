@@ -159,7 +159,7 @@ def serve(path: str) -> None:
             last_activity = time.time()
         try:
             conn, _ = server.accept()
-        except socket.timeout:
+        except TimeoutError:
             if not children and time.time() - last_activity > IDLE_SECONDS:
                 break
             continue

@@ -157,8 +157,9 @@ def parameter_counts(model) -> dict[str, int]:
 
 def save_checkpoint(model, out_dir: str | Path, tokenizer) -> None:
     """A LoRA intermediate checkpoint: the adapter, the heads and the tokenizer (stiltgrid.model's file names)."""
-    from stiltgrid.model import HEADS_FILE, HEADS_SPEC
     import torch
+
+    from stiltgrid.model import HEADS_FILE, HEADS_SPEC
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

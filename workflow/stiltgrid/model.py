@@ -104,7 +104,7 @@ class TaskModel(nn.Module):
             (out_dir / HEADS_SPEC).write_text(json.dumps(self.heads_spec, indent=2))
 
     @classmethod
-    def load(cls, model_dir: str | Path) -> "TaskModel":
+    def load(cls, model_dir: str | Path) -> TaskModel:
         model_dir = Path(model_dir)
         spec = json.loads((model_dir / HEADS_SPEC).read_text())
         model = cls(load_encoder(model_dir), spec)

@@ -27,8 +27,8 @@ import copy
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Callable, Iterable
 
 from .formats import FORMATS, get_format
 from .formats.base import Edit, TextEdits, TokenFn, apply_edits, cuts

@@ -42,8 +42,19 @@ from functools import lru_cache
 # re-exported here for the modules that read benchmark tables.
 from stiltgrid.metrics.registry import ACCURACY, EXACT_MATCH, F1, MAP20, PRECISION, RECALL  # noqa: F401
 from stiltgrid.tasks import all_tasks
-from stiltgrid.tasks.base import (BENCHMARKS, CATEGORIES, CLASSIFICATION, MNLI_TRAIN, QA, RETRIEVAL,  # noqa: F401
-                                  SQUAD_TRAIN, STRUCTURED_PREDICTION, XTREME, XTREME_R, TrainSet)
+from stiltgrid.tasks.base import (  # noqa: F401
+    BENCHMARKS,
+    CATEGORIES,
+    CLASSIFICATION,
+    MNLI_TRAIN,
+    QA,
+    RETRIEVAL,
+    SQUAD_TRAIN,
+    STRUCTURED_PREDICTION,
+    XTREME,
+    XTREME_R,
+    TrainSet,
+)
 
 #: column order of each benchmark's own tables (XTREME_GROUP2TASK order); a task outside it follows in name order
 TABLE_ORDER = {

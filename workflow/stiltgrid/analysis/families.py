@@ -15,7 +15,7 @@ bootstrap interval (languages resampled within each family).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -15,7 +15,7 @@ contrast uses the difference of the two strata's bootstrap replicates and a two-
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

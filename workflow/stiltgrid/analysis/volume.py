@@ -13,7 +13,7 @@ the least-squares line of gain on log10 volume per intermediate; ``slope`` is in
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from stiltgrid.formats.base import FieldSpec, Format, FormatError
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import copy
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from stiltgrid.errors import UserError
 

@@ -49,12 +49,11 @@ repositories instead of the hub (the tests use this with tiny repositories in th
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from stiltgrid.hub import lock as lock_mod
-from stiltgrid.hub.base import (DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source,
-                                offline_var)
+from stiltgrid.hub.base import DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source, offline_var
 
 __all__ = ["sources", "tasks", "FetchError", "Source", "HubRef", "Part", "Read", "Reader", "HubReader", "fetch",
            "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "SOURCES_VAR"]

@@ -22,10 +22,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from stiltgrid.errors import UserError
 from stiltgrid.formats import FormatError, get_format, read_jsonl, write_jsonl
@@ -122,7 +122,7 @@ class Read:
     config: str | None
     split: str
     #: parse(rows, prefix, drops) -> examples in our format; rows it skips are counted with drops.add(reason)
-    parse: Callable[[Iterable[dict], str, "Drops"], Iterator[dict]]
+    parse: Callable[[Iterable[dict], str, Drops], Iterator[dict]]
     #: prefix for generated example ids (parsers keep the hub's own ids where it has them)
     prefix: str
     #: keep only rows for which this is true (e.g. one language of a multilingual split)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging

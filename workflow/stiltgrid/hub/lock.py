@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from stiltgrid.hub.base import FetchError
 from stiltgrid.hub.transport import COMMIT, transient, with_retries  # noqa: F401  (the lock's users)
@@ -49,7 +49,7 @@ class Lock:
         self.data = data or {"version": VERSION, "datasets": {}, "models": {}, "tasks": {}}
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Lock":
+    def load(cls, path: str | Path | None = None) -> Lock:
         path = Path(path) if path is not None else lock_path()
         if not path.is_file():
             return cls(path)

@@ -31,13 +31,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from stiltgrid.formats import write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
-from stiltgrid.xtreme import XTREME_R, task_languages
 from stiltgrid.paths import POOL, split_file
+from stiltgrid.xtreme import XTREME_R, task_languages
 
 MEWSLIX_VAR = "STILTGRID_MEWSLIX"
 DEFAULT_MEWSLIX_PATH = "resources/mewsli-x"

@@ -9,7 +9,7 @@ question as given, the four answers as choices; CommonsenseQA no context, the qu
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
 from stiltgrid.paths import split_file

@@ -6,8 +6,8 @@ with ``drops.add(reason)`` (they end up in task.json), never silently repaired i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import partial
-from typing import Iterable, Iterator
 
 from stiltgrid.hub.base import Drops
 

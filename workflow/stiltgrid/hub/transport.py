@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 T = TypeVar("T")

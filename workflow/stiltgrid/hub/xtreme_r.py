@@ -25,7 +25,7 @@ XQuAD-R is read at ``main``; the data lock (stiltgrid.hub.lock) pins the commit 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Drops, HubRef, Part, Read

@@ -37,8 +37,8 @@ from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
 from stiltgrid.hub.glue import mnli_reads
 from stiltgrid.hub.qa import squad_read
-from stiltgrid.xtreme import XTREME_R, task_languages
 from stiltgrid.paths import split_file
+from stiltgrid.xtreme import XTREME_R, task_languages
 
 XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
 XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)

@@ -6,7 +6,7 @@ label, times 100. Labels are compared with ``==`` as they are (no case folding, 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def accuracy(predictions: Sequence, references: Sequence) -> float:

@@ -30,8 +30,8 @@ import re
 import string
 import unicodedata
 from collections import Counter
-from functools import lru_cache
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 
 SQUAD = "squad"
 MLQA = "mlqa"
@@ -56,7 +56,7 @@ def normalize_squad(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # MLQA
 
-@lru_cache(maxsize=None)
+@cache
 def _is_mlqa_punct(ch: str) -> bool:
     return ch in _SQUAD_PUNCT or unicodedata.category(ch).startswith("P")
 

@@ -12,8 +12,8 @@ scorer imports its own dependencies when it runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 #: value keys as they appear in metrics JSON files and the tidy results table
 ACCURACY, F1, EXACT_MATCH, PRECISION, RECALL, MAP20 = "accuracy", "f1", "exact_match", "precision", "recall", "map@20"

@@ -42,8 +42,8 @@ All scores returned to callers are percentages.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Collection, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 

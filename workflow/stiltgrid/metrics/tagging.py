@@ -17,7 +17,7 @@ a current install of seqeval computes on the raw tags. BIO tags are never rewrit
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def _legacy_tag(tag: str) -> str:

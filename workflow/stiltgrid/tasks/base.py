@@ -8,8 +8,9 @@ first is the default); ``world`` says how the generated world renders it. The be
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from stiltgrid.formats import FORMATS
 from stiltgrid.metrics.registry import METRICS, get_metric

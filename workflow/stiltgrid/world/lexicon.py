@@ -9,7 +9,7 @@ lexeme key chooses the word, so a paraphrase can use the other synonym in every 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 THING_CLASSES = ("food", "drink", "vehicle", "text", "clothing", "instrument", "animal", "building", "artefact")
 _CLASS_ALIASES = {
@@ -297,14 +297,14 @@ def concept(key: str) -> str:
     return LEXICON[key].concept
 
 
-@lru_cache(maxsize=None)
+@cache
 def synonyms(key: str) -> tuple[str, ...]:
     """All lexemes (this one included) sharing ``key``'s concept, in lexicon order."""
     c = LEXICON[key].concept
     return tuple(k for k, v in LEXICON.items() if v.concept == c and v.cat == LEXICON[key].cat)
 
 
-@lru_cache(maxsize=None)
+@cache
 def nouns_of(cls: str) -> tuple[str, ...]:
     return tuple(k for k in NOUNS if cls in LEXICON[k].classes)
 
@@ -313,18 +313,18 @@ def is_mass(noun: str) -> bool:
     return "mass" in LEXICON[noun].classes
 
 
-@lru_cache(maxsize=None)
+@cache
 def adj_applies(adj: str, noun: str) -> bool:
     return bool(LEXICON[adj].classes & LEXICON[noun].classes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def adjectives_for(noun: str) -> tuple[str, ...]:
     """Adjectives that can modify ``noun``, in lexicon order."""
     return tuple(a for a in ADJECTIVES if adj_applies(a, noun))
 
 
-@lru_cache(maxsize=None)
+@cache
 def verb_takes(verb: str, noun: str) -> bool:
     """Selectional preference: can ``noun`` be the object of ``verb``."""
     return bool(LEXICON[verb].classes & LEXICON[noun].classes)

@@ -14,8 +14,22 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from .lexicon import (ADJECTIVES, LEXICON, LOCATIONS, ORGANISATIONS, PERSON_NOUNS, PERSONS, THING_NOUNS, VERBS,
-                      adj_applies, adjectives_for, is_mass, nouns_of, synonyms, verb_takes)
+from .lexicon import (
+    ADJECTIVES,
+    LEXICON,
+    LOCATIONS,
+    ORGANISATIONS,
+    PERSON_NOUNS,
+    PERSONS,
+    THING_NOUNS,
+    VERBS,
+    adj_applies,
+    adjectives_for,
+    is_mass,
+    nouns_of,
+    synonyms,
+    verb_takes,
+)
 
 INF = 10 ** 9
 

@@ -11,14 +11,42 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from .language import Language, Tok
-from .lexicon import (ADJECTIVES, LEXICON, LOCATIONS, PERSON_NOUNS, PERSONS, PROFESSIONS, THING_NOUNS, VERBS,
-                      adj_applies, adjectives_for, is_mass, verb_takes)
-from .meaning import (NP, CONTRADICTION, ENTAILMENT, NEUTRAL, Clause, Profile, apply_ops, concept_of, is_person,
-                      canonical, nli_label, op_synonym, same_meaning, sample_clause, sample_person, sample_story)
+from .lexicon import (
+    ADJECTIVES,
+    LEXICON,
+    LOCATIONS,
+    PERSON_NOUNS,
+    PERSONS,
+    PROFESSIONS,
+    THING_NOUNS,
+    VERBS,
+    adj_applies,
+    adjectives_for,
+    is_mass,
+    verb_takes,
+)
+from .meaning import (
+    CONTRADICTION,
+    ENTAILMENT,
+    NEUTRAL,
+    NP,
+    Clause,
+    Profile,
+    apply_ops,
+    canonical,
+    concept_of,
+    is_person,
+    nli_label,
+    op_synonym,
+    same_meaning,
+    sample_clause,
+    sample_person,
+    sample_story,
+)
 
 NLI_LABELS = (ENTAILMENT, NEUTRAL, CONTRADICTION)
 
@@ -460,18 +488,18 @@ USE_VERBS = tuple(v for v in VERBS if "use" in LEXICON[v].flags)
 ACQ_VERBS = tuple(v for v in VERBS if "acq" in LEXICON[v].flags)
 
 
-@lru_cache(maxsize=None)
+@cache
 def use_verbs(noun: str) -> tuple[str, ...]:
     return tuple(v for v in USE_VERBS if verb_takes(v, noun))
 
 
-@lru_cache(maxsize=None)
+@cache
 def acquirable(acq: str) -> tuple[str, ...]:
     """Things ``acq`` can take that some use verb fits."""
     return tuple(n for n in THING_NOUNS if verb_takes(acq, n) and use_verbs(n))
 
 
-@lru_cache(maxsize=None)
+@cache
 def unrelated_things(acq: str, x: str) -> tuple[str, ...]:
     """Acquirable things whose use verbs do not fit ``x`` and whose own fit no use verb of ``x``."""
     return tuple(n for n in acquirable(acq) if not any(verb_takes(u, x) for u in use_verbs(n))

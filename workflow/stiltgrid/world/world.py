@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 from .language import Language, Tok, proto_lexicon
 from .lexicon import LEXICON, LOCATIONS, PROFESSIONS, THING_NOUNS, VERBS, is_mass, verb_takes
