@@ -130,7 +130,7 @@ def main(argv=None) -> int:
 
     # longest chain of dependent jobs, by job-seconds (jobs in order of their end)
     longest: dict = {}
-    for key, (rule, label, seconds, _, end, job) in sorted(jobs.items(), key=lambda item: item[1][4]):
+    for key, (_rule, _label, seconds, _, _end, job) in sorted(jobs.items(), key=lambda item: item[1][4]):
         best, via = 0.0, None
         for path in job.input_paths():
             producer = graph.producer(path)

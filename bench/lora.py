@@ -146,7 +146,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.hidden, args.layers, args.vocab, args.length, args.steps, args.warmup, args.rounds = 64, 2, 500, 32, 3, 1, 1
+        args.hidden, args.layers, args.vocab, args.length = 64, 2, 500, 32
+        args.steps, args.warmup, args.rounds = 3, 1, 1
     torch.set_num_threads(torch.get_num_threads())
     print(f"part 1: XLM-R architecture, hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}, "
           f"{args.length} tokens x batch {args.batch_size}, {args.steps} steps x {args.rounds} rounds on "

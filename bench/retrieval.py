@@ -162,7 +162,8 @@ def extraction(mined, threshold: float, gold: dict[int, int]) -> str:
     from stiltgrid.metrics.retrieval import bucc_scores
 
     scores = bucc_scores(candidates(mined), gold.items(), threshold)
-    return f"{scores['n_extracted']:,} pairs (P {scores['precision']:.2f} R {scores['recall']:.2f} F1 {scores['f1']:.2f})"
+    return (f"{scores['n_extracted']:,} pairs (P {scores['precision']:.2f} R {scores['recall']:.2f} "
+            f"F1 {scores['f1']:.2f})")
 
 
 def gold_recall(mined, gold: dict[int, int]) -> float:

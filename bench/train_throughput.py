@@ -157,7 +157,8 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
     ]
     optimizer = torch.optim.AdamW(groups, lr=args.lr, eps=1e-8)
     warm = max(1, steps // 10)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / steps)))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / steps)))
 
     def step(indices) -> tuple[int, int]:
         batch = F.collate([feats[i] for i in indices], tokenizer.pad_token_id, pad_to=pad_to)
@@ -314,7 +315,7 @@ def metrics_check(args) -> list[dict]:
                                   eval_every=10**9, eval_subset=args.metric_dev, patience=10**9,
                                   checkpoint_every=10**9, length_grouping=(mode == "ours"), seed=seed)
                 if mode == "fixed":  # jiant: every batch (train and eval) padded to max_length
-                    F.collate = lambda feats, pad_id: original(feats, pad_id, pad_to=cfg.max_length)
+                    F.collate = lambda feats, pad_id, cfg=cfg: original(feats, pad_id, pad_to=cfg.max_length)
                 try:
                     ckpt = Path(tmp) / f"ckpt-{mode}-{seed}"
                     result = trainer.fit(data, str(init), cfg, str(ckpt))
@@ -417,7 +418,8 @@ def main(argv=None) -> None:
         device = next(iter(results.values()))["device"]
         # one thread on a shared CPU: CPU time of the process is what the mode costs, whatever else runs
         clock = "cpu_seconds" if device == "cpu" and args.threads == 1 else "seconds"
-        print(f"\nthroughput per {'CPU-second of the process (wall-clock in brackets)' if clock == 'cpu_seconds' else 'second'}")
+        unit = "CPU-second of the process (wall-clock in brackets)" if clock == "cpu_seconds" else "second"
+        print(f"\nthroughput per {unit}")
         print(f"{'mode':<12} {'examples/s':>10} {'(wall)':>8} {'real tok/s':>10} {'pad share':>9} {'peak MiB':>9} "
               f"{'+train MiB':>10} {'epoch peak':>10} {'+train MiB':>10}")
         for m, r in results.items():

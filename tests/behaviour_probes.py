@@ -37,7 +37,8 @@ RETRIEVAL = {"layer": -1, "pooling": "mean", "max_length": 32, "batch_size": 8, 
              "tatoeba_query": "en", "prefixes": {"query": "", "passage": ""}}
 PREFIXES = {"query": "query: ", "passage": "passage: ", "classification": "query: "}
 PERTURBATIONS = {"noise": {"kind": "char_noise", "strength": 0.5}, "cs": {"kind": "codeswitch", "strength": 0.5},
-                 "shuffle": {"kind": "word_shuffle", "strength": 0.5}, "names": {"kind": "entity_swap", "strength": 1.0}}
+                 "shuffle": {"kind": "word_shuffle", "strength": 0.5},
+                 "names": {"kind": "entity_swap", "strength": 1.0}}
 
 
 class Named(list):
@@ -219,8 +220,9 @@ class Probes:
         model = self.root / "model"
         if not (model / "config.json").exists():
             with float64():
-                jobs.mlm_checkpoint(job("mlm_checkpoint", {"spec": MODEL_SPEC}, {"corpus": str(self._world() / "corpus")},
-                                        {"out": str(model)}, {"model": "probe"}, self.logs / "model.log"))
+                corpus = {"corpus": str(self._world() / "corpus")}
+                jobs.mlm_checkpoint(job("mlm_checkpoint", {"spec": MODEL_SPEC}, corpus, {"out": str(model)},
+                                        {"model": "probe"}, self.logs / "model.log"))
         return model
 
     def pretrain(self) -> dict:
@@ -339,7 +341,8 @@ class Probes:
                 jobs.evaluate_retrieval(job(f"evaluate_{target}", settings,
                                             {"encoder": str(self._intermediate("squad")),
                                              "data": str(data / "tasks" / target)},
-                                            {"cell": str(cell)}, {"model": "probe", "intermediate": "squad", "seed": "1"},
+                                            {"cell": str(cell)},
+                                            {"model": "probe", "intermediate": "squad", "seed": "1"},
                                             self.logs / f"{name}.log"))
             out[name] = records(cell)
         return out
@@ -411,7 +414,8 @@ class Probes:
         out = self.root / "export"
         shutil.rmtree(out, ignore_errors=True)
         inputs = {"cells": [d for by_inter in settings["cells"].values() for by_seed in by_inter.values()
-                            for d in by_seed.values()], "data": list(settings["data"].values()), "choices": str(choices)}
+                            for d in by_seed.values()],
+                  "data": list(settings["data"].values()), "choices": str(choices)}
         jobs.export_predictions(job("export_predictions", settings, inputs, {"out": str(out)}, {"model": "probe"},
                                     self.logs / "export.log"))
         manifest = json.loads((out / "export.json").read_text())

@@ -82,7 +82,8 @@ def test_a_copied_intermediate_and_target_module_run_to_metrics(tmp_path):
     assert {row["metric"] for row in rows if row["target"] == "xnli2"} == {"macro_f1"}
     paper = [line.split("\t") for line in (results / "tables" / "accept" / "paper_table.tsv").read_text().splitlines()]
     baseline = dict(zip(paper[0], next(row for row in paper if row[0] == "none")))
-    values = [float(row["value"]) for row in rows if (row["intermediate"], row["target"], row["split"]) == ("none", "xnli2", "test")]
+    values = [float(row["value"]) for row in rows
+              if (row["intermediate"], row["target"], row["split"]) == ("none", "xnli2", "test")]
     assert float(baseline["xnli2"]) == pytest.approx(sum(values) / len(values), abs=0.01)
     assert (results / "intermediate" / "mnli2" / "seed1" / CELL_TRAIN_SUMMARY).is_file()
     assert (work / "resources" / "data" / "world-accept" / "tasks" / "mnli2" / "train.jsonl").is_file()

@@ -80,7 +80,8 @@ def test_variants_are_augmented_as_configured(analysed):
 def _perturbed(work, name, inter="mnli"):
     out = {}
     for lang in ("en", "wa", "wb", "ea", "ka"):
-        path = work / "results" / MODEL / "eval" / inter / "xnli" / "seed1" / "perturbed" / name / f"{lang}.metrics.json"
+        cell = work / "results" / MODEL / "eval" / inter / "xnli" / "seed1"
+        path = cell / "perturbed" / name / f"{lang}.metrics.json"
         out[lang] = json.loads(path.read_text())["metrics"]["accuracy"]
     return out
 

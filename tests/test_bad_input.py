@@ -298,4 +298,5 @@ def test_a_failed_job_loses_nothing_else(ci_grid, tmp_path):
         assert (grid / f"results/tiny-ci/eval/{inter}/xnli/seed1/en.metrics.json").exists()
         assert not (grid / f"results/tiny-ci/eval/{inter}/udpos/seed1").exists()
     train.write_text(original)
-    assert planned_jobs(grid, *args) == Counter({"train_udpos": 3, "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1})
+    assert planned_jobs(grid, *args) == Counter({"train_udpos": 3, "aggregate": 1, "export_predictions": 1,
+                                                 "results_page": 1, "all": 1})

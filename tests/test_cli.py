@@ -46,7 +46,8 @@ def test_why_and_export_on_the_finished_ci_grid(ci_grid):
     assert done.returncode == 0, done.stderr[-2000:]
     manifest = json.loads((export_dir / "export.json").read_text())
     lines = done.stdout.strip().splitlines()
-    assert lines[0] == f"results/tiny-ci/export/ci: row {manifest['row']}, --xtreme_version {manifest['xtreme_version']}"
+    assert lines[0] == (f"results/tiny-ci/export/ci: row {manifest['row']}, "
+                        f"--xtreme_version {manifest['xtreme_version']}")
     for task, spec in manifest["tasks"].items():
         assert f"  {task}: {spec['intermediate']} (seed {spec['seed']}, {len(spec['languages'])} languages)" in lines
     assert export_dir.stat().st_mtime_ns == before  # current: nothing was rebuilt

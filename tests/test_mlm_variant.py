@@ -80,7 +80,8 @@ def test_mlm_head_trains_along_and_is_not_saved(tmp_path, encoder_dir, ratio):
     # the intermediate checkpoint the targets start from: the encoder alone, as for any intermediate
     for name, result in (("plain", plain), ("mlm", mlm)):
         result.model.save(tmp_path / name, result.tokenizer, with_heads=False)
-    assert sorted(p.name for p in (tmp_path / "mlm").iterdir()) == sorted(p.name for p in (tmp_path / "plain").iterdir())
+    names = {kind: sorted(p.name for p in (tmp_path / kind).iterdir()) for kind in ("mlm", "plain")}
+    assert names["mlm"] == names["plain"]
     assert saved_keys(tmp_path / "mlm") == saved_keys(tmp_path / "plain")
     assert not any("lm_head" in key for key in saved_keys(tmp_path / "mlm"))
     config = json.loads((tmp_path / "mlm" / "config.json").read_text())
@@ -210,7 +211,8 @@ def test_paper_plans_both_alternatives_with_their_files(tmp_path):
         (tmp_path / f"cc100.{lang}.txt").write_text(f"a {lang} line\n")
         (tmp_path / f"mnli.train.{lang}.jsonl").write_text(
             json.dumps({"id": "1", "premise": "p", "hypothesis": "h", "label": "entailment"}) + "\n")
-    overlay = {"variants": {"mnli-mlm": {"languages": ["de", "fr"], "mlm": {"corpus": f"{tmp_path}/cc100.{{lang}}.txt"}},
+    overlay = {"variants": {"mnli-mlm": {"languages": ["de", "fr"],
+                                         "mlm": {"corpus": f"{tmp_path}/cc100.{{lang}}.txt"}},
                             "mnli-mix": {"languages": ["de", "fr"],
                                          "translations": f"{tmp_path}/mnli.train.{{lang}}.jsonl"}},
                "presets": {"paper": {"analysis": {"alternatives": {"reference": "mnli",

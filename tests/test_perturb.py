@@ -445,7 +445,7 @@ def test_entity_swap_multiple_choice_renames_choices():
 
 def test_entity_swap_span_qa_renames_answers_consistently():
     out = entity_swap(QA, "span_qa", 1.0, 0, entities=ENTITIES)
-    for a, b in zip(QA, out):
+    for _a, b in zip(QA, out):
         _answers_exact(b)
         assert _names_in(b["context"], {"Anna", "Tom", "Paris", "New York"}) <= set(ENTITIES["PER"] + ["New York"])
     q1 = out[0]

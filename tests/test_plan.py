@@ -452,7 +452,7 @@ def test_paper_plan_offline_from_a_user_table(tmp_path):
     assert "pairs covered (at least one seed): 99 of 99" in out
     cells = yaml.safe_load((work / "plan.yaml").read_text())["presets"]["paper"]["cells"]
     expected: dict = {}
-    for inter, target, seed in cells:
+    for _inter, target, _seed in cells:
         rule = f"evaluate_{target}" if target in ("bucc", "tatoeba") else f"train_{target}"
         expected[rule] = expected.get(rule, 0) + 1
     expected["train_intermediate"] = len({(i, s) for i, _, s in cells if i != "none"})

@@ -202,7 +202,8 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
                 f"learning rate is too high for this encoder: lower the learning rate lr (now 0.1) to 0.01")
     assert baseline in summary["warnings"]
     xx = read(collapsed / "xx.metrics.json")
-    collapse = "predictions collapsed to one class: all 30 predictions are 'negative' while the gold labels have 2 classes"
+    collapse = ("predictions collapsed to one class: all 30 predictions are 'negative' while the gold labels have "
+                "2 classes")
     assert xx["warnings"] == [collapse] and xx["split"] == "test"
     predictions = [json.loads(line)["prediction"] for line in (collapsed / "xx.predictions.jsonl").open()]
     assert set(predictions) == {"negative"}

@@ -45,7 +45,8 @@ def fault(monkeypatch, tmp_path):
 
 def fake_job(rule="train_xnli", tasks=("xnli",), **wildcards):
     wildcards = {"model": MODEL, "intermediate": "none", "seed": "1", **wildcards}
-    return types.SimpleNamespace(rule=rule, params=types.SimpleNamespace(settings={"tasks": list(tasks)}), wildcards=wildcards)
+    params = types.SimpleNamespace(settings={"tasks": list(tasks)})
+    return types.SimpleNamespace(rule=rule, params=params, wildcards=wildcards)
 
 
 def test_hooks_do_nothing_by_default(monkeypatch):

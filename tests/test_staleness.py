@@ -69,7 +69,8 @@ def test_editing_generated_task_data_reruns_that_tasks_cells(grid):
     assert plan(grid) == Counter()
     lines = train.read_text().splitlines(keepends=True)
     train.write_text("".join(lines[:3] + [lines[4], lines[3]] + lines[5:]))  # two lines swapped: same size
-    expected = Counter({"train_udpos": len(CI["intermediate"]), "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1})
+    expected = Counter({"train_udpos": len(CI["intermediate"]), "aggregate": 1, "export_predictions": 1,
+                        "results_page": 1, "all": 1})
     assert plan(grid) == expected
     assert re.search(r"input resources/data/world-ci/tasks/udpos: edited since generate_world produced it "
                      r"\(train.jsonl: edited\)", why(grid))
@@ -107,8 +108,8 @@ def test_bucc_settings_leave_tatoeba_alone(grid):
     change.write_text(yaml.safe_dump({"presets": {"ci": {"retrieval": {"margin_k": 6, "mining": "bf16"}}}}))
     assert plan(grid, "--configfile", change) == Counter()
     change.write_text(yaml.safe_dump({"presets": {"ci": {"retrieval": {"layer": 1}}}}))
-    assert plan(grid, "--configfile", change) == Counter({"evaluate_tatoeba": len(CI["intermediate"]),
-                                                         "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1})
+    assert plan(grid, "--configfile", change) == Counter({"evaluate_tatoeba": len(CI["intermediate"]), "aggregate": 1,
+                                                         "export_predictions": 1, "results_page": 1, "all": 1})
 
 
 def test_jobs_run_their_own_checkouts_code(tmp_path):

@@ -109,4 +109,5 @@ def test_leaderboard_layout_is_one_the_export_writes(name):
     if task.leaderboard is None:  # evaluate.py reads no predictions of LAReQA or of English training tasks
         assert task.role == "intermediate" or name == "lareqa"
         return
-    assert task.benchmarks and task.leaderboard.layout in LAYOUTS and task.leaderboard.suffix in ("tsv", "json", "jsonl")
+    assert task.benchmarks and task.leaderboard.layout in LAYOUTS
+    assert task.leaderboard.suffix in ("tsv", "json", "jsonl")

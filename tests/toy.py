@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-WORDS = "anna boris carla sees likes buys the a red blue big small car book house in paris lima oslo not good bad".split()
+WORDS = ("anna boris carla sees likes buys the a red blue big small car book house in paris lima oslo not good "
+         "bad").split()
 
 
 def corpus(path: Path, n: int = 400, seed: int = 0) -> Path:
@@ -35,7 +36,8 @@ def sentiment(n: int, seed: int) -> list[dict]:
     rows = []
     for i in range(n):
         words = [rng.choice(WORDS) for _ in range(rng.randint(3, 9))]
-        rows.append({"id": f"s{seed}-{i}", "text": " ".join(words), "label": "positive" if "good" in words else "negative"})
+        label = "positive" if "good" in words else "negative"
+        rows.append({"id": f"s{seed}-{i}", "text": " ".join(words), "label": label})
     return rows
 
 

@@ -4,7 +4,8 @@
 the configs and split files as on the hub, and parquet files written by ``datasets`` with the hub's features (column
 names, dtypes, ClassLabel names). Repositories written by ``push_to_hub`` (HellaSwag, the Cosmos QA copy, SIQA,
 CommonsenseQA) keep their files under ``data/``. ``datasets.load_dataset`` reads these directories exactly as it
-reads the hub, so the tests run the same parsing code as a real fetch; tests/hub/hub_server.py serves them over HTTP. The rows are a few per split, with the edge cases the parsers must handle.
+reads the hub, so the tests run the same parsing code as a real fetch; tests/hub/hub_server.py serves them over HTTP.
+The rows are a few per split, with the edge cases the parsers must handle.
 """
 
 from __future__ import annotations
@@ -155,8 +156,9 @@ def _cosmos():
                 "answer0": "None of the above choices .", "answer1": "This person likes music and likes to see "
                 "the show , they will see other bands play .", "answer2": "This person only likes Good Old War .",
                 "answer3": "Other Bands is not on tour .", "label": label}
-    return {"default": {"train": (features, [row("3Q9SPIIRWJKVQ8244310E8TUS6YWAC##34V1S5K3GTZMDUBNBIGY93FLDOB690##A1S1K7134"
-                                            "S2VUC##Blog_1044056##q1_a1##3XU9MCX6VQQG7YPLCSAFDPQNH4GR20", 1)]),
+    siqa_id = ("3Q9SPIIRWJKVQ8244310E8TUS6YWAC##34V1S5K3GTZMDUBNBIGY93FLDOB690##A1S1K7134S2VUC##Blog_1044056##q1_a1"
+               "##3XU9MCX6VQQG7YPLCSAFDPQNH4GR20")
+    return {"default": {"train": (features, [row(siqa_id, 1)]),
                    "validation": (features, [row("dev-1", 2)]),
                    "test": (features, [row("test-1", -1)])}}
 

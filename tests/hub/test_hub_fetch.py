@@ -73,8 +73,8 @@ def restore_logging():
 
 def fake_job(spec, out, log, preset="paper", dataset="hub"):
     config = {"preset": preset, "presets": {"paper": {"data": "hub"}, "demo": {"data": "world-demo"}}}
-    return SimpleNamespace(params=SimpleNamespace(settings={"spec": spec}), output=[str(out)], log=[str(log)], config=config,
-                           wildcards=SimpleNamespace(dataset=dataset, task=spec["task"]))
+    return SimpleNamespace(params=SimpleNamespace(settings={"spec": spec}), output=[str(out)], log=[str(log)],
+                           config=config, wildcards=SimpleNamespace(dataset=dataset, task=spec["task"]))
 
 
 def test_job_exits_with_one_line_and_no_traceback(offline, tmp_path, capsys):

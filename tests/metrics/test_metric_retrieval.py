@@ -385,8 +385,8 @@ def test_bucc_candidates_are_the_same_with_every_mining_backend(backend):
     rng = np.random.default_rng(7)
     centres = rng.standard_normal((20, 48)).astype(np.float32)
     src = centres[rng.integers(20, size=400)] + 0.5 * rng.standard_normal((400, 48)).astype(np.float32)
-    tgt = np.concatenate([src[:150] + 0.3 * rng.standard_normal((150, 48)).astype(np.float32),
-                          centres[rng.integers(20, size=250)] + 0.5 * rng.standard_normal((250, 48)).astype(np.float32)])
+    distractors = centres[rng.integers(20, size=250)] + 0.5 * rng.standard_normal((250, 48)).astype(np.float32)
+    tgt = np.concatenate([src[:150] + 0.3 * rng.standard_normal((150, 48)).astype(np.float32), distractors])
     src_ids, tgt_ids = [f"s{i}" for i in range(400)], [f"t{i}" for i in range(400)]
     reference = retrieval.bucc_candidates(src, tgt, src_ids, tgt_ids, k=4, backend="faiss")
     assert len(reference) > 150

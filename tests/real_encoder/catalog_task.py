@@ -123,7 +123,7 @@ def build(out: Path) -> dict:
         if len(pairs) >= MIN_TEST:
             bitext_langs.append(code)
             lines = []
-            for i, (ident, en, xx) in enumerate(pairs):
+            for i, (_ident, en, xx) in enumerate(pairs):
                 lines.append({"id": f"t{i}", "side": "tgt", "text": en, "gold": None})
                 lines.append({"id": f"s{i}", "side": "src", "text": xx, "gold": f"t{i}"})
             write(out / f"bitext.{code}.jsonl", lines)

@@ -1,5 +1,6 @@
 """The lineage of every job of the full-size presets (`paper`, `xtreme-r`), for the test that says the settings for
-small tasks and sentence-embedding encoders left them as they were. Files the jobs read from the package (their inputs or reads) are named
+small tasks and sentence-embedding encoders left them as they were. Files the jobs read from the package (their
+inputs or reads) are named
 relative to it, so the digests do not depend on where the repository lies.
 
     PYTHONPATH=workflow python3 tests/real_encoder/full_presets.py    # rewrites full_presets_lineage.json

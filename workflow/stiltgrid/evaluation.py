@@ -7,7 +7,8 @@ from stiltgrid.metrics.registry import get_metric
 
 
 def score(task, examples: list[dict], predictions: list, lang: str | None = None) -> dict[str, float]:
-    """All metrics of ``task`` for one language, in percent. Keys: accuracy | f1, precision, recall | exact_match, f1."""
+    """All metrics of ``task`` for one language, in percent (its metric's keys, e.g. accuracy | f1, precision, recall
+    | exact_match, f1)."""
     try:
         return get_metric(task.metric).score(get_format(task.format), examples, predictions, lang)
     except ValueError as err:

@@ -86,7 +86,7 @@ def training_loss(task: str, step: int, loss):
     for spec, at in _active("kill_at_step", task):
         if step == at and _first_attempt(spec):
             os.kill(os.getpid(), signal.SIGKILL)
-    for spec, at in _active("nan_at_step", task):
+    for _spec, at in _active("nan_at_step", task):
         if step == at:
             return loss * float("nan")
     return loss

@@ -200,7 +200,8 @@ def _mlm_data(smk):
 
 
 def _summary(smk, summary: dict) -> dict:
-    return {**summary, "provenance": runtime.provenance(_params(smk).hparams["precision"], getattr(smk.params, "lineage", None))}
+    lineage = getattr(smk.params, "lineage", None)
+    return {**summary, "provenance": runtime.provenance(_params(smk).hparams["precision"], lineage)}
 
 
 @_sealed
@@ -294,7 +295,8 @@ def train_target(smk) -> None:
                                 **resources)
             predictions = run(fmt.with_prefix(perturbed, prefix))
             metrics = score(task, perturbed, predictions, lang)
-            record = {**_record(smk, name, lang, metrics, len(perturbed), hp["precision"]), "perturbation": pname, **spec}
+            record = {**_record(smk, name, lang, metrics, len(perturbed), hp["precision"]), "perturbation": pname,
+                      **spec}
             _write_json(cell / paths.CELL_PERTURBED_METRICS.format(perturbation=pname, lang=lang), record)
             log.info("%s %s %s(%.2f): %s", name, lang, spec["kind"], spec["strength"],
                      {k: round(v, 2) for k, v in metrics.items()})

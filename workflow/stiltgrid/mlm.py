@@ -112,7 +112,8 @@ def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Pat
     sp.train(corpus_files, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
     ids = {tok: sp.token_to_id(tok) for tok in SPECIAL_TOKENS}
     sp.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", ids["<s>"]), ("</s>", ids["</s>"])],
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", ids["<s>"]), ("</s>", ids["</s>"])],
     )
     # The generic fast tokenizer: transformers' XLM-R class expects a unigram vocabulary.
     tokenizer = PreTrainedTokenizerFast(

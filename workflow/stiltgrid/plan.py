@@ -68,7 +68,7 @@ def select(problem: Problem, budget: float) -> Selection:
              + pulp.lpSum(cost_ * y[k] for k, cost_ in problem.intermediates.items())
              + pulp.lpSum(extra * a[q] for q, (_, extra) in problem.analyses.items()))
     model += spent <= budget, "budget"
-    for (inter, target, seed), var in x.items():
+    for (inter, _target, seed), var in x.items():
         if (inter, seed) in y:
             model += var <= y[(inter, seed)]
     for pair, var in z.items():

@@ -296,7 +296,8 @@ class Site:
             inter = r["intermediate"]
             name = link(self.cell_page(inter, r["target"]) if links and (inter, r["target"]) in self.cells else None,
                         esc(inter or "–"))
-            num = lambda v, sign=False: "–" if np.isnan(v) else (f"{v:+.1f}" if sign else f"{v:.1f}")
+            def num(v, sign=False):
+                return "–" if np.isnan(v) else (f"{v:+.1f}" if sign else f"{v:.1f}")
             rows.append(f'<tr><td class="name">{esc(r["target"])}</td><td class="name">{name}</td>'
                         f'<td class="name">{esc(r["chosen_on"])}</td><td>{num(r["dev"])}</td>'
                         f'<td>{num(r["value"])}</td><td>{num(r[self.baseline])}</td><td>{num(r["delta"], True)}'
@@ -529,7 +530,8 @@ class Site:
         files = []
         for c in cells:
             listing = sorted(Path(c["dir"]).iterdir()) if Path(c["dir"]).is_dir() else []
-            shown = [link(self.rel(str(p)), f"<code>{esc(p.name)}</code>") for p in listing if p.is_file() and not p.name.startswith(".")]
+            shown = [link(self.rel(str(p)), f"<code>{esc(p.name)}</code>") for p in listing
+                     if p.is_file() and not p.name.startswith(".")]
             extra = ([link(self.rel(c["intermediate_summary"]), f"<code>{esc(c['intermediate_summary'])}</code>")]
                      if c.get("intermediate_summary") else [])
             files.append(f"<li>seed {esc(c['seed'])}: <code>{esc(c['dir'])}</code>: {', '.join(shown)}"

@@ -26,7 +26,8 @@ def setup(threads: int | None = None, log_path: str | None = None) -> None:
     if log_path:
         os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
         handlers.append(logging.FileHandler(log_path, mode="w"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers,
+                        force=True)
     if threads:
         torch.set_num_threads(int(threads))
     sys.excepthook = _log_uncaught

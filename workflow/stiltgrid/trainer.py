@@ -23,7 +23,8 @@
   curves (diverged, under-trained, or learnt without reaching dev) and the setting to change; training inputs
   truncated by ``max_length``.
 * The whole schedule is a pure function of the seed, so a job killed mid-training resumes from its last checkpoint
-  (model, optimiser, scheduler, RNG states, early-stopping state) and ends with the same weights as an uninterrupted run.
+  (model, optimiser, scheduler, RNG states, early-stopping state) and ends with the same weights as an uninterrupted
+  run.
 * A non-finite loss stops the job at once; nothing is written to the output.
 * ``tuning`` (stiltgrid.lora): LoRA adapters on a frozen encoder instead of full fine-tuning; checkpoints and best
   weights then hold the trainable weights only.
@@ -455,7 +456,8 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         log.warning("%s", warning)
     summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
                "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
-               "history": state["history"], "loss": _loss_curve(state["loss"]), "dev_subset": {name: len(d) for name, d in dev_sets.items()},
+               "history": state["history"], "loss": _loss_curve(state["loss"]),
+               "dev_subset": {name: len(d) for name, d in dev_sets.items()},
                "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
                "truncation": truncated, "warnings": warnings,
                "cost": _cost(schedule[:state["step"] * cfg.grad_accum], feats, dev)}

@@ -81,7 +81,7 @@ def headline_metrics(target: str) -> tuple[str, ...]:
         task = get_task(target)
     except KeyError:
         if xt.known_task(target) is None:
-            raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task")
+            raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task") from None
         return xt.score_metrics(target)
     return task.score_metrics
 

@@ -70,8 +70,8 @@ def analyse(scores: pd.DataFrame, *, reference: str, alternatives: Sequence[str]
     table.insert(1, "tuning", [tunings.get(i, "") for i in table["intermediate"]])
     table["checkpoint_mb"] = [sizes.get(i, {}).get("checkpoint_bytes", 0.0) / 1e6 for i in table["intermediate"]]
     table["encoder_weights"] = [sizes.get(i, {}).get("encoder_weights", 0.0) for i in table["intermediate"]]
-    table["smaller_than_full"] = [full / b if b else math.nan
-                                  for b in (sizes.get(i, {}).get("checkpoint_bytes", 0.0) for i in table["intermediate"])]
+    checkpoint = [sizes.get(i, {}).get("checkpoint_bytes", 0.0) for i in table["intermediate"]]
+    table["smaller_than_full"] = [full / b if b else math.nan for b in checkpoint]
     facts = {**base.facts, "intermediates": [X.plain(r) for r in table.to_dict("records")],
              "sizes": {i: dict(v) for i, v in sizes.items()}}
     result = C.Result(QUESTION, table, facts, "", base.details, base.params)

@@ -2,7 +2,8 @@
 
 A task's module declares the sources that build it (``sources=`` in :mod:`stiltgrid.tasks`); :func:`sources` maps
 each source name to its :class:`~stiltgrid.hub.base.Source`: the task names of the paper grid, XTREME-R's XCOPA,
-LAReQA and Mewsli-X, plus alternative sources (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). This package holds
+LAReQA and Mewsli-X, plus alternative sources (``anli_plus``: SNLI + MNLI + ANLI for the ``anli`` task). This package
+holds
 what sources share: hub repositories and their revisions, parsers per format, plans per repository family.
 ``fetch(task, out_dir, languages)`` writes one task directory (``train.jsonl``, ``dev.jsonl``, ``test.<lang>.jsonl``;
 retrieval ``dev|test.<lang>.jsonl``, query/pool retrieval also ``test.pool.jsonl``) plus a

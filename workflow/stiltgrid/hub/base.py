@@ -343,10 +343,10 @@ def _sync_offline_flags(offline: bool) -> None:
 class Source:
     """How to build one task directory from the hub.
 
-    ``name`` is the registry key (a task name, or an alternative source such as ``anli_plus``); ``task`` is the task whose format
-    and labels the files follow. ``plan(languages)`` lists the output files and what each reads; ``languages`` are
-    the evaluation languages of a target (ignored by intermediate tasks). ``available`` lists the languages the
-    source has, in the benchmark's official order.
+    ``name`` is the registry key (a task name, or an alternative source such as ``anli_plus``); ``task`` is the task
+    whose format and labels the files follow. ``plan(languages)`` lists the output files and what each reads;
+    ``languages`` are the evaluation languages of a target (ignored by intermediate tasks). ``available`` lists the
+    languages the source has, in the benchmark's official order.
     """
 
     name: str

@@ -133,7 +133,7 @@ class LocalMewsliX(LocalSource):
             raise FetchError(f"cannot build task 'mewslix': Mewsli-X is not on the hub, and the directory {path} "
                              f"does not exist; set datasets.<name>.mewslix_path or {MEWSLIX_VAR}=/path ({EXPECTED})")
         found = {"candidates": path / CANDIDATES, "mentions": path / MENTIONS}
-        for what, file in found.items():
+        for _what, file in found.items():
             if not file.is_file():
                 raise FetchError(f"cannot build task 'mewslix': no {file.name} in {path} ({EXPECTED})")
         return found

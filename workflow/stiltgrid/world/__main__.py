@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     for task in args.tasks.split(","):
         info = generated[task]
         if not info.trainable:  # BUCC-style mining tunes its threshold on a dev split
-            tasks[task] = {"dev": args.dev, "test": args.test} if get_metric(info.metric).tunes_on_dev else {"test": args.test}
+            tuned = get_metric(info.metric).tunes_on_dev
+            tasks[task] = {"dev": args.dev, "test": args.test} if tuned else {"test": args.test}
         elif info.role == "intermediate":
             tasks[task] = {"train": args.train, "dev": args.dev}
         else:

@@ -46,8 +46,9 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
 
     ``tasks`` maps task name -> {split: size}; ``train``/``dev`` are English, ``test`` is written once per language
     in ``test_langs`` (``test.{lang}.jsonl``); retrieval sets paired with English (bucc, tatoeba) take ``dev``/``test``
-    sizes (number of src lines) and are written per language of ``test_langs`` except English. ``corpus_sentences`` is the corpus
-    line count of a volume-1.0 language; others scale by their volume. Same arguments -> byte-identical files.
+    sizes (number of src lines) and are written per language of ``test_langs`` except English. ``corpus_sentences`` is
+    the corpus line count of a volume-1.0 language; others scale by their volume. Same arguments -> byte-identical
+    files.
     """
     world = World(spec)
     _check_tasks(tasks, test_langs, world)

@@ -226,7 +226,7 @@ class Language:
         """Word lists by UPOS, for noisy substitution."""
         if self._pools is None:
             pools: dict[str, list[str]] = {}
-            for en, word, pos in self.lexicon():
+            for _en, word, pos in self.lexicon():
                 if pos != "PROPN":
                     pools.setdefault(pos, []).append(word)
             self._pools = pools
