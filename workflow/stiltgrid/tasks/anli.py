@@ -4,7 +4,7 @@ from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE
 from stiltgrid.hub.nli import ANLI_HUB, SNLI_HUB, anli_plan, anli_plus_plan
 from stiltgrid.tasks.base import Task
-from stiltgrid.world.tasks import NLI_LABELS, ANLITask, WorldData
+from stiltgrid.world.tasks import NLI_LABELS, ANLIGenerator, WorldData
 
 NAME = "anli"
 
@@ -23,5 +23,5 @@ TASK = Task(
                notes=("anli_plus mixes SNLI, MNLI and ANLI train without up-sampling; FEVER-NLI (part of Nie et "
                       "al.'s ANLI+) is not included",)),
     ),
-    world=WorldData(ANLITask(), labels=NLI_LABELS),
+    world=WorldData(ANLIGenerator(), labels=NLI_LABELS),
 )

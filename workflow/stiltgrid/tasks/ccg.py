@@ -4,7 +4,7 @@ from stiltgrid.hub.ccg import LocalCCG
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.language import CCG_TAGS
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import TaggingTask, WorldData
+from stiltgrid.world.tasks import TaggingGenerator, WorldData
 
 TASK = Task(
     name="ccg",
@@ -13,5 +13,5 @@ TASK = Task(
     role="intermediate",
     description="CCGbank supertagging (token-level accuracy).",
     sources=(LocalCCG(),),
-    world=WorldData(TaggingTask("ccg", Profile(p_rel=0.15, p_coord=0.15), 0.25), labels=CCG_TAGS),
+    world=WorldData(TaggingGenerator("ccg", Profile(p_rel=0.15, p_coord=0.15), 0.25), labels=CCG_TAGS),
 )

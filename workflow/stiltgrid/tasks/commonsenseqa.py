@@ -3,10 +3,10 @@
 from stiltgrid.hub.base import HubRef
 from stiltgrid.hub.multiple_choice import commonsenseqa_rows, train_dev_source
 from stiltgrid.tasks.base import Task
-from stiltgrid.world.tasks import CommonsenseTask, WorldData
+from stiltgrid.world.tasks import CommonsenseGenerator, WorldData
 
 NAME = "commonsenseqa"
-WORLD = WorldData(CommonsenseTask())
+WORLD = WorldData(CommonsenseGenerator())
 
 # Parquet on main (the hub's file listing and lm-evaluation-harness's commonsense_qa config, which reads it with
 # datasets >= 4). Default config, files under data/; splits train (9,741 rows) / validation (1,221) / test; columns

@@ -3,10 +3,10 @@
 from stiltgrid.hub.base import HubRef
 from stiltgrid.hub.multiple_choice import cosmosqa_rows, train_dev_source
 from stiltgrid.tasks.base import Task
-from stiltgrid.world.tasks import CosmosTask, WorldData
+from stiltgrid.world.tasks import CosmosGenerator, WorldData
 
 NAME = "cosmosqa"
-WORLD = WorldData(CosmosTask())
+WORLD = WorldData(CosmosGenerator())
 
 # allenai/cosmos_qa holds only a loading script. Samsoup/cosmos_qa is a community parquet copy (used in place of it by
 # tasksource and other public code, 2026-09: same columns, train 25,262 / validation 2,985 / test 6,963 rows), not

@@ -3,10 +3,10 @@
 from stiltgrid.hub.base import HubRef
 from stiltgrid.hub.multiple_choice import hellaswag_rows, train_dev_source
 from stiltgrid.tasks.base import Task
-from stiltgrid.world.tasks import HellaSwagTask, WorldData
+from stiltgrid.world.tasks import HellaSwagGenerator, WorldData
 
 NAME = "hellaswag"
-WORLD = WorldData(HellaSwagTask())
+WORLD = WorldData(HellaSwagGenerator())
 
 # Script-free on main: lm-evaluation-harness's hellaswag config reads Rowan/hellaswag at main with datasets >= 4
 # (2026-09; the authors' own repository went offline 2026-09-14, so this copy is the source). Default config; splits

@@ -5,7 +5,7 @@ from stiltgrid.hub.qa import SQUAD_HUB
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, mlqa_read, squad_trained
 from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import QATask, WorldData
+from stiltgrid.world.tasks import QAGenerator, WorldData
 
 NAME = "mlqa"
 LANGUAGES = langs("en es de ar hi vi zh")
@@ -23,5 +23,5 @@ TASK = Task(
                     available=LANGUAGES,
                     description="MLQA: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme "
                                 "MLQA.<lang>.<lang>"),),
-    world=WorldData(QATask((2, 3), {"subj": 2, "obj": 4, "loc": 4}, Profile(p_front=0.4, p_loc=0.6), 0.15, 0.2)),
+    world=WorldData(QAGenerator((2, 3), {"subj": 2, "obj": 4, "loc": 4}, Profile(p_front=0.4, p_loc=0.6), 0.15, 0.2)),
 )

@@ -4,7 +4,7 @@ from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE, glue_plan, mnli_rows
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import C_OPS, E_OPS, N_OPS, NLI_LABELS, NLITask, WorldData
+from stiltgrid.world.tasks import C_OPS, E_OPS, N_OPS, NLI_LABELS, NLIGenerator, WorldData
 
 NAME = "mnli"
 
@@ -17,5 +17,5 @@ TASK = Task(
     description="Multi-Genre NLI (English), 3-way sentence-pair classification.",
     sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("mnli", mnli_rows),
                     description="MultiNLI from nyu-mll/glue (config mnli): train / validation_matched"),),
-    world=WorldData(NLITask(Profile(), 0.25, E_OPS, C_OPS, N_OPS), labels=NLI_LABELS),
+    world=WorldData(NLIGenerator(Profile(), 0.25, E_OPS, C_OPS, N_OPS), labels=NLI_LABELS),
 )

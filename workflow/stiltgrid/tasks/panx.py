@@ -5,7 +5,7 @@ from stiltgrid.hub.xtreme_targets import WIKIANN_HUB, XTREME_HUB, panx_plan
 from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.language import NER_TAGS
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import TaggingTask, WorldData
+from stiltgrid.world.tasks import TaggingGenerator, WorldData
 
 NAME = "panx"
 LANGUAGES = langs("ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw yo "
@@ -28,6 +28,6 @@ TASK = Task(
                     available=LANGUAGES + XTREME_R_ADDED,
                     description="PAN-X (WikiANN, Rahimi et al. splits) from google/xtreme PAN-X.<lang>; XTREME-R's "
                                 "extra languages from unimelb-nlp/wikiann <lang>"),),
-    world=WorldData(TaggingTask("ner", Profile(p_loc=0.85, p_org=0.5, p_pnoun=0.1, p_coord=0.25, p_rel=0.15), 0.15),
-                    labels=NER_TAGS),
+    world=WorldData(TaggingGenerator("ner", Profile(p_loc=0.85, p_org=0.5, p_pnoun=0.1, p_coord=0.25, p_rel=0.15),
+                                     0.15), labels=NER_TAGS),
 )

@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, pawsx_plan
 from stiltgrid.tasks.base import CLASSIFICATION, XTREME, Benchmark, Leaderboard, Task, TrainSet, langs
-from stiltgrid.world.tasks import PAWSTask, WorldData
+from stiltgrid.world.tasks import PAWSGenerator, WorldData
 
 NAME = "pawsx"
 LANGUAGES = langs("de en es fr ja ko zh")
@@ -24,5 +24,5 @@ TASK = Task(
                     description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per "
                                 "language"),),
     # the world's balanced label schedule cycles in its own order; the generated data depend on it
-    world=WorldData(PAWSTask(), labels=("1", "0")),
+    world=WorldData(PAWSGenerator(), labels=("1", "0")),
 )

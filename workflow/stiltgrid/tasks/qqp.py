@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE, glue_plan, qqp_rows
 from stiltgrid.tasks.base import Task
-from stiltgrid.world.tasks import QQPTask, WorldData
+from stiltgrid.world.tasks import QQPGenerator, WorldData
 
 NAME = "qqp"
 
@@ -17,5 +17,5 @@ TASK = Task(
     sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("qqp", qqp_rows),
                     description="Quora Question Pairs from nyu-mll/glue (config qqp): train / validation"),),
     # the world's balanced label schedule cycles in its own order; the generated data depend on it
-    world=WorldData(QQPTask(), labels=("duplicate", "not_duplicate")),
+    world=WorldData(QQPGenerator(), labels=("duplicate", "not_duplicate")),
 )

@@ -4,7 +4,7 @@ from stiltgrid.hub.base import Source
 from stiltgrid.hub.qa import SQUAD_HUB, squad_plan
 from stiltgrid.tasks.base import Task
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import QATask, WorldData
+from stiltgrid.world.tasks import QAGenerator, WorldData
 
 NAME = "squad"
 
@@ -16,5 +16,6 @@ TASK = Task(
     description="SQuAD v1.1, extractive span QA.",
     sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB,), plan=squad_plan,
                     description="SQuAD v1.1 from rajpurkar/squad (config plain_text): train / validation"),),
-    world=WorldData(QATask((2, 3, 4), {"subj": 3, "obj": 3.5, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3)),
+    world=WorldData(QAGenerator((2, 3, 4), {"subj": 3, "obj": 3.5, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2,
+                                0.3)),
 )

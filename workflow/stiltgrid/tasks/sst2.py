@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE, glue_plan, sst2_rows
 from stiltgrid.tasks.base import Task
-from stiltgrid.world.tasks import SSTTask, WorldData
+from stiltgrid.world.tasks import SSTGenerator, WorldData
 
 NAME = "sst2"
 
@@ -17,5 +17,5 @@ TASK = Task(
     sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("sst2", sst2_rows),
                     description="SST-2 from nyu-mll/glue (config sst2): train / validation"),),
     # the world's balanced label schedule cycles in its own order; the generated data depend on it
-    world=WorldData(SSTTask(), labels=("positive", "negative")),
+    world=WorldData(SSTGenerator(), labels=("positive", "negative")),
 )

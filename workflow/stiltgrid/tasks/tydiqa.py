@@ -4,7 +4,7 @@ from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, tydiqa_plan
 from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import QATask, WorldData
+from stiltgrid.world.tasks import QAGenerator, WorldData
 
 NAME = "tydiqa"
 LANGUAGES = langs("en ar bn fi id ko ru sw te")
@@ -24,6 +24,6 @@ TASK = Task(
                     description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
                     notes=("dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "
                            "TyDiQA-GoldP dev set)",)),),
-    world=WorldData(QATask((2, 3), {"subj": 2, "obj": 3, "loc": 2, "num": 3}, Profile(p_num=0.5, p_rel=0.05), 0.1,
+    world=WorldData(QAGenerator((2, 3), {"subj": 2, "obj": 3, "loc": 2, "num": 3}, Profile(p_num=0.5, p_rel=0.05), 0.1,
                            0.6)),
 )

@@ -5,7 +5,7 @@ from stiltgrid.hub.xtreme_targets import UDPOS_CONFIG, XTREME_HUB, udpos_plan
 from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.language import UPOS
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import TaggingTask, WorldData
+from stiltgrid.world.tasks import TaggingGenerator, WorldData
 
 NAME = "udpos"
 LANGUAGES = langs("af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur vi yo zh")
@@ -25,5 +25,5 @@ TASK = Task(
                     available=tuple(lang for lang in LANGUAGES if lang in UDPOS_CONFIG),
                     description="UD-POS (UD v2.5) from google/xtreme udpos.<Name>: English train/validation, test "
                                 "per language"),),
-    world=WorldData(TaggingTask("pos", Profile(p_rel=0.12, p_coord=0.12, p_cop=0.15), 0.2), labels=UPOS),
+    world=WorldData(TaggingGenerator("pos", Profile(p_rel=0.12, p_coord=0.12, p_cop=0.15), 0.2), labels=UPOS),
 )

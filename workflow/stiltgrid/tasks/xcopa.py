@@ -9,11 +9,11 @@ question in the hub files; the generated world trains on its own English COPA-st
 from stiltgrid.hub.base import HubRef, Source
 from stiltgrid.hub.xtreme_r import xcopa_plan
 from stiltgrid.tasks.base import CLASSIFICATION, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
-from stiltgrid.world.tasks import COPATask, WorldData
+from stiltgrid.world.tasks import COPAGenerator, WorldData
 
 NAME = "xcopa"
 LANGUAGES = langs("et ht id it qu sw ta th tr vi zh")
-WORLD = WorldData(COPATask())
+WORLD = WorldData(COPAGenerator())
 
 # English SIQA, script-free: lm-evaluation-harness's siqa task reads lighteval/siqa at this commit since it left the
 # script-only allenai/social_i_qa (PR "script-less parquet mirrors", 2026-08), same columns. Default config; splits

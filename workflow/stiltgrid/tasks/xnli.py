@@ -5,7 +5,7 @@ from stiltgrid.hub.glue import GLUE
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, xnli_plan
 from stiltgrid.tasks.base import CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import NLI_LABELS, NLITask, WorldData
+from stiltgrid.world.tasks import NLI_LABELS, NLIGenerator, WorldData
 
 NAME = "xnli"
 LANGUAGES = langs("ar bg de el en es fr hi ru sw th tr ur vi zh")
@@ -23,7 +23,7 @@ TASK = Task(
     sources=(Source(name=NAME, task=NAME, refs=(GLUE, XTREME_HUB), plan=xnli_plan, available=LANGUAGES,
                     description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme "
                                 "XNLI"),),
-    world=WorldData(NLITask(Profile(p_cop=0.2, p_coord=0.15, p_rel=0.12, p_front=0.25, p_num=0.25), 0.3,
+    world=WorldData(NLIGenerator(Profile(p_cop=0.2, p_coord=0.15, p_rel=0.12, p_front=0.25, p_num=0.25), 0.3,
                             ["drop_adj", "drop_loc", "drop_num", "synonym", "toggle_front", "drop_coord",
                              "rel_extract"],
                             ["negate", "antonym", "change_obj", "change_loc", "change_subj", "change_num"],

@@ -5,7 +5,7 @@ from stiltgrid.hub.qa import SQUAD_HUB
 from stiltgrid.hub.xtreme_targets import XQUAD_HUB, XTREME_HUB, squad_trained, xquad_read
 from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
 from stiltgrid.world.meaning import Profile
-from stiltgrid.world.tasks import QATask, WorldData
+from stiltgrid.world.tasks import QAGenerator, WorldData
 
 NAME = "xquad"
 LANGUAGES = langs("en es de el ru tr ar vi th zh hi")
@@ -24,6 +24,6 @@ TASK = Task(
                     available=XTREME_R_LANGUAGES,
                     description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang> "
                                 "(ro: google/xquad xquad.ro)"),),
-    world=WorldData(QATask((3, 4), {"subj": 3.5, "obj": 3, "loc": 2.5, "num": 1},
+    world=WorldData(QAGenerator((3, 4), {"subj": 3.5, "obj": 3, "loc": 2.5, "num": 1},
                            Profile(p_rel=0.25, p_num=0.2, p_front=0.2), 0.3, 0.5)),
 )

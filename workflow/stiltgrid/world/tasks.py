@@ -136,7 +136,7 @@ class PairAb:
     label: str
 
 
-class PairTask(Generator):
+class PairGenerator(Generator):
     fmt = "pair_classification"
 
     def render(self, ab: PairAb, lang: Language, noise: float, rng: random.Random) -> dict:
@@ -144,7 +144,7 @@ class PairTask(Generator):
                 "label": ab.label}
 
 
-class NLITask(PairTask):
+class NLIGenerator(PairGenerator):
     def __init__(self, profile: Profile, p_two: float, e_ops: list[str], c_ops: list[str], n_ops: list[str]):
         self.profile, self.p_two = profile, p_two
         self.ops = {ENTAILMENT: e_ops, CONTRADICTION: c_ops, NEUTRAL: n_ops}
@@ -170,7 +170,7 @@ class NLITask(PairTask):
                     return PairAb(tuple(premise), (hyp,), label)
 
 
-class ANLITask(PairTask):
+class ANLIGenerator(PairGenerator):
     """Harder NLI: number comparison, relative clauses and role reasoning, negation monotonicity, symmetric verbs,
     coordination, and full-lexical-overlap traps."""
     KINDS = ("num", "rel", "negmono", "sym", "coord", "cross")
@@ -255,7 +255,7 @@ def sample_question(rng: random.Random, profile: Profile, roles=("subj", "obj", 
         return q
 
 
-class QQPTask(PairTask):
+class QQPGenerator(PairGenerator):
     PROFILE = Profile(p_neg=0.05, p_rel=0.05, p_coord=0.05, p_front=0.1)
 
     def abstract(self, rng: random.Random, label: str) -> PairAb:
@@ -287,7 +287,7 @@ class QQPTask(PairTask):
                     return PairAb((q1,), (q2,), label)
 
 
-class PAWSTask(PairTask):
+class PAWSGenerator(PairGenerator):
     """Adversarial paraphrases: same words, different roles ("Anna sees Tom" / "Tom sees Anna") vs same meaning
     with moved or swapped words ("Anna and Tom ..." / "Tom and Anna ...", symmetric verbs, fronted locations)."""
     PROFILE = Profile(p_rel=0.4, p_coord=0.25, p_loc=0.5, p_neg=0.1, p_org=0.0, p_cop=0.0, p_front=0.2)
@@ -341,7 +341,7 @@ class SingleAb:
     label: str
 
 
-class SSTTask(Generator):
+class SSTGenerator(Generator):
     fmt = "classification"
 
     def _polar(self, rng: random.Random) -> Clause:
@@ -407,7 +407,7 @@ def answer_indices(toks: list[Tok], sentence: int, role: str) -> list[int]:
     return keep
 
 
-class QATask(Generator):
+class QAGenerator(Generator):
     fmt = "span_qa"
 
     def __init__(self, n_sent: tuple[int, ...], weights: dict[str, float], profile: Profile, p_syn: float,
@@ -463,7 +463,7 @@ class MCAb:
     label: int
 
 
-class MCTask(Generator):
+class MCGenerator(Generator):
     fmt = "multiple_choice"
 
     def render(self, ab: MCAb, lang: Language, noise: float, rng: random.Random) -> dict:
@@ -506,7 +506,7 @@ def unrelated_things(acq: str, x: str) -> tuple[str, ...]:
                  and not any(verb_takes(u, n) for u in use_verbs(x)))
 
 
-class HellaSwagTask(MCTask):
+class HellaSwagGenerator(MCGenerator):
     """Context: someone acquires a thing; the plausible ending uses *that* thing with a verb that fits it."""
     n_choices = 4
 
@@ -547,7 +547,7 @@ class HellaSwagTask(MCTask):
             return MCAb(tuple(ctx), None, self._place(rng, correct, wrong[:3], label), label)
 
 
-class CosmosTask(MCTask):
+class CosmosGenerator(MCGenerator):
     """Context + question needing a small inference: who uses what they acquired, who has more, negation,
     symmetric verbs, who does what in a sentence with a relative clause. Answers are person names."""
     n_choices = 4
@@ -595,7 +595,7 @@ class CosmosTask(MCTask):
         return MCAb(tuple(ctx), q, self._place(rng, a, wrong[:3], label), label)
 
 
-class CommonsenseTask(MCTask):
+class CommonsenseGenerator(MCGenerator):
     """No context: "what does one usually eat ?" -> a food; "who usually drives the bus ?" -> driver."""
     n_choices = 5
     NARROW = ("eat", "cook", "bake", "drink", "drive", "ride", "fly", "read", "write", "wear", "sew", "play", "feed",
@@ -627,7 +627,7 @@ class COPAAb:
     label: int
 
 
-class COPATask(MCTask):
+class COPAGenerator(MCGenerator):
     """XCOPA-style: a premise and two alternatives, pick the more plausible cause or effect. Effect: someone acquires
     a thing, then uses *that* thing (not an unrelated thing, not with a verb that does not fit it). Cause: someone uses
     a thing because *they* acquired it (not an unrelated thing, not someone else). The question is the untranslated
@@ -674,7 +674,7 @@ class TagAb:
     clauses: tuple[Clause, ...]
 
 
-class TaggingTask(Generator):
+class TaggingGenerator(Generator):
     fmt = "tagging"
 
     def __init__(self, attr: str, profile: Profile, p_question: float):
@@ -744,7 +744,7 @@ def retrieval_meanings(rng: random.Random, n: int, parallel_share: float, en: La
 # ---------------------------------------------------------------------------------------------------------------
 # query/pool retrieval (XTREME-R's LAReQA and Mewsli-X)
 
-LAREQA_QA = QATask((2, 3, 4), {"subj": 3, "obj": 3, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3)
+LAREQA_QA = QAGenerator((2, 3, 4), {"subj": 3, "obj": 3, "loc": 2.5, "num": 1}, Profile(p_num=0.25), 0.2, 0.3)
 
 
 def lareqa_abstracts(rng: random.Random, n: int) -> list[QAAb]:
