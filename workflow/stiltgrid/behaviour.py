@@ -19,10 +19,11 @@ VERSIONS: dict[str, int] = {
     "declared": 1,    # validation of tasks declared from local files (stiltgrid.local_tasks, formats)
     "augment": 1,     # research variants: translation mixing and code-switching (stiltgrid.augment)
     "pretrain": 1,    # MLM checkpoint: scratch tokenizer and pre-training, hub download, local links (stiltgrid.mlm)
-    "finetune": 2,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
+    "finetune": 3,    # featurisation, heads, trainer, inference, decoding and metrics of trained cells
                       # 2: early stopping on a stratified dev sample; prefixes; guards' warnings in the records
-                      # (the training-loss record `loss` of train_summary.json came later without a bump: it adds
-                      # a record and changes no other output; cells trained before it show no loss curve)
+                      # 3: the guard's diagnosis (diverged / under-trained / no transfer to dev, from the run's own
+                      # loss and dev curves) and its advice in the warnings; the per-step loss record
+                      # (metrics and predictions are unchanged: only the records of runs the guard warns about)
     "perturb": 1,     # perturbed test sets of the robustness question (stiltgrid.perturb)
     "retrieval": 2,   # embeddings, mining and retrieval metrics (stiltgrid.embed, metrics.retrieval)
                       # 2: layers relative to depth, prefixes, Tatoeba direction, truncation counts and warnings
