@@ -31,10 +31,13 @@ localrules:
 # `snakemake --cores 1 --config preset=<preset> fetch`: `stiltgrid fetch` for this config (every hub source and the
 # model, the data lock, the summary table); a target without outputs, so it always runs. On a cluster's login node.
 rule fetch:
-    localrule: True
     log:
         log_path("data", "fetch", per_model=False),
     run:
         from stiltgrid.fetch import fetch_from_snakemake
 
         fetch_from_snakemake(config, log[0])
+
+
+localrules:
+    fetch,
