@@ -8,10 +8,8 @@ import torch
 import toy
 
 from stiltgrid import lora, trainer
-from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
 from stiltgrid.model import TaskModel, load_encoder
-from stiltgrid.tasks import get_task
 
 SPEC = lora.resolve([("t", "lora")])
 CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,
@@ -25,14 +23,8 @@ def encoder_dir(tmp_path_factory):
     return ENCODER["dir"]
 
 
-def sentiment_tasks():
-    task = get_task("sst2")
-    train, dev = toy.sentiment(160, 1), toy.sentiment(40, 2)
-    return {"sst2": trainer.TaskData(task, train, dev, get_format(task.format).label_list(task, train, dev))}
-
-
 def run(tmp_path, name, spec=SPEC, cfg=CFG, init=None, base=None):
-    return trainer.fit(sentiment_tasks(), str(init or ENCODER["dir"]), cfg, str(tmp_path / f"ckpt-{name}"),
+    return trainer.fit(toy.sentiment_tasks(), str(init or ENCODER["dir"]), cfg, str(tmp_path / f"ckpt-{name}"),
                        tuning=spec, base_dir=base)
 
 
@@ -109,8 +101,8 @@ def test_killed_lora_run_resumes_byte_equal(tmp_path, monkeypatch):
     a, b = reference.model.state_dict(), resumed.model.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     # another rank is another configuration: its checkpoint is not resumed from this one
-    assert trainer._fingerprint(str(ENCODER["dir"]), sentiment_tasks(), CFG, None, None, SPEC) != \
-        trainer._fingerprint(str(ENCODER["dir"]), sentiment_tasks(), CFG, None, None, {**SPEC, "rank": 4})
+    assert trainer._fingerprint(str(ENCODER["dir"]), toy.sentiment_tasks(), CFG, None, None, SPEC) != \
+        trainer._fingerprint(str(ENCODER["dir"]), toy.sentiment_tasks(), CFG, None, None, {**SPEC, "rank": 4})
 
 
 # -- the checkpoint and the job below it ---------------------------------------------------------------------------

@@ -7,9 +7,7 @@ import torch
 import toy
 
 from stiltgrid import trainer
-from stiltgrid.formats import get_format
 from stiltgrid.hparams import TrainConfig
-from stiltgrid.tasks import get_task
 
 ENCODER = {}
 
@@ -18,12 +16,6 @@ ENCODER = {}
 def encoder_dir(tmp_path_factory):
     ENCODER["dir"] = toy.xlmr_dir(tmp_path_factory.mktemp("enc"))
     return ENCODER["dir"]
-
-
-def sentiment_tasks():
-    task = get_task("sst2")
-    train, dev = toy.sentiment(160, 1), toy.sentiment(40, 2)
-    return {"sst2": trainer.TaskData(task, train, dev, get_format(task.format).label_list(task, train, dev))}
 
 
 CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,
@@ -35,7 +27,7 @@ def weights(result):
 
 
 def run(tmp_path, name, cfg=CFG):
-    return trainer.fit(sentiment_tasks(), str(ENCODER["dir"]), cfg, str(tmp_path / f"ckpt-{name}"))
+    return trainer.fit(toy.sentiment_tasks(), str(ENCODER["dir"]), cfg, str(tmp_path / f"ckpt-{name}"))
 
 
 def test_same_seed_gives_identical_weights_and_dev_scores(tmp_path):
@@ -131,7 +123,7 @@ def test_summary_records_what_training_cost(tmp_path):
 
     result = run(tmp_path, "cost")
     cost = result.summary["cost"]
-    tasks = sentiment_tasks()
+    tasks = toy.sentiment_tasks()
     feats = F.featurize("classification", tasks["sst2"].train, result.tokenizer, CFG.max_length,
                         tasks["sst2"].labels, CFG.doc_stride)
     lengths = [F.feature_length(f) for f in feats]

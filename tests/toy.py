@@ -61,3 +61,14 @@ def qa(n: int, seed: int) -> list[dict]:
         rows.append({"id": f"q{seed}-{i}", "context": context, "question": "who buys a book ?",
                      "answers": {"text": [who], "answer_start": [context.index(who)]}})
     return rows
+
+
+def sentiment_tasks() -> dict:
+    """The trainer's input for the toy sentiment task: sst2's definition on 160 training and 40 dev sentences."""
+    from stiltgrid import trainer
+    from stiltgrid.formats import get_format
+    from stiltgrid.tasks import get_task
+
+    task = get_task("sst2")
+    train, dev = sentiment(160, 1), sentiment(40, 2)
+    return {"sst2": trainer.TaskData(task, train, dev, get_format(task.format).label_list(task, train, dev))}

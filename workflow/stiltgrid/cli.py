@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,22 +25,14 @@ COMMANDS = {
 def export(argv: list[str]) -> int:
     """Build the preset's leaderboard export through Snakemake (so only what is stale reruns) and say where it is."""
     parser = argparse.ArgumentParser(prog="stiltgrid export", description=export.__doc__)
-    parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--configfile", nargs="*", default=[], metavar="FILE")
-    parser.add_argument("--directory", "-d", default=".", help="the workflow's working directory")
+    from stiltgrid.export import MANIFEST
+    from stiltgrid.why import add_config_arguments, graph_from_arguments
+
+    add_config_arguments(parser)
     parser.add_argument("--cores", default="all", help="passed to snakemake (default: all)")
     args = parser.parse_args(argv)
-    from stiltgrid.config import ConfigError, load_grid
-    from stiltgrid.dag import JobGraph
-    from stiltgrid.export import MANIFEST
-    from stiltgrid.why import load_config
-
-    os.chdir(args.directory)
-    try:
-        config = load_config(".", args.configfile, args.config)
-        graph = JobGraph(config, load_grid(config))
-    except ConfigError as err:
-        print(f"config error: {err}", file=sys.stderr)
+    graph = graph_from_arguments(args)
+    if graph is None:
         return 1
     job = graph.export
     if job is None:

@@ -128,19 +128,31 @@ def grid_jobs(graph: JobGraph) -> list[Job]:
     return order[::-1]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="stiltgrid why", description=__doc__.split("\n\n")[0])
-    parser.add_argument("outputs", nargs="*", help="outputs whose jobs to explain (default: the whole grid)")
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say which grid a command reads, as ``snakemake`` takes them."""
     parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--configfile", nargs="*", default=[], metavar="FILE")
     parser.add_argument("--directory", "-d", default=".", help="the workflow's working directory")
-    args = parser.parse_args(argv)
+
+
+def graph_from_arguments(args: argparse.Namespace) -> JobGraph | None:
+    """The job graph of the grid those options name, run from its directory; None after printing a config error."""
     os.chdir(args.directory)
     try:
         config = load_config(".", args.configfile, args.config)
-        graph = JobGraph(config, load_grid(config))
+        return JobGraph(config, load_grid(config))
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stiltgrid why", description=__doc__.split("\n\n")[0])
+    parser.add_argument("outputs", nargs="*", help="outputs whose jobs to explain (default: the whole grid)")
+    add_config_arguments(parser)
+    args = parser.parse_args(argv)
+    graph = graph_from_arguments(args)
+    if graph is None:
         return 1
     explainer = Explainer(Lineage(graph))
     if args.outputs:
