@@ -15,7 +15,7 @@ PACKAGE = ROOT / "workflow" / "stiltgrid"
 #: bottom to top; a name covers the module and, for a package, its submodules not named elsewhere
 LAYERS = (
     ("foundation", ("stiltgrid", "errors", "paths", "behaviour", "hparams", "runtime", "gpus", "launch", "faults",
-                    "lexicons", "languages", "sizes")),
+                    "lexicons", "languages")),
     ("metric functions", ("metrics.classification", "metrics.qa", "metrics.tagging", "metrics.retrieval",
                           "analysis.stats")),
     ("registries of formats and metrics", ("formats", "metrics", "metrics.registry")),
@@ -34,11 +34,7 @@ LAYERS = (
 )
 
 #: imports that still point up a layer, each with what removes it; the list may only shrink
-UPWARD = {
-    ("hub.base", "tasks"): "a source is told its task's format instead of looking the task up",
-    ("hub.xtreme_targets", "xtreme"): "the PAN-X / XQuAD language lists it reads become facts of their tasks",
-    ("hub.mewslix", "xtreme"): "Mewsli-X's languages are passed in by its task",
-}
+UPWARD: dict = {}
 
 
 def modules() -> dict[str, Path]:

@@ -21,7 +21,7 @@ from stiltgrid.config import ConfigError, load_grid
 from stiltgrid.dag import JobGraph
 from stiltgrid.formats import write_jsonl
 from stiltgrid.paths import CELL_TRAIN_SUMMARY
-from stiltgrid.sizes import PUBLISHED
+from stiltgrid.tasks import get_task
 from stiltgrid.why import load_config
 
 
@@ -159,7 +159,7 @@ def test_unfetched_hub_data_is_sized_from_the_published_table(tmp_path, monkeypa
     assert xnli.perturb_tokens == 2 * xnli.test_tokens  # the robustness question's char_noise and word_shuffle
     tatoeba = cost.work(graph.cell(model, "none", "tatoeba", 1), sizer)
     assert tatoeba.test_tokens == len(graph.grid.languages("tatoeba")) * 2 * 1_000 * 512
-    assert PUBLISHED["mnli"].train == 392_702
+    assert get_task("mnli").published.train == 392_702
 
 
 def test_unfetched_world_data_is_unknown_not_guessed(tmp_path, monkeypatch):

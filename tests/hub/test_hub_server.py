@@ -114,7 +114,7 @@ def test_first_fetch_reads_every_source_and_writes_the_lock(server, work, first)
     assert "put your copy there or set" in failures[0]
     glue = server.repos[("dataset", "nyu-mll/glue")].branches["main"]
     assert rows["sst2"][1] == f"nyu-mll/glue@{glue[:7]}" and rows["sst2"][2] == "train 3, dev 1"
-    assert "train 3 rows, published 67,349" in rows["sst2"][-1]  # checked against stiltgrid.sizes
+    assert "train 3 rows, published 67,349" in rows["sst2"][-1]  # checked against the task's published sizes
 
     lock = json.loads((work / "stiltgrid.lock.json").read_text())
     assert set(lock["datasets"]) == PAPER_REPOS

@@ -10,8 +10,8 @@ encodes its sentences. Inference sorts by length, so its tokens are the features
 gradients, so training tokens are in full-fine-tuning equivalents and one throughput entry serves both.
 
 Sizes are measured from the task's files under the model's tokenizer (up to ``SAMPLE`` lines per file, spread over
-the file) when both are there; a hub dataset not yet fetched is sized from :mod:`stiltgrid.sizes`; anything else is
-:class:`Unknown`, with the reason.
+the file) when both are there; a hub dataset not yet fetched is sized from its task's published sizes
+(``Task.published``); anything else is :class:`Unknown`, with the reason.
 
 Throughput: training and inference tokens/s per (model, device, precision, max_length), entered by the user
 (``--throughput`` YAML) or fitted to finished jobs. A job's predicted device-seconds are
@@ -40,7 +40,6 @@ import yaml
 from stiltgrid import lora
 from stiltgrid import paths as P
 from stiltgrid.dag import Job, JobGraph
-from stiltgrid.sizes import PUBLISHED
 
 # Lines tokenized per file: lengths whose standard deviation is half their mean give the mean to about 1 %
 # (0.5 / sqrt(2000)).
@@ -87,7 +86,7 @@ class Lengths:
     lengths: tuple[int, ...]             # tokens of each sampled feature (at most max_length)
     features_per_example: float = 1.0    # span QA: windows over contexts longer than max_length
     sequences: float = 1.0               # per feature (multiple choice: one per answer)
-    published: bool = False              # from stiltgrid.sizes, not measured
+    published: bool = False              # from the task's published sizes, not measured
 
     def mean(self) -> float:
         return sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
@@ -152,15 +151,22 @@ class Sizer:
         sequences = sum(len(f["input_ids"]) for f in features) / len(features) if multi else 1.0
         return Lengths(len(lines), tuple(feature_length(f) for f in features), len(features) / len(sample), sequences)
 
+    @staticmethod
+    def _published_of(task: str):
+        from stiltgrid.tasks import all_tasks
+
+        known = all_tasks().get(task)
+        return known.published if known else None
+
     def _published(self, task: str, path: Path, max_length: int, limit: int | None, missing: str) -> Lengths:
-        ref = PUBLISHED.get(task) if self.hub else None
+        ref = self._published_of(task) if self.hub else None
         split = path.name.removesuffix(".jsonl")
         if split == "train":
             count, sequences = (ref.train, ref.train_sequences) if ref else (None, 1)
         elif split == "dev" and ref and limit:  # the sampled eval_subset dev examples: bounded by eval_subset
             count, sequences = limit, ref.train_sequences
         elif split.startswith("test.") and split != "test.pool":
-            count, sequences = (ref.test, ref.test_sequences) if ref else (None, 1)
+            count, sequences = (ref.test_encoded, ref.test_sequences) if ref else (None, 1)
         elif split.startswith("dev.") and ref:  # BUCC's dev (sample) sets: not in the published table
             count, sequences = 0, 1
         else:
@@ -183,7 +189,7 @@ class Work:
     eval_tokens: float = 0.0      # one dev evaluation
     test_tokens: float = 0.0      # test sets of every language, or a retrieval job's sentences
     perturb_tokens: float = 0.0   # the robustness question's perturbed copies of the test sets
-    published: bool = False       # some size came from stiltgrid.sizes
+    published: bool = False       # some size came from a task's published sizes
 
     def evaluations(self, steps: int | None = None) -> int:
         return math.ceil((self.steps if steps is None else steps) / self.eval_every) if self.steps else 0

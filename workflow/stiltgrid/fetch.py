@@ -5,7 +5,7 @@ with the ``--config`` / ``--configfile`` you give ``snakemake`` (or as the Snake
 the preset reads it resolves each repository's revision to a commit (the locked one if the lock holds it), reads the
 task at that commit through ``datasets.load_dataset`` (filling the hub cache and ``resources/hub_cache``, which the
 grid's ``fetch_task`` jobs then read, offline if need be), converts it and checks its rows against the published
-sizes (stiltgrid.sizes); then the model (``snapshot_download`` at its commit, without ``onnx/``). It writes
+sizes (each task's ``published``); then the model (``snapshot_download`` at its commit, without ``onnx/``). It writes
 ``stiltgrid.lock.json`` (stiltgrid.hub.lock) and ends with one table: task, source@commit, rows, size, licence,
 status, and below it every failure with its fix; the exit status is 1 if anything failed. A task whose locked files
 are all in the hub cache with their locked sha256 is not read again (``cached``): a second run downloads nothing.
@@ -77,18 +77,18 @@ def _rows_text(counts: dict[str, int]) -> str:
 
 
 def row_check(task: str, counts: dict[str, int]) -> list[str]:
-    """How the rows compare with the published sizes (stiltgrid.sizes): the English training set exactly, each
+    """How the rows compare with the published sizes (each task's ``published``): the English training set exactly, each
     language's test set at most the published (largest) size."""
-    from stiltgrid.sizes import PUBLISHED
+    from stiltgrid.tasks import all_tasks
 
-    published = PUBLISHED.get(task)
+    published = all_tasks()[task].published if task in all_tasks() else None
     if published is None:
         return []
     notes = []
     train = counts.get("train.jsonl")
     if published.train is not None and train is not None and train != published.train:
         notes.append(f"train {train:,} rows, published {published.train:,}")
-    limit = published.test // 2 if task in ("bucc", "tatoeba") and published.test else published.test
+    limit = published.test  # per language: examples, or gold pairs for retrieval
     over = [k for k, v in counts.items() if k.startswith("test.") and k != "test.pool.jsonl" and limit
             and v > limit]
     if over:

@@ -119,7 +119,7 @@ class Priced:
     seconds: float | None = None     # predicted, with the robustness perturbations
     base: float | None = None        # predicted, without them
     why: tuple[str, ...] = ()        # why the cost is unknown
-    published: bool = False          # sized from stiltgrid.sizes
+    published: bool = False          # sized from the task's published sizes
 
 
 def candidate_cells(graph: JobGraph) -> list[Cell]:
@@ -229,7 +229,7 @@ class Report:
                f"device: {self.device} (precision as the jobs resolve it there)"]
         published = sum(p.published for p in jobs)
         if published:
-            out.append(f"task sizes: {published} of {len(jobs)} jobs sized from published sizes (stiltgrid.sizes: "
+            out.append(f"task sizes: {published} of {len(jobs)} jobs sized from published sizes (the tasks' own: "
                        f"data not fetched; every sequence counted at max_length)"
                        + (", the rest measured" if published < len(jobs) else ""))
         else:

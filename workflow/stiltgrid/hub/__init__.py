@@ -107,7 +107,7 @@ def source_for(task: str, chosen: dict | None = None, ccg_path: str | None = Non
         raise FetchError(f"hub source '{name}' builds task '{source.task}', not '{task}'")
     path = local_path or (ccg_path if name == "ccg" else None)
     if getattr(source, "local", False) and path:
-        return type(source)(path)
+        return source.at(path)
     return source
 
 
@@ -138,12 +138,14 @@ def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, sour
 
     Raises :class:`FetchError` (one line) when offline without a cached copy, when the hub fails, or when a language
     is not available."""
+    from stiltgrid.tasks import get_task
+
     chosen = source_for(task, {task: source} if source else None, ccg_path, local_path)
     if reader is None and not getattr(chosen, "local", False):
         reader = HubReader(cache_dir=cache_dir, mirror=mirror, task=task,
                            hint=hint or f"snakemake --cores 1 {Path(out_dir).as_posix()}",
                            needs=[ref.hub_id for ref in chosen.refs], progress=progress)
-    return chosen.write(out_dir, languages, reader=reader, revisions=revisions or {})
+    return chosen.write(get_task(task), out_dir, languages, reader=reader, revisions=revisions or {})
 
 
 def fetch_spec(params: dict, out_dir: str | Path, *, cache_dir: str | Path | None = None,

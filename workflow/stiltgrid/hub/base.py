@@ -18,6 +18,7 @@ pre-fetch it (offline mode: ``HF_HUB_OFFLINE=1``, ``HF_DATASETS_OFFLINE=1`` or `
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -81,6 +82,12 @@ class LocalSource:
 
     def __init__(self, path: str | Path | None = None):
         self.path = path
+
+    def at(self, path: str | Path) -> LocalSource:
+        """The same source pointed at another local copy."""
+        other = copy.copy(self)
+        other.path = path
+        return other
 
     def reads(self, languages=()) -> list[dict]:
         return []
@@ -403,13 +410,11 @@ class Source:
         return list(dict.fromkeys((r["id"], r["config"]) for r in self.reads(languages)))
 
     # -- writing ------------------------------------------------------------------------------------------------------
-    def write(self, out_dir: str | Path, languages: Iterable[str] = (), reader: Reader | None = None,
+    def write(self, task, out_dir: str | Path, languages: Iterable[str] = (), reader: Reader | None = None,
               revisions: dict | None = None) -> dict:
         """Write the task directory (atomically: into a sibling temporary directory, renamed at the end) and return
-        its ``task.json`` record."""
-        from stiltgrid.tasks import get_task
-
-        task = get_task(self.task)
+        its ``task.json`` record. ``task`` is the registry's Task named ``self.task``: its format and labels check
+        the converted files."""
         langs = self.check_languages(languages)
         reader = reader or HubReader(task=self.task)
         revisions = revisions or {}

@@ -85,7 +85,7 @@ class LocalCCG(LocalSource):
         path = resolve_path(self.path)
         return {"source": "ccg", "task": "ccg", "local_path": str(path), "hub": [], "reads": [], "languages": []}
 
-    def write(self, out_dir, languages=(), reader=None, revisions=None) -> dict:
+    def write(self, task, out_dir, languages=(), reader=None, revisions=None) -> dict:
         path, started = resolve_path(self.path), time.time()
         found = self._find(path)
         counts = {}

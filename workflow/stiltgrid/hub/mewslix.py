@@ -37,7 +37,6 @@ from pathlib import Path
 from stiltgrid.formats import write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
 from stiltgrid.paths import POOL, split_file
-from stiltgrid.xtreme import XTREME_R, task_languages
 
 MEWSLIX_VAR = "STILTGRID_MEWSLIX"
 DEFAULT_MEWSLIX_PATH = "resources/mewsli-x"
@@ -116,9 +115,9 @@ class LocalMewsliX(LocalSource):
     description = "Mewsli-X from a local copy of the released dataset (get-mewsli-x.sh)"
     notes = ("converted from a local Mewsli-X copy; the candidate pool (test.pool.jsonl) is shared by every language",)
 
-    @property
-    def available(self) -> tuple[str, ...]:
-        return task_languages(self.task, XTREME_R)
+    def __init__(self, available: tuple[str, ...] = (), path=None):
+        super().__init__(path)
+        self.available = tuple(available)  # the task's languages, given by its module
 
     def check_languages(self, languages=()) -> list[str]:
         languages = list(languages or [])
@@ -142,7 +141,7 @@ class LocalMewsliX(LocalSource):
         return {"source": "mewslix", "task": "mewslix", "local_path": str(resolve_path(self.path)), "hub": [],
                 "reads": [], "languages": self.check_languages(languages)}
 
-    def write(self, out_dir, languages=(), reader=None, revisions=None) -> dict:
+    def write(self, task, out_dir, languages=(), reader=None, revisions=None) -> dict:
         langs = self.check_languages(languages)
         path, started = resolve_path(self.path), time.time()
         found = self._find(path)

@@ -38,7 +38,6 @@ from stiltgrid.hub.base import HubRef, Part, Read
 from stiltgrid.hub.glue import mnli_reads
 from stiltgrid.hub.qa import squad_read
 from stiltgrid.paths import split_file
-from stiltgrid.xtreme import XTREME_R, task_languages
 
 XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
 XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)
@@ -109,22 +108,21 @@ def udpos_plan(langs):
 
 
 # -- PAN-X ------------------------------------------------------------------------------------------------------------
-def panx_from_wikiann() -> tuple[str, ...]:
-    """XTREME-R's PAN-X languages that google/xtreme lacks, read from WikiANN (same data and splits)."""
-    return tuple(lang for lang in task_languages("panx", XTREME_R) if lang not in task_languages("panx"))
-
-
-def panx_read(lang: str, split: str, ours: str) -> Read:
+def panx_read(lang: str, split: str, ours: str, from_wikiann: tuple[str, ...] = ()) -> Read:
     parse = partial(parsers.tagging, tags="ner_tags", strip_lang_prefix=lang)
-    if lang in panx_from_wikiann():
+    if lang in from_wikiann:
         return Read(WIKIANN_HUB, lang, split, parse, f"panx-{ours}-{lang}")
     return _x(f"PAN-X.{lang}", split, parse, f"panx-{ours}-{lang}")
 
 
-def panx_plan(langs):
-    return [Part(split_file("train"), (panx_read("en", "train", "train"),)),
-            Part(split_file("dev"), (panx_read("en", "validation", "dev"),)),
-            *(Part(split_file("test", lang), (panx_read(lang, "test", "test"),)) for lang in langs)]
+def panx_plan(from_wikiann: tuple[str, ...]):
+    """PAN-X's plan; ``from_wikiann``: the languages google/xtreme lacks (XTREME-R's additions, a fact of the task),
+    read from WikiANN (same data and splits)."""
+    def plan(langs):
+        return [Part(split_file("train"), (panx_read("en", "train", "train"),)),
+                Part(split_file("dev"), (panx_read("en", "validation", "dev"),)),
+                *(Part(split_file("test", lang), (panx_read(lang, "test", "test", from_wikiann),)) for lang in langs)]
+    return plan
 
 
 # -- XQuAD / MLQA / TyDiQA-GoldP ---------------------------------------------------------------------------------------
@@ -135,10 +133,14 @@ def squad_trained(test_read):
     return plan
 
 
-def xquad_read(lang: str) -> Read:
-    if lang not in task_languages("xquad"):  # Romanian, added to XQuAD after XTREME
-        return Read(XQUAD_HUB, f"xquad.{lang}", "validation", parsers.squad, f"xquad-{lang}")
-    return _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")
+def xquad_reader(in_xtreme: tuple[str, ...]):
+    """XQuAD's test read of a language: from google/xtreme for ``in_xtreme`` (a fact of the task), from google/xquad
+    for the languages added after XTREME (Romanian)."""
+    def read(lang: str) -> Read:
+        if lang not in in_xtreme:
+            return Read(XQUAD_HUB, f"xquad.{lang}", "validation", parsers.squad, f"xquad-{lang}")
+        return _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")
+    return read
 
 
 def tydiqa_read(split: str, lang: str, ours: str) -> Read:

@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE
 from stiltgrid.hub.nli import ANLI_HUB, SNLI_HUB, anli_plan, anli_plus_plan
-from stiltgrid.tasks.base import Task
+from stiltgrid.tasks.base import Published, Task
 from stiltgrid.world.tasks import NLI_LABELS, ANLIGenerator, WorldData
 
 NAME = "anli"
@@ -15,6 +15,8 @@ TASK = Task(
     labels=NLI_LABELS,
     role="intermediate",
     description="Adversarial NLI, rounds 1-3 (English), 3-way sentence-pair classification.",
+    published=Published(train=162_865,
+                        source="Adversarial NLI (Nie et al. 2020): train rounds 1-3 of 16,946 + 45,460 + 100,459"),
     sources=(
         Source(name=NAME, task=NAME, refs=(ANLI_HUB,), plan=anli_plan,
                description="ANLI rounds 1-3 from facebook/anli: train_r1..3 / dev_r1..3"),

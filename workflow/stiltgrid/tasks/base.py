@@ -67,6 +67,25 @@ class Leaderboard:
 
 
 @dataclass(frozen=True)
+class Published:
+    """A hub dataset's published sizes, for costing a grid before its data is fetched (stiltgrid.cost) and checking
+    the rows once it is (stiltgrid.fetch). Where a benchmark publishes a range of per-language test sizes, ``test`` is
+    the top of the range: an estimate from it errs high."""
+
+    train: int | None = None       # English training examples
+    test: int | None = None        # test examples per language (retrieval: gold pairs)
+    train_sequences: int = 1       # sequences per training example (multiple choice: one per answer)
+    test_sequences: int = 1
+    sides: int = 1                 # retrieval: both sides of every gold pair are encoded
+    source: str = ""               # where the figures come from
+
+    @property
+    def test_encoded(self) -> int | None:
+        """Sequences encoded per language at test time."""
+        return None if self.test is None else self.test * self.sides
+
+
+@dataclass(frozen=True)
 class Task:
     name: str
     format: str
@@ -92,6 +111,8 @@ class Task:
     xtreme_id: str | None = None
     #: other spellings :func:`stiltgrid.xtreme.canonical_task` accepts (the name and the id always are)
     aliases: tuple[str, ...] = ()
+    #: published sizes of its hub data (English training set, test examples per language); None: unpublished
+    published: Published | None = None
     #: hub sources that build the task's data (``stiltgrid.hub.base.Source``); the first is the default
     sources: tuple[Any, ...] = ()
     #: how the generated world renders the task (``stiltgrid.world.tasks.WorldData``); None: not generated

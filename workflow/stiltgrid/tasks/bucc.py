@@ -3,7 +3,7 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.retrieval import bucc_plan
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.tasks.base import RETRIEVAL, XTREME, Benchmark, Leaderboard, Task, langs
+from stiltgrid.tasks.base import RETRIEVAL, XTREME, Benchmark, Leaderboard, Published, Task, langs
 from stiltgrid.world.tasks import PairedRetrieval, WorldData
 
 NAME = "bucc"
@@ -20,6 +20,8 @@ TASK = Task(
     leaderboard=Leaderboard("tsv", "pairs"),
     xtreme_id="bucc2018",
     description="BUCC 2018 bitext mining: ratio margin, threshold chosen on dev.",
+    published=Published(test=14_330, sides=2,
+                        source="XTREME (Hu et al. 2020) Table 1: 1,896-14,330 gold pairs per language"),
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=bucc_plan, available=LANGUAGES,
                     description="BUCC 2018 gold pairs from google/xtreme bucc18.<lang>: dev = validation, test = test",
                     notes=("the hub's bucc18 configs hold only the gold pairs: no distractor sentences, so BUCC F1 "

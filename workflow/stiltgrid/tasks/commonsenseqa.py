@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import HubRef
 from stiltgrid.hub.multiple_choice import commonsenseqa_rows, train_dev_source
-from stiltgrid.tasks.base import Task
+from stiltgrid.tasks.base import Published, Task
 from stiltgrid.world.tasks import CommonsenseGenerator, WorldData
 
 NAME = "commonsenseqa"
@@ -20,6 +20,7 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="CommonsenseQA, 5 options, no context.",
+    published=Published(train=9_741, train_sequences=5, source="tau/commonsense_qa train; 5 answers per question"),
     sources=(train_dev_source(NAME, HUB, commonsenseqa_rows,
                               "CommonsenseQA from tau/commonsense_qa: train / validation", WORLD.n_choices),),
     world=WORLD,

@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import HubRef
 from stiltgrid.hub.multiple_choice import cosmosqa_rows, train_dev_source
-from stiltgrid.tasks.base import Task
+from stiltgrid.tasks.base import Published, Task
 from stiltgrid.world.tasks import CosmosGenerator, WorldData
 
 NAME = "cosmosqa"
@@ -20,6 +20,7 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="Cosmos QA, commonsense reading comprehension, 4 options.",
+    published=Published(train=25_262, train_sequences=4, source="Samsoup/cosmos_qa train; 4 answers per question"),
     sources=(train_dev_source(NAME, HUB, cosmosqa_rows,
                               "Cosmos QA from Samsoup/cosmos_qa (community parquet copy): train / validation",
                               WORLD.n_choices, notes=("community parquet copy of allenai/cosmos_qa (script-only)",)),),

@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import HubRef
 from stiltgrid.hub.multiple_choice import hellaswag_rows, train_dev_source
-from stiltgrid.tasks.base import Task
+from stiltgrid.tasks.base import Published, Task
 from stiltgrid.world.tasks import HellaSwagGenerator, WorldData
 
 NAME = "hellaswag"
@@ -20,6 +20,7 @@ TASK = Task(
     metric="accuracy",
     role="intermediate",
     description="HellaSwag, choose the plausible ending among 4.",
+    published=Published(train=39_905, train_sequences=4, source="Rowan/hellaswag train; 4 endings per context"),
     sources=(train_dev_source(NAME, HUB, hellaswag_rows, "HellaSwag from Rowan/hellaswag: train / validation",
                               WORLD.n_choices),),
     world=WORLD,

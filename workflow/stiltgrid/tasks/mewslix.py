@@ -9,6 +9,8 @@ from stiltgrid.hub.mewslix import LocalMewsliX
 from stiltgrid.tasks.base import RETRIEVAL, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
 from stiltgrid.world.tasks import MewsliXPool, WorldData
 
+LANGUAGES = langs("ar de en es fa ja pl ro ta tr uk")
+
 TASK = Task(
     name="mewslix",
     format="retrieval",
@@ -16,13 +18,13 @@ TASK = Task(
     role="retrieval",
     category=RETRIEVAL,
     benchmarks={XTREME_R: Benchmark(
-        langs("ar de en es fa ja pl ro ta tr uk"),
+        LANGUAGES,
         (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),))},
     aliases=("Mewsli",),
     leaderboard=Leaderboard("json", "by_id"),
     description="Mewsli-X: mentions in context retrieve their entity description, mAP@20, scored zero-shot on the "
                 "encoder (XTREME-R fine-tunes a dual encoder on English Wikipedia pairs).",
     pairs_with_english=False,
-    sources=(LocalMewsliX(),),
+    sources=(LocalMewsliX(LANGUAGES),),
     world=WorldData(MewsliXPool()),
 )

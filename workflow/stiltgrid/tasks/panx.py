@@ -2,7 +2,17 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import WIKIANN_HUB, XTREME_HUB, panx_plan
-from stiltgrid.tasks.base import STRUCTURED_PREDICTION, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
+from stiltgrid.tasks.base import (
+                  STRUCTURED_PREDICTION,
+                  XTREME,
+                  XTREME_R,
+                  Benchmark,
+                  Leaderboard,
+                  Published,
+                  Task,
+                  TrainSet,
+                  langs,
+)
 from stiltgrid.world.language import NER_TAGS
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import TaggingGenerator, WorldData
@@ -24,7 +34,9 @@ TASK = Task(
     leaderboard=Leaderboard("tsv", "tags"),
     aliases=("WikiANN", "NER", "PAN-X NER", "WikiANN NER"),
     description="PAN-X / WikiANN named-entity recognition (BIO).",
-    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB, WIKIANN_HUB), plan=panx_plan,
+    published=Published(train=20_000, test=10_000,
+                        source="XTREME (Hu et al. 2020) Table 1: test 1,000-10,000 per language"),
+    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB, WIKIANN_HUB), plan=panx_plan(XTREME_R_ADDED),
                     available=LANGUAGES + XTREME_R_ADDED,
                     description="PAN-X (WikiANN, Rahimi et al. splits) from google/xtreme PAN-X.<lang>; XTREME-R's "
                                 "extra languages from unimelb-nlp/wikiann <lang>"),),

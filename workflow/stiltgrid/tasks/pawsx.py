@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, pawsx_plan
-from stiltgrid.tasks.base import CLASSIFICATION, XTREME, Benchmark, Leaderboard, Task, TrainSet, langs
+from stiltgrid.tasks.base import CLASSIFICATION, XTREME, Benchmark, Leaderboard, Published, Task, TrainSet, langs
 from stiltgrid.world.tasks import PAWSGenerator, WorldData
 
 NAME = "pawsx"
@@ -20,6 +20,7 @@ TASK = Task(
     leaderboard=Leaderboard("tsv", "labels"),
     aliases=("PAWS",),
     description="PAWS-X: adversarial paraphrase identification.",
+    published=Published(train=49_401, test=2_000, source="XTREME (Hu et al. 2020) Table 1"),
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=pawsx_plan, available=LANGUAGES,
                     description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per "
                                 "language"),),

@@ -3,7 +3,17 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.retrieval import TATOEBA_CONFIG, tatoeba_plan
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.tasks.base import RETRIEVAL, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
+from stiltgrid.tasks.base import (
+                  RETRIEVAL,
+                  SQUAD_TRAIN,
+                  XTREME,
+                  XTREME_R,
+                  Benchmark,
+                  Leaderboard,
+                  Published,
+                  Task,
+                  langs,
+)
 from stiltgrid.world.tasks import PairedRetrieval, WorldData
 
 NAME = "tatoeba"
@@ -21,6 +31,7 @@ TASK = Task(
                 XTREME_R: Benchmark(LANGUAGES + langs("az lt pl uk ro"), (SQUAD_TRAIN,))},
     leaderboard=Leaderboard("tsv", "retrieved_lines"),
     description="Tatoeba: nearest-neighbour sentence retrieval accuracy.",
+    published=Published(test=1_000, sides=2, source="XTREME (Hu et al. 2020) Table 1: 1,000 pairs per language"),
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tatoeba_plan,
                     available=tuple(lang for lang in LANGUAGES if lang in TATOEBA_CONFIG),
                     description="Tatoeba (XTREME's 1,000-pair sets) from google/xtreme tatoeba.<iso3>, as test"),),

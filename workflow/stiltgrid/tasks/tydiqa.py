@@ -2,7 +2,7 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, tydiqa_plan
-from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
+from stiltgrid.tasks.base import QA, XTREME, XTREME_R, Benchmark, Leaderboard, Published, Task, TrainSet, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QAGenerator, WorldData
 
@@ -20,6 +20,7 @@ TASK = Task(
     leaderboard=Leaderboard("json", "by_id"),
     aliases=("TyDiQA-GoldP", "TyDiQA-Gold"),
     description="TyDiQA-GoldP: gold-passage QA; trained on its English train set.",
+    published=Published(train=3_696, test=2_719, source="XTREME (Hu et al. 2020) Table 1: test 323-2,719 per language"),
     sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tydiqa_plan, available=LANGUAGES,
                     description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
                     notes=("dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "

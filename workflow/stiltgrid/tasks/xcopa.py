@@ -8,7 +8,7 @@ question in the hub files; the generated world trains on its own English COPA-st
 
 from stiltgrid.hub.base import HubRef, Source
 from stiltgrid.hub.xtreme_r import xcopa_plan
-from stiltgrid.tasks.base import CLASSIFICATION, XTREME_R, Benchmark, Leaderboard, Task, TrainSet, langs
+from stiltgrid.tasks.base import CLASSIFICATION, XTREME_R, Benchmark, Leaderboard, Published, Task, TrainSet, langs
 from stiltgrid.world.tasks import COPAGenerator, WorldData
 
 NAME = "xcopa"
@@ -36,6 +36,9 @@ TASK = Task(
     leaderboard=Leaderboard("jsonl", "choices"),
     description="XCOPA: trained on English SIQA (XTREME-R: SIQA then COPA), 2-choice causal reasoning in "
                 "11 languages.",
+    published=Published(train=33_410, test=500, train_sequences=3, test_sequences=2,
+                        source="Social IQa (Sap et al. 2019) train, 3 answers; XCOPA (Ponti et al. 2020) test, "
+                               "2 answers"),
     sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan(SIQA_HUB, XCOPA_HUB),
                     available=LANGUAGES,
                     description="XCOPA: train/dev English SIQA (lighteval/siqa), test "

@@ -3,7 +3,17 @@
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.glue import GLUE
 from stiltgrid.hub.xtreme_targets import XTREME_HUB, xnli_plan
-from stiltgrid.tasks.base import CLASSIFICATION, MNLI_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
+from stiltgrid.tasks.base import (
+    CLASSIFICATION,
+    MNLI_TRAIN,
+    XTREME,
+    XTREME_R,
+    Benchmark,
+    Leaderboard,
+    Published,
+    Task,
+    langs,
+)
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import NLI_LABELS, NLIGenerator, WorldData
 
@@ -20,6 +30,7 @@ TASK = Task(
     benchmarks={XTREME: Benchmark(LANGUAGES, (MNLI_TRAIN,)), XTREME_R: Benchmark(LANGUAGES, (MNLI_TRAIN,))},
     leaderboard=Leaderboard("tsv", "labels"),
     description="XNLI: trained on English MNLI, 3-way NLI in 15 languages.",
+    published=Published(train=392_702, test=5_010, source="XTREME (Hu et al. 2020) Table 1"),
     sources=(Source(name=NAME, task=NAME, refs=(GLUE, XTREME_HUB), plan=xnli_plan, available=LANGUAGES,
                     description="XNLI: train MNLI (nyu-mll/glue), dev XNLI English validation, test google/xtreme "
                                 "XNLI"),),

@@ -2,8 +2,8 @@
 
 from stiltgrid.hub.base import Source
 from stiltgrid.hub.qa import SQUAD_HUB
-from stiltgrid.hub.xtreme_targets import XQUAD_HUB, XTREME_HUB, squad_trained, xquad_read
-from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Task, langs
+from stiltgrid.hub.xtreme_targets import XQUAD_HUB, XTREME_HUB, squad_trained, xquad_reader
+from stiltgrid.tasks.base import QA, SQUAD_TRAIN, XTREME, XTREME_R, Benchmark, Leaderboard, Published, Task, langs
 from stiltgrid.world.meaning import Profile
 from stiltgrid.world.tasks import QAGenerator, WorldData
 
@@ -20,7 +20,9 @@ TASK = Task(
     benchmarks={XTREME: Benchmark(LANGUAGES, (SQUAD_TRAIN,)), XTREME_R: Benchmark(XTREME_R_LANGUAGES, (SQUAD_TRAIN,))},
     leaderboard=Leaderboard("json", "by_id"),
     description="XQuAD: SQuAD v1.1 dev translated; trained on SQuAD v1.1.",
-    sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB), plan=squad_trained(xquad_read),
+    published=Published(train=87_599, test=1_190, source="XTREME (Hu et al. 2020) Table 1"),
+    sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB),
+                    plan=squad_trained(xquad_reader(LANGUAGES)),
                     available=XTREME_R_LANGUAGES,
                     description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang> "
                                 "(ro: google/xquad xquad.ro)"),),
