@@ -15,8 +15,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .formats import Format, get_format, trainable_formats
-from .perturb import KeyedRandom, lookup, match_case, validate, word_rewriter
+from stiltgrid.formats import Format, get_format, trainable_formats
+from stiltgrid.perturb import KeyedRandom, lookup, match_case, validate, word_rewriter
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from .formats import FORMATS, get_format
-from .formats.base import Edit, TextEdits, TokenFn, apply_edits, cuts
+from stiltgrid.formats import FORMATS, get_format
+from stiltgrid.formats.base import Edit, TextEdits, TokenFn, apply_edits, cuts
 
 PERTURBATIONS = ("char_noise", "codeswitch", "word_shuffle", "entity_swap")
 

@@ -10,11 +10,11 @@ so the whole STILTs grid runs offline and analyses can be checked against plante
   :class:`~stiltgrid.world.tasks.WorldData`); :func:`stiltgrid.tasks.world_tasks` lists them.
 """
 
-from .generate import generate_world
-from .language import CCG_TAGS, NER_TAGS, UPOS, Language, Tok
-from .meaning import NP, Clause, nli_label, same_meaning
-from .spec import DEFAULT_WORLD, WorldSpecError, default_world, validate_spec
-from .world import World
+from stiltgrid.world.generate import generate_world
+from stiltgrid.world.language import CCG_TAGS, NER_TAGS, UPOS, Language, Tok
+from stiltgrid.world.meaning import NP, Clause, nli_label, same_meaning
+from stiltgrid.world.spec import DEFAULT_WORLD, WorldSpecError, default_world, validate_spec
+from stiltgrid.world.world import World
 
 __all__ = [
     "DEFAULT_WORLD", "World", "generate_world", "validate_spec", "default_world", "WorldSpecError", "Language", "Tok",

@@ -8,8 +8,7 @@ import time
 
 from stiltgrid.metrics.registry import get_metric
 from stiltgrid.tasks import world_tasks
-
-from . import DEFAULT_WORLD, generate_world
+from stiltgrid.world import DEFAULT_WORLD, generate_world
 
 
 def main(argv: list[str] | None = None) -> None:

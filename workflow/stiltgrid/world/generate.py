@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..formats import write_jsonl
-from ..paths import split_file
-from .lexicon import LOCATIONS, ORGANISATIONS, PERSONS
-from .world import World
+from stiltgrid.formats import write_jsonl
+from stiltgrid.paths import split_file
+from stiltgrid.world.lexicon import LOCATIONS, ORGANISATIONS, PERSONS
+from stiltgrid.world.world import World
 
 LANGUAGES_HEADER = ("iso", "name", "family", "genus", "script", "pretrain_tokens_m", "pretrain_gib")
 _SPLITS = ("train", "dev", "test")

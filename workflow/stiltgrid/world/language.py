@@ -9,9 +9,9 @@ import random
 import re
 from typing import NamedTuple
 
-from .lexicon import EXTRA_FUNCTION_WORDS, FUNCTION_WORDS, LEXICON
-from .meaning import NP, Clause, cat, wh_key
-from .scripts import to_script
+from stiltgrid.world.lexicon import EXTRA_FUNCTION_WORDS, FUNCTION_WORDS, LEXICON
+from stiltgrid.world.meaning import NP, Clause, cat, wh_key
+from stiltgrid.world.scripts import to_script
 
 # ---------------------------------------------------------------------------------------------------------------
 # sound changes: regular rewrite rules on lower-case Latin forms; a language applies the first round(drift * len)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from .lexicon import (
+from stiltgrid.world.lexicon import (
     ADJECTIVES,
     LEXICON,
     LOCATIONS,

@@ -7,8 +7,7 @@ import re
 from typing import Any
 
 from stiltgrid.errors import UserError
-
-from .scripts import SCRIPTS
+from stiltgrid.world.scripts import SCRIPTS
 
 
 class WorldSpecError(UserError, ValueError):

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from .language import Language, Tok
-from .lexicon import (
+from stiltgrid.world.language import Language, Tok
+from stiltgrid.world.lexicon import (
     ADJECTIVES,
     LEXICON,
     LOCATIONS,
@@ -29,7 +29,7 @@ from .lexicon import (
     is_mass,
     verb_takes,
 )
-from .meaning import (
+from stiltgrid.world.meaning import (
     CONTRADICTION,
     ENTAILMENT,
     NEUTRAL,

@@ -7,11 +7,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import replace
 
-from .language import Language, Tok, proto_lexicon
-from .lexicon import LEXICON, LOCATIONS, PROFESSIONS, THING_NOUNS, VERBS, is_mass, verb_takes
-from .meaning import NP, Clause, Profile, sample_clause, sample_person, sample_story
-from .spec import validate_spec
-from .tasks import ACQ_VERBS, acquirable, sample_question, use_verbs
+from stiltgrid.world.language import Language, Tok, proto_lexicon
+from stiltgrid.world.lexicon import LEXICON, LOCATIONS, PROFESSIONS, THING_NOUNS, VERBS, is_mass, verb_takes
+from stiltgrid.world.meaning import NP, Clause, Profile, sample_clause, sample_person, sample_story
+from stiltgrid.world.spec import validate_spec
+from stiltgrid.world.tasks import ACQ_VERBS, acquirable, sample_question, use_verbs
 
 CORPUS_PROFILE = Profile(p_neg=0.2, p_adj=0.45, p_num=0.2, p_loc=0.45, p_coord=0.1, p_rel=0.12, p_front=0.15,
                          p_cop=0.15)
