@@ -11,7 +11,7 @@ min_version("9.0")
 
 # Snakemake's own message for a YAML syntax error names neither line nor column: check the file first.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from stiltgrid.config import ConfigError, check_yaml
+from stiltgrid.grid.config import ConfigError, check_yaml
 
 try:
     check_yaml(Path(workflow.basedir) / "config.yaml")

@@ -2,7 +2,7 @@
 
 Reads the `benchmark:` record every rule writes (benchmarks/<...>.tsv beside its log: wall seconds; the file is
 written as the job ends, so its mtime dates the end and ``end - s`` the start) and the preset's job graph
-(stiltgrid.dag: which job feeds which). Run it in the workflow's directory after `snakemake`, with the same
+(stiltgrid.grid.dag: which job feeds which). Run it in the workflow's directory after `snakemake`, with the same
 ``--config`` / ``--configfile``:
 
     python bench/demo_profile.py                        # the default preset (demo)
@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from stiltgrid.config import load_grid  # noqa: E402
-from stiltgrid.dag import JobGraph  # noqa: E402
-from stiltgrid.lineage import Lineage  # noqa: E402
-from stiltgrid.why import load_config  # noqa: E402
+from stiltgrid.cli.why import load_config  # noqa: E402
+from stiltgrid.grid.config import load_grid  # noqa: E402
+from stiltgrid.grid.dag import JobGraph  # noqa: E402
+from stiltgrid.grid.lineage import Lineage  # noqa: E402
 
 # benchmark path (relative to benchmarks/, without .tsv) -> (rule, wildcards)
 PATTERNS = [

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from behaviour_probes import job as fake_job  # noqa: E402
 
-from stiltgrid.config import load_grid  # noqa: E402
-from stiltgrid.dag import JobGraph  # noqa: E402
-from stiltgrid.why import load_config  # noqa: E402
+from stiltgrid.cli.why import load_config  # noqa: E402
+from stiltgrid.grid.config import load_grid  # noqa: E402
+from stiltgrid.grid.dag import JobGraph  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -58,7 +58,9 @@ def main(argv=None) -> int:
     job = (graph.cell(model, args.intermediate, args.target, args.seed) if args.kind == "cell"
            else graph.intermediate(model, args.intermediate, args.seed))
 
-    from stiltgrid import inference, jobs, launch, trainer
+    from stiltgrid import jobs
+    from stiltgrid.engine import inference, trainer
+    from stiltgrid.runtime import launch
 
     for name in launch.PRELOAD:  # what the fork server has imported before any job starts
         importlib.import_module(name)

@@ -1,7 +1,7 @@
 """Job start-up with and without the fork server, measured side by side.
 
-Each "job" is what Snakemake runs: a fresh interpreter that hands a function to stiltgrid.launch. The function does
-what every stiltgrid job does before real work: import torch and transformers' XLM-R and BERT model classes.
+Each "job" is what Snakemake runs: a fresh interpreter that hands a function to stiltgrid.runtime.launch. The function
+does what every stiltgrid job does before real work: import torch and transformers' XLM-R and BERT model classes.
 
     python bench/job_startup.py [--jobs 5]
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JOB = ("import sys; sys.path.insert(0, {pkg!r}); from stiltgrid import launch; "
+JOB = ("import sys; sys.path.insert(0, {pkg!r}); from stiltgrid.runtime import launch; "
        "launch.run('bench_job_startup_target:work')")
 
 

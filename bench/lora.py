@@ -1,4 +1,4 @@
-"""Full fine-tuning vs LoRA (stiltgrid.lora) on the same model and data, in one run: trainable parameters, the
+"""Full fine-tuning vs LoRA (stiltgrid.engine.lora) on the same model and data, in one run: trainable parameters, the
 intermediate checkpoint's bytes, training examples per second; then the checkpoint ratio of XLM-R Large at the
 paper's settings, computed from its architecture (no download).
 
@@ -9,7 +9,7 @@ parameters, clipping). Full and LoRA alternate in rounds (``--rounds``) and the 
 machine's load drifts into both alike. The checkpoint is what the intermediate job keeps: full, the encoder
 (``save_pretrained``); LoRA, adapter + heads (``lora.save_checkpoint``), tokenizer files aside.
 
-Part 2: XLM-R Large (config.json fields in stiltgrid.lora.ARCHITECTURES), LoRA rank 8 on query and value (the
+Part 2: XLM-R Large (config.json fields in stiltgrid.engine.lora.ARCHITECTURES), LoRA rank 8 on query and value (the
 `paper-lora` preset), with an MNLI head (3 labels) and with a SQuAD span head.
 
     nice -n 10 python bench/lora.py                        # the recorded run (CPU, about a minute)
@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT / "workflow"))
 
 import torch  # noqa: E402
 
-from stiltgrid import lora  # noqa: E402
-from stiltgrid.model import TaskModel  # noqa: E402
+from stiltgrid.engine import lora  # noqa: E402
+from stiltgrid.engine.model import TaskModel  # noqa: E402
 
 PAPER = lora.resolve([("paper-lora", {"method": "lora", "rank": 8, "alpha": 16, "dropout": 0.1,
                                       "modules": ["query", "value"]})])

@@ -132,9 +132,9 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
     import torch
     from transformers import XLMRobertaModel
 
-    from stiltgrid import features as F
-    from stiltgrid.model import TaskModel
-    from stiltgrid.trainer import length_grouped_batches
+    from stiltgrid.engine import features as F
+    from stiltgrid.engine.model import TaskModel
+    from stiltgrid.engine.trainer import length_grouped_batches
 
     feats = F.featurize("pair_classification", examples, tokenizer, args.max_length, LABELS)
     flen = [F.feature_length(f) for f in feats]
@@ -264,8 +264,8 @@ def padding_invariance(init_dir, examples: list[dict], max_length: int) -> float
     import torch
     from transformers import AutoTokenizer
 
-    from stiltgrid import features as F
-    from stiltgrid.model import TaskModel, load_encoder
+    from stiltgrid.engine import features as F
+    from stiltgrid.engine.model import TaskModel, load_encoder
 
     tokenizer = AutoTokenizer.from_pretrained(str(init_dir))
     feats = F.featurize("pair_classification", examples, tokenizer, max_length, LABELS)
@@ -282,13 +282,15 @@ def metrics_check(args) -> list[dict]:
     """Dev accuracy on the world's xnli after the same number of optimiser steps, per seed and mode."""
     import glob
 
-    from stiltgrid import features as F
-    from stiltgrid import runtime, trainer
+    from stiltgrid.core.hparams import TrainConfig
+    from stiltgrid.data.world import generate_world
+    from stiltgrid.engine import features as F
+    from stiltgrid.engine import trainer
+    from stiltgrid.engine.mlm import pretrain_scratch
     from stiltgrid.formats import read_jsonl
-    from stiltgrid.hparams import TrainConfig
-    from stiltgrid.mlm import pretrain_scratch
+    from stiltgrid.runtime import process as runtime
     from stiltgrid.tasks import get_task
-    from stiltgrid.world import DEFAULT_WORLD, generate_world
+    from stiltgrid.world import DEFAULT_WORLD
 
     runtime.setup(threads=args.threads)  # quiet the HF libraries as every job does
     logging.getLogger("stiltgrid").setLevel(logging.WARNING)

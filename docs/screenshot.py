@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from stiltgrid.config import load_grid  # noqa: E402
-from stiltgrid.dag import JobGraph  # noqa: E402
-from stiltgrid.why import load_config  # noqa: E402
+from stiltgrid.cli.why import load_config  # noqa: E402
+from stiltgrid.grid.config import load_grid  # noqa: E402
+from stiltgrid.grid.dag import JobGraph  # noqa: E402
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars")

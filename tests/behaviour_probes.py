@@ -1,4 +1,4 @@
-"""Tiny fixed jobs of every engine phase (stiltgrid.behaviour.VERSIONS), run through the job functions the rules
+"""Tiny fixed jobs of every engine phase (stiltgrid.core.behaviour.VERSIONS), run through the job functions the rules
 call (stiltgrid.jobs) on fixed inputs: a small generated world, a 1-layer MLM pre-trained on it, hub fixtures.
 
 Each probe returns what its phase produced as plain data: file digests where the phase is exact (the world,
@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import torch
 
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
 
 LANGS = ["en", "wa", "ka"]
 SIZES = {"intermediate": {"train": 48, "dev": 16}, "target": {"train": 48, "dev": 16, "test": 12},
@@ -60,7 +60,7 @@ class Named(list):
 
 
 # an MLM variant's settings (continued MLM on the world's corpus, one MLM batch every second task batch)
-# LoRA settings (stiltgrid.lora), rank 4 on the attention's query and value projections
+# LoRA settings (stiltgrid.engine.lora), rank 4 on the attention's query and value projections
 LORA = {"method": "lora", "rank": 4, "alpha": 8, "dropout": 0.1, "modules": ["query", "value"]}
 MLM = {"ratio": 0.5, "weight": 1.0, "mask_prob": 0.15, "max_lines": 200, "languages": ["en", "wa", "ka"]}
 
@@ -180,7 +180,7 @@ class Probes:
     def fetch(self) -> dict:
         from hub_fixtures import build_mirror
 
-        from stiltgrid import hub
+        from stiltgrid.data import hub
 
         mirror = build_mirror(self.root / "mirror")
         out = {}
@@ -195,9 +195,9 @@ class Probes:
         return out
 
     def perturb(self) -> dict:
+        from stiltgrid.core.lexicons import load_entities, load_lexicon
+        from stiltgrid.data.perturb import perturb
         from stiltgrid.formats import read_jsonl
-        from stiltgrid.lexicons import load_entities, load_lexicon
-        from stiltgrid.perturb import perturb
         from stiltgrid.tasks import get_task
 
         data, out = self._world(), {}
@@ -352,7 +352,7 @@ class Probes:
         import pandas as pd
         from analysis_data import TARGETS, WORLD, tidy_scores, zero
 
-        from stiltgrid import aggregate as A
+        from stiltgrid.results import aggregate as A
 
         lift = {"none": zero, "mnli": lambda lang, target: 3.0 if target == "xnli" else 0.0,
                 "squad": lambda lang, target: 2.0 if target in ("xquad", "mlqa") else -0.5}
@@ -391,7 +391,7 @@ class Probes:
 
         import results_page_data as D
 
-        from stiltgrid import results_page as R
+        from stiltgrid.results import page as R
 
         work = self.root / "report"
         shutil.rmtree(work, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Hand-made cells of every target XTREME's evaluate.py reads, for the leaderboard export's tests and behaviour probe:
 test sets of each format, prediction rows as the engine's jobs write them and metrics records computed the way the
-jobs compute them (stiltgrid.evaluation for trained targets; mining, nearest neighbours and mAP@20 on fixed vectors
-for retrieval targets). Two intermediates, ``mnli`` and ``squad``, predict differently."""
+jobs compute them (stiltgrid.engine.evaluation for trained targets; mining, nearest neighbours and mAP@20 on fixed
+vectors for retrieval targets). Two intermediates, ``mnli`` and ``squad``, predict differently."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stiltgrid import paths
-from stiltgrid.evaluation import score
+from stiltgrid.core import paths
+from stiltgrid.engine.evaluation import score
 from stiltgrid.formats import write_jsonl
 from stiltgrid.metrics import retrieval as R
 from stiltgrid.tasks import get_task
@@ -155,7 +155,7 @@ def build(root: Path, model: str = "m", seed: int = 1) -> dict:
 
 def export_settings(built: dict, row: str, seed: int | None = 1) -> dict:
     """The settings JobGraph.export gives its job, for the hand-made cells."""
-    from stiltgrid.export import official_task
+    from stiltgrid.data.xtreme import official_task
 
     exported = [t for t in TARGETS if official_task(t)]
     return {"row": row, "seed": seed,

@@ -46,10 +46,10 @@ def run_snakemake(workdir: Path, *args, check: bool = True, **run) -> subprocess
 
 def job_digests(config: dict) -> dict:
     """Lineage digest of every job of a config's grid, by job key (what each rule's `lineage` param carries)."""
-    from stiltgrid.config import load_grid
-    from stiltgrid.dag import JobGraph
-    from stiltgrid.lineage import Lineage
-    from stiltgrid.why import grid_jobs
+    from stiltgrid.grid.args import grid_jobs
+    from stiltgrid.grid.config import load_grid
+    from stiltgrid.grid.dag import JobGraph
+    from stiltgrid.grid.lineage import Lineage
 
     graph = JobGraph(config, load_grid(config))
     lineage = Lineage(graph)

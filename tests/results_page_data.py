@@ -10,8 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from stiltgrid import aggregate as A
-from stiltgrid import paths as P
+from stiltgrid.core import paths as P
+from stiltgrid.results import aggregate as A
 
 LIFT = {"none": 0.0, "mnli": 3.0, "squad": -1.0}  # planted gain on xnli and udpos, per intermediate
 TARGETS = ["xnli", "udpos", "tatoeba"]

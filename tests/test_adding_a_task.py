@@ -13,7 +13,7 @@ import pytest
 import yaml
 from repo import copy_workflow, run_snakemake
 
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
 
 MODEL = "tiny-accept"
 LANGS = ["en", "wa", "ka"]

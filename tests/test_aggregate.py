@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stiltgrid import aggregate as A
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.results import aggregate as A
 
 
 def write_metrics(root, inter, target, lang, metrics, seed=1, **fields):
@@ -142,7 +142,7 @@ def test_best_row_is_chosen_on_dev_never_on_test(tmp_path):
 
 def test_the_best_row_scores_the_full_benchmark_against_none(tmp_path):
     """On every XTREME task, the best-dev row's XTREME score against none, in xtreme_score.tsv and the paper table."""
-    from stiltgrid import xtreme as xt
+    from stiltgrid.data import xtreme as xt
 
     metrics, summaries = [], []
     targets = ["xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba"]
@@ -198,7 +198,7 @@ def test_a_tie_goes_to_the_earlier_row_and_a_baseline_grid_has_no_best_row(tmp_p
     assert list(pd.read_csv(outputs["paper_table"], sep="\t", index_col=0).index) == ["none"]
     assert pd.read_csv(outputs["best"], sep="\t").empty
 def test_english_dev_scores_are_labelled_and_left_out_of_the_language_mean(tmp_path, declared_registry):
-    from stiltgrid.local_tasks import register_all
+    from stiltgrid.data.declared import register_all
 
     register_all({"my-cls": {"format": "classification", "labels": ["a", "b"], "languages": ["de", "yo"],
                              "files": {"train": "t.jsonl", "dev": "d.jsonl", "test": "test.{lang}.jsonl"}}})

@@ -10,8 +10,8 @@ from repo import copy_workflow, run_snakemake
 from safetensors import safe_open
 
 from stiltgrid.analysis import read_scores
-from stiltgrid.metrics import scores as S
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.results import scores as S
 
 pytestmark = pytest.mark.slow
 MODEL, PRESET = "tiny-ci", "demo-alternatives"

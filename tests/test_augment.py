@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from stiltgrid.augment import SwitchStats, codeswitch, codeswitch_with_stats, mix_translations
+from stiltgrid.data.augment import SwitchStats, codeswitch, codeswitch_with_stats, mix_translations
 from stiltgrid.formats import get_format, read_jsonl, trainable_formats, write_jsonl
 
 TRAINABLE_FORMATS = trainable_formats()
@@ -239,7 +239,7 @@ def test_codeswitch_span_qa_answer_inside_switched_context():
 
 
 def test_codeswitch_logs_and_stats(caplog):
-    with caplog.at_level(logging.INFO, logger="stiltgrid.augment"):
+    with caplog.at_level(logging.INFO, logger="stiltgrid.data.augment"):
         codeswitch(ENGLISH["classification"], "classification", LEX, 0.3, 1.0, seed=0)
     assert "codeswitch: 3 of 10 examples selected, 3 switched" in caplog.text
     assert SwitchStats(examples=2).as_dict()["examples"] == 2
@@ -261,13 +261,14 @@ def test_codeswitch_errors():
 # -- the generated world ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world():
-    from stiltgrid.world import DEFAULT_WORLD, World
+    from stiltgrid.data.world import World
+    from stiltgrid.world import DEFAULT_WORLD
     return World(DEFAULT_WORLD)
 
 
 @pytest.fixture(scope="module")
 def world_lexicons(world, tmp_path_factory):
-    from stiltgrid.lexicons import load_lexicon
+    from stiltgrid.core.lexicons import load_lexicon
     root = tmp_path_factory.mktemp("lex")
     lexicons = {}
     for code in world.codes:

@@ -1,6 +1,6 @@
-"""The behaviour versions of stiltgrid.behaviour are honest: each phase's probe (tests/behaviour_probes.py) gives the
-outputs pinned with its current version in tests/behaviour/<phase>.json. A change that alters a phase's outputs
-fails here until the phase's version is bumped (making exactly its jobs stale, stiltgrid.lineage) and the pin is
+"""The behaviour versions of stiltgrid.core.behaviour are honest: each phase's probe (tests/behaviour_probes.py) gives
+the outputs pinned with its current version in tests/behaviour/<phase>.json. A change that alters a phase's outputs
+fails here until the phase's version is bumped (making exactly its jobs stale, stiltgrid.grid.lineage) and the pin is
 rewritten: ``STILTGRID_REPIN=1 python -m pytest tests/test_behaviour.py``. Floats compare to 1e-6 (relative) and
 printed numbers to their last digit, so a CPU with other vector instructions passes; everything else is exact."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from behaviour_probes import Probes
 
-from stiltgrid.behaviour import VERSIONS
+from stiltgrid.core.behaviour import VERSIONS
 
 sys.path.insert(0, str(Path(__file__).parent / "hub"))
 sys.path.insert(0, str(Path(__file__).parent / "analysis"))
@@ -67,7 +67,7 @@ def test_phase_outputs_match_their_pinned_version(probes, phase):
     if pinned["version"] == VERSIONS[phase]:
         assert not changed, (f"phase '{phase}' changed its outputs at behaviour version {VERSIONS[phase]} "
                              f"({'; '.join(changed[:3])}): if intended, bump VERSIONS['{phase}'] in "
-                             f"workflow/stiltgrid/behaviour.py, then STILTGRID_REPIN=1 python -m pytest "
+                             f"workflow/stiltgrid/core/behaviour.py, then STILTGRID_REPIN=1 python -m pytest "
                              f"tests/test_behaviour.py")
     else:
         pytest.fail(f"VERSIONS['{phase}'] is {VERSIONS[phase]} but {pin.name} pins version {pinned['version']}: "
@@ -79,7 +79,7 @@ def test_an_unversioned_behaviour_change_is_caught(tmp_path, monkeypatch):
     """A deliberate change of one constant of the trainer (AdamW's epsilon) moves the finetune probe's outputs."""
     import torch
 
-    from stiltgrid import trainer
+    from stiltgrid.engine import trainer
 
     adamw = torch.optim.AdamW
     monkeypatch.setattr(trainer.torch.optim, "AdamW", lambda groups, **kw: adamw(groups, **{**kw, "eps": 1e-6}))

@@ -42,7 +42,7 @@ def test_gpu_mfu_tiny():
 
 
 def test_collate_pads_to_a_fixed_length():
-    from stiltgrid.features import collate
+    from stiltgrid.engine.features import collate
 
     feats = [{"input_ids": [0, 5, 2], "labels": 1}, {"input_ids": [0, 2], "labels": 0}]
     dynamic, fixed = collate(feats, 1), collate(feats, 1, pad_to=6)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from repo import copy_workflow, run_snakemake
 
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,8 @@ TARGETS = [name for name, (_, _, role, _) in DECLARED.items() if role != "interm
 
 def _world_files(root: Path) -> Path:
     """User-style data files cut from a small generated world: data/<task>/{train,dev}.jsonl, test.<lang>.jsonl."""
-    from stiltgrid.world import DEFAULT_WORLD, generate_world
+    from stiltgrid.data.world import generate_world
+    from stiltgrid.world import DEFAULT_WORLD
 
     world = root / "world"
     sizes = {"train": 96, "dev": 32, "test": 24}
@@ -64,7 +65,7 @@ def _bert_encoder(out: Path, corpus: Path) -> None:
 def _xlmr_encoder(out: Path, corpus: Path) -> None:
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
-    from stiltgrid.mlm import train_tokenizer
+    from stiltgrid.engine.mlm import train_tokenizer
 
     tokenizer = train_tokenizer(sorted(str(p) for p in corpus.glob("*.txt")), 500, out, model_max_length=512)
     config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -129,7 +130,7 @@ def test_bert_encoder_has_no_pooler_and_uses_token_types(byo):
     from safetensors import safe_open
     from transformers import AutoTokenizer
 
-    from stiltgrid.features import featurize
+    from stiltgrid.engine.features import featurize
 
     model_dir = byo["work"] / "resources" / "models" / "my-bert"
     with safe_open(str(model_dir / "model.safetensors"), "pt") as weights:
@@ -212,8 +213,8 @@ def test_malformed_file_names_file_line_and_field(byo, tmp_path):
     bad["label"] = "sarcastic"
     lines[4] = json.dumps(bad)
     (data / "my-sentiment" / "test.wa.jsonl").write_text("\n".join(lines) + "\n")
+    from stiltgrid.data.declared import prepare
     from stiltgrid.formats import FormatError
-    from stiltgrid.local_tasks import prepare
 
     decl = _declarations(data, ["my-sentiment"])["my-sentiment"]
     with pytest.raises(FormatError, match=r"test\.wa\.jsonl:5: field 'label' is 'sarcastic', not in the label set"):

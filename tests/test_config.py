@@ -8,7 +8,7 @@ import pytest
 import yaml
 from repo import ROOT
 
-from stiltgrid.config import ConfigError, load_grid
+from stiltgrid.grid.config import ConfigError, load_grid
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 
@@ -101,11 +101,11 @@ def test_schema_hyper_parameters_are_the_trainer_config():
     """The hyper-parameter set is written once: the schema's keys are TrainConfig's fields (the seed is a wildcard)."""
     import yaml
 
-    from stiltgrid.config import SCHEMA
-    from stiltgrid.hparams import OPT_IN, defaults
+    from stiltgrid.core.hparams import OPT_IN, defaults
+    from stiltgrid.grid.config import SCHEMA
 
     schema = yaml.safe_load(SCHEMA.read_text())
-    # plus `tuning`, resolved on its own (Grid.tuning, stiltgrid.lora), and the opt-in settings (hparams.OPT_IN)
+    # plus `tuning`, resolved on its own (Grid.tuning, stiltgrid.engine.lora), and the opt-in settings (hparams.OPT_IN)
     assert set(schema["definitions"]["hparams"]["properties"]) == set(defaults()) | set(OPT_IN) | {"tuning"}
 
 

@@ -5,9 +5,9 @@ import pytest
 import yaml
 from repo import ROOT
 
-from stiltgrid.config import load_grid
-from stiltgrid.dag import JOB_KINDS, JobGraph
-from stiltgrid.why import grid_jobs
+from stiltgrid.grid.args import grid_jobs
+from stiltgrid.grid.config import load_grid
+from stiltgrid.grid.dag import JOB_KINDS, JobGraph
 
 
 def graph_of(preset: str) -> JobGraph:

@@ -13,11 +13,13 @@ import yaml
 from behaviour_probes import job
 from repo import ROOT
 
-from stiltgrid import export as X
-from stiltgrid import jobs, paths
-from stiltgrid.config import ConfigError, load_grid
-from stiltgrid.dag import JobGraph
-from stiltgrid.errors import UserError
+from stiltgrid import jobs
+from stiltgrid.core import paths
+from stiltgrid.core.errors import UserError
+from stiltgrid.data import xtreme as xt
+from stiltgrid.grid.config import ConfigError, load_grid
+from stiltgrid.grid.dag import JobGraph
+from stiltgrid.results import export as X
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 RECORDED_ONLY = ("threshold", "dev_f1", "n_extracted")  # BUCC: tuned on dev, or not a score of the test files
@@ -52,16 +54,16 @@ def test_a_named_row_round_trips_on_every_task_evaluate_reads(built, tmp_path):
     labels = tmp_path / "labels"
     exported = {}
     for target in D.TARGETS:
-        task = X.official_task(target)
+        task = xt.official_task(target)
         if task is None:
             continue
         exported[task] = target
         for lang in D.languages(target):
-            assert (out / "predictions" / task / f"test-{lang}.{X.leaderboards()[task].suffix}").exists()
+            assert (out / "predictions" / task / f"test-{lang}.{xt.leaderboards()[task].suffix}").exists()
             XR.write_labels(labels, task, lang, built["examples"][target][lang])
             assert_round_trip(out / "predictions", labels, task, lang, built["cells"][target]["mnli"])
-    assert sorted(exported) == sorted(X.leaderboards())  # all eleven of evaluate.py's tasks, BUCC as bucc2018
-    assert sorted(p.name for p in (out / "predictions").iterdir()) == sorted(X.leaderboards())
+    assert sorted(exported) == sorted(xt.leaderboards())  # all eleven of evaluate.py's tasks, BUCC as bucc2018
+    assert sorted(p.name for p in (out / "predictions").iterdir()) == sorted(xt.leaderboards())
     assert manifest["tasks"]["bucc2018"] == {"target": "bucc", "intermediate": "mnli", "seed": 1,
                                              "cell": built["cells"]["bucc"]["mnli"], "languages": ["de"]}
     assert manifest["skipped"] == {"lareqa": "not read by XTREME's evaluate.py"}

@@ -7,12 +7,12 @@ import math
 import pytest
 import toy
 
-from stiltgrid.config import _schema
+from stiltgrid.data.xtreme import CATEGORIES
 from stiltgrid.formats import FORMATS, FormatError, get_format, read_jsonl, trainable_formats, write_jsonl
 from stiltgrid.formats.span_qa import _best_span
+from stiltgrid.grid.config import _schema
 from stiltgrid.metrics.registry import METRICS
 from stiltgrid.tasks.base import Task
-from stiltgrid.xtreme import CATEGORIES
 
 NAMES = sorted(FORMATS)
 TRAINABLE = trainable_formats()
@@ -96,7 +96,7 @@ def test_rewrite_reaches_every_text_and_keeps_the_example_valid(name):
 
 @pytest.mark.parametrize("name", TRAINABLE)  # the others are scored on embeddings (tests/metrics/test_retrieval.py)
 def test_constant_prediction_scores_and_collapses(name):
-    from stiltgrid.evaluation import score
+    from stiltgrid.engine.evaluation import score
 
     fmt = get_format(name)
     dev = _dev(fmt)
@@ -114,8 +114,8 @@ def test_features_head_loss_and_decoding(name, encoder_dir):
     import torch
     from transformers import AutoTokenizer
 
-    from stiltgrid import features as F
-    from stiltgrid.model import TaskModel, load_encoder
+    from stiltgrid.engine import features as F
+    from stiltgrid.engine.model import TaskModel, load_encoder
 
     fmt = get_format(name)
     dev = _dev(fmt)
@@ -133,7 +133,7 @@ def test_features_head_loss_and_decoding(name, encoder_dir):
     assert out["loss"].dim() == 0 and math.isfinite(out["loss"].item())
     out["loss"].backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.heads["probe"].parameters())
-    from stiltgrid.inference import predict
+    from stiltgrid.engine.inference import predict
 
     predictions = predict(model, "probe", name, dev, tokenizer, labels, 64, 8, 128)
     assert len(predictions) == len(dev)

@@ -9,12 +9,12 @@ import time
 import pytest
 from repo import ROOT
 
-from stiltgrid import gpus
+from stiltgrid.runtime import gpus
 
 CHILD = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {pkg!r})
-    from stiltgrid import gpus
+    from stiltgrid.runtime import gpus
     claimed = gpus.claim(1, lock_dir={locks!r})
     with open({out!r} + "/" + str(os.getpid()), "w") as f:
         f.write(os.environ["CUDA_VISIBLE_DEVICES"])

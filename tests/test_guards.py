@@ -3,8 +3,8 @@ rate, too few steps), or learnt without reaching dev; each with the setting to c
 
 import pytest
 
-from stiltgrid.guards import baseline_warning, diagnose
-from stiltgrid.hparams import TrainConfig
+from stiltgrid.core.hparams import TrainConfig
+from stiltgrid.engine.guards import baseline_warning, diagnose
 
 
 def curve(*losses):

@@ -3,8 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from stiltgrid import xtreme as xt
-from stiltgrid.languages import (
+from stiltgrid.core.languages import (
     COLUMNS,
     DEFAULT_PATH,
     LanguageTableError,
@@ -14,6 +13,7 @@ from stiltgrid.languages import (
     require_languages,
     volume_strata,
 )
+from stiltgrid.data import xtreme as xt
 
 HEADER = "\t".join(COLUMNS) + "\n"
 

@@ -19,7 +19,7 @@ def job(tmp_path, target, *args, env=None):
     code = textwrap.dedent(f"""
         import sys
         sys.path[:0] = [{str(ROOT / 'workflow')!r}, {str(TESTS)!r}]
-        from stiltgrid import launch
+        from stiltgrid.runtime import launch
         launch.run({target!r}, *{args!r})
     """)
     run_env = {**os.environ, "LAUNCH_MARK": "mark", "STILTGRID_FORKSERVER_IDLE": "20", **(env or {})}

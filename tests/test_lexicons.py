@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
-from stiltgrid.lexicons import load_entities, load_lexicon
-from stiltgrid.world import DEFAULT_WORLD, World, generate_world
+from stiltgrid.core.lexicons import load_entities, load_lexicon
+from stiltgrid.data.world import World, generate_world
+from stiltgrid.world import DEFAULT_WORLD
 from stiltgrid.world.lexicon import LOCATIONS, ORGANISATIONS, PERSONS
 
 
@@ -21,7 +22,7 @@ def _write(tmp_path, name, text):
 def test_lexicon_tsv(tmp_path, caplog):
     path = _write(tmp_path, "wa.tsv", "english\tword\tpos\nthe\tde\tDET\ndog\thund\tNOUN\n"
                                       "dog\thunden\tNOUN\n\nNew York\tNy York\tPROPN\nAnna\tAnna\tPROPN\n")
-    with caplog.at_level(logging.WARNING, logger="stiltgrid.lexicons"):
+    with caplog.at_level(logging.WARNING, logger="stiltgrid.core.lexicons"):
         lex = load_lexicon(path)
     assert lex == {"the": "de", "dog": "hund", "Anna": "Anna"}            # first translation kept
     assert "skipped 1 multi-word entries" in caplog.text and str(path) in caplog.text
@@ -29,14 +30,14 @@ def test_lexicon_tsv(tmp_path, caplog):
 
 def test_lexicon_muse(tmp_path, caplog):
     path = _write(tmp_path, "en-fr.txt", "the le\nthe la\ncat   chat\ndog chien\n")
-    with caplog.at_level(logging.WARNING, logger="stiltgrid.lexicons"):
+    with caplog.at_level(logging.WARNING, logger="stiltgrid.core.lexicons"):
         assert load_lexicon(path) == {"the": "le", "cat": "chat", "dog": "chien"}
     assert "skipped" not in caplog.text
 
 
 def test_lexicon_muse_tab_separated_multiword(tmp_path, caplog):
     path = _write(tmp_path, "en-es.txt", "new york\tnueva york\ncar\tcoche\nice cream\thelado\n")
-    with caplog.at_level(logging.WARNING, logger="stiltgrid.lexicons"):
+    with caplog.at_level(logging.WARNING, logger="stiltgrid.core.lexicons"):
         assert load_lexicon(path) == {"car": "coche"}
     assert "skipped 2 multi-word entries" in caplog.text
 
@@ -136,7 +137,7 @@ def test_world_entities_deterministic(tiny_world, tmp_path):
 
 
 def test_world_lexicons_load(tiny_world, caplog):
-    with caplog.at_level(logging.WARNING, logger="stiltgrid.lexicons"):
+    with caplog.at_level(logging.WARNING, logger="stiltgrid.core.lexicons"):
         for code in DEFAULT_WORLD["languages"]:
             lex = load_lexicon(tiny_world / "lexicon" / f"{code}.tsv")
             assert lex["the"] and "New York" not in lex and all(" " not in w for w in lex.values())

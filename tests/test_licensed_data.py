@@ -1,4 +1,4 @@
-"""Licensed or off-hub data is looked up when the grid is planned (stiltgrid.availability).
+"""Licensed or off-hub data is looked up when the grid is planned (stiltgrid.data.availability).
 
 `paper` trains on CCGbank (`ccg`, licensed) and `xtreme-r` also scores Mewsli-X (`mewslix`, not on the hub). Without
 their local copies the dry run stops before any job, naming every missing copy, its config key and the opt-out; with
@@ -13,10 +13,11 @@ import pytest
 import yaml
 from repo import ROOT, ccgbank, copy_workflow, planned_jobs, run_snakemake
 
-from stiltgrid import availability, hub
-from stiltgrid.aggregate import gather_warnings, write_warnings
-from stiltgrid.config import ConfigError, load_grid
-from stiltgrid.dag import JobGraph
+from stiltgrid.data import availability, hub
+from stiltgrid.grid.config import ConfigError, load_grid
+from stiltgrid.grid.dag import JobGraph
+from stiltgrid.hub.base import LocalSource
+from stiltgrid.results.aggregate import gather_warnings, write_warnings
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 #: preset -> the tasks it reads from a local copy, and the config key of each
@@ -155,7 +156,7 @@ def test_generated_worlds_never_look(preset, monkeypatch):
     def fail(self):
         raise AssertionError("looked for a local copy")
 
-    monkeypatch.setattr(hub.base.LocalSource, "problem", fail)
+    monkeypatch.setattr(LocalSource, "problem", fail)
     grid = load_grid(config(preset, drop=True))
     assert grid.unavailable == {} and grid.dropped == ()
     if preset == "demo":

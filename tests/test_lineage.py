@@ -9,11 +9,11 @@ import pytest
 import yaml
 from repo import ROOT, changed, job_digests
 
-from stiltgrid import behaviour
-from stiltgrid.config import ANALYSES, deep_merge, load_grid
-from stiltgrid.dag import JobGraph
-from stiltgrid.hparams import defaults
-from stiltgrid.lineage import Lineage, seal
+from stiltgrid.core import behaviour
+from stiltgrid.core.hparams import defaults
+from stiltgrid.grid.config import ANALYSES, deep_merge, load_grid
+from stiltgrid.grid.dag import JobGraph
+from stiltgrid.grid.lineage import Lineage, seal
 
 
 def base_config(preset):

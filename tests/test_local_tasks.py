@@ -6,9 +6,9 @@ import pytest
 import yaml
 from repo import ROOT
 
-from stiltgrid.config import ConfigError, load_grid
+from stiltgrid.data.declared import TaskDeclarationError, prepare, split_files, to_task
 from stiltgrid.formats import FormatError
-from stiltgrid.local_tasks import TaskDeclarationError, prepare, split_files, to_task
+from stiltgrid.grid.config import ConfigError, load_grid
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +108,8 @@ def test_readme_example_is_a_valid_config_with_sensible_settings_for_a_real_enco
     it inherits the `pretrained` preset, warns about nothing, and its cells are told practitioner settings."""
     import toy
 
-    from stiltgrid.config import deep_merge
-    from stiltgrid.dag import JobGraph
+    from stiltgrid.grid.config import deep_merge
+    from stiltgrid.grid.dag import JobGraph
 
     section = (ROOT / "docs" / "bring-your-own.md").read_text()  # the page's first example
     example = yaml.safe_load(section.split("```yaml", 1)[1].split("```", 1)[0])

@@ -1,4 +1,4 @@
-"""LoRA (stiltgrid.lora): settings, training on a frozen encoder, exact resume, the adapter checkpoint, merged vs
+"""LoRA (stiltgrid.engine.lora): settings, training on a frozen encoder, exact resume, the adapter checkpoint, merged vs
 unmerged outputs, and sizes from an architecture."""
 
 import json
@@ -7,9 +7,9 @@ import pytest
 import torch
 import toy
 
-from stiltgrid import lora, trainer
-from stiltgrid.hparams import TrainConfig
-from stiltgrid.model import TaskModel, load_encoder
+from stiltgrid.core.hparams import TrainConfig
+from stiltgrid.engine import lora, trainer
+from stiltgrid.engine.model import TaskModel, load_encoder
 
 SPEC = lora.resolve([("t", "lora")])
 CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,

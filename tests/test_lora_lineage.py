@@ -1,14 +1,14 @@
-"""The `tuning` setting in the grid (stiltgrid.config, stiltgrid.dag): `full`, written or not, leaves every job as it
-was; LoRA settings enter the lineage of exactly the jobs they train and everything below them; bad settings are one
-line naming the key. Computed from the job graph alone, without running Snakemake."""
+"""The `tuning` setting in the grid (stiltgrid.grid.config, stiltgrid.grid.dag): `full`, written or not, leaves every
+job as it was; LoRA settings enter the lineage of exactly the jobs they train and everything below them; bad settings
+are one line naming the key. Computed from the job graph alone, without running Snakemake."""
 
 import pytest
 import yaml
 from repo import ROOT, changed, job_digests
 
-from stiltgrid.config import ConfigError, deep_merge, load_grid
-from stiltgrid.dag import JobGraph
-from stiltgrid.why import grid_jobs
+from stiltgrid.grid.args import grid_jobs
+from stiltgrid.grid.config import ConfigError, deep_merge, load_grid
+from stiltgrid.grid.dag import JobGraph
 
 MODEL = "tiny-ci"
 AGGREGATE = ("aggregate", (("model", MODEL),))

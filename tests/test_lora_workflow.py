@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from repo import copy_workflow, run_snakemake
 
-from stiltgrid import lora
 from stiltgrid.analysis import read_scores
 from stiltgrid.analysis.tuning import measure
-from stiltgrid.metrics import scores as S
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.engine import lora
+from stiltgrid.results import scores as S
 
 pytestmark = pytest.mark.slow
 MODEL, PRESET = "tiny-ci", "demo-lora"

@@ -6,8 +6,8 @@ import pytest
 import torch
 import toy
 
-from stiltgrid import mlm
-from stiltgrid.errors import UserError
+from stiltgrid.core.errors import UserError
+from stiltgrid.engine import mlm
 
 PARAMS = dict(seed=0, vocab_size=150, hidden_size=32, layers=2, heads=2, intermediate_size=64, max_length=32,
               mask_prob=0.15, lr=1e-3, steps=30, batch_size=16, warmup=0.1)
@@ -92,7 +92,7 @@ def test_tokenizer_is_identical_across_processes(tmp_path):
     from repo import ROOT
 
     corpus = toy.corpus(tmp_path / "corpus.txt", n=300)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.mlm import train_tokenizer; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.engine.mlm import train_tokenizer; "
             "train_tokenizer([sys.argv[2]], 120, sys.argv[3])")
     for name in ("a", "b"):
         subprocess.run([sys.executable, "-c", code, str(ROOT / "workflow"), str(corpus), str(tmp_path / name)],

@@ -10,10 +10,10 @@ import toy
 import yaml
 from safetensors import safe_open
 
-from stiltgrid import trainer
+from stiltgrid.core.hparams import TrainConfig
+from stiltgrid.engine import trainer
+from stiltgrid.engine.model import load_encoder
 from stiltgrid.formats import get_format
-from stiltgrid.hparams import TrainConfig
-from stiltgrid.model import load_encoder
 from stiltgrid.tasks import get_task
 
 CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,
@@ -124,7 +124,7 @@ REAL = {"inherit": "paper", "intermediate": ["none", "mnli", "mnli-mlm"], "targe
 def config_of(preset: str, **overlay) -> dict:
     from repo import ROOT
 
-    from stiltgrid.config import deep_merge
+    from stiltgrid.grid.config import deep_merge
 
     config = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), overlay)
     config["preset"] = preset
@@ -183,8 +183,8 @@ def test_editing_the_corpus_makes_exactly_the_variant_stale(in_tmp):
 
 
 def test_mlm_variant_job_reads_the_corpus_files_and_settings(in_tmp):
-    from stiltgrid.config import load_grid
-    from stiltgrid.dag import JobGraph
+    from stiltgrid.grid.config import load_grid
+    from stiltgrid.grid.dag import JobGraph
 
     corpus = in_tmp / "cc100"
     corpus.mkdir()
@@ -225,9 +225,9 @@ def test_paper_plans_both_alternatives_with_their_files(tmp_path):
 
 
 def test_planner_counts_the_mlm_batches(in_tmp):
-    from stiltgrid import cost
-    from stiltgrid.config import load_grid
-    from stiltgrid.dag import JobGraph
+    from stiltgrid.grid.config import load_grid
+    from stiltgrid.grid.dag import JobGraph
+    from stiltgrid.plan import cost
 
     corpus = in_tmp / "cc100"
     corpus.mkdir()

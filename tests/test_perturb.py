@@ -10,10 +10,8 @@ import unicodedata
 
 import pytest
 
-from stiltgrid.formats import FORMATS, get_format, read_jsonl, write_jsonl
-from stiltgrid.formats.base import apply_edits
-from stiltgrid.lexicons import load_entities, load_lexicon
-from stiltgrid.perturb import (
+from stiltgrid.core.lexicons import load_entities, load_lexicon
+from stiltgrid.data.perturb import (
     PERTURBATIONS,
     char_noise,
     codeswitch,
@@ -23,6 +21,8 @@ from stiltgrid.perturb import (
     word_shuffle,
     word_spans,
 )
+from stiltgrid.formats import FORMATS, get_format, read_jsonl, write_jsonl
+from stiltgrid.formats.base import apply_edits
 
 # the test language "xx" and two others; "en" keys throughout
 LEXICONS = {
@@ -507,7 +507,8 @@ def test_entity_swap_strength_fraction():
 # -- the generated world ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory):
-    from stiltgrid.world import DEFAULT_WORLD, generate_world
+    from stiltgrid.data.world import generate_world
+    from stiltgrid.world import DEFAULT_WORLD
     out = tmp_path_factory.mktemp("perturbworld")
     tasks = {"panx": {"test": 12}, "udpos": {"test": 12}, "xquad": {"test": 12}, "xnli": {"test": 12},
              "xcopa": {"test": 12}, "tatoeba": {"test": 12}}

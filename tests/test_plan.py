@@ -1,5 +1,5 @@
 """Planning a grid under a GPU budget: the preset `cells` key, the cost model, calibration from finished jobs, the
-integer program and the config overlay it writes (stiltgrid.plan, stiltgrid.cost)."""
+integer program and the config overlay it writes (stiltgrid.plan.planner, stiltgrid.plan.cost)."""
 
 import itertools
 import json
@@ -16,17 +16,18 @@ import toy
 import yaml
 from repo import ROOT, ccgbank, copy_workflow, planned_jobs, run_snakemake
 
-from stiltgrid import cost, plan
-from stiltgrid.config import ConfigError, load_grid
-from stiltgrid.dag import JobGraph
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
 from stiltgrid.formats import write_jsonl
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.grid.args import load_config
+from stiltgrid.grid.config import ConfigError, load_grid
+from stiltgrid.grid.dag import JobGraph
+from stiltgrid.plan import cost
+from stiltgrid.plan import planner as plan
 from stiltgrid.tasks import get_task
-from stiltgrid.why import load_config
 
 
-def run_plan(workdir: Path, *args, module: str = "stiltgrid.plan", code: int = 0) -> str:
-    """`python -m stiltgrid.plan ARGS` in ``workdir`` with this checkout's package; its stdout and stderr."""
+def run_plan(workdir: Path, *args, module: str = "stiltgrid.plan.planner", code: int = 0) -> str:
+    """`python -m stiltgrid.plan.planner ARGS` in ``workdir`` with this checkout's package; its stdout and stderr."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow")}
     proc = subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=workdir, env=env, capture_output=True,
                           text=True)
@@ -103,8 +104,8 @@ def _pairs(n: int, seed: int) -> list[dict]:
 
 
 def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch):
-    from stiltgrid.features import feature_length, featurize
-    from stiltgrid.mlm import train_tokenizer
+    from stiltgrid.engine.features import feature_length, featurize
+    from stiltgrid.engine.mlm import train_tokenizer
 
     monkeypatch.chdir(tmp_path)
     config = preset_config()

@@ -22,10 +22,10 @@ from behaviour_probes import Named
 from repo import ROOT
 
 from stiltgrid import jobs
-from stiltgrid.config import deep_merge, load_grid
-from stiltgrid.dag import JobGraph
-from stiltgrid.local_tasks import register_all
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.data.declared import register_all
+from stiltgrid.grid.config import deep_merge, load_grid
+from stiltgrid.grid.dag import JobGraph
 
 pytestmark = pytest.mark.slow
 

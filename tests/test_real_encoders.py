@@ -18,12 +18,12 @@ from behaviour_probes import float64, job
 from repo import ROOT, changed, job_digests
 
 from stiltgrid import jobs
-from stiltgrid.config import ConfigError, load_grid, resolve_layer
-from stiltgrid.errors import UserError
+from stiltgrid.core.errors import UserError
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.data.declared import register_all
+from stiltgrid.engine.trainer import dev_sample
 from stiltgrid.formats import write_jsonl
-from stiltgrid.local_tasks import register_all
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
-from stiltgrid.trainer import dev_sample
+from stiltgrid.grid.config import ConfigError, load_grid, resolve_layer
 
 CLS = "toy-cls"
 

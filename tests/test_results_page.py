@@ -1,4 +1,4 @@
-"""The results page (stiltgrid.results_page) in a real headless browser: Debian's chromium driven through its
+"""The results page (stiltgrid.results.page) in a real headless browser: Debian's chromium driven through its
 chromedriver (selenium). On the `ci` grid: the landing page shows the paper table with the values of
 `paper_table.tsv`, no console errors, a per-cell curve image that loads, and `snakemake --report` opens on the same
 answer. On a synthetic two-seed grid (tests/results_page_data.py; a second grid run would cost minutes): ± and 95 %
@@ -120,7 +120,7 @@ def test_snakemake_report_opens_on_the_answer(ci_grid, browser, tmp_path):
 def two_seeds(tmp_path_factory):
     import results_page_data as D
 
-    from stiltgrid import results_page as R
+    from stiltgrid.results import page as R
 
     work = tmp_path_factory.mktemp("two-seeds")
     with contextlib.chdir(work):

@@ -1,4 +1,5 @@
-"""Faults at workflow level, injected with stiltgrid.faults (STILTGRID_FAULT) into a temp copy of the repository:
+"""Faults at workflow level, injected with stiltgrid.runtime.faults (STILTGRID_FAULT) into a temp copy of the
+repository:
 
 * a training job SIGKILLed mid-training fails in Snakemake, leaves no output of its cell, and its rerun resumes from
   the last checkpoint and writes byte-identical metrics and predictions to an uninterrupted run (same seed, CPU);
@@ -19,8 +20,8 @@ import pytest
 import yaml
 from repo import ROOT, copy_workflow, run_snakemake
 
-from stiltgrid import faults
-from stiltgrid.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
+from stiltgrid.runtime import faults
 
 MODEL = "tiny-ci"
 CELL = f"results/{MODEL}/eval/none/xnli/seed1"
@@ -77,7 +78,7 @@ def test_nan_at_step_poisons_that_step_only(fault):
 
 
 def test_kill_at_step_sigkills_the_process_once(tmp_path):
-    code = ("from stiltgrid import faults\n"
+    code = ("from stiltgrid.runtime import faults\n"
             "for step in range(1, 6): faults.training_loss('xnli', step, 0.0)\n")
     env = {**os.environ, faults.ENV: "xnli:kill_at_step:4", faults.DIR_ENV: str(tmp_path),
            "PYTHONPATH": str(ROOT / "workflow")}
@@ -115,7 +116,7 @@ def planned(workdir, *targets) -> str:
 
 
 def grid_of(workdir):
-    from stiltgrid.config import load_grid
+    from stiltgrid.grid.config import load_grid
 
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     return load_grid({**config, "preset": "ci"})
@@ -223,7 +224,7 @@ def test_non_finite_loss_stops_the_job_and_writes_nothing(work, tmp_path):
 
 @pytest.mark.slow
 def test_transient_failure_is_retried_and_the_grid_completes(work, tmp_path):
-    from stiltgrid import paths
+    from stiltgrid.core import paths
 
     done = snakemake(work.dir, "--retries", "1", fault="train_intermediate[intermediate=mnli]:fail_once",
                      fault_dir=tmp_path)

@@ -13,14 +13,14 @@ import toy
 import yaml
 from repo import ROOT
 
-from stiltgrid import trainer
-from stiltgrid.config import ConfigError, load_grid
-from stiltgrid.dag import JobGraph
+from stiltgrid.core.hparams import TrainConfig
+from stiltgrid.engine import trainer
 from stiltgrid.formats import get_format
-from stiltgrid.hparams import TrainConfig
-from stiltgrid.lineage import Lineage
+from stiltgrid.grid.args import grid_jobs
+from stiltgrid.grid.config import ConfigError, load_grid
+from stiltgrid.grid.dag import JobGraph
+from stiltgrid.grid.lineage import Lineage
 from stiltgrid.tasks import get_task
-from stiltgrid.why import grid_jobs
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 

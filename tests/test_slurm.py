@@ -195,7 +195,7 @@ def workflow_rules() -> dict[str, dict]:
     """Rule name -> {"gpu": declares gpu=1, "local": is a localrule}, read from workflow/rules/*.smk. Rules made in
     `for _target in GRID.<kind>_targets:` loops are expanded over the XTREME targets of that kind, rules made in the
     `for _question in ...` loop over the research questions."""
-    from stiltgrid.config import ANALYSES
+    from stiltgrid.grid.config import ANALYSES
     from stiltgrid.tasks import get_task  # conftest puts workflow/ on sys.path
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -338,7 +338,7 @@ def test_ci_preset_on_slurm_matches_local_run(tmp_path):
     """The ci preset through --profile profiles/slurm, with one training job cancelled mid-training (scancel): the
     profile's retry resumes it from its checkpoint, the grid completes, SLURM knows every job, and every metrics JSON
     is byte-equal to a local `--cores 2` run's."""
-    from stiltgrid.config import load_grid
+    from stiltgrid.grid.config import load_grid
 
     work = copy_repo(tmp_path / "slurm")
     log_path = tmp_path / "snakemake-slurm.log"

@@ -1,7 +1,7 @@
 """Exact staleness end to end on a finished `ci` grid (each test works on its own copy): a failed or killed rerun
 never loses a change, edits inside generated data make exactly that task's cells stale, a behaviour version bump
 makes exactly its phase stale while comments and renames make nothing stale, BUCC-only settings leave Tatoeba alone,
-and jobs run the code of the checkout they belong to. `python -m stiltgrid.why` names the cause."""
+and jobs run the code of the checkout they belong to. `python -m stiltgrid.cli.why` names the cause."""
 
 import os
 import re
@@ -14,7 +14,7 @@ import pytest
 import yaml
 from repo import ROOT, planned_jobs, run_snakemake
 
-from stiltgrid.behaviour import VERSIONS
+from stiltgrid.core.behaviour import VERSIONS
 
 pytestmark = pytest.mark.slow
 CI = yaml.safe_load((ROOT / "config.yaml").read_text())["presets"]["ci"]
@@ -34,7 +34,7 @@ def plan(work, *args) -> Counter:
 
 
 def why(work, *args) -> str:
-    result = subprocess.run([sys.executable, "-m", "stiltgrid.why", "--config", "preset=ci", *args], cwd=work,
+    result = subprocess.run([sys.executable, "-m", "stiltgrid.cli.why", "--config", "preset=ci", *args], cwd=work,
                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(work / "workflow")})
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -129,7 +129,7 @@ def test_jobs_run_their_own_checkouts_code(tmp_path):
     used = re.search(r"stiltgrid package (\S+), fork server (\S+)", log)
     assert used, log
     assert used.group(1) == str(package)
-    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid import launch; "
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.runtime import launch; "
              "print(launch.socket_path())")
     own = subprocess.run([sys.executable, "-c", probe, str(other / "workflow")], capture_output=True, text=True,
                          env=env).stdout.strip()

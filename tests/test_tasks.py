@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from stiltgrid import xtreme as xt
+from stiltgrid.data import xtreme as xt
+from stiltgrid.data.world import generate_world
 from stiltgrid.formats import FORMATS, read_jsonl
 from stiltgrid.tasks import all_tasks, get_task, world_tasks
-from stiltgrid.world import DEFAULT_WORLD, generate_world
+from stiltgrid.world import DEFAULT_WORLD
 
 TASKS = sorted(all_tasks())
 CLASSIFICATION_FORMATS = ("classification", "pair_classification")
@@ -103,7 +104,7 @@ def test_spellings_name_one_task_each():
 
 @pytest.mark.parametrize("name", TASKS)
 def test_leaderboard_layout_is_one_the_export_writes(name):
-    from stiltgrid.export import LAYOUTS
+    from stiltgrid.results.export import LAYOUTS
 
     task = get_task(name)
     if task.leaderboard is None:  # evaluate.py reads no predictions of LAReQA or of English training tasks

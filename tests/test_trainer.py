@@ -6,8 +6,8 @@ import pytest
 import torch
 import toy
 
-from stiltgrid import trainer
-from stiltgrid.hparams import TrainConfig
+from stiltgrid.core.hparams import TrainConfig
+from stiltgrid.engine import trainer
 
 ENCODER = {}
 
@@ -117,9 +117,9 @@ def test_loss_curve_of_a_long_run_is_windowed():
 
 
 def test_summary_records_what_training_cost(tmp_path):
-    """Micro-batches, tokens trained on and padded tokens (what stiltgrid.plan calibrates on), counted from the
+    """Micro-batches, tokens trained on and padded tokens (what stiltgrid.plan.planner calibrates on), counted from the
     schedule actually trained; no GPU memory figure on a CPU."""
-    from stiltgrid import features as F
+    from stiltgrid.engine import features as F
 
     result = run(tmp_path, "cost")
     cost = result.summary["cost"]

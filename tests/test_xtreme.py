@@ -1,6 +1,6 @@
 import pytest
 
-from stiltgrid import xtreme as xt
+from stiltgrid.data import xtreme as xt
 
 XTREME_COUNTS = {"xnli": 15, "pawsx": 7, "udpos": 33, "panx": 40, "xquad": 11, "mlqa": 7, "tydiqa": 9,
                  "bucc2018": 4, "tatoeba": 36}

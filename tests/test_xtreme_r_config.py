@@ -7,8 +7,8 @@ import pytest
 import yaml
 from repo import ROOT
 
-from stiltgrid.config import ConfigError, load_grid, official_languages
-from stiltgrid.xtreme import XTREME_R, task_languages
+from stiltgrid.data.xtreme import XTREME_R, task_languages
+from stiltgrid.grid.config import ConfigError, load_grid, official_languages
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 

@@ -20,7 +20,7 @@ def xlmr_dir(root: Path, hidden: int = 32, layers: int = 2, positions: int = 130
     (``positions`` position embeddings, two of them taken by the padding offset; the tokenizer claims 512)."""
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from stiltgrid.mlm import train_tokenizer
+    from stiltgrid.engine.mlm import train_tokenizer
 
     out = root / "xlmr"
     tokenizer = train_tokenizer([str(corpus(root / "corpus.txt"))], 120, out)
@@ -65,7 +65,7 @@ def qa(n: int, seed: int) -> list[dict]:
 
 def sentiment_tasks() -> dict:
     """The trainer's input for the toy sentiment task: sst2's definition on 160 training and 40 dev sentences."""
-    from stiltgrid import trainer
+    from stiltgrid.engine import trainer
     from stiltgrid.formats import get_format
     from stiltgrid.tasks import get_task
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stiltgrid.export import leaderboards, prediction_file
+from stiltgrid.data.xtreme import leaderboards
 from stiltgrid.metrics import retrieval as R
 from stiltgrid.metrics.classification import accuracy
 from stiltgrid.metrics.qa import MLQA, SQUAD, squad_scores
 from stiltgrid.metrics.tagging import tagging_scores
+from stiltgrid.results.export import prediction_file
 
 
 def read_tag(path):

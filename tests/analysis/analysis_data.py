@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from stiltgrid.languages import load_languages
+from stiltgrid.core.languages import load_languages
 
 TARGETS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba")
 QA = ("xquad", "mlqa", "tydiqa")

@@ -10,7 +10,7 @@ import pytest
 from analysis_data import WORLD, tidy_scores, zero
 
 from stiltgrid.analysis import alternatives, xtreme_mix
-from stiltgrid.metrics import scores as S
+from stiltgrid.results import scores as S
 
 FAST = {"n_boot": 1000, "n_perm": 2000, "seed": 0}
 KINDS = {"mnli": "english", "mnli-mlm": "mlm", "mnli-mix": "translate"}

@@ -7,7 +7,7 @@ import pytest
 from analysis_data import WORLD, tidy_scores, zero
 
 from stiltgrid import analysis
-from stiltgrid.aggregate import COLUMNS
+from stiltgrid.results.aggregate import COLUMNS
 
 
 def test_registry_modules_expose_analyse_and_write():

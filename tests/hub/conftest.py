@@ -19,7 +19,7 @@ def hub_cache(tmp_path_factory):
 @pytest.fixture
 def fetched(mirror, hub_cache, tmp_path):
     """fetched(task, languages=(), source=None) -> (task directory, task.json record), read from the mirror."""
-    from stiltgrid import hub
+    from stiltgrid.data import hub
 
     def run(task, languages=(), source=None):
         out = tmp_path / "tasks" / task

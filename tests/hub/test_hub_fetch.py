@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from stiltgrid import hub
-from stiltgrid.hub import FetchError
+from stiltgrid.data import hub
+from stiltgrid.data.hub import FetchError
 from stiltgrid.hub.base import MIRROR_VAR, OFFLINE_VARS
 
 
@@ -78,7 +78,7 @@ def fake_job(spec, out, log, preset="paper", dataset="hub"):
 
 
 def test_job_exits_with_one_line_and_no_traceback(offline, tmp_path, capsys):
-    from stiltgrid.fetch_job import fetch_task
+    from stiltgrid.jobs.fetch import fetch_task
 
     offline()
     log = tmp_path / "fetch.log"
@@ -99,7 +99,7 @@ def test_job_exits_with_one_line_and_no_traceback(offline, tmp_path, capsys):
 
 
 def test_job_fetches_from_a_mirror(mirror, tmp_path, monkeypatch, caplog):
-    from stiltgrid.fetch_job import fetch_task
+    from stiltgrid.jobs.fetch import fetch_task
 
     monkeypatch.setenv(MIRROR_VAR, str(mirror))
     monkeypatch.chdir(tmp_path)  # the hub cache goes to ./resources/hub_cache
@@ -121,9 +121,9 @@ def test_params_follow_revisions_configs_and_languages():
 
 
 def test_every_task_of_the_registry_has_a_hub_source():
-    from stiltgrid.config import official_languages
+    from stiltgrid.data.xtreme import XTREME_R
+    from stiltgrid.grid.config import official_languages
     from stiltgrid.tasks import all_tasks
-    from stiltgrid.xtreme import XTREME_R
 
     builtin = {name: task for name, task in all_tasks().items() if not task.extra.get("local")}
     assert set(hub.tasks()) == set(builtin)

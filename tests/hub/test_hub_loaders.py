@@ -77,7 +77,7 @@ def test_anli_plus_mixes_snli_mnli_anli(fetched):
 
 
 def test_anli_plus_is_selectable_from_the_environment(fetched, monkeypatch):
-    from stiltgrid import hub
+    from stiltgrid.data import hub
 
     monkeypatch.setenv(hub.SOURCES_VAR, "anli:anli_plus")
     assert hub.spec("anli")["source"] == "anli_plus"
@@ -199,7 +199,7 @@ def test_tatoeba_strips_newlines_and_pairs_by_row(fetched):
 
 
 def test_unknown_language_is_one_line(fetched):
-    from stiltgrid.hub import FetchError
+    from stiltgrid.data.hub import FetchError
 
     with pytest.raises(FetchError, match=r"^task 'xnli' \(source 'xnli'\) has no data for language 'xx'; "
                                          r"available: ar bg"):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from stiltgrid import hub
+from stiltgrid.data import hub
 from stiltgrid.hub import lock as hub_lock
 from stiltgrid.hub.lock import Lock, LockError, transient, with_retries
 
@@ -68,9 +68,9 @@ def test_an_unreadable_lock_is_one_line(lock_file):
 def test_the_model_is_pinned_like_the_data(lock_file):
     from repo import ROOT
 
-    from stiltgrid.config import load_grid
-    from stiltgrid.dag import JobGraph
-    from stiltgrid.why import load_config
+    from stiltgrid.grid.args import load_config
+    from stiltgrid.grid.config import load_grid
+    from stiltgrid.grid.dag import JobGraph
 
     config = load_config(str(ROOT), [], ["preset=pretrained"])
     model = config["presets"]["pretrained"]["model"]

@@ -156,8 +156,8 @@ def test_offline_rerun_uses_the_cache(server, work, first):
     run = stiltgrid_fetch(work, env)
     assert {r[-1].split(";")[0] for t, r in table_rows(run.stdout).items() if t != "ccg"} == {"cached"}
     # the grid's fetch job, offline: it reads the prepared copy of the locked commit
-    code = ("import json, sys; from stiltgrid.config import load_grid; from stiltgrid.dag import JobGraph; "
-            "from stiltgrid.why import load_config; from stiltgrid import hub; "
+    code = ("import json, sys; from stiltgrid.grid.config import load_grid; from stiltgrid.grid.dag import JobGraph; "
+            "from stiltgrid.grid.args import load_config; from stiltgrid.data import hub; "
             "c = load_config('.', ['overlay.yaml'], ['preset=paper']); g = JobGraph(c, load_grid(c)); "
             "spec = g.fetch('hub', 'pawsx').settings['spec']; "
             "print(json.dumps(hub.fetch_spec(spec, sys.argv[1])['counts']))")
@@ -170,9 +170,9 @@ def test_offline_rerun_uses_the_cache(server, work, first):
 
 def test_every_source_resolves_to_its_locked_commit(server, work, first, monkeypatch):
     """No unpinned revision once a lock exists: each repository's requested revision and the commit planned."""
-    from stiltgrid.config import load_grid
-    from stiltgrid.dag import JobGraph
-    from stiltgrid.why import grid_jobs, load_config
+    from stiltgrid.grid.args import grid_jobs, load_config
+    from stiltgrid.grid.config import load_grid
+    from stiltgrid.grid.dag import JobGraph
 
     monkeypatch.chdir(work)
     lock = json.loads((work / "stiltgrid.lock.json").read_text())
@@ -187,7 +187,7 @@ def test_every_source_resolves_to_its_locked_commit(server, work, first, monkeyp
     model = graph.model("xlm-roberta-large").settings["spec"]
     assert (model["revision"], model["commit"]) == ("main", lock["models"][MODEL]["commit"])
     # XCOPA's SIQA is read at its pinned commit, whatever main says
-    from stiltgrid import hub
+    from stiltgrid.data import hub
 
     assert hub.sources()["xcopa"].params(["et"])["hub"][0] == {"id": "lighteval/siqa", "revision": SIQA_COMMIT}
 
@@ -220,7 +220,7 @@ def test_429s_5xx_and_a_dropped_connection_are_survived(server, work, tmp_path):
 
 
 def test_moving_main_changes_nothing_until_refresh_then_exactly_its_readers(server, work, first, monkeypatch):
-    from stiltgrid.why import load_config
+    from stiltgrid.grid.args import load_config
 
     monkeypatch.chdir(work)
     monkeypatch.setenv("STILTGRID_LOCK", str(work / "stiltgrid.lock.json"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stiltgrid import hub
+from stiltgrid.data import hub
 from stiltgrid.jobs import load_split
 from stiltgrid.tasks import get_task
 

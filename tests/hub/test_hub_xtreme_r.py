@@ -9,9 +9,9 @@ import json
 import pytest
 from hub_fixtures_xtreme_r import XQUAD_R_LANGS
 
-from stiltgrid import hub
+from stiltgrid.data import hub
+from stiltgrid.data.hub import FetchError
 from stiltgrid.formats import read_jsonl
-from stiltgrid.hub import FetchError
 from stiltgrid.hub.xtreme_r import sentence_spans
 from stiltgrid.metrics.retrieval import retrieval_set
 from stiltgrid.tasks import get_task

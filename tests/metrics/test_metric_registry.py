@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from stiltgrid import evaluation
-from stiltgrid.config import _schema
+from stiltgrid.engine import evaluation
 from stiltgrid.formats import FORMATS, get_format
+from stiltgrid.grid.config import _schema
 from stiltgrid.metrics import registry as R
 from stiltgrid.tasks import all_tasks
 from stiltgrid.tasks.base import Task

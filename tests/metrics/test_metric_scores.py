@@ -3,8 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from stiltgrid import xtreme as xt
-from stiltgrid.metrics.scores import benchmark_scores, task_value, xtreme_r_scores, xtreme_scores
+from stiltgrid.data import xtreme as xt
+from stiltgrid.results.scores import benchmark_scores, task_value, xtreme_r_scores, xtreme_scores
 
 # XLM-R Large numbers of the XTREME paper (fact sheet 5.1): task -> {metric: value}
 XLMR = {

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stiltgrid import aggregate as A
-from stiltgrid import xtreme as xt
+from stiltgrid.data import xtreme as xt
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
 from stiltgrid.metrics.retrieval import map_at_k_retrieval, retrieval_set
+from stiltgrid.results import aggregate as A
 from stiltgrid.tasks import get_task
 
 
@@ -98,7 +98,8 @@ class _WordTokenizer:
 def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     """The lareqa job: per-language queries + the shared pool, every query ranks the pool, mAP@20 over queries with
     a gold, predictions are the top-20 ids, the pool is embedded once for both languages."""
-    from stiltgrid import embed, jobs, model
+    from stiltgrid import jobs
+    from stiltgrid.engine import embed, model
 
     data = tmp_path / "lareqa"
     data.mkdir()
@@ -143,7 +144,7 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
 
 # -- XCOPA accuracy ----------------------------------------------------------------------------------------------------
 def test_xcopa_accuracy_is_the_share_of_right_alternatives():
-    from stiltgrid.evaluation import score
+    from stiltgrid.engine.evaluation import score
 
     examples = [{"id": str(i), "context": "p", "question": "What was the cause?", "choices": ["a", "b"],
                  "label": label} for i, label in enumerate([0, 1, 1, 0, 1])]

@@ -21,10 +21,10 @@ PRESETS = ("paper", "xtreme-r")
 def digests(config: dict) -> dict[str, str]:
     """Job key -> lineage digest of every job of the config's grid."""
     import stiltgrid
-    from stiltgrid.config import load_grid
-    from stiltgrid.dag import JobGraph
-    from stiltgrid.lineage import Lineage, digest
-    from stiltgrid.why import grid_jobs
+    from stiltgrid.grid.args import grid_jobs
+    from stiltgrid.grid.config import load_grid
+    from stiltgrid.grid.dag import JobGraph
+    from stiltgrid.grid.lineage import Lineage, digest
 
     package = os.path.dirname(stiltgrid.__file__)
     graph = JobGraph(config, load_grid(config))

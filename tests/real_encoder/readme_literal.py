@@ -20,8 +20,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent.parent / "workflow")]
 from test_real_encoder_lane import _cache, readme_graph, smk  # noqa: E402  (the lane's own example and job call)
 
 from stiltgrid import jobs  # noqa: E402
-from stiltgrid.local_tasks import register_all  # noqa: E402
-from stiltgrid.paths import CELL_TRAIN_SUMMARY  # noqa: E402
+from stiltgrid.core.paths import CELL_TRAIN_SUMMARY  # noqa: E402
+from stiltgrid.data.declared import register_all  # noqa: E402
 
 
 def main(out_dir: str) -> None:

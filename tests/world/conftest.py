@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from stiltgrid.data.world import World, generate_world
 from stiltgrid.tasks import world_tasks
-from stiltgrid.world import DEFAULT_WORLD, World, generate_world
+from stiltgrid.world import DEFAULT_WORLD
 
 # retrieval sets paired with English have dev/test sets; query/pool retrieval a test set
 SMALL_TASKS = {name: ({"dev": 30, "test": 40} if task.paired_with_english else {"test": 40} if not task.trainable

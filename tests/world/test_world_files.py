@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from stiltgrid.data.world import generate_world
 from stiltgrid.formats import read_jsonl
 from stiltgrid.tasks import world_tasks
-from stiltgrid.world import DEFAULT_WORLD, generate_world
+from stiltgrid.world import DEFAULT_WORLD
 
 LANGS = list(DEFAULT_WORLD["languages"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import re
 
+from stiltgrid.data.world import World, sample_corpus_line
 from stiltgrid.formats import read_jsonl
-from stiltgrid.world import CCG_TAGS, NER_TAGS, NP, UPOS, Clause, World, default_world
+from stiltgrid.world import CCG_TAGS, NER_TAGS, NP, UPOS, Clause, default_world
 from stiltgrid.world.scripts import in_script
-from stiltgrid.world.world import sample_corpus_line
 
 ANCHOR = re.compile(r"^(\d+|[.,?'])$")
 

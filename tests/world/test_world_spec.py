@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stiltgrid.world import DEFAULT_WORLD, World, WorldSpecError, default_world, validate_spec
+from stiltgrid.data.world import World
+from stiltgrid.world import DEFAULT_WORLD, WorldSpecError, default_world, validate_spec
 
 
 def test_default_world_shape():

@@ -32,7 +32,7 @@ rule aggregate:
         "../scripts/aggregate.py"
 
 
-# The results site (stiltgrid.results_page): index.html opens on the answer (paper table with seeds' spread, best-dev
+# The results site (stiltgrid.results.page): index.html opens on the answer (paper table with seeds' spread, best-dev
 # row, XTREME score, warnings); a page per target (gains per language), per cell (training curves) and per research
 # question. Each page is self-contained, so Snakemake's report takes them one by one (category Results), and
 # workflow/report/workflow.rst puts the answer (landing.inc) on the report's opening view.

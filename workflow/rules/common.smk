@@ -1,12 +1,12 @@
 # Grid enumeration from the validated config, wildcard constraints and input functions. Path patterns live in
-# stiltgrid.paths; the grid itself in stiltgrid.config (kept free of heavy imports so parsing stays fast).
+# stiltgrid.core.paths; the grid itself in stiltgrid.grid.config (kept free of heavy imports so parsing stays fast).
 import os
 import sys
 
-from stiltgrid import paths as P
-from stiltgrid.config import ANALYSES, NONE, ConfigError, load_grid
-from stiltgrid.dag import JobGraph
-from stiltgrid.lineage import Lineage
+from stiltgrid.core import paths as P
+from stiltgrid.grid.config import ANALYSES, NONE, ConfigError, load_grid
+from stiltgrid.grid.dag import JobGraph
+from stiltgrid.grid.lineage import Lineage
 
 try:
     GRID = load_grid(config)
@@ -35,8 +35,8 @@ JOBS = JobGraph(config, GRID)
 LINEAGE = Lineage(JOBS)
 
 
-# Inputs and params of every job come from its Job in stiltgrid.dag; the `lineage` param (the job's identity, from
-# its settings, behaviour versions and every input's identity, recursively) from stiltgrid.lineage.
+# Inputs and params of every job come from its Job in stiltgrid.grid.dag; the `lineage` param (the job's identity, from
+# its settings, behaviour versions and every input's identity, recursively) from stiltgrid.grid.lineage.
 def job_inputs(job):
     return lambda wildcards: job(wildcards).inputs
 
@@ -74,9 +74,9 @@ def export_outputs():
 
 
 # -- real data (fetch.smk) -----------------------------------------------------------------------------------------
-from stiltgrid import hub as HUB
-from stiltgrid.availability import stop_message
-from stiltgrid.fetch import check_plan as check_locked_reads
+from stiltgrid.data import hub as HUB
+from stiltgrid.data.availability import stop_message
+from stiltgrid.cli.fetch import check_plan as check_locked_reads
 
 HUB_DATASETS = [name for name, d in config["datasets"].items() if d["source"] == "hub"]
 try:  # with a data lock every hub read of the grid must be locked: one line before any job, not a failing input
@@ -87,7 +87,7 @@ except HUB.FetchError as err:
 
 def fetch_job(wildcards):
     # A task whose licensed / off-hub local copy is missing stops the plan before any job runs, naming every missing
-    # copy of the grid at once (stiltgrid.availability); only when the run needs one, so other targets still plan.
+    # copy of the grid at once (stiltgrid.data.availability); only when the run needs one, so other targets still plan.
     if wildcards.dataset == DATASET and wildcards.task in GRID.unavailable:
         sys.exit(f"config error: {stop_message(GRID.preset, GRID.unavailable)}\n")
     try:

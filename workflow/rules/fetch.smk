@@ -34,7 +34,7 @@ rule fetch:
     log:
         log_path("data", "fetch", per_model=False),
     run:
-        from stiltgrid.fetch import fetch_from_snakemake
+        from stiltgrid.cli.fetch import fetch_from_snakemake
 
         fetch_from_snakemake(config, log[0])
 

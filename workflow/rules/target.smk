@@ -1,6 +1,6 @@
 # Phases 3 + 4 for trainable targets: one job per cell fine-tunes on the English training set, then scores every
 # language of the target and writes a predictions file and a metrics JSON per language into the cell directory (the
-# job's one declared output; stiltgrid.paths names the files in it). Measured here, a job pays ~5 s of
+# job's one declared output; stiltgrid.core.paths names the files in it). Measured here, a job pays ~5 s of
 # torch/transformers start-up before any work; a separate evaluation job per cell would double that over the grid
 # and, at paper scale, write and re-read 2.2 GB of fine-tuned weights and queue a second GPU job per cell.
 # Languages differ per target, so each target gets its own rule (train_<target>).

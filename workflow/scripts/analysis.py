@@ -1,9 +1,9 @@
-# Snakemake script: hands the rule to the stiltgrid package (through the fork server, see stiltgrid.launch).
+# Snakemake script: hands the rule to the stiltgrid package (through the fork server, see stiltgrid.runtime.launch).
 import os
 import sys
 
 # This workflow's own package first, whatever checkout an editable install points at.
 sys.path.insert(0, os.path.join(snakemake.scriptdir, ".."))  # noqa: F821 (injected by Snakemake)
-from stiltgrid import launch  # noqa: E402
+from stiltgrid.runtime import launch  # noqa: E402
 
 launch.run("stiltgrid.jobs:analyse", snakemake)  # noqa: F821 (injected by Snakemake)

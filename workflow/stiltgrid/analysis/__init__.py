@@ -51,7 +51,7 @@ def _read(path, numeric: tuple[str, ...]) -> pd.DataFrame:
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:
-    """The tidy scores TSV written by ``stiltgrid.aggregate`` (model, intermediate, target, language, seed,
+    """The tidy scores TSV written by ``stiltgrid.results.aggregate`` (model, intermediate, target, language, seed,
     metric, value); seed and value numeric, an empty seed (seed-independent retrieval rows) is NaN."""
     table = _read(path, ("seed", "value"))
     missing = [c for c in ("model", "intermediate", "target", "language", "seed", "metric", "value")

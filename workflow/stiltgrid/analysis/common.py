@@ -2,7 +2,7 @@
 
 Headline score of a target (:func:`headline_metrics`): the mean of the task's score metrics (span QA: exact match
 and F1, the XTREME rule), else its ``headline_metric``; targets outside the registry fall back to the XTREME score
-metrics of :func:`stiltgrid.xtreme.score_metrics`. Scores stay on the 0-100 scale of the tidy table.
+metrics of :func:`stiltgrid.data.xtreme.score_metrics`. Scores stay on the 0-100 scale of the tidy table.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stiltgrid import xtreme as xt
-from stiltgrid.languages import load_languages
-from stiltgrid.metrics import scores as S
+from stiltgrid.core.languages import load_languages
+from stiltgrid.results.scores import SCORE_COLUMNS, headline_metrics, headline_scores, select_model  # noqa: F401 (shared by the analyses)
 
 ALL = "all"
-SCORE_COLUMNS = tuple(S.COLUMNS)
 
 
 @dataclass
@@ -72,74 +70,6 @@ def pairs(comparisons, what: str = "comparisons") -> list[tuple[str, str]]:
 
 def label(variant: str, reference: str) -> str:
     return f"{variant} vs {reference}"
-
-
-def headline_metrics(target: str) -> tuple[str, ...]:
-    from stiltgrid.tasks import get_task
-
-    try:
-        task = get_task(target)
-    except KeyError:
-        if xt.known_task(target) is None:
-            raise ValueError(f"target {target!r} is neither a registered task nor an XTREME task") from None
-        return xt.score_metrics(target)
-    return task.score_metrics
-
-
-def select_model(scores: pd.DataFrame, model: str | None) -> pd.DataFrame:
-    models = sorted(scores["model"].dropna().astype(str).unique())
-    if model is None:
-        if len(models) > 1:
-            raise ValueError(f"the scores hold several models ({', '.join(models)}); pass model=...")
-        return scores
-    if model not in models:
-        raise ValueError(f"model {model!r} not in the scores (models: {', '.join(models) or 'none'})")
-    return scores[scores["model"].astype(str) == model]
-
-
-def headline_scores(scores: pd.DataFrame, *, targets: Sequence[str] | None = None,
-                    intermediates: Sequence[str] | None = None, model: str | None = None,
-                    exclude_languages: Sequence[str] = ("en",), average_seeds: bool = True,
-                    extra_keys: Sequence[str] = ()) -> pd.DataFrame:
-    """One headline value per (intermediate, target, language[, seed][, extra keys]).
-
-    ``scores``: the tidy table (columns model, intermediate, target, language, seed, metric, value, plus
-    ``extra_keys``). A cell needs every headline metric of its target (QA: EM and F1) or it is dropped. With
-    ``average_seeds`` each metric is first averaged over the seeds of the cell (NaN seeds, the seed-independent
-    retrieval rows, included), else the seed is a key. Returns columns intermediate, target, language,
-    [seed,] extra keys, value.
-    """
-    needed = list(SCORE_COLUMNS) + list(extra_keys)
-    missing = [c for c in needed if c not in scores.columns]
-    if missing:
-        raise ValueError(f"scores table lacks column(s) {', '.join(missing)}; expected {', '.join(needed)}")
-    df = select_model(scores, model).loc[:, needed].copy()
-    for col in ("intermediate", "target", "language"):
-        df[col] = df[col].astype(str).str.strip()
-    df["metric"] = df["metric"].map(lambda m: S.METRIC_ALIASES.get(str(m).strip().lower(), str(m).strip().lower()))
-    df["value"] = pd.to_numeric(df["value"], errors="coerce")
-    df["seed"] = pd.to_numeric(df["seed"], errors="coerce")
-    df = df[df["value"].notna()]
-    if targets is not None:
-        df = df[df["target"].isin(list(targets))]
-    if intermediates is not None:
-        df = df[df["intermediate"].isin(list(intermediates))]
-    if exclude_languages:
-        df = df[~df["language"].isin(list(exclude_languages))]
-    wanted = {t: headline_metrics(t) for t in df["target"].unique()}
-    df = df.loc[np.array([m in wanted[t] for t, m in zip(df["target"], df["metric"])], dtype=bool)]
-    keys = ["intermediate", "target", "language"] + ([] if average_seeds else ["seed"]) + list(extra_keys)
-    dup = df.duplicated(keys + ([] if not average_seeds else ["seed"]) + ["metric"], keep=False)
-    if dup.any():
-        row = df[dup].iloc[0]
-        raise ValueError("scores: several values for one cell: " +
-                         ", ".join(f"{c}={row[c]}" for c in dict.fromkeys(keys + ["seed", "metric"])))
-    cells = df.groupby(keys + ["metric"], dropna=False, sort=True)["value"].mean().reset_index()
-    grouped = cells.groupby(keys, dropna=False, sort=True)
-    out = grouped["value"].mean().reset_index()
-    count = grouped["metric"].nunique().to_numpy()
-    need = np.array([len(wanted[t]) for t in out["target"]], dtype=int)
-    return out[count == need].reset_index(drop=True)
 
 
 def paired_gains(headline: pd.DataFrame, variant: str, reference: str,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from stiltgrid.analysis import common as C
 from stiltgrid.analysis import stats as st
-from stiltgrid.languages import volume_strata
+from stiltgrid.core.languages import volume_strata
 
 QUESTION = "low_resource"
 STRATA = ("low", "mid", "high")

@@ -1,5 +1,5 @@
-"""Q7: full fine-tuning vs LoRA of the same intermediate task (stiltgrid.lora): what the score loses or gains, and
-what the checkpoints weigh.
+"""Q7: full fine-tuning vs LoRA of the same intermediate task (stiltgrid.engine.lora): what the score loses or gains,
+and what the checkpoints weigh.
 
 The scores are compared as in :mod:`stiltgrid.analysis.alternatives` (XTREME score per seed, paired test over
 zero-shot (task, language) pairs, two-stage bootstrap interval, Holm over every comparison), with the fully trained
@@ -33,7 +33,7 @@ def measure(directory: str | Path) -> dict:
     """Bytes of an intermediate checkpoint (its files but the tokenizer's and the training summary) and the encoder
     weights it holds (the tensors of its safetensors file)."""
     directory = Path(directory)
-    from stiltgrid.lora import TOKENIZER_FILES
+    from stiltgrid.engine.lora import TOKENIZER_FILES
 
     skip = set(TOKENIZER_FILES) | {"train_summary.json"}
     size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name not in skip)
@@ -155,7 +155,7 @@ def write(result: C.Result, out_dir) -> dict[str, str]:
 
 def tunings_of(summaries: Mapping[str, str]) -> dict[str, str]:
     """How each intermediate was trained, from one of its training summaries (``none``: no training)."""
-    from stiltgrid.lora import describe
+    from stiltgrid.engine.lora import describe
 
     out = {}
     for inter, path in summaries.items():

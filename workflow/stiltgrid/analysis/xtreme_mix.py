@@ -2,7 +2,7 @@
 
 Per comparison (mixed, english) of intermediate names:
 
-* XTREME score per seed by the official rule (:func:`stiltgrid.metrics.scores.xtreme_scores`: per-task value =
+* XTREME score per seed by the official rule (:func:`stiltgrid.results.scores.xtreme_scores`: per-task value =
   language average of the task's score metrics, QA = mean of EM and F1; seed-independent retrieval rows join every
   seed), averaged over the XTREME tasks present for both intermediates. With all nine tasks present this is the
   official overall score; otherwise the summary says "XTREME score over the N present tasks". A task's languages
@@ -22,10 +22,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from stiltgrid import xtreme as xt
 from stiltgrid.analysis import common as C
 from stiltgrid.analysis import stats as st
-from stiltgrid.metrics import scores as S
+from stiltgrid.data import xtreme as xt
+from stiltgrid.results import scores as S
 
 QUESTION = "xtreme_mix"
 ROLES = ("mixed", "english")  # the table's names of a comparison's two intermediates

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from stiltgrid.errors import UserError
+from stiltgrid.core.errors import UserError
 
 IGNORE = -100                          # label id the loss skips (padding, non-first sub-words)
 

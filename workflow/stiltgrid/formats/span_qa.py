@@ -79,7 +79,7 @@ class SpanQA(Format):
         except BaseException as err:  # the Rust tokenizer panics (a BaseException) when a window has no room left
             if type(err).__name__ != "PanicException" or "stride" not in str(err):
                 raise
-            from stiltgrid.errors import ConfigError
+            from stiltgrid.core.errors import ConfigError
 
             longest = max(len(ids) for ids in tokenizer(questions)["input_ids"])
             raise ConfigError(f"max_length {max_length} leaves too little room for the context after the longest "

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stiltgrid.errors import UserError
+from stiltgrid.core.errors import UserError
 from stiltgrid.formats import FormatError, get_format, read_jsonl, write_jsonl
 
 #: where ``datasets`` keeps downloads and prepared arrow files (relative to the workflow directory)
@@ -98,7 +98,7 @@ class LocalSource:
     def problem(self) -> str | None:
         """Why the local copy cannot be converted, in one line naming the path or file, or None: the converter's
         own file lookup plus an empty-file check, no file read (cheap enough for every Snakemake invocation,
-        stiltgrid.availability)."""
+        stiltgrid.data.availability)."""
         try:
             found = self._find(Path(self.params()["local_path"]))
         except FetchError as err:
@@ -274,8 +274,9 @@ class HubReader(Reader):
                 raise StaleCopy(f"could not read commit {revision}; datasets offered a cached copy of another")
             return data
 
-        try:  # 429 / 5xx / a dropped connection: retried with backoff (the download itself resumes)
-            return with_retries(load)
+        try:  # 429 / 5xx / a dropped connection: retried with backoff (the download itself resumes); offline,
+            # the libraries' "cannot reach the hub" never heals: it fails at once
+            return with_retries(load, attempts=1 if offline_var() else 5)
         except FetchError:
             raise
         except Exception as err:  # datasets / hub raise many types; the user needs one line

@@ -21,9 +21,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.formats import FormatError, read_jsonl, write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
-from stiltgrid.paths import split_file
 
 CCG_VAR = "STILTGRID_CCGBANK"
 DEFAULT_CCG_PATH = "resources/ccgbank"

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
-from stiltgrid.paths import split_file
 
 GLUE_REVISION = "main"  # UNPINNED: replace with a commit sha of nyu-mll/glue
 GLUE = HubRef("nyu-mll/glue", GLUE_REVISION)

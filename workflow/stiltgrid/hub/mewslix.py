@@ -34,9 +34,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from stiltgrid.core.paths import POOL, split_file
 from stiltgrid.formats import write_jsonl
 from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, staging
-from stiltgrid.paths import POOL, split_file
 
 MEWSLIX_VAR = "STILTGRID_MEWSLIX"
 DEFAULT_MEWSLIX_PATH = "resources/mewsli-x"

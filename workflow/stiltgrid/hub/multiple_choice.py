@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.hub.base import Drops, HubRef, Part, Read, Source
-from stiltgrid.paths import split_file
 
 _SPLITS = {"train": "train", "dev": "validation"}
 

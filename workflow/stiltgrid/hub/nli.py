@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from functools import partial
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
 from stiltgrid.hub.glue import mnli_reads
-from stiltgrid.paths import split_file
 
 ANLI_REVISION = "main"  # UNPINNED: replace with a commit sha of facebook/anli
 SNLI_REVISION = "main"  # UNPINNED: replace with a commit sha of stanfordnlp/snli

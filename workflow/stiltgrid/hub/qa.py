@@ -8,9 +8,9 @@ REVISIONS ARE NOT PINNED (``main``): pin SQUAD_REVISION to a validated commit.
 
 from __future__ import annotations
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
-from stiltgrid.paths import split_file
 
 SQUAD_REVISION = "main"  # UNPINNED: replace with a commit sha of rajpurkar/squad
 SQUAD_HUB = HubRef("rajpurkar/squad", SQUAD_REVISION)

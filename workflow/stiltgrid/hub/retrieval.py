@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from functools import partial
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Part, Read
 from stiltgrid.hub.xtreme_targets import XTREME_HUB
-from stiltgrid.paths import split_file
 
 #: google/xtreme names Tatoeba configs by ISO 639-3 code (Persian: pes, Swahili: swh, Chinese: cmn)
 TATOEBA_CONFIG = {

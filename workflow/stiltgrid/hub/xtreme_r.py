@@ -27,9 +27,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from stiltgrid.core.paths import POOL, split_file
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import Drops, HubRef, Part, Read
-from stiltgrid.paths import POOL, split_file
 
 XQUAD_R_REVISION = "main"  # UNPINNED: replace with a commit sha of google-research-datasets/xquad_r
 XQUAD_R_HUB = HubRef("google-research-datasets/xquad_r", XQUAD_R_REVISION)

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 from functools import partial
 
+from stiltgrid.core.paths import split_file
 from stiltgrid.hub import parsers
 from stiltgrid.hub.base import HubRef, Part, Read
 from stiltgrid.hub.glue import mnli_reads
 from stiltgrid.hub.qa import squad_read
-from stiltgrid.paths import split_file
 
 XTREME_REVISION = "main"  # UNPINNED: replace with a commit sha of google/xtreme
 XTREME_HUB = HubRef("google/xtreme", XTREME_REVISION)

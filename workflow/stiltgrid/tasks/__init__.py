@@ -2,10 +2,10 @@
 
 A task's module declares its format, labels, metric and role, its place in XTREME / XTREME-R (languages, English
 training sets, category, score metrics, spellings), the hub sources that build its data and how the generated world
-renders it (see :mod:`stiltgrid.tasks.base`). The benchmark tables (:mod:`stiltgrid.xtreme`), the hub's source list
-(:func:`stiltgrid.hub.sources`) and the world's task list (:func:`world_tasks`) are derived from this registry, so a
-new task is a new module (docs/adding-a-task.md). Tasks declared in config from local files
-(stiltgrid.local_tasks) join the registry through :func:`register`.
+renders it (see :mod:`stiltgrid.tasks.base`). The benchmark tables (:mod:`stiltgrid.data.xtreme`), the hub's source list
+(:func:`stiltgrid.data.hub.sources`) and the world's task list (:func:`world_tasks`) are derived from this registry, so
+a new task is a new module (docs/adding-a-task.md). Tasks declared in config from local files
+(stiltgrid.data.declared) join the registry through :func:`register`.
 """
 
 from __future__ import annotations

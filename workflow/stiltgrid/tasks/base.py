@@ -3,7 +3,7 @@
 Format, labels and metric drive training and scoring; ``benchmarks`` places a target in XTREME / XTREME-R (its
 official languages and English training set(s) there); ``sources`` are the hub sources that build its data (the
 first is the default); ``world`` says how the generated world renders it. The benchmark tables of
-:mod:`stiltgrid.xtreme`, the hub's source registry and the world's task list are all derived from these fields.
+:mod:`stiltgrid.data.xtreme`, the hub's source registry and the world's task list are all derived from these fields.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from stiltgrid.formats import FORMATS
 from stiltgrid.metrics.registry import METRICS, get_metric
 
-#: the benchmarks a task can belong to (ids as in :mod:`stiltgrid.xtreme`'s tables)
+#: the benchmarks a task can belong to (ids as in :mod:`stiltgrid.data.xtreme`'s tables)
 XTREME = "xtreme"
 XTREME_R = "xtreme_r"
 BENCHMARKS = (XTREME, XTREME_R)
@@ -61,16 +61,16 @@ class Leaderboard:
 
     #: its ``get_suffix``: ``test-<lang>.<suffix>``
     suffix: str
-    #: the lines its reader expects, one of stiltgrid.export.LAYOUTS (labels, tags, pairs, retrieved_lines,
+    #: the lines its reader expects, one of stiltgrid.results.export.LAYOUTS (labels, tags, pairs, retrieved_lines,
     #: choices, by_id)
     layout: str
 
 
 @dataclass(frozen=True)
 class Published:
-    """A hub dataset's published sizes, for costing a grid before its data is fetched (stiltgrid.cost) and checking
-    the rows once it is (stiltgrid.fetch). Where a benchmark publishes a range of per-language test sizes, ``test`` is
-    the top of the range: an estimate from it errs high."""
+    """A hub dataset's published sizes, for costing a grid before its data is fetched (stiltgrid.plan.cost) and checking
+    the rows once it is (stiltgrid.cli.fetch). Where a benchmark publishes a range of per-language test sizes, ``test``
+    is the top of the range: an estimate from it errs high."""
 
     train: int | None = None       # English training examples
     test: int | None = None        # test examples per language (retrieval: gold pairs)
@@ -103,13 +103,13 @@ class Task:
     #: retrieval sets that pair each language with English (BUCC, Tatoeba) have no English test set; query/pool
     #: retrieval (LAReQA, Mewsli-X) queries in English too.
     pairs_with_english: bool = True
-    #: benchmark id (stiltgrid.xtreme.XTREME, XTREME_R) -> the task's place in it
+    #: benchmark id (stiltgrid.data.xtreme.XTREME, XTREME_R) -> the task's place in it
     benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)
     #: how XTREME's evaluate.py reads its test predictions; None: it reads none (LAReQA, tasks of no benchmark)
     leaderboard: Leaderboard | None = None
     #: the task's id in the benchmarks' own tables when it is not ``name`` (BUCC: bucc2018)
     xtreme_id: str | None = None
-    #: other spellings :func:`stiltgrid.xtreme.canonical_task` accepts (the name and the id always are)
+    #: other spellings :func:`stiltgrid.data.xtreme.canonical_task` accepts (the name and the id always are)
     aliases: tuple[str, ...] = ()
     #: published sizes of its hub data (English training set, test examples per language); None: unpublished
     published: Published | None = None

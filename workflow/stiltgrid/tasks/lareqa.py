@@ -20,7 +20,7 @@ TASK = Task(
     format="retrieval",
     metric="map20",
     role="retrieval",
-    # absent from the official XTREME-R grouping; placed in retrieval by this project (see stiltgrid.xtreme)
+    # absent from the official XTREME-R grouping; placed in retrieval by this project (see stiltgrid.data.xtreme)
     category=RETRIEVAL,
     benchmarks={XTREME_R: Benchmark(LANGUAGES, (SQUAD_TRAIN,))},
     aliases=("XQuAD-R",),

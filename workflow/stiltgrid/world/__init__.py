@@ -3,20 +3,19 @@ so the whole STILTs grid runs offline and analyses can be checked against plante
 
 - :data:`DEFAULT_WORLD` / :func:`validate_spec`: the spec (families with grammars; languages with family, script,
   pre-training volume and lexical drift).
-- :class:`World`: builds every language from a spec; realises meanings (:class:`Clause`) as tagged tokens,
-  translates (optionally with noise), generates corpora, any task in any language, retrieval sets, lexicons.
-- :func:`generate_world`: writes languages.tsv, corpus/, tasks/, lexicon/ and world.json.
-- which tasks the world generates, and how, is declared in each task's module (``world=``
-  :class:`~stiltgrid.world.tasks.WorldData`); :func:`stiltgrid.tasks.world_tasks` lists them.
+- the languages (:mod:`~stiltgrid.world.language`), meanings (:class:`Clause`), lexicon and scripts it is made of,
+  and the task generators (:mod:`~stiltgrid.world.tasks`) a task's module picks (``world=``
+  :class:`~stiltgrid.world.tasks.WorldData`).
+
+The world itself, built from the task registry one layer up, is :mod:`stiltgrid.data.world` (:class:`World`,
+:func:`generate_world`).
 """
 
-from stiltgrid.world.generate import generate_world
 from stiltgrid.world.language import CCG_TAGS, NER_TAGS, UPOS, Language, Tok
 from stiltgrid.world.meaning import NP, Clause, nli_label, same_meaning
 from stiltgrid.world.spec import DEFAULT_WORLD, WorldSpecError, default_world, validate_spec
-from stiltgrid.world.world import World
 
 __all__ = [
-    "DEFAULT_WORLD", "World", "generate_world", "validate_spec", "default_world", "WorldSpecError", "Language", "Tok",
+    "DEFAULT_WORLD", "validate_spec", "default_world", "WorldSpecError", "Language", "Tok",
     "Clause", "NP", "nli_label", "same_meaning", "UPOS", "NER_TAGS", "CCG_TAGS",
 ]

@@ -6,7 +6,7 @@ import copy
 import re
 from typing import Any
 
-from stiltgrid.errors import UserError
+from stiltgrid.core.errors import UserError
 from stiltgrid.world.scripts import SCRIPTS
 
 
