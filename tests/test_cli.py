@@ -5,6 +5,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,22 @@ def test_an_unknown_command_is_one_line_and_the_usage(capsys):
 def test_each_command_is_an_importable_function(name):
     module, _, function = cli.COMMANDS[name][0].partition(":")
     assert callable(getattr(importlib.import_module(module), function))
+
+
+@pytest.mark.parametrize("name", ["why", "plan", "fetch", "export"])
+def test_every_command_reading_a_grid_takes_the_same_options(name, tmp_path, capsys, monkeypatch):
+    """--preset, --config, --configfile and --directory, as `snakemake` takes them: a bad --config item is refused
+    with the same line by each, after the command moved to the directory it was given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "config.yaml").write_text("preset: ci\n")
+    (tmp_path / "w" / "more.yaml").write_text("{}\n")
+    module, _, function = cli.COMMANDS[name][0].partition(":")
+    with pytest.raises(SystemExit) as caught:
+        getattr(importlib.import_module(module), function)(
+            ["--preset", "ci", "--configfile", "more.yaml", "--config", "a=1", "results/x", "-d", "w"])
+    assert caught.value.code == "stiltgrid: --config takes KEY=VALUE, not 'results/x' (outputs go before --config)"
+    assert Path.cwd() == tmp_path / "w"
 
 
 @pytest.mark.slow

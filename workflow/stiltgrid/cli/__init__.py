@@ -25,7 +25,7 @@ COMMANDS = {
 def export(argv: list[str]) -> int:
     """Build the preset's leaderboard export through Snakemake (so only what is stale reruns) and say where it is."""
     parser = argparse.ArgumentParser(prog="stiltgrid export", description=export.__doc__)
-    from stiltgrid.grid.args import add_config_arguments, graph_from_arguments
+    from stiltgrid.grid.args import add_config_arguments, config_overrides, graph_from_arguments
     from stiltgrid.results.export import MANIFEST
 
     add_config_arguments(parser)
@@ -41,8 +41,8 @@ def export(argv: list[str]) -> int:
         return 1
     out = job.outputs[0]
     cmd = [sys.executable, "-m", "snakemake", "--cores", args.cores, out]
-    cmd += [flag for flag, values in (("--configfile", args.configfile), ("--config", args.config)) if values
-            for flag in [flag, *values]]
+    cmd += [flag for flag, values in (("--configfile", args.configfile), ("--config", config_overrides(args)))
+            if values for flag in [flag, *values]]
     done = subprocess.run(cmd)
     if done.returncode != 0:
         return done.returncode

@@ -299,27 +299,23 @@ def fetch_from_snakemake(config: dict, log_file: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from stiltgrid.grid.args import load_config
+    from stiltgrid.grid.args import add_config_arguments, config_from_arguments
     from stiltgrid.grid.config import ConfigError
     from stiltgrid.hub.base import FetchError
     from stiltgrid.hub.lock import LOCK_VAR
 
     parser = argparse.ArgumentParser(prog="stiltgrid fetch", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", help="the preset to fetch (default: config.yaml's)")
-    parser.add_argument("--config", action="extend", nargs="+", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--configfile", action="extend", nargs="+", default=[], metavar="FILE")
+    add_config_arguments(parser)
     parser.add_argument("--refresh", action="store_true",
                         help="resolve every revision again and refetch what moved (updates the lock)")
     parser.add_argument("--task", action="append", default=[], help="only this task (repeatable; `model`: the model)")
     parser.add_argument("--lock", help=f"the lock file (default: ${LOCK_VAR} or stiltgrid.lock.json)")
-    parser.add_argument("--directory", "-d", default=".", help="the workflow's working directory")
     args = parser.parse_args(argv)
-    os.chdir(args.directory)
     if args.lock:
-        os.environ[LOCK_VAR] = args.lock
+        os.environ[LOCK_VAR] = os.path.abspath(args.lock)
     try:
-        config = load_config(".", args.configfile, args.config + ([f"preset={args.preset}"] if args.preset else []))
+        config = config_from_arguments(args)
         return fetch_all(config, refresh=args.refresh, only=args.task or None)
     except (ConfigError, FetchError, ValueError, OSError) as err:
         print(f"stiltgrid fetch: {' '.join(str(err).split())}", file=sys.stderr)

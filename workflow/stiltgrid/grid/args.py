@@ -24,23 +24,34 @@ def load_config(workdir: str, configfiles: list[str], overrides: list[str]) -> d
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"stiltgrid: --config takes KEY=VALUE, not '{item}'")
+            raise SystemExit(f"stiltgrid: --config takes KEY=VALUE, not '{item}' (outputs go before --config)")
         config = deep_merge(config, {key: yaml.safe_load(value)})
     return config
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options that say which grid a command reads, as ``snakemake`` takes them."""
-    parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--configfile", nargs="*", default=[], metavar="FILE")
+    """The options that say which grid a command reads, as ``snakemake`` takes them, plus ``--preset``."""
+    parser.add_argument("--preset", help="the preset (default: config.yaml's); the same as --config preset=NAME")
+    parser.add_argument("--config", action="extend", nargs="+", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--configfile", action="extend", nargs="+", default=[], metavar="FILE")
     parser.add_argument("--directory", "-d", default=".", help="the workflow's working directory")
 
 
-def graph_from_arguments(args: argparse.Namespace) -> JobGraph | None:
-    """The job graph of the grid those options name, run from its directory; None after printing a config error."""
+def config_overrides(args: argparse.Namespace) -> list[str]:
+    """The ``--config`` items those options amount to (``--preset`` last, so it wins)."""
+    return args.config + ([f"preset={args.preset}"] if args.preset else [])
+
+
+def config_from_arguments(args: argparse.Namespace) -> dict:
+    """The merged config those options name, read from (and leaving the process in) their directory."""
     os.chdir(args.directory)
+    return load_config(".", args.configfile, config_overrides(args))
+
+
+def graph_from_arguments(args: argparse.Namespace) -> JobGraph | None:
+    """The job graph of the grid those options name; None after printing a config error."""
     try:
-        config = load_config(".", args.configfile, args.config)
+        config = config_from_arguments(args)
         return JobGraph(config, load_grid(config))
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)

@@ -17,7 +17,6 @@ Run it in the workflow's directory, with the ``--config`` / ``--configfile`` you
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from stiltgrid.engine import lora
-from stiltgrid.grid.args import load_config
+from stiltgrid.grid.args import add_config_arguments, config_from_arguments
 from stiltgrid.grid.config import ANALYSES, NONE, ConfigError, load_grid
 from stiltgrid.grid.dag import Job, JobGraph
 from stiltgrid.plan import cost
@@ -391,9 +390,7 @@ def tuning_lines(report: Report, sizer: cost.Sizer, rates: dict, model: str, dev
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stiltgrid plan", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", help="the preset to plan (default: config.yaml's)")
-    parser.add_argument("--config", action="extend", nargs="+", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--configfile", action="extend", nargs="+", default=[], metavar="FILE")
+    add_config_arguments(parser)
     parser.add_argument("--throughput", action="append", default=[], metavar="FILE",
                         help="a throughput table (docs/throughput.example.yaml); repeatable")
     parser.add_argument("--calibrate", action="append", default=[], metavar="PRESET",
@@ -404,13 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpu-hours", type=float, metavar="B", help="choose the cells to run within B hours")
     parser.add_argument("--write", metavar="FILE", help="with --gpu-hours: write the chosen cells as a config overlay")
     parser.add_argument("--actual", action="store_true", help="compare predicted and measured seconds per rule")
-    parser.add_argument("--directory", "-d", default=".", help="the workflow's working directory")
     args = parser.parse_args(argv)
     if args.write and args.gpu_hours is None:
         parser.error("--write needs --gpu-hours")
-    os.chdir(args.directory)
     try:
-        config = load_config(".", args.configfile, args.config + ([f"preset={args.preset}"] if args.preset else []))
+        config = config_from_arguments(args)
         graph = JobGraph(config, load_grid(config))
         rates: dict[cost.Key, cost.Rate] = {}
         for path in args.throughput:
