@@ -1,5 +1,5 @@
 """Every hub source a task declares reads its fixture repositories into files the engine loads in the task's format
-(through jobs.load_split, as the training and scoring jobs do)."""
+(through stiltgrid.jobs.common.load_split, as the training and scoring jobs do)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stiltgrid.data import hub
-from stiltgrid.jobs import load_split
+from stiltgrid.jobs.common import load_split
 from stiltgrid.tasks import get_task
 
 #: sources reading local copies (CCGbank, Mewsli-X) have their own tests

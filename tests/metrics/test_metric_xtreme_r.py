@@ -100,6 +100,7 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     a gold, predictions are the top-20 ids, the pool is embedded once for both languages."""
     from stiltgrid import jobs
     from stiltgrid.engine import embed, model
+    from stiltgrid.jobs import evaluate
 
     data = tmp_path / "lareqa"
     data.mkdir()
@@ -117,7 +118,7 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     encoder = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=1))
     monkeypatch.setattr(model, "load_encoder", lambda path: SimpleNamespace(to=lambda device: encoder))
     monkeypatch.setattr("transformers.AutoTokenizer.from_pretrained", lambda path: _WordTokenizer())
-    monkeypatch.setattr(jobs, "_setup", lambda smk: None)
+    monkeypatch.setattr(evaluate, "setup", lambda smk: None)
     out = tmp_path / "eval"
     smk = SimpleNamespace(
         params=SimpleNamespace(settings=dict(task="lareqa", languages=["de", "en"], layer=0, pooling="mean",

@@ -6,4 +6,4 @@ import sys
 sys.path.insert(0, os.path.join(snakemake.scriptdir, ".."))  # noqa: F821 (injected by Snakemake)
 from stiltgrid.runtime import launch  # noqa: E402
 
-launch.run("stiltgrid.jobs.fetch:fetch_task", snakemake)  # noqa: F821 (injected by Snakemake)
+launch.run("stiltgrid.jobs:fetch_task", snakemake)  # noqa: F821 (injected by Snakemake)

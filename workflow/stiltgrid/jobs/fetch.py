@@ -22,8 +22,9 @@ def _setup_logging(log_path: str | None) -> None:
     if log_path:
         os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
         handlers.append(logging.FileHandler(log_path, mode="w"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers,
-                        force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True
+    )
     for noisy in ("datasets", "huggingface_hub", "fsspec", "filelock", "urllib3", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -58,8 +59,12 @@ def fetch_task(smk) -> None:
                 root.removeHandler(handler)
         log.error("%s", err)
         raise SystemExit(f"stiltgrid: {err}") from None
-    log.info("fetched %s into %s: %s", params["task"], out_dir,
-             ", ".join(f"{name} {n}" for name, n in record["counts"].items()))
+    log.info(
+        "fetched %s into %s: %s",
+        params["task"],
+        out_dir,
+        ", ".join(f"{name} {n}" for name, n in record["counts"].items()),
+    )
     if record.get("dropped"):
         log.info("skipped rows: %s", record["dropped"])
     seal_job(smk)
