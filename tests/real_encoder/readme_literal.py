@@ -6,7 +6,7 @@ The lane's slow tests shorten fine-tuning to fit CI; this script is the full-len
 cores, whose figures docs/bring-your-own.md reports. It prints one line per locale and a summary, and writes
 OUT_DIR/literal.json.
 
-    python3 tests/real_encoder/readme_literal.py OUT_DIR
+    python3 tests/real_encoder/readme_literal.py OUT_DIR [THREADS]
 """
 
 import json
@@ -24,7 +24,7 @@ from stiltgrid.core.paths import CELL_TRAIN_SUMMARY  # noqa: E402
 from stiltgrid.data.declared import register_all  # noqa: E402
 
 
-def main(out_dir: str) -> None:
+def main(out_dir: str, threads: int = 2) -> None:
     sys.path.insert(0, str(HERE))
     import catalog_task
 
@@ -39,7 +39,9 @@ def main(out_dir: str) -> None:
     data = Path(tasks["catalog-cls"]["files"]["train"]).parent
     out = Path(out_dir) / "cell"
     started = time.time()
-    jobs.train_target(smk("train_catalog-cls", settings, {"init": str(encoder), "data": [str(data)]}, out))
+    job = smk("train_catalog-cls", settings, {"init": str(encoder), "data": [str(data)]}, out)
+    job.threads = threads
+    jobs.train_target(job)
     seconds = time.time() - started
     summary = json.loads((out / CELL_TRAIN_SUMMARY).read_text())
     baseline = summary["dev_baseline"]["catalog-cls"]
@@ -58,4 +60,4 @@ def main(out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], *map(int, sys.argv[2:3]))
