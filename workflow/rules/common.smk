@@ -1,6 +1,7 @@
 # Grid enumeration from the validated config, wildcard constraints and input functions. Path patterns live in
 # stiltgrid.paths; the grid itself in stiltgrid.config (kept free of heavy imports so parsing stays fast).
 import os
+import re
 import sys
 
 from stiltgrid import paths as P

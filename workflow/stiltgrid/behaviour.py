@@ -34,6 +34,7 @@ VERSIONS: dict[str, int] = {
     "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.export)
     "lora": 1,        # LoRA training, adapter checkpoints and their merge into the base encoder (stiltgrid.lora)
     "report": 1,      # the results site (stiltgrid.results_page)
+    "selection": 1,   # transferability estimates: text samples, task vectors, LogME (stiltgrid.transferability)
 }
 
 

@@ -429,6 +429,83 @@ def evaluate_retrieval(smk) -> None:
     _write_json(cell / paths.CELL_RETRIEVAL_SUMMARY, summary)
 
 
+# -- the selection question's estimates ---------------------------------------------------------------------------
+def _selection_texts(p, data_dirs: list[str]) -> tuple[list[str], int]:
+    """The sampled English texts of a task (an intermediate's training sets pooled, or a target's), and how many
+    English training examples it has. A retrieval target has no training set: the English side of its dev sets."""
+    from stiltgrid import transferability as TR
+
+    rows, n_train = [], 0
+    for name, data_dir in zip(p.tasks, data_dirs):
+        task = get_task(name)
+        fmt = get_format(task.format)
+        if fmt.trainable:
+            examples = load_split(data_dir, task, "train", list(task.labels) if task.labels else None)
+            rows += [TR.example_text(fmt, ex) for ex in examples]
+            n_train += len(examples)
+        else:
+            rows += list(dict.fromkeys(ex["text"] for lang in p.languages
+                                       for ex in load_split(data_dir, task, f"dev.{lang}") if ex["side"] == "tgt"))
+    return TR.sample(rows, p.sample, p.sample_seed), n_train
+
+
+@_sealed
+def selection_text(smk) -> None:
+    """A task's text vector on the base encoder: the mean of its sampled English texts' mean-pooled last layer."""
+    import time
+
+    from transformers import AutoTokenizer
+
+    from stiltgrid import transferability as TR
+    from stiltgrid.model import load_encoder
+
+    start = time.perf_counter()
+    _setup(smk)
+    p = _params(smk)
+    texts, n_train = _selection_texts(p, list(smk.input.data))
+    encoder = load_encoder(smk.input.encoder).to(runtime.device())
+    tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
+    vector = TR.task_vector(encoder, tokenizer, texts, p.max_length, p.batch_size)
+    seconds = round(time.perf_counter() - start, 3)
+    _write_json(smk.output[0], {"name": p.name, "tasks": list(p.tasks), "n_train": n_train, "n_sampled": len(texts),
+                                "vector": [round(float(v), 7) for v in vector], "seconds": seconds,
+                                "provenance": runtime.provenance("auto", getattr(smk.params, "lineage", None))})
+    log.info("text vector of %s from %d sampled texts (%d training examples) in %.1f s", p.name, len(texts), n_train,
+             seconds)
+
+
+@_sealed
+def selection_logme(smk) -> None:
+    """LogME of a target's sampled English training features under an intermediate checkpoint (no fine-tuning)."""
+    import time
+
+    from transformers import AutoTokenizer
+
+    from stiltgrid import lora
+    from stiltgrid import transferability as TR
+
+    start = time.perf_counter()
+    _setup(smk)
+    p = _params(smk)
+    task = get_task(p.target)
+    fmt = get_format(task.format)
+    train = load_split(smk.input.data, task, "train", list(task.labels) if task.labels else None)
+    examples = fmt.with_prefix(TR.sample(train, p.sample, p.sample_seed), getattr(p, "prefix", ""))
+    encoder = lora.load_encoder(smk.input.encoder, getattr(smk.input, "base", None)).to(runtime.device())
+    tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
+    features, labels, rows = TR.labelled_features(task.format, examples, encoder, tokenizer, p.max_length,
+                                                  p.batch_size, p.max_rows, p.sample_seed)
+    value = TR.logme(features, labels)
+    seconds = round(time.perf_counter() - start, 3)
+    wc = smk.wildcards
+    _write_json(smk.output[0], {"intermediate": wc.intermediate, "target": p.target, "seed": int(wc.seed),
+                                "logme": value, "rows": len(labels), "classes": len(set(labels)), "row": rows,
+                                "n_sampled": len(examples), "seconds": seconds,
+                                "provenance": runtime.provenance("auto", getattr(smk.params, "lineage", None))})
+    log.info("LogME of %s under %s: %.4f (%d rows: %s) in %.1f s", p.target, wc.intermediate, value, len(labels),
+             rows, seconds)
+
+
 # -- phase 5 -------------------------------------------------------------------------------------------------------
 @_sealed
 def aggregate(smk) -> None:
@@ -504,6 +581,14 @@ def analyse(smk) -> None:
         result = module.analyse(scores, reference=section["reference"], alternatives=list(section["alternatives"]),
                                 sizes=module.sizes(checkpoints), tunings=tunings, kinds=dict(p.kinds),
                                 targets=list(p.targets), task_languages=dict(p.task_languages), **stats)
+    elif question == "selection":
+        estimates = dict(p.estimates)
+        table, seconds = module.read_estimates(dict(estimates["text"]), {t: dict(v) for t, v in
+                                                                         estimates["logme"].items()},
+                                               list(p.candidates), list(p.targets))
+        result = module.analyse(scores, estimates=table, candidates=list(p.candidates), targets=list(p.targets),
+                                seconds=seconds, grid_seconds=_recorded_seconds(list(smk.input.intermediates),
+                                                                                list(smk.input.cells)), **stats)
     elif question == "volume":
         result = module.analyse(scores, languages=languages, intermediates=[i for i in p.intermediates if i != "none"],
                                 targets=list(p.targets), volume_column=section.get("column", "pretrain_gib"), **stats)
@@ -513,6 +598,15 @@ def analyse(smk) -> None:
         result = module.analyse(perturbed, difficulty=difficulty, targets=list(p.targets), **stats)
     module.write(result, str(Path(smk.output.table).parent))
     log.info("analysis %s: %s", question, result.facts)
+
+
+def _recorded_seconds(intermediate_dirs: list[str], cell_dirs: list[str]) -> dict[str, float]:
+    """The training loops' seconds the grid's jobs recorded (train_summary.json): intermediates and trained cells."""
+    def total(dirs):
+        found = [Path(d) / paths.CELL_TRAIN_SUMMARY for d in dirs]
+        return round(sum(json.loads(f.read_text())["seconds"] for f in found if f.exists()), 3)
+
+    return {"intermediates": total(intermediate_dirs), "cells": total(cell_dirs)}
 
 
 def _perturbed_scores(clean, perturbed_files: list[str]):
