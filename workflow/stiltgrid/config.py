@@ -131,6 +131,13 @@ def check_yaml(path: str | Path) -> None:
         raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
 
 
+def analysis_defaults(question: str) -> dict:
+    """The schema's defaults of a research question's section (what ``{}`` in a preset means)."""
+    section = _schema()["definitions"]["analysis"]["properties"][question]
+    return {key: copy.deepcopy(spec["default"]) for key, spec in section.get("properties", {}).items()
+            if "default" in spec}
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     merged = copy.deepcopy(base)
     for key, value in override.items():

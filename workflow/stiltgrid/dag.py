@@ -460,7 +460,11 @@ class JobGraph:
         return self.grid.seeds[0]
 
     def _selection_settings(self, *keys: str) -> dict:
-        section = self.grid.analysis()["selection"]
+        """The estimate jobs' settings: the preset's ``analysis.selection``, or (the planner pricing a selection for a
+        preset that does not ask the question) the schema's defaults."""
+        from stiltgrid.config import analysis_defaults
+
+        section = self.grid.analysis().get("selection") or analysis_defaults("selection")
         return {key: section[key] for key in ("sample", "sample_seed", "max_length", "batch_size", *keys)}
 
     @cache
@@ -532,8 +536,10 @@ class JobGraph:
             inputs["estimates"] = (list(estimates["text"].values())
                                    + [p for by_inter in estimates["logme"].values() for p in by_inter.values()])
             inputs["intermediates"] = self.train_summaries(self.grid_cells())[0]
+        # the selection question's scoring is versioned with its estimates (stiltgrid.behaviour "selection")
+        phases = ("analysis", "selection") if question == "selection" else ("analysis",)
         return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
-                   outputs=tuple(self.analysis_outputs(question).values()), phases=("analysis",))
+                   outputs=tuple(self.analysis_outputs(question).values()), phases=phases)
 
     # -- from an output back to its job ---------------------------------------------------------------------------
     def producer(self, path: str) -> Job | None:

@@ -222,6 +222,7 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
                 row.update({metric: point, f"{metric}_ci_low": low, f"{metric}_ci_high": high})
             rows.append(row)
     table = pd.DataFrame(rows)
+    table["n_targets"] = table["n_targets"].astype("Int64")
     seconds = dict(seconds or {})
     grid_seconds = dict(grid_seconds or {})
     grid_total = sum(grid_seconds.values()) if grid_seconds else math.nan
@@ -230,7 +231,8 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
     overall = {e: {m: _row(rows, e, C.ALL).get(m) for m in METRICS} | {
         f"{m}_ci": [_row(rows, e, C.ALL).get(f"{m}_ci_low"), _row(rows, e, C.ALL).get(f"{m}_ci_high")]
         for m in METRICS} | {"n_targets": _row(rows, e, C.ALL).get("n_targets"),
-                             "labelled": {m: _row(rows, e, LABELLED).get(m) for m in METRICS}}
+                             "labelled": {m: _row(rows, e, LABELLED).get(m) for m in METRICS},
+                             "cost_s": seconds.get(e)}
         for e in ESTIMATORS if _row(rows, e, C.ALL)}
     facts = {"baseline": baseline, "candidates": candidates, "targets": targets, "labelled_targets": labelled,
              "not_applicable": {e: [t for t in targets if (e, t) not in reps] for e in ESTIMATORS
@@ -276,7 +278,7 @@ def _summary(result: C.Result) -> str:
                   f"{row[m]:.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'], signed=False)}"
                   for m in ("spearman", "ndcg3")]
         cost = "expected value, no job" if estimator == "random" else _hours(f["seconds"].get(estimator))
-        lines.append(f"| {estimator} | {row['n_targets']} | " + " | ".join(cells) + f" | {cost} |")
+        lines.append(f"| {estimator} | {int(row['n_targets'])} | " + " | ".join(cells) + f" | {cost} |")
     grid = f["grid_seconds"]
     lines += ["", f"The grid itself recorded {_hours(f['grid_total_s'])} of training loops "
                   f"({_hours(grid.get('intermediates'))} intermediate training, {_hours(grid.get('cells'))} target "
@@ -284,9 +286,10 @@ def _summary(result: C.Result) -> str:
                   f"trained: its estimate saves target cells only; text similarity and training-set size need no "
                   f"training at all."]
     for estimator, missing in f["not_applicable"].items():
-        lines.append(f"- `{estimator}` does not apply to {', '.join(missing)} (no labels: retrieval is scored on the "
-                     f"encoder); its overall row averages the other targets, and the `{LABELLED}` rows of table.tsv "
-                     f"compare every estimator on those targets only.")
+        why = " (retrieval: no labels, the target is scored on the encoder)" if estimator == "logme" else ""
+        lines.append(f"- `{estimator}` has no estimate for {', '.join(missing)}{why}; its overall row averages the "
+                     f"other targets, and the `{LABELLED}` rows of table.tsv compare every estimator on the targets "
+                     f"every one of them scores.")
     lines += ["", "Per target (Regret@3 in points; the predicted and the measured best):", "",
               "| target | best (gain) | " + " | ".join(e for e in ESTIMATORS if e != "random") + " |",
               "|---|---|" + "---|" * (len(ESTIMATORS) - 1)]
