@@ -27,7 +27,7 @@ LAYERS = (
     ("task registry", ("tasks",)),
     ("benchmarks and data", ("xtreme", "metrics.scores", "hub", "world", "local_tasks", "availability")),
     ("engine", ("model", "lora", "features", "inference", "embed", "evaluation", "guards", "trainer", "mlm",
-                "augment", "perturb")),
+                "augment", "perturb", "transferability")),
     ("grid and results", ("config", "dag", "lineage", "aggregate", "export", "analysis", "results_page")),
     ("jobs and tools", ("jobs", "fetch_job", "fetch", "why", "cost", "plan")),
     ("command line", ("cli",)),

@@ -420,10 +420,12 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
     seeds = len(graph.grid.seeds)
 
     def span(pair) -> str:
-        return _hours(pair[0]) if sel.exact else f"between {_hours(pair[0])} and {_hours(pair[1])}"
+        same = _hours(pair[0]) == _hours(pair[1])
+        return _hours(pair[0]) if same else f"between {_hours(pair[0])} and {_hours(pair[1])}"
 
     def share(pair) -> str:
-        return f"{pair[0] / sel.full:.0%}" if sel.exact else f"{pair[0] / sel.full:.0%} to {pair[1] / sel.full:.0%}"
+        low, high = f"{pair[0] / sel.full:.0%}", f"{pair[1] / sel.full:.0%}"
+        return low if low == high else f"{low} to {high}"
 
     out = ["", f"selection: the top {k} of {len(candidates)} intermediates per target by {estimator} "
                f"(docs/selection.md), against the whole grid:",
@@ -447,7 +449,7 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
             f"  whole grid: {_hours(sel.full)} {unit} ({len(report.cells)} cells, {len(report.trained)} "
             f"intermediate trainings)",
             f"  saving: {span(sel.saving)} {unit} ({share(sel.saving)} of the grid)"
-            + ("" if sel.exact else "; a bound: the real saving needs the estimates")]
+            + ("" if sel.exact else "; bounds: the real saving needs the estimates")]
     return out
 
 

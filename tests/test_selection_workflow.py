@@ -1,0 +1,99 @@
+"""The selection question's estimates are jobs of the grid (stiltgrid.dag): `demo` plans a text job per candidate
+and target and a LogME job per (candidate, labelled target); `ci` plans none; an intermediate's new settings make
+exactly its LogME estimates (and what reads them) stale, never the text vectors; `stiltgrid plan --select` prices
+the selection offline with consistent figures."""
+
+import re
+import shutil
+
+import pytest
+import yaml
+from repo import ROOT, changed, copy_workflow, job_digests, planned_jobs
+from test_plan import run_plan
+
+from stiltgrid.config import deep_merge, load_grid
+from stiltgrid.dag import JobGraph
+from stiltgrid.why import grid_jobs
+
+
+def config_of(preset: str) -> dict:
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["preset"] = preset
+    return config
+
+
+def rules(preset: str) -> dict:
+    graph = JobGraph(config_of(preset), load_grid(config_of(preset)))
+    out: dict = {}
+    for job in grid_jobs(graph):
+        out[job.rule] = out.get(job.rule, 0) + 1
+    return out
+
+
+def test_demo_has_the_estimate_jobs_and_ci_has_none(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    demo = rules("demo")
+    # 10 candidates (every intermediate but none) + 9 targets; 10 x 7 labelled targets (bucc, tatoeba: no labels)
+    assert demo["selection_text"] == 19 and demo["selection_logme"] == 70 and demo["analysis_selection"] == 1
+    for preset in ("ci", "demo-lora", "demo-alternatives", "paper"):
+        assert not {r for r in rules(preset) if "selection" in r}, preset
+
+
+def test_an_intermediates_settings_make_only_its_logme_stale(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = config_of("demo")
+    before = job_digests(config)
+    after = job_digests(deep_merge(config, {"presets": {"demo": {"training": {"intermediate": {
+        "tasks": {"qqp": {"lr": 0.0005}}}}}}}))
+    moved = {key for key in changed(before, after) if "selection" in key[0]}
+    logme = {key for key in moved if key[0] == "selection_logme"}
+    assert {dict(key[1])["intermediate"] for key in logme} == {"qqp"} and len(logme) == 7
+    assert moved == logme | {("analysis_selection", (("model", "tiny-demo"),))}
+    # a target's data settings reach its own estimates only: the sample size moves every estimate job
+    resized = job_digests(deep_merge(config, {"presets": {"demo": {"analysis": {"selection": {"sample": 50}}}}}))
+    assert {k for k in changed(before, resized)} == {k for k in before if "selection" in k[0]} | {
+        ("results_page", (("model", "tiny-demo"),))}
+
+
+@pytest.mark.slow
+def test_snakemake_plans_the_estimates(tmp_path):
+    work = copy_workflow(tmp_path / "wf")
+    jobs = planned_jobs(work, "--cores", "1", "--config", "preset=demo")
+    assert jobs["selection_text"] == 19 and jobs["selection_logme"] == 70 and jobs["analysis_selection"] == 1
+    ci = planned_jobs(work, "--cores", "1", "--config", "preset=ci")
+    assert not [r for r in ci if "selection" in r]
+    shutil.rmtree(work)
+
+
+def hours(text: str, label: str) -> list[float]:
+    line = next(line for line in text.splitlines() if line.strip().startswith(label))
+    return [float(x.replace(",", "")) for x in re.findall(r"(\d[\d,]*\.\d\d) GPU-hours", line)
+            + re.findall(r"(\d[\d,]*\.\d\d)(?= and )", line)]
+
+
+def test_plan_select_prices_the_saving_offline(tmp_path):
+    copy_workflow(tmp_path)
+    out = run_plan(tmp_path, "--preset", "paper", "--throughput", ROOT / "docs/throughput.example.yaml", "--select",
+                   "3")
+    lines = {line.strip().split(":")[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert "the top 3 of 10 intermediates per target by text_similarity" in out
+    assert "cells: 3 per target x 9 targets x 3 seed(s) = 81 cells" in out
+    assert "no estimates yet" in out and "bounds: the real saving needs the estimates" in out
+
+    def pair(name):
+        values = [float(v.replace(",", "")) for v in re.findall(r"(\d[\d,]*\.\d\d)", lines[name].split(":", 1)[1])]
+        return values[:2] if "between" in lines[name] else values[:1] * 2
+
+    estimators = float(re.search(r"= (\d[\d,]*\.\d\d) GPU-hours", lines["estimator jobs"]).group(1))
+    full = float(re.search(r"whole grid: (\d[\d,]*\.\d\d)", out).group(1))
+    cells, inter, selected, saving = pair("cells"), pair("intermediate trainings"), pair("selected"), pair("saving")
+    for n in (0, 1):
+        assert selected[n] == pytest.approx(estimators + cells[n] + inter[n], abs=0.015)
+    assert saving[0] == pytest.approx(full - selected[1], abs=0.015)
+    assert saving[1] == pytest.approx(full - selected[0], abs=0.015)
+    assert 0 < saving[0] <= saving[1] < full
+    # LogME needs every intermediate trained: no saving there
+    logme = run_plan(tmp_path, "--preset", "paper", "--throughput", ROOT / "docs/throughput.example.yaml",
+                     "--select", "3", "--estimator", "logme")
+    assert "10 intermediate(s) x 3 seed(s) (LogME reads every intermediate checkpoint): 24.68 GPU-hours" in logme
+    assert "saving: 73.00 GPU-hours (58% of the grid)" in logme
