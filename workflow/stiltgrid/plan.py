@@ -321,6 +321,17 @@ def estimate_seconds(job: Job, sizer: cost.Sizer, rates: dict, model: str, devic
     return rate.overhead_s + tokens / rate.inference
 
 
+def _recorded(job: Job, root: str) -> float | None:
+    """The seconds a finished estimate job recorded in its output, or None."""
+    import json
+
+    path = Path(root, job.outputs[0])
+    try:
+        return float(json.loads(path.read_text())["seconds"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def estimate_jobs(graph: JobGraph, estimator: str) -> list[Job]:
     """The jobs an estimator needs: the text vectors (text similarity; training-set sizes are read by the same jobs),
     or LogME's per (intermediate, labelled target) and, for the retrieval targets it cannot score, the text jobs."""
@@ -414,7 +425,12 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
     graph, unit = report.graph, report.unit
     candidates, targets = graph.selection_candidates(), list(graph.grid.targets)
     jobs = estimate_jobs(graph, estimator)
-    est = sum(estimate_seconds(job, sizer, rates, model, device) for job in jobs)
+    measured = [_recorded(job, root) for job in jobs]
+    # a previous run's jobs recorded their own seconds; the others are predicted
+    est = sum(m if m is not None else estimate_seconds(job, sizer, rates, model, device)
+              for job, m in zip(jobs, measured))
+    how = ("as the jobs recorded them" if all(m is not None for m in measured) else
+           f"inference on {graph._selection_settings()['sample']} sampled examples each, at max_length")
     rankings = existing_rankings(graph, estimator, root)
     sel = selection_cost(report, k, estimator, est, rankings)
     seeds = len(graph.grid.seeds)
@@ -430,7 +446,7 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
     out = ["", f"selection: the top {k} of {len(candidates)} intermediates per target by {estimator} "
                f"(docs/selection.md), against the whole grid:",
            f"  estimator jobs: {len(jobs)} ({', '.join(sorted({j.rule for j in jobs}))}) = {_hours(est)} {unit} "
-           f"(inference on {graph._selection_settings()['sample']} sampled examples each, at max_length)"]
+           f"({how})"]
     if rankings is not None:
         where = Path(SELECTION_TEXT.format(model=graph.model_name, name="x")).parent.parent
         out.append(f"  ranking: from the estimates of a previous run ({where}/); the chosen intermediates per target:")

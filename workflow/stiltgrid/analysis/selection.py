@@ -12,7 +12,9 @@ in the list are candidates like any task) are ranked by each estimator:
 * ``train_size`` (Poth et al. 2021's baseline): the candidate's number of English training examples;
 * ``random``: the expected value of each metric under a uniformly random order (exact, not sampled).
 
-Ties are broken by the preset's order of the intermediates. The truth is the grid's own measured gain: each
+Ties in the top-k metrics are broken by the preset's order of the intermediates (Spearman ranks tied scores
+together: all training sets of the generated world have one size, so ``train_size`` only puts multitask, the
+union, first). The truth is the grid's own measured gain: each
 zero-shot language's seed-averaged headline score of the candidate minus the baseline's, averaged over languages
 (as the analyses' gains are). Metrics per target: Spearman's rho between estimate and gain; NDCG@3 with relevance
 gain minus the worst candidate's gain; Regret@k (k = 1, 3) = the best gain minus the best gain among the top k
@@ -193,7 +195,9 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
                     rows.append({"estimator": estimator, "target": target, "applies": False,
                                  "n_candidates": len(candidates), "n_languages": len(langs), "best": best})
                     continue
-                pred = np.array([-order.index(c) for c in candidates], dtype=float)
+                # the scores themselves: Spearman ranks tied scores together; top-k breaks ties by candidate order
+                block = estimates[(estimates["estimator"] == estimator) & (estimates["target"] == target)]
+                pred = block.set_index("intermediate")["score"].reindex(candidates).to_numpy(dtype=float)
                 point, rep, top = ranking_metrics(pred, mean_gain), ranking_metrics(pred, boot), order[0]
             reps[(estimator, target)] = rep
             row = {"estimator": estimator, "target": target, "applies": True, "n_candidates": len(candidates),
