@@ -445,8 +445,8 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
 
     out = ["", f"selection: the top {k} of {len(candidates)} intermediates per target by {estimator} "
                f"(docs/selection.md), against the whole grid:",
-           f"  estimator jobs: {len(jobs)} ({', '.join(sorted({j.rule for j in jobs}))}) = {_hours(est)} {unit} "
-           f"({how})"]
+           f"  estimator jobs: {len(jobs)} ({', '.join(sorted({j.rule for j in jobs}))}) = {_hours(est)} {unit}, "
+           f"{est:,.0f} s ({how})"]
     if rankings is not None:
         where = Path(SELECTION_TEXT.format(model=graph.model_name, name="x")).parent.parent
         out.append(f"  ranking: from the estimates of a previous run ({where}/); the chosen intermediates per target:")
