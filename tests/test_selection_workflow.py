@@ -97,3 +97,15 @@ def test_plan_select_prices_the_saving_offline(tmp_path):
                      "--select", "3", "--estimator", "logme")
     assert "10 intermediate(s) x 3 seed(s) (LogME reads every intermediate checkpoint): 24.68 GPU-hours" in logme
     assert "saving: 73.00 GPU-hours (58% of the grid)" in logme
+
+
+def test_a_grid_with_one_candidate_is_one_clear_config_error():
+    from stiltgrid.config import ConfigError
+
+    config = config_of("demo")
+    config["presets"]["demo"]["intermediate"] = ["none", "mnli"]
+    with pytest.raises(ConfigError) as err:
+        load_grid(config)
+    assert str(err.value) == ("preset 'demo': analysis.selection: ranks the intermediates of the grid, and "
+                              "`intermediate` has fewer than two besides none (add some, or set "
+                              "`analysis: {selection: null}`)")

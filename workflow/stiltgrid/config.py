@@ -476,6 +476,9 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
             for inter in _analysis_names({key: section.get(key)}):
                 if inter not in known:
                     raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
+        if question == "selection" and len([i for i in spec["intermediate"] if i != NONE]) < 2:
+            raise ConfigError(f"{at}: ranks the intermediates of the grid, and `intermediate` has fewer than two "
+                              f"besides {NONE} (add some, or set `analysis: {{selection: null}}`)")
         if question in ("alternatives", "tuning") and section["reference"] in section["alternatives"]:
             raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
                               f"intermediates to compare with it)")

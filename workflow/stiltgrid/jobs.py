@@ -483,6 +483,7 @@ def selection_logme(smk) -> None:
 
     from stiltgrid import lora
     from stiltgrid import transferability as TR
+    from stiltgrid.errors import UserError
 
     start = time.perf_counter()
     _setup(smk)
@@ -495,7 +496,11 @@ def selection_logme(smk) -> None:
     tokenizer = AutoTokenizer.from_pretrained(smk.input.encoder)
     features, labels, rows = TR.labelled_features(task.format, examples, encoder, tokenizer, p.max_length,
                                                   p.batch_size, p.max_rows, p.sample_seed)
-    value = TR.logme(features, labels)
+    try:
+        value = TR.logme(features, labels)
+    except ValueError as err:  # e.g. a sample with one class: say which file, and what to change
+        raise UserError(f"{smk.input.data}/{paths.split_file('train')}: {err} ({len(labels)} rows from "
+                        f"{len(examples)} sampled examples; raise analysis.selection.sample)") from None
     seconds = round(time.perf_counter() - start, 3)
     wc = smk.wildcards
     _write_json(smk.output[0], {"intermediate": wc.intermediate, "target": p.target, "seed": int(wc.seed),
