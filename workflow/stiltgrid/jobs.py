@@ -432,7 +432,8 @@ def evaluate_retrieval(smk) -> None:
 # -- the selection question's estimates ---------------------------------------------------------------------------
 def _selection_texts(p, data_dirs: list[str]) -> tuple[list[str], int]:
     """The sampled English texts of a task (an intermediate's training sets pooled, or a target's), and how many
-    English training examples it has. A retrieval target has no training set: the English side of its dev sets."""
+    English training examples it has. A retrieval target has no training set: its English dev set (LAReQA,
+    Mewsli-X), or the English side of its dev sets (BUCC, Tatoeba)."""
     from stiltgrid import transferability as TR
 
     rows, n_train = [], 0
@@ -443,8 +444,10 @@ def _selection_texts(p, data_dirs: list[str]) -> tuple[list[str], int]:
             examples = load_split(data_dir, task, "train", list(task.labels) if task.labels else None)
             rows += [TR.example_text(fmt, ex) for ex in examples]
             n_train += len(examples)
-        else:
-            rows += list(dict.fromkeys(ex["text"] for lang in p.languages
+        elif (Path(data_dir) / paths.split_file("dev")).exists():  # query/pool retrieval: an English dev set
+            rows += [ex["text"] for ex in load_split(data_dir, task, "dev")]
+        else:  # paired with English (BUCC, Tatoeba): the English side of each language's dev set
+            rows += list(dict.fromkeys(ex["text"] for lang in p.languages if lang != "en"
                                        for ex in load_split(data_dir, task, f"dev.{lang}") if ex["side"] == "tgt"))
     return TR.sample(rows, p.sample, p.sample_seed), n_train
 
