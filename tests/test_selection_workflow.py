@@ -109,3 +109,32 @@ def test_a_grid_with_one_candidate_is_one_clear_config_error():
     assert str(err.value) == ("preset 'demo': analysis.selection: ranks the intermediates of the grid, and "
                               "`intermediate` has fewer than two besides none (add some, or set "
                               "`analysis: {selection: null}`)")
+
+
+def test_a_known_ranking_prices_exactly_its_cells_and_trainings(monkeypatch):
+    from types import SimpleNamespace
+
+    from stiltgrid import plan
+
+    monkeypatch.chdir(ROOT)
+    config = config_of("ci")
+    graph = JobGraph(config, load_grid(config))
+    cells, trained = plan.gpu_jobs(graph)
+    # each cell costs 10 s, 1 s more after squad; a training 100 s (mnli) or 200 s (squad)
+    priced = {c: SimpleNamespace(seconds=10.0 + (c[0] == "squad"), job=j) for c, j in cells.items()}
+    inter = {k: SimpleNamespace(seconds=100.0 if k[0] == "mnli" else 200.0, job=j) for k, j in trained.items()}
+    report = plan.Report(graph, priced, inter, "cpu")
+    full = sum(p.seconds for p in priced.values()) + 300.0
+    targets = list(graph.grid.targets)
+    mnli_first = {t: ["mnli", "squad"] for t in targets}
+    sel = plan.selection_cost(report, 1, "text_similarity", 5.0, mnli_first)
+    assert sel.exact and sel.n_cells == len(targets) and sel.cells == (10.0 * len(targets),) * 2
+    assert sel.intermediates == (100.0, 100.0) and sel.n_intermediates == (1, 1)
+    assert sel.selected[0] == 5.0 + 10.0 * len(targets) + 100.0 and sel.saving[0] == full - sel.selected[0]
+    # LogME reads every checkpoint: both trainings are paid whatever it picks
+    assert plan.selection_cost(report, 1, "logme", 5.0, mnli_first).intermediates == (300.0, 300.0)
+    # no ranking: between the cheapest and the dearest candidate per target, and their trainings
+    bound = plan.selection_cost(report, 1, "text_similarity", 5.0, None)
+    assert not bound.exact and bound.cells == (10.0 * len(targets), 11.0 * len(targets))
+    assert bound.intermediates == (100.0, 300.0) and bound.saving == (full - bound.selected[1],
+                                                                       full - bound.selected[0])

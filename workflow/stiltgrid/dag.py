@@ -459,7 +459,7 @@ class JobGraph:
         """LogME reads each intermediate's checkpoint of the grid's first seed."""
         return self.grid.seeds[0]
 
-    def _selection_settings(self, *keys: str) -> dict:
+    def selection_settings(self, *keys: str) -> dict:
         """The estimate jobs' settings: the preset's ``analysis.selection``, or (the planner pricing a selection for a
         preset that does not ask the question) the schema's defaults."""
         from stiltgrid.config import analysis_defaults
@@ -475,7 +475,7 @@ class JobGraph:
         tasks = [name] if target else self.grid.intermediate_tasks(name)
         data = [self.task_dir(name)] if target else self.intermediate_data(name)
         settings = {"name": name, "tasks": tasks, "languages": self.grid.languages(name) if target else [],
-                    **self._selection_settings()}
+                    **self.selection_settings()}
         return Job("selection_text", {"model": model, "name": name}, settings,
                    inputs={"encoder": P.MODEL.format(model=model), "data": data},
                    outputs=(P.SELECTION_TEXT.format(model=model, name=name),), phases=("selection",))
@@ -489,7 +489,7 @@ class JobGraph:
         if self.lora_intermediate(intermediate):
             inputs["base"] = P.MODEL.format(model=model)
             phases += ("lora",)
-        settings = self._with_prefix({"target": target, **self._selection_settings("max_rows")}, model, [target])
+        settings = self._with_prefix({"target": target, **self.selection_settings("max_rows")}, model, [target])
         return Job("selection_logme", wildcards, settings, inputs=inputs,
                    outputs=(P.SELECTION_LOGME.format(**wildcards),), phases=phases)
 

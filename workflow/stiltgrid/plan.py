@@ -352,7 +352,8 @@ def existing_rankings(graph: JobGraph, estimator: str, root: str = ".") -> dict[
     from stiltgrid.analysis import selection as S
 
     estimates = graph.selection_estimates()
-    files = list(estimates["text"].values()) + [p for by in estimates["logme"].values() for p in by.values()]
+    files = list(estimates["text"].values()) + ([p for by in estimates["logme"].values() for p in by.values()]
+                                                 if estimator == "logme" else [])
     if not all(Path(root, f).exists() for f in files):
         return None
     text = {name: str(Path(root, f)) for name, f in estimates["text"].items()}
@@ -430,7 +431,7 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
     est = sum(m if m is not None else estimate_seconds(job, sizer, rates, model, device)
               for job, m in zip(jobs, measured))
     how = ("as the jobs recorded them" if all(m is not None for m in measured) else
-           f"inference on {graph._selection_settings()['sample']} sampled examples each, at max_length")
+           f"inference on {graph.selection_settings()['sample']} sampled examples each, at max_length")
     rankings = existing_rankings(graph, estimator, root)
     sel = selection_cost(report, k, estimator, est, rankings)
     seeds = len(graph.grid.seeds)
