@@ -35,6 +35,7 @@ include: "workflow/rules/target.smk"
 include: "workflow/rules/retrieval.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/selection.smk"
 include: "workflow/rules/export.smk"
 
 

@@ -458,6 +458,58 @@ class Probes:
                              if p.suffix in (".tsv", ".md", ".json")}
         return out
 
+    def selection(self) -> dict:
+        """Text vectors on the base encoder, LogME of every labelled format under an intermediate checkpoint, and
+        the selection question's scoring of estimates against planted gains."""
+        import analysis_data as D
+
+        from stiltgrid import jobs
+        from stiltgrid.analysis import selection as S
+
+        data, out = self._world() / "tasks", {}
+        common = {"sample": 20, "sample_seed": 1, "max_length": 48, "batch_size": 8}
+        for name, langs in (("squad", []), ("mnli", []), ("xquad", LANGS), ("tatoeba", LANGS[1:])):
+            path = self.root / "selection" / f"text-{name}.json"
+            with float64():
+                jobs.selection_text(job("selection_text", {"name": name, "tasks": [name], "languages": langs,
+                                                           **common},
+                                        {"encoder": str(self._model()), "data": [str(data / name)]},
+                                        {"out": str(path)}, {"model": "probe", "name": name},
+                                        self.logs / f"text-{name}.log"))
+            record = json.loads(path.read_text())
+            out[f"text/{name}"] = {k: v for k, v in record.items() if k not in ("seconds", "provenance")}
+        for target in ("xnli", "sst2", "udpos", "xquad", "xcopa"):
+            path = self.root / "selection" / f"logme-{target}.json"
+            with float64():
+                jobs.selection_logme(job("selection_logme", {"target": target, "max_rows": 60, **common},
+                                         {"encoder": str(self._intermediate("squad")), "data": str(data / target)},
+                                         {"out": str(path)},
+                                         {"model": "probe", "intermediate": "squad", "target": target, "seed": "1"},
+                                         self.logs / f"logme-{target}.log"))
+            record = json.loads(path.read_text())
+            out[f"logme/{target}"] = {k: v for k, v in record.items() if k not in ("seconds", "provenance")}
+        lift = {"none": D.zero, "mnli": lambda lang, target: 3.0 if target == "xnli" else -1.0,
+                "squad": lambda lang, target: 2.0 if target in D.QA else 0.0, "anli": lambda lang, target: 0.5}
+        scores = D.tidy_scores(D.WORLD, lift, seeds=(1, 2))
+        candidates = ["mnli", "squad", "anli"]
+        estimates = pd_rows([(e, t, i, float(n * (1 if e == "text_similarity" else -1)))
+                             for e in ("text_similarity", "train_size") for t in D.TARGETS
+                             for n, i in enumerate(candidates)])
+        result = S.analyse(scores, estimates=estimates, candidates=candidates, targets=list(D.TARGETS),
+                           seconds={"text_similarity": 2.0}, grid_seconds={"intermediates": 5.0, "cells": 7.0},
+                           n_boot=200, seed=0)
+        target = self.root / "analysis" / "selection"
+        S.write(result, str(target))
+        out["analysis"] = {p.name: p.read_text() for p in sorted(target.iterdir()) if p.suffix in (".tsv", ".md",
+                                                                                                 ".json")}
+        return out
+
+
+def pd_rows(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["estimator", "target", "intermediate", "score"])
+
 
 def _default_languages() -> dict:
     from stiltgrid.world import DEFAULT_WORLD

@@ -73,7 +73,8 @@ def test_cells_outside_the_grid_are_config_errors(cell, message):
 
 def only_volume(volume):
     """ci's analyses: demo's (which it inherits) each dropped with null, and the volume question."""
-    return {"families": None, "low_resource": None, "xtreme_mix": None, "robustness": None, "volume": volume}
+    return {"families": None, "low_resource": None, "xtreme_mix": None, "robustness": None, "selection": None,
+            "volume": volume}
 
 
 def test_a_question_needs_every_seed_of_its_cells_unless_it_is_dropped():

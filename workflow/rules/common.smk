@@ -1,6 +1,7 @@
 # Grid enumeration from the validated config, wildcard constraints and input functions. Path patterns live in
 # stiltgrid.core.paths; the grid itself in stiltgrid.grid.config (kept free of heavy imports so parsing stays fast).
 import os
+import re
 import sys
 
 from stiltgrid.core import paths as P

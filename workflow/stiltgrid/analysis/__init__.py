@@ -13,6 +13,7 @@ tables) and ``write(result, out_dir) -> {name: path}`` (``table.tsv``, ``figure.
 ``volume``              per-language gain over ``none`` vs pre-training volume
 ``alternatives``        English-only vs its alternatives (continued MLM, translated data) by XTREME score
 ``tuning``              full fine-tuning vs LoRA of an intermediate task: XTREME score and checkpoint size
+``selection``           which intermediate to train for a target, estimated before training, scored on the grid
 ======================  ==============================================================================
 
 Gains use each target's headline score (QA: mean of EM and F1), seed-averaged, zero-shot languages only (English
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stiltgrid.analysis import alternatives, families, low_resource, robustness, tuning, volume, xtreme_mix
+from stiltgrid.analysis import alternatives, families, low_resource, robustness, selection, tuning, volume, xtreme_mix
 from stiltgrid.analysis.common import Result, headline_scores
 
 QUESTIONS = {
@@ -36,6 +37,7 @@ QUESTIONS = {
     "volume": volume,
     "alternatives": alternatives,
     "tuning": tuning,
+    "selection": selection,
 }
 
 __all__ = ["QUESTIONS", "Result", "headline_scores", "read_scores", "read_perturbed", "read_difficulty"]

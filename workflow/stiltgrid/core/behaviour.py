@@ -32,8 +32,9 @@ VERSIONS: dict[str, int] = {
                       # 3: the split column (English dev scores of declared targets), warnings.md
     "analysis": 1,    # the research questions (stiltgrid.analysis)
     "export": 1,      # leaderboard files in XTREME's evaluate.py layout (stiltgrid.results.export)
-    "lora": 1,        # LoRA training, adapter checkpoints and their merge into the base encoder (stiltgrid.engine.lora)
+    "lora": 1,        # LoRA training, adapter checkpoints and their merge into the base encoder (engine.lora)
     "report": 1,      # the results site (stiltgrid.results.page)
+    "selection": 1,   # transferability estimates: text samples, task vectors, LogME (engine.transferability)
 }
 
 

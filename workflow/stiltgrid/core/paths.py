@@ -42,6 +42,11 @@ METRICS = EVAL_DIR + "/" + CELL_METRICS
 DEV_METRICS = EVAL_DIR + "/" + CELL_DEV_METRICS
 PERTURBED_METRICS = EVAL_DIR + "/" + CELL_PERTURBED_METRICS
 
+# The selection question's estimates (stiltgrid.engine.transferability): a task's text vector on the base encoder (an
+# intermediate of the grid, or a target), and LogME of a target's features under an intermediate checkpoint.
+SELECTION_TEXT = RESULTS + "/selection/text/{name}.json"
+SELECTION_LOGME = RESULTS + "/selection/logme/{intermediate}/{target}/seed{seed}.json"
+
 TABLES = RESULTS + "/tables/{preset}"
 FIGURES = RESULTS + "/figures/{preset}"
 ANALYSIS = RESULTS + "/analysis/{preset}/{question}"

@@ -24,7 +24,8 @@ SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
 BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.results.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
-ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives", "tuning")
+ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives", "tuning",
+            "selection")
 # An MLM variant's settings left out of its `mlm:` section (workflow/schemas/config.schema.yaml documents them).
 MLM_DEFAULTS = {"ratio": 1.0, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000}
 
@@ -128,6 +129,13 @@ def check_yaml(path: str | Path) -> None:
         raise ConfigError(f"{where}: not valid YAML ({getattr(err, 'problem', None) or err})") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def analysis_defaults(question: str) -> dict:
+    """The schema's defaults of a research question's section (what ``{}`` in a preset means)."""
+    section = _schema()["definitions"]["analysis"]["properties"][question]
+    return {key: copy.deepcopy(spec["default"]) for key, spec in section.get("properties", {}).items()
+            if "default" in spec}
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -468,6 +476,9 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
             for inter in _analysis_names({key: section.get(key)}):
                 if inter not in known:
                     raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
+        if question == "selection" and len([i for i in spec["intermediate"] if i != NONE]) < 2:
+            raise ConfigError(f"{at}: ranks the intermediates of the grid, and `intermediate` has fewer than two "
+                              f"besides {NONE} (add some, or set `analysis: {{selection: null}}`)")
         if question in ("alternatives", "tuning") and section["reference"] in section["alternatives"]:
             raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
                               f"intermediates to compare with it)")

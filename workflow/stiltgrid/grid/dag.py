@@ -68,6 +68,8 @@ JOB_KINDS = (
     JobKind("model", (P.MODEL,), "_find_model"),
     JobKind("intermediate", (P.INTERMEDIATE,), "_find_intermediate"),
     JobKind("cell", (P.EVAL_DIR,), "_find_cell"),
+    JobKind("selection_text", (P.SELECTION_TEXT,), "_find_selection_text"),
+    JobKind("selection_logme", (P.SELECTION_LOGME,), "_find_selection_logme"),
 )
 
 
@@ -447,6 +449,60 @@ class JobGraph:
                 for inter in grid.intermediates for target in targets for seed in grid.seeds
                 for lang in grid.languages(target) for name in grid.perturbations(target)]
 
+    # -- the selection question's estimates -----------------------------------------------------------------------
+    def selection_candidates(self) -> list[str]:
+        """The intermediates the selection question ranks: the preset's list without the baseline (multitask and
+        variants in the list are candidates like any task)."""
+        return [inter for inter in self.grid.intermediates if inter != NONE]
+
+    def selection_seed(self) -> int:
+        """LogME reads each intermediate's checkpoint of the grid's first seed."""
+        return self.grid.seeds[0]
+
+    def selection_settings(self, *keys: str) -> dict:
+        """The estimate jobs' settings: the preset's ``analysis.selection``, or (the planner pricing a selection for a
+        preset that does not ask the question) the schema's defaults."""
+        from stiltgrid.grid.config import analysis_defaults
+
+        section = self.grid.analysis().get("selection") or analysis_defaults("selection")
+        return {key: section[key] for key in ("sample", "sample_seed", "max_length", "batch_size", *keys)}
+
+    @cache
+    def selection_text(self, model: str, name: str) -> Job:
+        """The text vector of a task on the base encoder: an intermediate's training data (multitask: the union of
+        its tasks', a variant: its own set) or a target's (retrieval: the English sentences of its dev sets)."""
+        target = name in self.grid.targets
+        tasks = [name] if target else self.grid.intermediate_tasks(name)
+        data = [self.task_dir(name)] if target else self.intermediate_data(name)
+        settings = {"name": name, "tasks": tasks, "languages": self.grid.languages(name) if target else [],
+                    **self.selection_settings()}
+        return Job("selection_text", {"model": model, "name": name}, settings,
+                   inputs={"encoder": P.MODEL.format(model=model), "data": data},
+                   outputs=(P.SELECTION_TEXT.format(model=model, name=name),), phases=("selection",))
+
+    @cache
+    def selection_logme(self, model: str, intermediate: str, target: str, seed) -> Job:
+        """LogME of a labelled target's sampled English training features under an intermediate checkpoint."""
+        wildcards = {"model": model, "intermediate": intermediate, "target": target, "seed": str(seed)}
+        inputs = {"encoder": self.encoder_dir(intermediate, seed), "data": self.task_dir(target)}
+        phases: tuple[str, ...] = ("selection",)
+        if self.lora_intermediate(intermediate):
+            inputs["base"] = P.MODEL.format(model=model)
+            phases += ("lora",)
+        settings = self._with_prefix({"target": target, **self.selection_settings("max_rows")}, model, [target])
+        return Job("selection_logme", wildcards, settings, inputs=inputs,
+                   outputs=(P.SELECTION_LOGME.format(**wildcards),), phases=phases)
+
+    def selection_estimates(self) -> dict:
+        """The estimate files the question reads: text vectors by task, LogME by target and intermediate."""
+        model, seed = self.model_name, self.selection_seed()
+        names = self.selection_candidates() + list(self.grid.targets)
+        text = {name: P.SELECTION_TEXT.format(model=model, name=name) for name in names}
+        logme = {target: {inter: self.selection_logme(model, inter, target, seed).outputs[0]
+                          for inter in self.selection_candidates()}
+                 for target in self.grid.trained_targets}
+        return {"text": text, "logme": logme}
+
     @cache
     def analysis(self, question: str) -> Job:
         grid = self.grid
@@ -473,8 +529,17 @@ class JobGraph:
                                for seed in grid.seeds] for i in grid.analysis_intermediates(question) if i != NONE}
             settings["checkpoints"] = checkpoints
             inputs["intermediates"] = [d for dirs in checkpoints.values() for d in dirs]
+        if question == "selection":  # the estimates, and the recorded seconds of every job of the grid
+            estimates = self.selection_estimates()
+            settings.update(estimates=estimates, candidates=self.selection_candidates(),
+                            selection_seed=self.selection_seed(), retrieval_targets=list(grid.retrieval_targets))
+            inputs["estimates"] = (list(estimates["text"].values())
+                                   + [p for by_inter in estimates["logme"].values() for p in by_inter.values()])
+            inputs["intermediates"] = self.train_summaries(self.grid_cells())[0]
+        # the selection question's scoring is versioned with its estimates (stiltgrid.core.behaviour "selection")
+        phases = ("analysis", "selection") if question == "selection" else ("analysis",)
         return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
-                   outputs=tuple(self.analysis_outputs(question).values()), phases=("analysis",))
+                   outputs=tuple(self.analysis_outputs(question).values()), phases=phases)
 
     # -- from an output back to its job ---------------------------------------------------------------------------
     def producer(self, path: str) -> Job | None:
@@ -527,6 +592,16 @@ class JobGraph:
     def _find_intermediate(self, wc: dict) -> Job | None:
         ok = wc["intermediate"] in self.grid.trained_intermediates and wc["seed"].isdigit()
         return self.intermediate(wc["model"], wc["intermediate"], wc["seed"]) if ok else None
+
+    def _find_selection_text(self, wc: dict) -> Job | None:
+        names = self.selection_candidates() + list(self.grid.targets)
+        ok = "selection" in self.grid.analysis() and wc["name"] in names and wc["model"] == self.model_name
+        return self.selection_text(wc["model"], wc["name"]) if ok else None
+
+    def _find_selection_logme(self, wc: dict) -> Job | None:
+        ok = ("selection" in self.grid.analysis() and wc["intermediate"] in self.selection_candidates()
+              and wc["target"] in self.grid.trained_targets and wc["seed"].isdigit())
+        return self.selection_logme(wc["model"], wc["intermediate"], wc["target"], wc["seed"]) if ok else None
 
     def _find_cell(self, wc: dict) -> Job | None:
         ok = (wc["intermediate"] in self.grid.all_intermediates and wc["target"] in self.grid.targets

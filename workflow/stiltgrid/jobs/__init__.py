@@ -7,6 +7,7 @@ from stiltgrid.jobs.data import augment_intermediate, make_world, prepare_local_
 from stiltgrid.jobs.evaluate import evaluate_retrieval
 from stiltgrid.jobs.fetch import fetch_task
 from stiltgrid.jobs.results import aggregate, analyse, export_predictions, results_page
+from stiltgrid.jobs.selection import selection_logme, selection_text
 from stiltgrid.jobs.train import mlm_checkpoint, train_intermediate, train_target
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "train_intermediate",
     "train_target",
     "evaluate_retrieval",
+    "selection_text", "selection_logme",
     "aggregate",
     "results_page",
     "export_predictions",

@@ -135,6 +135,14 @@ def analyse(smk) -> None:
             task_languages=dict(p.task_languages),
             **stats,
         )
+    elif question == "selection":
+        estimates = dict(p.estimates)
+        table, seconds = module.read_estimates(dict(estimates["text"]), {t: dict(v) for t, v in
+                                                                         estimates["logme"].items()},
+                                               list(p.candidates), list(p.targets))
+        result = module.analyse(scores, estimates=table, candidates=list(p.candidates), targets=list(p.targets),
+                                seconds=seconds, grid_seconds=_recorded_seconds(list(smk.input.intermediates),
+                                                                                list(smk.input.cells)), **stats)
     elif question == "volume":
         result = module.analyse(
             scores,
@@ -150,6 +158,15 @@ def analyse(smk) -> None:
         result = module.analyse(perturbed, difficulty=difficulty, targets=list(p.targets), **stats)
     module.write(result, str(Path(smk.output.table).parent))
     log.info("analysis %s: %s", question, result.facts)
+
+
+def _recorded_seconds(intermediate_dirs: list[str], cell_dirs: list[str]) -> dict[str, float]:
+    """The training loops' seconds the grid's jobs recorded (train_summary.json): intermediates and trained cells."""
+    def total(dirs):
+        found = [Path(d) / paths.CELL_TRAIN_SUMMARY for d in dirs]
+        return round(sum(json.loads(f.read_text())["seconds"] for f in found if f.exists()), 3)
+
+    return {"intermediates": total(intermediate_dirs), "cells": total(cell_dirs)}
 
 
 def _perturbed_scores(clean, perturbed_files: list[str]):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from stiltgrid.core.paths import SELECTION_TEXT
 from stiltgrid.engine import lora
 from stiltgrid.grid.args import add_config_arguments, config_from_arguments
 from stiltgrid.grid.config import ANALYSES, NONE, ConfigError, load_grid
@@ -293,6 +294,182 @@ class Report:
         return out
 
 
+# -- choosing intermediates before training them (--select) -------------------------------------------------------
+SELECT_ESTIMATORS = ("text_similarity", "logme", "train_size")
+
+
+def estimate_seconds(job: Job, sizer: cost.Sizer, rates: dict, model: str, device: str) -> float:
+    """Predicted device-seconds of a selection estimate job (inference only): its sampled examples' tokens, at the
+    inference rate of the throughput entry at its max_length. A retrieval target's text job is sized like its test
+    set (its English dev sentences are not in the published sizes)."""
+    from stiltgrid.tasks import get_task
+
+    settings = job.settings
+    key = cost.Key(model, device, cost.resolved_precision("auto", device), settings["max_length"])
+    rate = rates.get(key)
+    if rate is None or rate.inference is None:
+        raise cost.Unknown(f"no throughput entry with infer_tokens_per_s for {key}")
+    if job.rule == "selection_logme":
+        parts = [(settings["target"], job.inputs["data"])]
+    else:
+        parts = list(zip(settings["tasks"], job.inputs["data"]))
+    tokens = 0.0
+    for task, data in parts:
+        split = "train" if get_task(task).trainable else f"test.{settings['languages'][0]}"
+        lengths = sizer.split(task, f"{data}/{split}.jsonl", settings["max_length"], settings["sample"])
+        tokens += lengths.forward_tokens()
+    return rate.overhead_s + tokens / rate.inference
+
+
+def _recorded(job: Job, root: str) -> float | None:
+    """The seconds a finished estimate job recorded in its output, or None."""
+    import json
+
+    path = Path(root, job.outputs[0])
+    try:
+        return float(json.loads(path.read_text())["seconds"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def estimate_jobs(graph: JobGraph, estimator: str) -> list[Job]:
+    """The jobs an estimator needs: the text vectors (text similarity; training-set sizes are read by the same jobs),
+    or LogME's per (intermediate, labelled target) and, for the retrieval targets it cannot score, the text jobs."""
+    model, grid = graph.model_name, graph.grid
+    candidates = graph.selection_candidates()
+    text = [graph.selection_text(model, name) for name in candidates + list(grid.targets)]
+    if estimator != "logme":
+        return text
+    logme = [graph.selection_logme(model, inter, target, graph.selection_seed()) for target in grid.trained_targets
+             for inter in candidates]
+    return logme + ([graph.selection_text(model, name) for name in candidates + list(grid.retrieval_targets)]
+                    if grid.retrieval_targets else [])
+
+
+def existing_rankings(graph: JobGraph, estimator: str, root: str = ".") -> dict[str, list[str]] | None:
+    """Each target's candidates best first, from the estimate files of a previous run; None when one is missing.
+    LogME does not score retrieval targets: they are ranked by text similarity."""
+    from stiltgrid.analysis import selection as S
+
+    estimates = graph.selection_estimates()
+    files = list(estimates["text"].values()) + ([p for by in estimates["logme"].values() for p in by.values()]
+                                                 if estimator == "logme" else [])
+    if not all(Path(root, f).exists() for f in files):
+        return None
+    text = {name: str(Path(root, f)) for name, f in estimates["text"].items()}
+    logme = {t: {i: str(Path(root, f)) for i, f in by.items()} for t, by in estimates["logme"].items()}
+    candidates, targets = graph.selection_candidates(), list(graph.grid.targets)
+    table, _ = S.read_estimates(text, logme if estimator == "logme" else {}, candidates, targets)
+    out = {}
+    for target in targets:
+        use = estimator if not (estimator == "logme" and target in graph.grid.retrieval_targets) else "text_similarity"
+        out[target] = S.ranking(table, use, target, candidates)
+    return out
+
+
+@dataclass(frozen=True)
+class SelectionCost:
+    """What training only the top-K intermediates per target costs (seconds), exact or between two bounds."""
+
+    estimators: float
+    cells: tuple[float, float]           # (low, high); equal when the ranking is known
+    intermediates: tuple[float, float]
+    n_cells: int
+    n_intermediates: tuple[int, int]
+    full: float
+    exact: bool
+
+    @property
+    def selected(self) -> tuple[float, float]:
+        return (self.estimators + self.cells[0] + self.intermediates[0],
+                self.estimators + self.cells[1] + self.intermediates[1])
+
+    @property
+    def saving(self) -> tuple[float, float]:
+        """(least, most) saved against the full grid."""
+        return self.full - self.selected[1], self.full - self.selected[0]
+
+
+def selection_cost(report: Report, k: int, estimator: str, estimators_s: float,
+                   rankings: dict[str, list[str]] | None) -> SelectionCost:
+    """The top ``k`` intermediates per target: its cells and the intermediate trainings they need, with the
+    estimator's jobs. LogME reads every intermediate checkpoint, so its selection trains them all. Without a
+    ranking the cells and trainings are bounded: from the k cheapest candidates of every target, all sharing the k
+    cheapest trainings (low), to the k dearest of each target, their trainings spread over as many intermediates as
+    k x targets can reach (high)."""
+    grid = report.graph.grid
+    candidates = report.graph.selection_candidates()
+    targets = list(grid.targets)
+    cell_s = {(i, t): sum(p.seconds for (ci, ct, _), p in report.cells.items() if (ci, ct) == (i, t))
+              for i in candidates for t in targets}
+    train_s = {i: sum(p.seconds for (ti, _), p in report.trained.items() if ti == i) for i in candidates}
+    n_cells = sum(len(grid.cell_seeds(i, t)) for t in targets for i in (rankings[t][:k] if rankings else
+                                                                         candidates[:k]))
+    if rankings is not None:
+        chosen = [(i, t) for t in targets for i in rankings[t][:k]]
+        needed = set(candidates) if estimator == "logme" else {i for i, _ in chosen}
+        cells = sum(cell_s[c] for c in chosen)
+        inter = sum(train_s[i] for i in needed)
+        return SelectionCost(estimators_s, (cells, cells), (inter, inter), n_cells, (len(needed), len(needed)),
+                             _sum(report.jobs()), True)
+    low = sum(sum(sorted(cell_s[(i, t)] for i in candidates)[:k]) for t in targets)
+    high = sum(sum(sorted((cell_s[(i, t)] for i in candidates), reverse=True)[:k]) for t in targets)
+    reach = len(candidates) if estimator == "logme" else min(len(candidates), k * len(targets))
+    least = len(candidates) if estimator == "logme" else min(k, len(candidates))
+    ordered = sorted(train_s.values())
+    return SelectionCost(estimators_s, (low, high), (sum(ordered[:least]), sum(ordered[::-1][:reach])), n_cells,
+                         (least, reach), _sum(report.jobs()), False)
+
+
+def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, rates: dict, model: str,
+                    device: str, root: str = ".") -> list[str]:
+    graph, unit = report.graph, report.unit
+    candidates, targets = graph.selection_candidates(), list(graph.grid.targets)
+    jobs = estimate_jobs(graph, estimator)
+    measured = [_recorded(job, root) for job in jobs]
+    # a previous run's jobs recorded their own seconds; the others are predicted
+    est = sum(m if m is not None else estimate_seconds(job, sizer, rates, model, device)
+              for job, m in zip(jobs, measured))
+    how = ("as the jobs recorded them" if all(m is not None for m in measured) else
+           f"inference on {graph.selection_settings()['sample']} sampled examples each, at max_length")
+    rankings = existing_rankings(graph, estimator, root)
+    sel = selection_cost(report, k, estimator, est, rankings)
+    seeds = len(graph.grid.seeds)
+
+    def span(pair) -> str:
+        same = _hours(pair[0]) == _hours(pair[1])
+        return _hours(pair[0]) if same else f"between {_hours(pair[0])} and {_hours(pair[1])}"
+
+    def share(pair) -> str:
+        low, high = f"{pair[0] / sel.full:.0%}", f"{pair[1] / sel.full:.0%}"
+        return low if low == high else f"{low} to {high}"
+
+    out = ["", f"selection: the top {k} of {len(candidates)} intermediates per target by {estimator} "
+               f"(docs/selection.md), against the whole grid:",
+           f"  estimator jobs: {len(jobs)} ({', '.join(sorted({j.rule for j in jobs}))}) = {_hours(est)} {unit}, "
+           f"{est:,.0f} s ({how})"]
+    if rankings is not None:
+        where = Path(SELECTION_TEXT.format(model=graph.model_name, name="x")).parent.parent
+        out.append(f"  ranking: from the estimates of a previous run ({where}/); the chosen intermediates per target:")
+        out += [f"    {t}: {', '.join(rankings[t][:k])}" for t in targets]
+    else:
+        out.append("  ranking: no estimates yet (they are jobs of a run with `analysis: selection`): the cells and "
+                   "trainings are priced between bounds (the k cheapest / dearest candidates of every target)")
+    inter_n = (f"{sel.n_intermediates[0]}" if sel.exact or sel.n_intermediates[0] == sel.n_intermediates[1]
+               else f"{sel.n_intermediates[0]} to {sel.n_intermediates[1]}")
+    why = " (LogME reads every intermediate checkpoint)" if estimator == "logme" else ""
+    out += [f"  cells: {k} per target x {len(targets)} targets x {seeds} seed(s) = {sel.n_cells} cells: "
+            f"{span(sel.cells)} {unit} (the baseline `none` cells not included)",
+            f"  intermediate trainings: {inter_n} intermediate(s) x {seeds} seed(s){why}: {span(sel.intermediates)} "
+            f"{unit}",
+            f"  selected: {span(sel.selected)} {unit}, estimator jobs included",
+            f"  whole grid: {_hours(sel.full)} {unit} ({len(report.cells)} cells, {len(report.trained)} "
+            f"intermediate trainings)",
+            f"  saving: {span(sel.saving)} {unit} ({share(sel.saving)} of the grid)"
+            + ("" if sel.exact else "; bounds: the real saving needs the estimates")]
+    return out
+
+
 def _sum(priced: list[Priced]) -> float | None:
     return None if any(p.seconds is None for p in priced) else sum(p.seconds for p in priced)
 
@@ -401,6 +578,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpu-hours", type=float, metavar="B", help="choose the cells to run within B hours")
     parser.add_argument("--write", metavar="FILE", help="with --gpu-hours: write the chosen cells as a config overlay")
     parser.add_argument("--actual", action="store_true", help="compare predicted and measured seconds per rule")
+    parser.add_argument("--select", type=int, metavar="K", help="price training only the top K intermediates per "
+                                                                 "target by an estimator (docs/selection.md)")
+    parser.add_argument("--estimator", choices=SELECT_ESTIMATORS, default="text_similarity",
+                        help="with --select: the estimator that ranks the intermediates (default: text_similarity)")
     args = parser.parse_args(argv)
     if args.write and args.gpu_hours is None:
         parser.error("--write needs --gpu-hours")
@@ -436,6 +617,18 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(tuning_lines(report, sizer, rates, model, device)))
     if args.actual:
         print("\n".join(actual(report)))
+    if args.select is not None:
+        if args.select < 1:
+            parser.error("--select K needs K >= 1")
+        if len(graph.selection_candidates()) < 2 or any(p.seconds is None for p in report.jobs()):
+            print("\nstiltgrid plan: --select needs at least two intermediates besides none and every cost known "
+                  "(above)", file=sys.stderr)
+            return 1
+        try:
+            print("\n".join(selection_lines(report, args.select, args.estimator, sizer, rates, model, device)))
+        except cost.Unknown as err:
+            print(f"\nstiltgrid plan: --select: {err}", file=sys.stderr)
+            return 1
     if args.gpu_hours is None:
         return 0
     if any(p.seconds is None for p in report.jobs()):
