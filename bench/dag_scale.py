@@ -111,8 +111,9 @@ def main() -> None:
             raise SystemExit(f"the no-op rerun planned jobs:\n{noop[-3000:]}")
 
     seeds = args.seeds or len(yaml.safe_load((ROOT / "config.yaml").read_text())["presets"]["paper"]["seeds"])
-    print(f"paper grid, {seeds} seed(s): {jobs} jobs, {files} outputs; {os.cpu_count()} CPU(s); "
-          f"median of {args.repeats}")
+    print(
+        f"paper grid, {seeds} seed(s): {jobs} jobs, {files} outputs; {os.cpu_count()} CPU(s); median of {args.repeats}"
+    )
     print("  wall-clock s (CPU s)")
     print(f"  parse only (--list-rules)        {parse_s[0]:6.2f} ({parse_s[1]:.2f})")
     print(f"  dry run, nothing computed (-n)   {plan_s[0]:6.2f} ({plan_s[1]:.2f})")

@@ -101,7 +101,7 @@ def main(argv=None) -> int:
 
     jobs = {}  # job key -> (rule, label, seconds, start, end, job)
     for path in Path("benchmarks").rglob("*.tsv"):
-        relative = str(path.relative_to("benchmarks"))[:-len(".tsv")]
+        relative = str(path.relative_to("benchmarks"))[: -len(".tsv")]
         job = job_of(graph, relative)
         if job is None:
             continue
@@ -120,8 +120,9 @@ def main(argv=None) -> int:
     by_rule = defaultdict(list)
     for rule, _, seconds, *_ in jobs.values():
         by_rule[rule].append(seconds)
-    print(f"run: {len(jobs)} jobs, wall {wall:.0f} s from the first job's start to the last job's end, "
-          f"{args.cores} cores")
+    print(
+        f"run: {len(jobs)} jobs, wall {wall:.0f} s from the first job's start to the last job's end, {args.cores} cores"
+    )
     print(f"{'rule':<24}{'jobs':>6}{'job-s':>10}{'mean':>9}{'max':>9}")
     for rule, secs in sorted(by_rule.items(), key=lambda item: -sum(item[1])):
         print(f"{rule:<24}{len(secs):>6}{sum(secs):>10.1f}{statistics.mean(secs):>9.1f}{max(secs):>9.1f}")

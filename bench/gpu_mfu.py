@@ -32,10 +32,22 @@ PEAK_BF16_TFLOPS = (
     ("A100", 312.0),
 )
 
-LARGE = dict(num_hidden_layers=24, hidden_size=1024, num_attention_heads=16, intermediate_size=4096,
-             vocab_size=250002, max_position_embeddings=514)
-TINY = dict(num_hidden_layers=2, hidden_size=128, num_attention_heads=2, intermediate_size=512, vocab_size=1000,
-            max_position_embeddings=130)
+LARGE = dict(
+    num_hidden_layers=24,
+    hidden_size=1024,
+    num_attention_heads=16,
+    intermediate_size=4096,
+    vocab_size=250002,
+    max_position_embeddings=514,
+)
+TINY = dict(
+    num_hidden_layers=2,
+    hidden_size=128,
+    num_attention_heads=2,
+    intermediate_size=512,
+    vocab_size=1000,
+    max_position_embeddings=130,
+)
 
 
 def peak_for(name: str) -> float | None:
@@ -63,8 +75,12 @@ def main(argv=None) -> None:
     p.add_argument("--peak-tflops", type=float, default=None, help="the GPU's dense bf16 peak, overrides the table")
     p.add_argument("--tiny", action="store_true", help="2-layer toy config, seq 64, batch 2, 1 + 2 steps (smoke test)")
     p.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads (CPU runs only; oversubscribing a shared "
-                   "CPU makes every step wait)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads (CPU runs only; oversubscribing a shared CPU makes every step wait)",
+    )
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.tiny:
@@ -83,15 +99,15 @@ def main(argv=None) -> None:
     sizes = TINY if args.tiny else LARGE
     if args.seq_len + 2 > sizes["max_position_embeddings"]:
         p.error(f"--seq-len {args.seq_len} exceeds the {sizes['max_position_embeddings'] - 2} positions of the model")
-    config = XLMRobertaConfig(**sizes, num_labels=3, type_vocab_size=1, pad_token_id=1, bos_token_id=0,
-                              eos_token_id=2)
+    config = XLMRobertaConfig(**sizes, num_labels=3, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
     with device:  # build the weights where they live (560M parameters)
         model = AutoModelForSequenceClassification.from_config(config, attn_implementation=args.attn)
     model = model.float().train()
     total = sum(p.numel() for p in model.parameters())
     non_embedding = sum(p.numel() for n, p in model.named_parameters() if "embeddings" not in n)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=0.01,
-                                  **({"fused": True} if args.fused_adamw else {}))
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=1e-5, weight_decay=0.01, **({"fused": True} if args.fused_adamw else {})
+    )
     step_model = torch.compile(model) if args.compile else model
     bf16 = args.precision == "bf16" and cuda
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16)
@@ -99,8 +115,11 @@ def main(argv=None) -> None:
     generator = torch.Generator().manual_seed(args.seed)
     input_ids = torch.randint(5, config.vocab_size, (args.batch_size, args.seq_len), generator=generator)
     input_ids[:, 0], input_ids[:, -1] = 0, 2  # <s> ... </s>
-    batch = {"input_ids": input_ids.to(device), "attention_mask": torch.ones_like(input_ids).to(device),
-             "labels": torch.randint(3, (args.batch_size,), generator=generator).to(device)}
+    batch = {
+        "input_ids": input_ids.to(device),
+        "attention_mask": torch.ones_like(input_ids).to(device),
+        "labels": torch.randint(3, (args.batch_size,), generator=generator).to(device),
+    }
 
     def step() -> None:
         with autocast:
@@ -132,18 +151,26 @@ def main(argv=None) -> None:
     name = torch.cuda.get_device_name() if cuda else "CPU"
     peak, source = (args.peak_tflops, "--peak-tflops") if args.peak_tflops else (peak_for(name), "table")
     print(f"device: {name}; torch {torch.__version__}")
-    print(f"model: XLM-R {'tiny (--tiny)' if args.tiny else 'Large'} architecture, random init: "
-          f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.num_attention_heads} heads, "
-          f"FFN {config.intermediate_size}, vocab {config.vocab_size}; {total / 1e6:.1f}M parameters, "
-          f"{non_embedding / 1e6:.1f}M outside the embeddings")
-    print(f"settings: batch {args.batch_size} x seq {args.seq_len} = {tokens} tokens/step, "
-          f"{'bf16 autocast (fp32 weights, grads, AdamW state)' if bf16 else 'fp32'}, attention {args.attn}, "
-          f"compile {'on' if args.compile else 'off'}, AdamW {'fused' if args.fused_adamw else 'default (foreach)'}, "
-          f"clipping {'off' if args.no_clip else '1.0'}, {args.warmup} warm-up + {args.steps} timed steps")
-    print(f"FLOPs/step = 6 x {non_embedding:,} x {tokens} + 12 x {config.num_hidden_layers} x {config.hidden_size} x "
-          f"{args.seq_len} x {tokens} = {flops / 1e12:.4g} TFLOP")
-    print(f"step time {seconds * 1e3:.1f} ms; {tokens / seconds:,.0f} tokens/s; "
-          f"{args.batch_size / seconds:.1f} sequences/s; achieved {achieved:.4g} TFLOP/s")
+    print(
+        f"model: XLM-R {'tiny (--tiny)' if args.tiny else 'Large'} architecture, random init: "
+        f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.num_attention_heads} heads, "
+        f"FFN {config.intermediate_size}, vocab {config.vocab_size}; {total / 1e6:.1f}M parameters, "
+        f"{non_embedding / 1e6:.1f}M outside the embeddings"
+    )
+    print(
+        f"settings: batch {args.batch_size} x seq {args.seq_len} = {tokens} tokens/step, "
+        f"{'bf16 autocast (fp32 weights, grads, AdamW state)' if bf16 else 'fp32'}, attention {args.attn}, "
+        f"compile {'on' if args.compile else 'off'}, AdamW {'fused' if args.fused_adamw else 'default (foreach)'}, "
+        f"clipping {'off' if args.no_clip else '1.0'}, {args.warmup} warm-up + {args.steps} timed steps"
+    )
+    print(
+        f"FLOPs/step = 6 x {non_embedding:,} x {tokens} + 12 x {config.num_hidden_layers} x {config.hidden_size} x "
+        f"{args.seq_len} x {tokens} = {flops / 1e12:.4g} TFLOP"
+    )
+    print(
+        f"step time {seconds * 1e3:.1f} ms; {tokens / seconds:,.0f} tokens/s; "
+        f"{args.batch_size / seconds:.1f} sequences/s; achieved {achieved:.4g} TFLOP/s"
+    )
     if cuda:
         print(f"peak memory allocated: {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB")
         if peak:

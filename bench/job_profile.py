@@ -55,8 +55,11 @@ def main(argv=None) -> int:
     config = load_config(".", [], args.config)
     graph = JobGraph(config, load_grid(config))
     model = graph.grid.model_name
-    job = (graph.cell(model, args.intermediate, args.target, args.seed) if args.kind == "cell"
-           else graph.intermediate(model, args.intermediate, args.seed))
+    job = (
+        graph.cell(model, args.intermediate, args.target, args.seed)
+        if args.kind == "cell"
+        else graph.intermediate(model, args.intermediate, args.seed)
+    )
 
     from stiltgrid import jobs
     from stiltgrid.engine import inference, trainer
@@ -66,7 +69,8 @@ def main(argv=None) -> int:
         importlib.import_module(name)
 
     function = {"train_intermediate": jobs.train_intermediate}.get(job.rule) or (
-        jobs.evaluate_retrieval if job.rule.startswith("evaluate_") else jobs.train_target)
+        jobs.evaluate_retrieval if job.rule.startswith("evaluate_") else jobs.train_target
+    )
     scratch = Path(tempfile.mkdtemp(prefix="job_profile-"))
     outputs = {"cell" if args.kind == "cell" else "out": str(scratch / "out")}
     smk = fake_job(job.rule, job.settings, job.inputs, outputs, job.wildcards, scratch / "job.log")
@@ -79,8 +83,10 @@ def main(argv=None) -> int:
     cpu, wall = time.process_time(), time.perf_counter()
     function(smk) if args.split else profiler.runcall(function, smk)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"{job.rule} {job.wildcards}: cpu {cpu:.1f} s, wall {wall:.1f} s, {args.threads} thread(s); "
-          f"outputs in {scratch}")
+    print(
+        f"{job.rule} {job.wildcards}: cpu {cpu:.1f} s, wall {wall:.1f} s, {args.threads} thread(s); "
+        f"outputs in {scratch}"
+    )
     if args.split:
         print(" ".join(f"{name} {seconds:.2f} s" for name, seconds in split.items()))
     else:
@@ -90,6 +96,7 @@ def main(argv=None) -> int:
 
 def _cpu_clocked(function, totals: dict, name: str):
     """``function``, adding the CPU seconds of each call to ``totals[name]``."""
+
     @functools.wraps(function)
     def clocked(*args, **kwargs):
         start = time.process_time()

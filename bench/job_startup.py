@@ -17,13 +17,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JOB = ("import sys; sys.path.insert(0, {pkg!r}); from stiltgrid.runtime import launch; "
-       "launch.run('bench_job_startup_target:work')")
+JOB = (
+    "import sys; sys.path.insert(0, {pkg!r}); from stiltgrid.runtime import launch; "
+    "launch.run('bench_job_startup_target:work')"
+)
 
 
 def run_jobs(n: int, forkserver: bool) -> list[float]:
-    env = {**os.environ, "STILTGRID_FORKSERVER": "1" if forkserver else "0",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "workflow"), str(Path(__file__).parent)])}
+    env = {
+        **os.environ,
+        "STILTGRID_FORKSERVER": "1" if forkserver else "0",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "workflow"), str(Path(__file__).parent)]),
+    }
     env.pop("SLURM_JOB_ID", None)
     code = JOB.format(pkg=str(ROOT / "workflow"))
     times = []

@@ -35,8 +35,9 @@ import torch  # noqa: E402
 from stiltgrid.engine import lora  # noqa: E402
 from stiltgrid.engine.model import TaskModel  # noqa: E402
 
-PAPER = lora.resolve([("paper-lora", {"method": "lora", "rank": 8, "alpha": 16, "dropout": 0.1,
-                                      "modules": ["query", "value"]})])
+PAPER = lora.resolve(
+    [("paper-lora", {"method": "lora", "rank": 8, "alpha": 16, "dropout": 0.1, "modules": ["query", "value"]})]
+)
 
 
 class Tokens:
@@ -50,11 +51,20 @@ def build(args, tuning) -> TaskModel:
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
     torch.manual_seed(0)
-    config = XLMRobertaConfig(vocab_size=args.vocab, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                              num_attention_heads=max(1, args.hidden // 64), intermediate_size=4 * args.hidden,
-                              max_position_embeddings=args.length + 2, type_vocab_size=1, pad_token_id=1)
-    model = TaskModel(XLMRobertaModel(config, add_pooling_layer=False),
-                      {"task": {"format": "classification", "labels": ["a", "b", "c"]}})
+    config = XLMRobertaConfig(
+        vocab_size=args.vocab,
+        hidden_size=args.hidden,
+        num_hidden_layers=args.layers,
+        num_attention_heads=max(1, args.hidden // 64),
+        intermediate_size=4 * args.hidden,
+        max_position_embeddings=args.length + 2,
+        type_vocab_size=1,
+        pad_token_id=1,
+    )
+    model = TaskModel(
+        XLMRobertaModel(config, add_pooling_layer=False),
+        {"task": {"format": "classification", "labels": ["a", "b", "c"]}},
+    )
     if tuning is not None:
         lora.wrap(model, tuning)
     return model.to(args.device)
@@ -63,9 +73,11 @@ def build(args, tuning) -> TaskModel:
 def batches(args):
     g = torch.Generator().manual_seed(1)
     for _ in range(args.warmup + args.steps):
-        yield {"input_ids": torch.randint(5, args.vocab, (args.batch_size, args.length), generator=g),
-               "attention_mask": torch.ones(args.batch_size, args.length, dtype=torch.long),
-               "labels": torch.randint(0, 3, (args.batch_size,), generator=g)}
+        yield {
+            "input_ids": torch.randint(5, args.vocab, (args.batch_size, args.length), generator=g),
+            "attention_mask": torch.ones(args.batch_size, args.length, dtype=torch.long),
+            "labels": torch.randint(0, 3, (args.batch_size,), generator=g),
+        }
 
 
 def round_time(model, args) -> float:
@@ -114,9 +126,12 @@ def part1(args) -> dict:
     out = {}
     for name, model in models.items():
         seconds = statistics.median(times[name])
-        out[name] = {**lora.parameter_counts(model), "checkpoint_bytes": checkpoint_bytes(model, tunings[name]),
-                     "examples_per_s": args.steps * args.batch_size / seconds,
-                     "rounds_s": [round(t, 3) for t in times[name]]}
+        out[name] = {
+            **lora.parameter_counts(model),
+            "checkpoint_bytes": checkpoint_bytes(model, tunings[name]),
+            "examples_per_s": args.steps * args.batch_size / seconds,
+            "rounds_s": [round(t, 3) for t in times[name]],
+        }
         if args.device == "cuda":
             out[name]["gpu_memory_peak_mb"] = round(peaks[name], 1)
     return out
@@ -149,23 +164,31 @@ def main(argv=None) -> int:
         args.hidden, args.layers, args.vocab, args.length = 64, 2, 500, 32
         args.steps, args.warmup, args.rounds = 3, 1, 1
     torch.set_num_threads(torch.get_num_threads())
-    print(f"part 1: XLM-R architecture, hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}, "
-          f"{args.length} tokens x batch {args.batch_size}, {args.steps} steps x {args.rounds} rounds on "
-          f"{args.device}; LoRA: {lora.describe(PAPER)}")
+    print(
+        f"part 1: XLM-R architecture, hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}, "
+        f"{args.length} tokens x batch {args.batch_size}, {args.steps} steps x {args.rounds} rounds on "
+        f"{args.device}; LoRA: {lora.describe(PAPER)}"
+    )
     one = part1(args)
     print(f"{'':<6}{'parameters':>14}{'trainable':>14}{'checkpoint':>14}{'examples/s':>12}")
     for name, r in one.items():
-        print(f"{name:<6}{r['parameters']:>14,}{r['trainable_parameters']:>14,}"
-              f"{lora.human_bytes(r['checkpoint_bytes']):>14}{r['examples_per_s']:>12.1f}")
-    print(f"LoRA vs full: {one['full']['trainable_parameters'] / one['lora']['trainable_parameters']:.1f}x fewer "
-          f"trainable parameters, checkpoint {one['full']['checkpoint_bytes'] / one['lora']['checkpoint_bytes']:.1f}x "
-          f"smaller, training {one['lora']['examples_per_s'] / one['full']['examples_per_s']:.2f}x the examples/s")
+        print(
+            f"{name:<6}{r['parameters']:>14,}{r['trainable_parameters']:>14,}"
+            f"{lora.human_bytes(r['checkpoint_bytes']):>14}{r['examples_per_s']:>12.1f}"
+        )
+    print(
+        f"LoRA vs full: {one['full']['trainable_parameters'] / one['lora']['trainable_parameters']:.1f}x fewer "
+        f"trainable parameters, checkpoint {one['full']['checkpoint_bytes'] / one['lora']['checkpoint_bytes']:.1f}x "
+        f"smaller, training {one['lora']['examples_per_s'] / one['full']['examples_per_s']:.2f}x the examples/s"
+    )
     two = part2()
     print(f"\npart 2: XLM-R Large (from its architecture), {lora.describe(PAPER)}, fp32 checkpoints")
     print(f"{'':<24}{'parameters':>14}{'trainable':>14}{'checkpoint':>12}{'smaller':>9}")
     for label, r in two.items():
-        print(f"{label:<24}{r['parameters']:>14,}{r['trainable_parameters']:>14,}"
-              f"{lora.human_bytes(r['checkpoint_bytes']):>12}{r['ratio']:>8.0f}x")
+        print(
+            f"{label:<24}{r['parameters']:>14,}{r['trainable_parameters']:>14,}"
+            f"{lora.human_bytes(r['checkpoint_bytes']):>12}{r['ratio']:>8.0f}x"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"part1": one, "part2": two, "args": vars(args)}, indent=1) + "\n")
     return 0

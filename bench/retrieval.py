@@ -54,7 +54,7 @@ def make_vectors(n_src: int, n_tgt: int, dim: int, topics: int, planted: float, 
             m = min(16384, n - s)
             v = rng.standard_normal((m, dim), dtype=np.float32) / np.float32(np.sqrt(dim))
             v += 0.6 * shared + 0.8 * centres[rng.integers(topics, size=m)]
-            out[s:s + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+            out[s : s + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
         return out
 
     x = draw(n_src)
@@ -62,9 +62,9 @@ def make_vectors(n_src: int, n_tgt: int, dim: int, topics: int, planted: float, 
     src_rows = rng.choice(n_src, size=n_gold, replace=False)
     y = np.empty((n_tgt, dim), dtype=np.float32)
     for s in range(0, n_gold, 16384):
-        rows = src_rows[s:s + 16384]
+        rows = src_rows[s : s + 16384]
         v = x[rows] + noise * rng.standard_normal((len(rows), dim), dtype=np.float32) / np.float32(np.sqrt(dim))
-        y[s:s + len(rows)] = v / np.linalg.norm(v, axis=1, keepdims=True)
+        y[s : s + len(rows)] = v / np.linalg.norm(v, axis=1, keepdims=True)
     y[n_gold:] = draw(n_tgt - n_gold)
     order = rng.permutation(n_tgt)  # target row of original row i is where(order == i)
     y = y[order]
@@ -142,12 +142,15 @@ def compare(name: str, mined, reference, ref_name: str) -> str:
     import numpy as np
 
     a, b = pair_set(mined), pair_set(reference)
-    same_order = len(mined) == len(reference) and bool(np.array_equal(mined.src, reference.src)
-                                                       and np.array_equal(mined.tgt, reference.tgt))
+    same_order = len(mined) == len(reference) and bool(
+        np.array_equal(mined.src, reference.src) and np.array_equal(mined.tgt, reference.tgt)
+    )
     overlap = len(a & b) / max(1, len(b))
     verdict = "identical pairs and order" if same_order else ("same pair set" if a == b else "DIFFERENT pairs")
-    return (f"{name} vs {ref_name}: {len(mined)} vs {len(reference)} pairs, overlap {overlap:.4%} "
-            f"({len(a & b)} shared) -> {verdict}")
+    return (
+        f"{name} vs {ref_name}: {len(mined)} vs {len(reference)} pairs, overlap {overlap:.4%} "
+        f"({len(a & b)} shared) -> {verdict}"
+    )
 
 
 def candidates(mined) -> dict[tuple[int, int], float]:
@@ -162,8 +165,9 @@ def extraction(mined, threshold: float, gold: dict[int, int]) -> str:
     from stiltgrid.metrics.retrieval import bucc_scores
 
     scores = bucc_scores(candidates(mined), gold.items(), threshold)
-    return (f"{scores['n_extracted']:,} pairs (P {scores['precision']:.2f} R {scores['recall']:.2f} "
-            f"F1 {scores['f1']:.2f})")
+    return (
+        f"{scores['n_extracted']:,} pairs (P {scores['precision']:.2f} R {scores['recall']:.2f} F1 {scores['f1']:.2f})"
+    )
 
 
 def gold_recall(mined, gold: dict[int, int]) -> float:
@@ -184,14 +188,16 @@ def main(argv=None) -> None:
     p.add_argument("--nlist", type=int, default=0, help="IVF lists (0: 4 * sqrt(n))")
     p.add_argument("--nprobe", default="4,8,16,32", help="IVF nprobe values tried in turn, comma list")
     p.add_argument("--train-points", type=int, default=0, help="IVF training sample (0: 64 per list)")
-    p.add_argument("--methods", default="faiss,bf16,faiss2,numpy,ivf",
-                   help="comma list of faiss (one pass), bf16 (bfloat16 screen), faiss2 (two IndexFlatIP searches), "
-                        "numpy, ivf")
+    p.add_argument(
+        "--methods",
+        default="faiss,bf16,faiss2,numpy,ivf",
+        help="comma list of faiss (one pass), bf16 (bfloat16 screen), faiss2 (two IndexFlatIP searches), numpy, ivf",
+    )
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.quick:
         args.n, args.dim, args.topics, args.noise, args.nprobe = 3000, 64, 50, 0.5, "4,16"
-    nlist = args.nlist or int(4 * args.n ** 0.5)
+    nlist = args.nlist or int(4 * args.n**0.5)
     train_points = args.train_points or 64 * nlist
     methods = args.methods.split(",")
 
@@ -204,20 +210,25 @@ def main(argv=None) -> None:
 
     faiss.omp_set_num_threads(args.threads)
     torch.set_num_threads(args.threads)
-    print(f"settings: {args.n:,} x {args.n:,} sentences, dim {args.dim}, float32, {args.topics} topics, planted "
-          f"share {args.planted:g}, noise {args.noise:g}, k {args.k}, ratio margin, max retrieval, threshold 0, "
-          f"threads {args.threads}, faiss {faiss.__version__}, numpy {np.__version__}, torch {torch.__version__} "
-          f"(fast bf16 matmul: {retrieval.fast_bf16_matmul()})")
-    (x, y, gold), _, gen_s = timed(lambda: make_vectors(args.n, args.n, args.dim, args.topics, args.planted,
-                                                       args.noise, args.seed))
+    print(
+        f"settings: {args.n:,} x {args.n:,} sentences, dim {args.dim}, float32, {args.topics} topics, planted "
+        f"share {args.planted:g}, noise {args.noise:g}, k {args.k}, ratio margin, max retrieval, threshold 0, "
+        f"threads {args.threads}, faiss {faiss.__version__}, numpy {np.__version__}, torch {torch.__version__} "
+        f"(fast bf16 matmul: {retrieval.fast_bf16_matmul()})"
+    )
+    (x, y, gold), _, gen_s = timed(
+        lambda: make_vectors(args.n, args.n, args.dim, args.topics, args.planted, args.noise, args.seed)
+    )
     print(f"data: {len(gold):,} planted pairs, generated in {gen_s:.1f} s; {x.nbytes / 2**20:.0f} MiB per side")
     clock = "CPU" if args.threads == 1 else "wall"
     cost = (lambda r: r[1]) if args.threads == 1 else (lambda r: r[2])
     print(f"times: {clock} seconds of this process{' (wall-clock in brackets)' if args.threads == 1 else ''}")
 
     def show(name: str, r) -> str:
-        return (f"{name:<19}: {cost(r):8.1f} s ({r[2]:.1f}), {len(r[0]):,} pairs, planted recall "
-                f"{gold_recall(r[0], gold):.2%}, peak RSS so far {peak_gib():.2f} GiB")
+        return (
+            f"{name:<19}: {cost(r):8.1f} s ({r[2]:.1f}), {len(r[0]):,} pairs, planted recall "
+            f"{gold_recall(r[0], gold):.2%}, peak RSS so far {peak_gib():.2f} GiB"
+        )
 
     results: dict[str, tuple] = {}
     ivf_rows = []
@@ -232,9 +243,11 @@ def main(argv=None) -> None:
             print(show("bf16 screen", results["bf16"]))
             if bf16_stats:
                 st = bf16_stats
-                print(f"    bf16 screen: {st['row_fallback']:,} of {st['rows']:,} rows and {st['col_fallback']:,} "
-                      f"of {st['cols']:,} columns not certified, searched again in float32 "
-                      f"({st['row_fallback_s'] + st['col_fallback_s']:.1f} s); product + screen {st['screen_s']:.1f} s")
+                print(
+                    f"    bf16 screen: {st['row_fallback']:,} of {st['rows']:,} rows and {st['col_fallback']:,} "
+                    f"of {st['cols']:,} columns not certified, searched again in float32 "
+                    f"({st['row_fallback_s'] + st['col_fallback_s']:.1f} s); product + screen {st['screen_s']:.1f} s"
+                )
             else:
                 print("    bf16 screen: no fast bf16 matmul on this CPU, the float32 one pass ran instead")
         if "faiss2" in methods:
@@ -249,8 +262,10 @@ def main(argv=None) -> None:
         if reference:  # the BUCC extraction threshold, tuned on the exact result against the planted pairs
             ref = results[reference][0]
             threshold = retrieval.bucc_optimal_threshold(candidates(ref), gold.items())
-            print(f"BUCC threshold (F1-optimal on the exact {reference} result): {threshold:.4f}; extracted: "
-                  + "; ".join(f"{m} {extraction(results[m][0], threshold, gold)}" for m in results))
+            print(
+                f"BUCC threshold (F1-optimal on the exact {reference} result): {threshold:.4f}; extracted: "
+                + "; ".join(f"{m} {extraction(results[m][0], threshold, gold)}" for m in results)
+            )
         if "ivf" in methods:
             for nprobe in [int(v) for v in args.nprobe.split(",")]:
                 stats: dict = {}
@@ -267,8 +282,10 @@ def main(argv=None) -> None:
                     same_all = pair_set(r[0]) == pair_set(ref)
                     same_extracted = extracted(r[0], threshold) == extracted(ref, threshold)
                     print(f"    all pairs: {compare('ivf', r[0], ref, reference)}")
-                    print(f"    extracted (score >= threshold): {extraction(r[0], threshold, gold)}, "
-                          f"{'same set as' if same_extracted else 'DIFFERENT from'} {reference}")
+                    print(
+                        f"    extracted (score >= threshold): {extraction(r[0], threshold, gold)}, "
+                        f"{'same set as' if same_extracted else 'DIFFERENT from'} {reference}"
+                    )
                 ivf_rows.append((nprobe, r, same_all, same_extracted))
                 if same_all:
                     break  # the smallest nprobe that reproduces every exact pair
@@ -277,17 +294,25 @@ def main(argv=None) -> None:
     for name, label in exact.items():
         if name in results and "numpy" in results:
             print(compare(name, results[name][0], results["numpy"][0], "numpy"))
-            print(f"speed-up {label} vs numpy: {cost(results['numpy']) / cost(results[name]):.2f}x "
-                  f"({cost(results['numpy']):.1f} s -> {cost(results[name]):.1f} s {clock})"
-                  + ("; one search per direction" if name == "faiss2" else "; one pass for both directions"))
+            print(
+                f"speed-up {label} vs numpy: {cost(results['numpy']) / cost(results[name]):.2f}x "
+                f"({cost(results['numpy']):.1f} s -> {cost(results[name]):.1f} s {clock})"
+                + ("; one search per direction" if name == "faiss2" else "; one pass for both directions")
+            )
     base = "numpy" if "numpy" in results else reference
     for nprobe, r, same_all, same_extracted in ivf_rows:
         if base:
-            verdict = ("all mined pairs equal the exact ones" if same_all else
-                       "BUCC-extracted pairs equal the exact ones, not all pairs" if same_extracted else
-                       "pairs differ from the exact ones")
-            print(f"speed-up ivf nlist {nlist} nprobe {nprobe} vs {base}: {cost(results[base]) / cost(r):.2f}x "
-                  f"({cost(results[base]):.1f} s -> {cost(r):.1f} s {clock}); {verdict}")
+            verdict = (
+                "all mined pairs equal the exact ones"
+                if same_all
+                else "BUCC-extracted pairs equal the exact ones, not all pairs"
+                if same_extracted
+                else "pairs differ from the exact ones"
+            )
+            print(
+                f"speed-up ivf nlist {nlist} nprobe {nprobe} vs {base}: {cost(results[base]) / cost(r):.2f}x "
+                f"({cost(results[base]):.1f} s -> {cost(r):.1f} s {clock}); {verdict}"
+            )
     print(f"peak RSS of this process: {peak_gib():.2f} GiB")
 
 

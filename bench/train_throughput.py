@@ -59,8 +59,14 @@ def synthetic_pairs(lengths: list[int], vocab: int, seed: int) -> list[dict]:
         words = total - 4  # <s> A </s> </s> B </s>
         first = min(words - 1, max(1, round(words * rng.uniform(0.55, 0.8))))
         ids = [rng.randrange(vocab) for _ in range(words)]
-        rows.append({"id": f"p{i}", "text_a": " ".join(f"w{t}" for t in ids[:first]),
-                     "text_b": " ".join(f"w{t}" for t in ids[first:]), "label": rng.choice(LABELS)})
+        rows.append(
+            {
+                "id": f"p{i}",
+                "text_a": " ".join(f"w{t}" for t in ids[:first]),
+                "text_b": " ".join(f"w{t}" for t in ids[first:]),
+                "label": rng.choice(LABELS),
+            }
+        )
     return rows
 
 
@@ -75,9 +81,18 @@ def word_tokenizer(vocab: int, max_length: int):
     core = Tokenizer(models.WordLevel(table, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     core.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-                                        pad_token="<pad>", mask_token="<mask>", cls_token="<s>", sep_token="</s>")
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        cls_token="<s>",
+        sep_token="</s>",
+    )
     tokenizer.model_max_length = max_length
     return tokenizer
 
@@ -85,10 +100,19 @@ def word_tokenizer(vocab: int, max_length: int):
 def encoder_config(args, vocab_size: int, pad_id: int, num_labels: int = 3):
     from transformers import XLMRobertaConfig
 
-    return XLMRobertaConfig(vocab_size=vocab_size, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                            num_attention_heads=max(1, args.hidden // 64), intermediate_size=4 * args.hidden,
-                            max_position_embeddings=args.max_length + 2, pad_token_id=pad_id, bos_token_id=0,
-                            eos_token_id=2, type_vocab_size=1, num_labels=num_labels)
+    return XLMRobertaConfig(
+        vocab_size=vocab_size,
+        hidden_size=args.hidden,
+        num_hidden_layers=args.layers,
+        num_attention_heads=max(1, args.hidden // 64),
+        intermediate_size=4 * args.hidden,
+        max_position_embeddings=args.max_length + 2,
+        pad_token_id=pad_id,
+        bos_token_id=0,
+        eos_token_id=2,
+        type_vocab_size=1,
+        num_labels=num_labels,
+    )
 
 
 # -- memory ----------------------------------------------------------------------------------------------------------
@@ -112,8 +136,9 @@ def worker(args, mode: str) -> dict:
     import torch
 
     torch.set_num_threads(args.threads)
-    device = torch.device("cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
-                          else "cpu")
+    device = torch.device(
+        "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
+    )
     tokenizer = word_tokenizer(args.vocab, args.max_length)
     lengths = pair_lengths(args.examples, args.median, args.sigma, args.max_length, args.seed)
     examples = synthetic_pairs(lengths, args.vocab, args.seed)
@@ -158,7 +183,8 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
     optimizer = torch.optim.AdamW(groups, lr=args.lr, eps=1e-8)
     warm = max(1, steps // 10)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / steps)))
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / steps))
+    )
 
     def step(indices) -> tuple[int, int]:
         batch = F.collate([feats[i] for i in indices], tokenizer.pad_token_id, pad_to=pad_to)
@@ -173,12 +199,12 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
 
     model.train()
     setup_mib = peak_mib(device)
-    for indices in batches[:args.warmup_steps]:
+    for indices in batches[: args.warmup_steps]:
         step(indices)
     sync(device)
     start, start_cpu = time.perf_counter(), time.process_time()
     slots = real = n = 0
-    for indices in batches[args.warmup_steps:steps]:
+    for indices in batches[args.warmup_steps : steps]:
         s, r = step(indices)
         slots, real, n = slots + s, real + r, n + len(indices)
     sync(device)
@@ -186,9 +212,17 @@ def run_ours(args, tokenizer, examples, device, steps, mode) -> dict:
     timed_mib = peak_mib(device)
     step(longest_batch)  # the epoch's longest batch sets the peak of a whole epoch
     sync(device)
-    return {"examples": n, "seconds": seconds, "cpu_seconds": cpu_seconds, "real_tokens": real, "padded_tokens": slots,
-            "setup_mib": setup_mib, "timed_mib": timed_mib, "epoch_mib": peak_mib(device),
-            "longest_batch_len": max(flen[i] for i in longest_batch) if pad_to is None else pad_to}
+    return {
+        "examples": n,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "real_tokens": real,
+        "padded_tokens": slots,
+        "setup_mib": setup_mib,
+        "timed_mib": timed_mib,
+        "epoch_mib": peak_mib(device),
+        "longest_batch_len": max(flen[i] for i in longest_batch) if pad_to is None else pad_to,
+    }
 
 
 def run_hf(args, tokenizer, examples, device, steps) -> dict:
@@ -203,10 +237,17 @@ def run_hf(args, tokenizer, examples, device, steps) -> dict:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-    enc = tokenizer([e["text_a"] for e in examples], [e["text_b"] for e in examples], truncation=True,
-                    max_length=args.max_length)
-    data = [{"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i],
-             "labels": LABELS.index(e["label"])} for i, e in enumerate(examples)]
+    enc = tokenizer(
+        [e["text_a"] for e in examples], [e["text_b"] for e in examples], truncation=True, max_length=args.max_length
+    )
+    data = [
+        {
+            "input_ids": enc["input_ids"][i],
+            "attention_mask": enc["attention_mask"][i],
+            "labels": LABELS.index(e["label"]),
+        }
+        for i, e in enumerate(examples)
+    ]
     collator = DataCollatorWithPadding(tokenizer)  # the Trainer's default when given a tokenizer: dynamic padding
     torch.manual_seed(args.seed)
     model = AutoModelForSequenceClassification.from_config(encoder_config(args, len(tokenizer), tokenizer.pad_token_id))
@@ -230,13 +271,27 @@ def run_hf(args, tokenizer, examples, device, steps) -> dict:
 
     with tempfile.TemporaryDirectory() as out:
         targs = TrainingArguments(
-            output_dir=out, per_device_train_batch_size=args.batch_size, max_steps=steps, learning_rate=args.lr,
-            weight_decay=0.01, warmup_steps=max(1, steps // 10), lr_scheduler_type="linear", max_grad_norm=1.0,
-            optim="adamw_torch", logging_strategy="no", save_strategy="no", report_to="none", seed=args.seed,
-            dataloader_num_workers=0, use_cpu=device.type == "cpu", disable_tqdm=True,
-            train_sampling_strategy=args.hf_sampling)
-        trainer = Trainer(model=model, args=targs, train_dataset=data, data_collator=counting_collator,
-                          callbacks=[clock])
+            output_dir=out,
+            per_device_train_batch_size=args.batch_size,
+            max_steps=steps,
+            learning_rate=args.lr,
+            weight_decay=0.01,
+            warmup_steps=max(1, steps // 10),
+            lr_scheduler_type="linear",
+            max_grad_norm=1.0,
+            optim="adamw_torch",
+            logging_strategy="no",
+            save_strategy="no",
+            report_to="none",
+            seed=args.seed,
+            dataloader_num_workers=0,
+            use_cpu=device.type == "cpu",
+            disable_tqdm=True,
+            train_sampling_strategy=args.hf_sampling,
+        )
+        trainer = Trainer(
+            model=model, args=targs, train_dataset=data, data_collator=counting_collator, callbacks=[clock]
+        )
         setup_mib = peak_mib(device)
         trainer.train()
         timed_mib = peak_mib(device)
@@ -250,12 +305,20 @@ def run_hf(args, tokenizer, examples, device, steps) -> dict:
         trainer.optimizer.zero_grad(set_to_none=True)
         sync(device)
     # the dataloader may fetch ahead; count exactly the batches of the timed steps
-    timed = sizes[args.warmup_steps:steps]
+    timed = sizes[args.warmup_steps : steps]
     (wall0, cpu0), (wall1, cpu1) = clock.marks[args.warmup_steps], clock.marks[steps]
-    return {"examples": sum(s[2] for s in timed), "seconds": wall1 - wall0, "cpu_seconds": cpu1 - cpu0,
-            "real_tokens": sum(s[1] for s in timed), "padded_tokens": sum(s[0] for s in timed),
-            "setup_mib": setup_mib, "timed_mib": timed_mib, "epoch_mib": peak_mib(device),
-            "longest_batch_len": len(data[longest]["input_ids"]), "hf_sampling": args.hf_sampling}
+    return {
+        "examples": sum(s[2] for s in timed),
+        "seconds": wall1 - wall0,
+        "cpu_seconds": cpu1 - cpu0,
+        "real_tokens": sum(s[1] for s in timed),
+        "padded_tokens": sum(s[0] for s in timed),
+        "setup_mib": setup_mib,
+        "timed_mib": timed_mib,
+        "epoch_mib": peak_mib(device),
+        "longest_batch_len": len(data[longest]["input_ids"]),
+        "hf_sampling": args.hf_sampling,
+    }
 
 
 def padding_invariance(init_dir, examples: list[dict], max_length: int) -> float:
@@ -297,14 +360,32 @@ def metrics_check(args) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / "world"
-        generate_world({**DEFAULT_WORLD, "seed": 13}, world,
-                       tasks={"xnli": {"train": args.metric_train, "dev": args.metric_dev}},
-                       corpus_sentences=args.metric_corpus, test_langs=["en"])
+        generate_world(
+            {**DEFAULT_WORLD, "seed": 13},
+            world,
+            tasks={"xnli": {"train": args.metric_train, "dev": args.metric_dev}},
+            corpus_sentences=args.metric_corpus,
+            test_langs=["en"],
+        )
         init = Path(tmp) / "mlm"
-        pretrain_scratch(sorted(glob.glob(str(world / "corpus" / "*.txt"))), init, dict(
-            seed=0, vocab_size=3000, hidden_size=args.metric_hidden, layers=args.metric_layers, heads=4,
-            intermediate_size=4 * args.metric_hidden, max_length=128, mask_prob=0.15, lr=1e-3,
-            steps=args.metric_pretrain_steps, batch_size=64, warmup=0.05))
+        pretrain_scratch(
+            sorted(glob.glob(str(world / "corpus" / "*.txt"))),
+            init,
+            dict(
+                seed=0,
+                vocab_size=3000,
+                hidden_size=args.metric_hidden,
+                layers=args.metric_layers,
+                heads=4,
+                intermediate_size=4 * args.metric_hidden,
+                max_length=128,
+                mask_prob=0.15,
+                lr=1e-3,
+                steps=args.metric_pretrain_steps,
+                batch_size=64,
+                warmup=0.05,
+            ),
+        )
         task = get_task("xnli")
         train = read_jsonl(world / "tasks" / "xnli" / "train.jsonl", task.format, list(task.labels))
         dev = read_jsonl(world / "tasks" / "xnli" / "dev.jsonl", task.format, list(task.labels))
@@ -313,9 +394,18 @@ def metrics_check(args) -> list[dict]:
         original = F.collate
         for seed in args.metric_seeds:
             for mode in ("ours", "ours-random", "fixed"):
-                cfg = TrainConfig(lr=1e-3, epochs=args.metric_epochs, batch_size=32, max_length=args.metric_max_length,
-                                  eval_every=10**9, eval_subset=args.metric_dev, patience=10**9,
-                                  checkpoint_every=10**9, length_grouping=(mode == "ours"), seed=seed)
+                cfg = TrainConfig(
+                    lr=1e-3,
+                    epochs=args.metric_epochs,
+                    batch_size=32,
+                    max_length=args.metric_max_length,
+                    eval_every=10**9,
+                    eval_subset=args.metric_dev,
+                    patience=10**9,
+                    checkpoint_every=10**9,
+                    length_grouping=(mode == "ours"),
+                    seed=seed,
+                )
                 if mode == "fixed":  # jiant: every batch (train and eval) padded to max_length
                     F.collate = lambda feats, pad_id, cfg=cfg: original(feats, pad_id, pad_to=cfg.max_length)
                 try:
@@ -324,8 +414,15 @@ def metrics_check(args) -> list[dict]:
                     trainer.clear_checkpoint(str(ckpt))
                 finally:
                     F.collate = original
-                rows.append({"seed": seed, "mode": mode, "steps": result.summary["steps"],
-                             "dev_acc": result.summary["best_dev"], "seconds": result.summary["seconds"]})
+                rows.append(
+                    {
+                        "seed": seed,
+                        "mode": mode,
+                        "steps": result.summary["steps"],
+                        "dev_acc": result.summary["best_dev"],
+                        "seconds": result.summary["seconds"],
+                    }
+                )
     return rows
 
 
@@ -333,22 +430,25 @@ def metrics_check(args) -> list[dict]:
 def run_modes(modes: list[str], argv: list[str], threads: int) -> dict[str, dict]:
     """Run modes one after another in one fresh process; a process per mode keeps peak memory comparable."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    proc = subprocess.run([sys.executable, __file__, *argv, "--worker", ",".join(modes)], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, *argv, "--worker", ",".join(modes)], env=env, capture_output=True, text=True
+    )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode or len(lines) != len(modes):
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"modes {modes} failed (exit {proc.returncode})")
-    results = [json.loads(line[len("RESULT "):]) for line in lines]
+    results = [json.loads(line[len("RESULT ") :]) for line in lines]
     return {r["mode"]: r for r in results}
 
 
 def describe_lengths(args) -> str:
     lengths = sorted(pair_lengths(args.examples, args.median, args.sigma, args.max_length, args.seed))
     q = lambda p: lengths[min(len(lengths) - 1, int(p * len(lengths)))]  # noqa: E731
-    return (f"pair lengths (tokens incl. specials): median {q(0.5)}, mean {statistics.mean(lengths):.1f}, "
-            f"p90 {q(0.9)}, p99 {q(0.99)}, max {lengths[-1]}; "
-            f"{sum(x == args.max_length for x in lengths)} of {len(lengths)} at max_length")
+    return (
+        f"pair lengths (tokens incl. specials): median {q(0.5)}, mean {statistics.mean(lengths):.1f}, "
+        f"p90 {q(0.9)}, p99 {q(0.99)}, max {lengths[-1]}; "
+        f"{sum(x == args.max_length for x in lengths)} of {len(lengths)} at max_length"
+    )
 
 
 def parse(argv=None):
@@ -369,8 +469,12 @@ def parse(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads per process")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("--hf-sampling", choices=("random", "group_by_length"), default="random",
-                   help="transformers.Trainer train_sampling_strategy (its default is random)")
+    p.add_argument(
+        "--hf-sampling",
+        choices=("random", "group_by_length"),
+        default="random",
+        help="transformers.Trainer train_sampling_strategy (its default is random)",
+    )
     p.add_argument("--skip-metrics", action="store_true", help="skip part 2 (trainer.fit dev accuracy)")
     p.add_argument("--metrics-only", action="store_true", help="run only part 2")
     p.add_argument("--metric-seeds", default="1,2,3")
@@ -404,13 +508,19 @@ def main(argv=None) -> None:
         for mode in args.worker.split(","):
             print("RESULT " + json.dumps(worker(args, mode)), flush=True)
         return
-    print(f"settings: {args.examples} synthetic pairs, batch {args.batch_size}, max_length {args.max_length}, "
-          f"{args.warmup_steps} warm-up + {args.steps} timed steps per mode, threads {args.threads}, "
-          f"device {args.device}")
-    print(f"model: XLM-R architecture, random init, hidden {args.hidden}, {args.layers} layers, "
-          f"{max(1, args.hidden // 64)} heads, FFN {4 * args.hidden}, vocab {args.vocab + len(SPECIALS)}, dropout 0.1")
-    print(f"lengths: log-normal(median {args.median:g}, sigma {args.sigma:g}) clipped to [8, {args.max_length}]; "
-          + describe_lengths(args))
+    print(
+        f"settings: {args.examples} synthetic pairs, batch {args.batch_size}, max_length {args.max_length}, "
+        f"{args.warmup_steps} warm-up + {args.steps} timed steps per mode, threads {args.threads}, "
+        f"device {args.device}"
+    )
+    print(
+        f"model: XLM-R architecture, random init, hidden {args.hidden}, {args.layers} layers, "
+        f"{max(1, args.hidden // 64)} heads, FFN {4 * args.hidden}, vocab {args.vocab + len(SPECIALS)}, dropout 0.1"
+    )
+    print(
+        f"lengths: log-normal(median {args.median:g}, sigma {args.sigma:g}) clipped to [8, {args.max_length}]; "
+        + describe_lengths(args)
+    )
     if not args.metrics_only:
         modes = args.modes.split(",")
         if args.quick:  # one process for all modes (imports dominate); peaks are then not comparable
@@ -422,34 +532,46 @@ def main(argv=None) -> None:
         clock = "cpu_seconds" if device == "cpu" and args.threads == 1 else "seconds"
         unit = "CPU-second of the process (wall-clock in brackets)" if clock == "cpu_seconds" else "second"
         print(f"\nthroughput per {unit}")
-        print(f"{'mode':<12} {'examples/s':>10} {'(wall)':>8} {'real tok/s':>10} {'pad share':>9} {'peak MiB':>9} "
-              f"{'+train MiB':>10} {'epoch peak':>10} {'+train MiB':>10}")
+        print(
+            f"{'mode':<12} {'examples/s':>10} {'(wall)':>8} {'real tok/s':>10} {'pad share':>9} {'peak MiB':>9} "
+            f"{'+train MiB':>10} {'epoch peak':>10} {'+train MiB':>10}"
+        )
         for m, r in results.items():
-            print(f"{m:<12} {r['examples'] / r[clock]:>10.1f} {'(%.1f)' % (r['examples'] / r['seconds']):>8} "
-                  f"{r['real_tokens'] / r[clock]:>10.0f} "
-                  f"{1 - r['real_tokens'] / r['padded_tokens']:>9.1%} {r['timed_mib']:>9.0f} "
-                  f"{r['timed_mib'] - r['setup_mib']:>10.0f} {r['epoch_mib']:>10.0f} "
-                  f"{r['epoch_mib'] - r['setup_mib']:>10.0f}")
+            print(
+                f"{m:<12} {r['examples'] / r[clock]:>10.1f} {'(%.1f)' % (r['examples'] / r['seconds']):>8} "
+                f"{r['real_tokens'] / r[clock]:>10.0f} "
+                f"{1 - r['real_tokens'] / r['padded_tokens']:>9.1%} {r['timed_mib']:>9.0f} "
+                f"{r['timed_mib'] - r['setup_mib']:>10.0f} {r['epoch_mib']:>10.0f} "
+                f"{r['epoch_mib'] - r['setup_mib']:>10.0f}"
+            )
         kind = "torch.cuda.max_memory_allocated" if device.startswith("cuda") else "ru_maxrss of the mode's process"
-        print(f"(peak MiB: {kind} over the timed steps; epoch peak: after one more step on the epoch's longest "
-              "batch; +train: above the set-up before the first step)")
+        print(
+            f"(peak MiB: {kind} over the timed steps; epoch peak: after one more step on the epoch's longest "
+            "batch; +train: above the set-up before the first step)"
+        )
         if args.quick:
             print("(--quick: all modes ran in one process, so only the first mode's memory figures stand alone)")
         if "hf" in results:
-            print(f"hf: transformers.Trainer, sampler '{results['hf']['hf_sampling']}', DataCollatorWithPadding "
-                  "(dynamic padding to the batch's longest)")
+            print(
+                f"hf: transformers.Trainer, sampler '{results['hf']['hf_sampling']}', DataCollatorWithPadding "
+                "(dynamic padding to the batch's longest)"
+            )
         rate = {m: r["examples"] / r[clock] for m, r in results.items()}
         for other in ("fixed", "hf", "ours-random"):
             if "ours" in rate and other in rate:
                 print(f"speed-up ours vs {other:<11}: {rate['ours'] / rate[other]:.2f}x examples/s")
     if not args.skip_metrics:
-        print(f"\nfinal metrics: trainer.fit on world xnli (train {args.metric_train}, dev {args.metric_dev}), "
-              f"tiny MLM pre-trained here (hidden {args.metric_hidden}, {args.metric_layers} layers, "
-              f"{args.metric_pretrain_steps} steps), lr 1e-3, batch 32, {args.metric_epochs:g} epochs, "
-              f"max_length {args.metric_max_length}, threads {args.threads}")
+        print(
+            f"\nfinal metrics: trainer.fit on world xnli (train {args.metric_train}, dev {args.metric_dev}), "
+            f"tiny MLM pre-trained here (hidden {args.metric_hidden}, {args.metric_layers} layers, "
+            f"{args.metric_pretrain_steps} steps), lr 1e-3, batch 32, {args.metric_epochs:g} epochs, "
+            f"max_length {args.metric_max_length}, threads {args.threads}"
+        )
         rows = metrics_check(args)
-        print(f"same batch, dynamic vs fixed padding (eval mode): max |logit difference| "
-              f"{rows.pop(0)['padding_logit_diff']:.2e}")
+        print(
+            f"same batch, dynamic vs fixed padding (eval mode): max |logit difference| "
+            f"{rows.pop(0)['padding_logit_diff']:.2e}"
+        )
         print(f"{'seed':>4} {'mode':<12} {'steps':>5} {'dev acc':>7} {'fit s':>7}")
         for r in rows:
             print(f"{r['seed']:>4} {r['mode']:<12} {r['steps']:>5} {r['dev_acc']:>7.1f} {r['seconds']:>7.1f}")

@@ -24,8 +24,17 @@ from stiltgrid.cli.why import load_config  # noqa: E402
 from stiltgrid.grid.config import load_grid  # noqa: E402
 from stiltgrid.grid.dag import JobGraph  # noqa: E402
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 WIDTH = 1280
 
 
@@ -44,8 +53,11 @@ def screenshot(page: Path, out: Path, full: bool) -> None:
     driver = webdriver.Chrome(options=options, service=Service(driver_path))
     try:
         driver.get(page.resolve().as_uri())
-        end = "document.body.scrollHeight" if full else \
-            "document.querySelector('#xtreme').getBoundingClientRect().bottom + window.scrollY + 60"
+        end = (
+            "document.body.scrollHeight"
+            if full
+            else "document.querySelector('#xtreme').getBoundingClientRect().bottom + window.scrollY + 60"
+        )
         height = int(driver.execute_script(f"return {end}"))
         driver.set_window_size(WIDTH, height + 140)  # the window's frame takes part of its height: measure it
         frame = height + 140 - driver.execute_script("return window.innerHeight")

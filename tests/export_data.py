@@ -17,8 +17,7 @@ from stiltgrid.formats import write_jsonl
 from stiltgrid.metrics import retrieval as R
 from stiltgrid.tasks import get_task
 
-TARGETS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba", "xcopa", "mewslix",
-           "lareqa")
+TARGETS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc", "tatoeba", "xcopa", "mewslix", "lareqa")
 INTERMEDIATES = ("mnli", "squad")
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
 UPOS = ("NOUN", "VERB", "ADJ", "CCONJ", "SCONJ", "PROPN", "DET")
@@ -34,8 +33,9 @@ def _examples(target: str, lang: str, rng: random.Random) -> list[dict]:
     words = lambda k: " ".join(rng.choice(WORDS) for _ in range(k))  # noqa: E731
     if fmt == "pair_classification":
         labels = get_task(target).labels
-        return [{"id": f"{lang}-{i}", "text_a": words(5), "text_b": words(4), "label": rng.choice(labels)}
-                for i in range(n)]
+        return [
+            {"id": f"{lang}-{i}", "text_a": words(5), "text_b": words(4), "label": rng.choice(labels)} for i in range(n)
+        ]
     if fmt == "tagging":
         tags = BIO if target == "panx" else UPOS
         rows = []
@@ -48,26 +48,45 @@ def _examples(target: str, lang: str, rng: random.Random) -> list[dict]:
         for i in range(n):
             context = words(12)
             start = rng.randint(0, 8)
-            answer = " ".join(context.split()[start:start + 2])
-            rows.append({"id": f"{lang}-{i}", "context": context, "question": words(4),
-                         "answers": {"text": [answer], "answer_start": [context.index(answer)]}})
+            answer = " ".join(context.split()[start : start + 2])
+            rows.append(
+                {
+                    "id": f"{lang}-{i}",
+                    "context": context,
+                    "question": words(4),
+                    "answers": {"text": [answer], "answer_start": [context.index(answer)]},
+                }
+            )
         return rows
     if fmt == "multiple_choice":
-        return [{"id": f"{lang}-{i}", "context": words(6), "question": "cause", "choices": [words(3), words(3)],
-                 "label": rng.randint(0, 1)} for i in range(n)]
+        return [
+            {
+                "id": f"{lang}-{i}",
+                "context": words(6),
+                "question": "cause",
+                "choices": [words(3), words(3)],
+                "label": rng.randint(0, 1),
+            }
+            for i in range(n)
+        ]
     # retrieval: BUCC with distractors on both sides, Tatoeba one to one, Mewsli-X / LAReQA queries and a pool
     tgt = [{"id": f"en-{lang}-{j}", "side": "tgt", "text": words(6), "gold": None} for j in range(n)]
     order = list(range(n))
     rng.shuffle(order)
     if target == "bucc":
-        src = [{"id": f"{lang}-{i}", "side": "src", "text": words(6), "gold": f"en-{lang}-{order[i]}" if i < 10
-                else None} for i in range(n)]
+        src = [
+            {"id": f"{lang}-{i}", "side": "src", "text": words(6), "gold": f"en-{lang}-{order[i]}" if i < 10 else None}
+            for i in range(n)
+        ]
     elif target == "tatoeba":
-        src = [{"id": f"{lang}-{i}", "side": "src", "text": words(6), "gold": f"en-{lang}-{order[i]}"}
-               for i in range(n)]
+        src = [
+            {"id": f"{lang}-{i}", "side": "src", "text": words(6), "gold": f"en-{lang}-{order[i]}"} for i in range(n)
+        ]
     else:
-        src = [{"id": f"q-{lang}-{i}", "side": "src", "text": words(6), "gold": [f"en-{lang}-{order[i]}"]}
-               for i in range(8)]
+        src = [
+            {"id": f"q-{lang}-{i}", "side": "src", "text": words(6), "gold": [f"en-{lang}-{order[i]}"]}
+            for i in range(8)
+        ]
     return src + tgt
 
 
@@ -107,8 +126,9 @@ def _retrieval_cell(target: str, examples: list[dict], dev: list[dict], rng: np.
         dev_cands = R.bucc_candidates(dev_src, dev_tgt, d.src_ids, d.tgt_ids, k=2)
         test_cands = R.bucc_candidates(test_src, test_tgt, test.src_ids, test.tgt_ids, k=2)
         metrics = R.bucc_evaluate(dev_cands, d.gold_pairs, test_cands, test.gold_pairs)
-        mined = sorted((pair for pair, s in test_cands.items() if s >= metrics["threshold"]),
-                       key=lambda pair: -test_cands[pair])
+        mined = sorted(
+            (pair for pair, s in test_cands.items() if s >= metrics["threshold"]), key=lambda pair: -test_cands[pair]
+        )
         return metrics, [{"src_id": s, "tgt_id": t, "score": round(float(test_cands[(s, t)]), 6)} for s, t in mined]
     if target == "tatoeba":
         nearest = R.tatoeba_predictions(test_src, test_tgt, query_side="tgt")
@@ -144,11 +164,19 @@ def build(root: Path, model: str = "m", seed: int = 1) -> dict:
                     rows = [{"id": ex["id"], "prediction": p} for ex, p in zip(tests, predictions)]
                 else:
                     dev = _examples(target, lang, random.Random(f"dev-{lang}")) if target == "bucc" else []
-                    metrics, rows = _retrieval_cell(target, tests, dev, np.random.default_rng(100 * t_index + i_index),
-                                                    noise=0.6 + 0.3 * i_index)
+                    metrics, rows = _retrieval_cell(
+                        target, tests, dev, np.random.default_rng(100 * t_index + i_index), noise=0.6 + 0.3 * i_index
+                    )
                 write_jsonl(cell / paths.CELL_PREDICTIONS.format(lang=lang), rows)
-                record = {"model": model, "intermediate": inter, "target": target, "language": lang, "seed": seed,
-                          "n_examples": len(tests), "metrics": {k: float(v) for k, v in metrics.items()}}
+                record = {
+                    "model": model,
+                    "intermediate": inter,
+                    "target": target,
+                    "language": lang,
+                    "seed": seed,
+                    "n_examples": len(tests),
+                    "metrics": {k: float(v) for k, v in metrics.items()},
+                }
                 (cell / paths.CELL_METRICS.format(lang=lang)).write_text(json.dumps(record, indent=2) + "\n")
     return {"examples": examples, "cells": cells, "data": {t: str(root / "data" / t) for t in TARGETS}}
 
@@ -158,8 +186,11 @@ def export_settings(built: dict, row: str, seed: int | None = 1) -> dict:
     from stiltgrid.data.xtreme import official_task
 
     exported = [t for t in TARGETS if official_task(t)]
-    return {"row": row, "seed": seed,
-            "cells": {t: {i: {"1": d} for i, d in built["cells"][t].items()} for t in exported},  # built at seed 1
-            "data": {t: built["data"][t] for t in exported if t == "tatoeba"},
-            "targets": {t: {"task": official_task(t), "languages": languages(t)} for t in exported},
-            "skipped": {t: "not read by XTREME's evaluate.py" for t in TARGETS if t not in exported}}
+    return {
+        "row": row,
+        "seed": seed,
+        "cells": {t: {i: {"1": d} for i, d in built["cells"][t].items()} for t in exported},  # built at seed 1
+        "data": {t: built["data"][t] for t in exported if t == "tatoeba"},
+        "targets": {t: {"task": official_task(t), "languages": languages(t)} for t in exported},
+        "skipped": {t: "not read by XTREME's evaluate.py" for t in TARGETS if t not in exported},
+    }

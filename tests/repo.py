@@ -21,8 +21,10 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-STAGGED = ("Pierre|NNP|N/N Vinken|NNP|N ,|,|, 61|CD|N/N years|NNS|N old|JJ|(S[adj]\\NP)\\NP .|.|.\n"
-           "Mr.|NNP|N/N Vinken|NNP|N is|VBZ|(S[dcl]\\NP)/NP chairman|NN|N .|.|.\n")
+STAGGED = (
+    "Pierre|NNP|N/N Vinken|NNP|N ,|,|, 61|CD|N/N years|NNS|N old|JJ|(S[adj]\\NP)\\NP .|.|.\n"
+    "Mr.|NNP|N/N Vinken|NNP|N is|VBZ|(S[dcl]\\NP)/NP chairman|NN|N .|.|.\n"
+)
 
 
 def ccgbank(root: Path) -> Path:
@@ -39,8 +41,9 @@ def run_snakemake(workdir: Path, *args, check: bool = True, **run) -> subprocess
     cmd = [sys.executable, "-m", "snakemake", *map(str, args)]
     result = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, **run)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n"
-                             f"{result.stderr[-6000:]}")
+        raise AssertionError(
+            f"snakemake {' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
     return result
 
 

@@ -18,20 +18,53 @@ from stiltgrid.core.paths import CELL_TRAIN_SUMMARY
 MODEL = "tiny-accept"
 LANGS = ["en", "wa", "ka"]
 OVERLAY = {
-    "models": {MODEL: {"source": "scratch", "corpus": "world-accept", "seed": 0, "vocab_size": 1000,
-                       "hidden_size": 32, "layers": 2, "heads": 2, "intermediate_size": 64, "max_length": 128,
-                       "mask_prob": 0.15, "lr": 0.001, "steps": 30, "batch_size": 32, "warmup": 0.05}},
-    "datasets": {"world-accept": {"source": "world", "seed": 13, "corpus_sentences": 600,
-                                  "sizes": {"intermediate": {"train": 120, "dev": 40},
-                                            "target": {"train": 120, "dev": 40, "test": 40},
-                                            "retrieval": {"dev": 20, "test": 20}}}},
-    "presets": {"accept": {"inherit": "ci", "model": MODEL, "data": "world-accept", "intermediate": ["none", "mnli2"],
-                           "targets": ["xnli2"], "languages": LANGS, "seeds": [1], "export": None}},
+    "models": {
+        MODEL: {
+            "source": "scratch",
+            "corpus": "world-accept",
+            "seed": 0,
+            "vocab_size": 1000,
+            "hidden_size": 32,
+            "layers": 2,
+            "heads": 2,
+            "intermediate_size": 64,
+            "max_length": 128,
+            "mask_prob": 0.15,
+            "lr": 0.001,
+            "steps": 30,
+            "batch_size": 32,
+            "warmup": 0.05,
+        }
+    },
+    "datasets": {
+        "world-accept": {
+            "source": "world",
+            "seed": 13,
+            "corpus_sentences": 600,
+            "sizes": {
+                "intermediate": {"train": 120, "dev": 40},
+                "target": {"train": 120, "dev": 40, "test": 40},
+                "retrieval": {"dev": 20, "test": 20},
+            },
+        }
+    },
+    "presets": {
+        "accept": {
+            "inherit": "ci",
+            "model": MODEL,
+            "data": "world-accept",
+            "intermediate": ["none", "mnli2"],
+            "targets": ["xnli2"],
+            "languages": LANGS,
+            "seeds": [1],
+            "export": None,
+        }
+    },
 }
 
 
 #: docs/adding-a-metric.md's example, appended to the registry as a user would write it there
-MACRO_F1 = '''
+MACRO_F1 = """
 
 def _macro_f1(fmt, examples, predictions, lang):
     from sklearn.metrics import f1_score
@@ -42,7 +75,7 @@ def _macro_f1(fmt, examples, predictions, lang):
 
 METRICS["macro_f1"] = Metric("macro_f1", "macro_f1", ("macro_f1",), scorer=_macro_f1,
                              description="unweighted mean of the per-class F1 scores")
-'''
+"""
 
 
 def copy_task(work, source: str, name: str, metric: tuple[str, str] | None = None) -> None:
@@ -82,8 +115,11 @@ def test_a_copied_intermediate_and_target_module_run_to_metrics(tmp_path):
     assert {row["metric"] for row in rows if row["target"] == "xnli2"} == {"macro_f1"}
     paper = [line.split("\t") for line in (results / "tables" / "accept" / "paper_table.tsv").read_text().splitlines()]
     baseline = dict(zip(paper[0], next(row for row in paper if row[0] == "none")))
-    values = [float(row["value"]) for row in rows
-              if (row["intermediate"], row["target"], row["split"]) == ("none", "xnli2", "test")]
+    values = [
+        float(row["value"])
+        for row in rows
+        if (row["intermediate"], row["target"], row["split"]) == ("none", "xnli2", "test")
+    ]
     assert float(baseline["xnli2"]) == pytest.approx(sum(values) / len(values), abs=0.01)
     assert (results / "intermediate" / "mnli2" / "seed1" / CELL_TRAIN_SUMMARY).is_file()
     assert (work / "resources" / "data" / "world-accept" / "tasks" / "mnli2" / "train.jsonl").is_file()

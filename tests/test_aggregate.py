@@ -14,8 +14,20 @@ def write_metrics(root, inter, target, lang, metrics, seed=1, **fields):
     name = f"dev.{lang}" if fields.get("split") == "dev" else lang
     path = root / inter / target / f"seed{seed}" / f"{name}.metrics.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"model": "m", "intermediate": inter, "target": target, "language": lang,
-                                "seed": seed, "n_examples": 10, "metrics": metrics, **fields}))
+    path.write_text(
+        json.dumps(
+            {
+                "model": "m",
+                "intermediate": inter,
+                "target": target,
+                "language": lang,
+                "seed": seed,
+                "n_examples": 10,
+                "metrics": metrics,
+                **fields,
+            }
+        )
+    )
     return str(path)
 
 
@@ -25,10 +37,12 @@ def files(tmp_path):
     for inter, acc, f1 in (("none", 50.0, 40.0), ("mnli", 56.0, 44.0)):
         for lang, shift in (("en", 10.0), ("wa", 0.0)):
             out.append(write_metrics(tmp_path, inter, "xnli", lang, {"accuracy": acc + shift}))
-            out.append(write_metrics(tmp_path, inter, "xquad", lang, {"exact_match": f1 - 10 + shift,
-                                                                       "f1": f1 + shift}))
-    out.append(write_metrics(tmp_path, "none", "bucc", "wa", {"precision": 1.0, "recall": 1.0, "f1": 1.0,
-                                                              "threshold": 0.7}))
+            out.append(
+                write_metrics(tmp_path, inter, "xquad", lang, {"exact_match": f1 - 10 + shift, "f1": f1 + shift})
+            )
+    out.append(
+        write_metrics(tmp_path, "none", "bucc", "wa", {"precision": 1.0, "recall": 1.0, "f1": 1.0, "threshold": 0.7})
+    )
     return out
 
 
@@ -49,8 +63,10 @@ def test_paper_table_values_and_deltas(files, tmp_path):
     assert wide.at["none", "xnli"] == 55.0 and delta.at["mnli", "xnli"] == 6.0
     # xquad (QA = mean of EM and F1 averages): none EM mean(40, 30) = 35, F1 mean(50, 40) = 45 -> 40
     assert wide.at["none", "xquad"] == 40.0 and delta.at["mnli", "xquad"] == 4.0
-    outputs = {name: str(tmp_path / "out" / f"{name}.x") for name in
-               ("scores", "paper_table", "paper_markdown", "xtreme", "heatmap")}
+    outputs = {
+        name: str(tmp_path / "out" / f"{name}.x")
+        for name in ("scores", "paper_table", "paper_markdown", "xtreme", "heatmap")
+    }
     outputs["heatmap"] = str(tmp_path / "out" / "heatmap.png")
     A.write_all(table, outputs, langs, "none", ["none", "mnli"], ["xnli", "xquad", "bucc"])
     markdown = (tmp_path / "out" / "paper_markdown.x").read_text()
@@ -70,9 +86,9 @@ def write_summary(root, inter, target, best_dev, seed=1):
 
 TEST_AND_DEV = {
     # target: {intermediate: (test value per language, dev score)}; dev None: the target has no dev set
-    "xnli": {"none": (50.0, 70.0), "mnli": (61.0, 80.0), "squad": (64.0, 70.0)},   # test-best squad, dev-best mnli
+    "xnli": {"none": (50.0, 70.0), "mnli": (61.0, 80.0), "squad": (64.0, 70.0)},  # test-best squad, dev-best mnli
     "xquad": {"none": (40.0, 60.0), "mnli": (41.0, 59.0), "squad": (45.0, 66.0)},  # squad on both
-    "bucc": {"none": (30.0, 30.0), "mnli": (52.0, 50.0), "squad": (38.0, 60.0)},   # test-best mnli, dev-best squad
+    "bucc": {"none": (30.0, 30.0), "mnli": (52.0, 50.0), "squad": (38.0, 60.0)},  # test-best mnli, dev-best squad
     "tatoeba": {"none": (20.0, None), "mnli": (35.0, None), "squad": (25.0, None)},  # no dev: BUCC's choice, squad
 }
 
@@ -89,8 +105,13 @@ def planted(tmp_path, targets=("xnli", "xquad", "bucc", "tatoeba"), seeds=(1, 2)
                     if target == "xquad":
                         scores = {"exact_match": value - 5 + shift, "f1": value + 5 + shift}
                     elif target == "bucc":
-                        scores = {"f1": value + shift, "precision": 1.0, "recall": 1.0, "threshold": 0.5,
-                                  "dev_f1": dev + shift}
+                        scores = {
+                            "f1": value + shift,
+                            "precision": 1.0,
+                            "recall": 1.0,
+                            "threshold": 0.5,
+                            "dev_f1": dev + shift,
+                        }
                     else:
                         scores = {"accuracy": value + shift}
                     metrics.append(write_metrics(tmp_path, inter, target, lang, scores, seed))
@@ -111,16 +132,22 @@ def test_best_row_is_chosen_on_dev_never_on_test(tmp_path):
     choices = A.best_per_target(dev, values, "none", ["none", "mnli", "squad"], list(TEST_AND_DEV)).set_index("target")
     assert choices["intermediate"].to_dict() == {"xnli": "mnli", "xquad": "squad", "bucc": "squad", "tatoeba": "squad"}
     test_best = values[values.intermediate != "none"].sort_values("value").groupby("target").tail(1)
-    assert dict(zip(test_best.target, test_best.intermediate)) == {"xnli": "squad", "xquad": "squad", "bucc": "mnli",
-                                                                    "tatoeba": "mnli"}
+    assert dict(zip(test_best.target, test_best.intermediate)) == {
+        "xnli": "squad",
+        "xquad": "squad",
+        "bucc": "mnli",
+        "tatoeba": "mnli",
+    }
     assert choices["chosen_on"].to_dict() == {"xnli": "dev", "xquad": "dev", "bucc": "dev", "tatoeba": "dev of bucc"}
     # values are test scores averaged over seeds 1 and 2 (+0.5); the dev score is the one the choice was made on
     assert choices.at["xnli", "value"] == 61.5 and choices.at["xnli", "dev"] == 80.5
     assert choices.at["xnli", "none"] == 50.5 and choices.at["xnli", "delta"] == 11.0
     assert choices.at["bucc", "value"] == 38.5 and choices.at["tatoeba", "dev"] == 60.5
 
-    outputs = {name: str(tmp_path / "out" / f"{name}.tsv") for name in
-               ("scores", "paper_table", "paper_markdown", "xtreme", "categories", "best")}
+    outputs = {
+        name: str(tmp_path / "out" / f"{name}.tsv")
+        for name in ("scores", "paper_table", "paper_markdown", "xtreme", "categories", "best")
+    }
     outputs["heatmap"] = str(tmp_path / "out" / "heatmap.png")
     A.write_all(results, outputs, LANGS, "none", ["none", "mnli", "squad"], list(TEST_AND_DEV), dev=dev)
     paper = pd.read_csv(outputs["paper_table"], sep="\t", index_col=0)
@@ -159,8 +186,10 @@ def test_the_best_row_scores_the_full_benchmark_against_none(tmp_path):
                 summaries.append(write_summary(tmp_path, inter, target, dev))
     results = A.tidy(metrics)
     langs = {t: ["wa", "wb"] for t in targets}
-    outputs = {name: str(tmp_path / "out" / f"{name}.tsv") for name in
-               ("scores", "paper_table", "paper_markdown", "xtreme", "best")}
+    outputs = {
+        name: str(tmp_path / "out" / f"{name}.tsv")
+        for name in ("scores", "paper_table", "paper_markdown", "xtreme", "best")
+    }
     outputs["heatmap"] = str(tmp_path / "out" / "heatmap.png")
     dev = A.dev_scores(summaries, results, langs)
     A.write_all(results, outputs, langs, "none", list(gains), list(targets), dev=dev)
@@ -176,8 +205,9 @@ def test_the_best_row_scores_the_full_benchmark_against_none(tmp_path):
 def test_without_a_dev_score_of_the_same_category_every_dev_score_decides(tmp_path):
     results, summaries = planted(tmp_path, targets=("xnli", "xquad", "tatoeba"))
     dev = A.dev_scores(summaries, results, LANGS)
-    choices = A.best_per_target(dev, A.task_values(results, LANGS), "none", ["none", "mnli", "squad"],
-                                ["xnli", "xquad", "tatoeba"]).set_index("target")
+    choices = A.best_per_target(
+        dev, A.task_values(results, LANGS), "none", ["none", "mnli", "squad"], ["xnli", "xquad", "tatoeba"]
+    ).set_index("target")
     # mean dev over xnli and xquad: mnli (80.5 + 59.5) / 2 = 70, squad (70.5 + 66.5) / 2 = 68.5
     assert choices.at["tatoeba", "intermediate"] == "mnli" and choices.at["tatoeba", "dev"] == 70.0
     assert choices.at["tatoeba", "chosen_on"] == "dev of xnli,xquad"
@@ -191,23 +221,39 @@ def test_a_tie_goes_to_the_earlier_row_and_a_baseline_grid_has_no_best_row(tmp_p
     for order, expected in ((["none", "mnli", "squad"], "mnli"), (["none", "squad", "mnli"], "squad")):
         assert A.best_per_target(dev, values, "none", order, ["xnli"]).at[0, "intermediate"] == expected
     alone = results[results.intermediate == "none"]
-    outputs = {name: str(tmp_path / "alone" / f"{name}.tsv") for name in
-               ("scores", "paper_table", "paper_markdown", "xtreme", "best")}
+    outputs = {
+        name: str(tmp_path / "alone" / f"{name}.tsv")
+        for name in ("scores", "paper_table", "paper_markdown", "xtreme", "best")
+    }
     outputs["heatmap"] = str(tmp_path / "alone" / "heatmap.png")
     A.write_all(alone, outputs, LANGS, "none", ["none"], ["xnli"], dev=dev[dev.intermediate == "none"])
     assert list(pd.read_csv(outputs["paper_table"], sep="\t", index_col=0).index) == ["none"]
     assert pd.read_csv(outputs["best"], sep="\t").empty
+
+
 def test_english_dev_scores_are_labelled_and_left_out_of_the_language_mean(tmp_path, declared_registry):
     from stiltgrid.data.declared import register_all
 
-    register_all({"my-cls": {"format": "classification", "labels": ["a", "b"], "languages": ["de", "yo"],
-                             "files": {"train": "t.jsonl", "dev": "d.jsonl", "test": "test.{lang}.jsonl"}}})
-    files = [write_metrics(tmp_path, "none", "my-cls", lang, {"accuracy": acc}, split="test")
-             for lang, acc in (("de", 60.0), ("yo", 40.0))]
+    register_all(
+        {
+            "my-cls": {
+                "format": "classification",
+                "labels": ["a", "b"],
+                "languages": ["de", "yo"],
+                "files": {"train": "t.jsonl", "dev": "d.jsonl", "test": "test.{lang}.jsonl"},
+            }
+        }
+    )
+    files = [
+        write_metrics(tmp_path, "none", "my-cls", lang, {"accuracy": acc}, split="test")
+        for lang, acc in (("de", 60.0), ("yo", 40.0))
+    ]
     files.append(write_metrics(tmp_path, "none", "my-cls", "en", {"accuracy": 90.0}, split="dev"))
     table = A.tidy(files)
-    outputs = {name: str(tmp_path / "out" / f"{name}.tsv") for name in ("scores", "paper_table", "paper_markdown",
-                                                                        "xtreme", "heatmap")}
+    outputs = {
+        name: str(tmp_path / "out" / f"{name}.tsv")
+        for name in ("scores", "paper_table", "paper_markdown", "xtreme", "heatmap")
+    }
     outputs["heatmap"] = str(tmp_path / "out" / "heatmap.png")
     A.write_all(table, outputs, {"my-cls": ["de", "yo"]}, "none", ["none"], ["my-cls"])
     scores = pd.read_csv(outputs["scores"], sep="\t", keep_default_na=False)
@@ -220,15 +266,25 @@ def test_english_dev_scores_are_labelled_and_left_out_of_the_language_mean(tmp_p
 
 def test_warnings_are_gathered_with_where_they_were_recorded(tmp_path):
     cell = tmp_path / "none" / "my-cls" / "seed1"
-    metrics = [write_metrics(tmp_path, "none", "my-cls", "de", {"accuracy": 33.0},
-                             warnings=["predictions collapsed to one class: all 9 predictions are 'a'"]),
-               write_metrics(tmp_path, "none", "my-cls", "yo", {"accuracy": 70.0}, warnings=[])]
+    metrics = [
+        write_metrics(
+            tmp_path,
+            "none",
+            "my-cls",
+            "de",
+            {"accuracy": 33.0},
+            warnings=["predictions collapsed to one class: all 9 predictions are 'a'"],
+        ),
+        write_metrics(tmp_path, "none", "my-cls", "yo", {"accuracy": 70.0}, warnings=[]),
+    ]
     summary = cell / CELL_TRAIN_SUMMARY
     summary.write_text(json.dumps({"best_dev": 33.0, "warnings": ["my-cls: training never beat the baseline"]}))
     lines = A.gather_warnings(["preset 'p' runs ... retrieval layer 2"], [str(summary)], metrics)
-    assert lines == ["configuration: preset 'p' runs ... retrieval layer 2",
-                     f"`{cell}` training: my-cls: training never beat the baseline",
-                     f"`{cell}` de (test): predictions collapsed to one class: all 9 predictions are 'a'"]
+    assert lines == [
+        "configuration: preset 'p' runs ... retrieval layer 2",
+        f"`{cell}` training: my-cls: training never beat the baseline",
+        f"`{cell}` de (test): predictions collapsed to one class: all 9 predictions are 'a'",
+    ]
     A.write_warnings(lines, str(tmp_path / "warnings.md"))
     text = (tmp_path / "warnings.md").read_text()
     assert text.startswith("# Warnings\n\n3 warning(s)") and text.count("\n- ") == 3

@@ -31,8 +31,9 @@ def test_table_holds_the_xtreme_score_of_each_intermediates_cells(work):
     assert list(table.index) == list(KINDS) and table["kind"].to_dict() == KINDS
     scores = read_scores(work / "results" / MODEL / "tables" / PRESET / "scores.tsv")
     for name in KINDS:
-        official = S.xtreme_scores(scores[scores["intermediate"] == name],
-                                   task_languages={t: None for t in ("xnli", "udpos", "tatoeba")})
+        official = S.xtreme_scores(
+            scores[scores["intermediate"] == name], task_languages={t: None for t in ("xnli", "udpos", "tatoeba")}
+        )
         tasks = [t for t in official.columns if t in ("xnli", "udpos", "tatoeba")]
         assert len(tasks) == 3 and table.loc[name, "n_tasks"] == 3
         assert table.loc[name, "xtreme_mean"] == pytest.approx(official[tasks].mean(axis=1).mean(), abs=1e-4)

@@ -19,24 +19,31 @@ CONFIG = {
         "mnli-mix": {"base": "mnli", "augment": "translate", "share": 0.5},
         "mnli-cs": {"base": "mnli", "augment": "codeswitch", "share": 0.5, "rate": 0.5},
     },
-    "presets": {PRESET: {
-        "inherit": "ci",
-        "intermediate": ["none", "mnli", "squad"],
-        "targets": ["xnli", "udpos", "tatoeba"],
-        "analysis": {
-            "bootstrap": 500,
-            "families": {"comparisons": [["mnli-mix", "mnli"]], "targets": ["xnli", "udpos"]},
-            "low_resource": {"comparisons": [["mnli-cs", "mnli"]],
-                             "strata": {"column": "pretrain_tokens_m", "low_below": 0.05, "high_from": 0.15}},
-            "xtreme_mix": {"comparisons": [["mnli-mix", "mnli"]]},
-            "robustness": {"targets": ["xnli"], "perturbations": {
-                "noise-off": {"kind": "char_noise", "strength": 0.0},
-                "noise-heavy": {"kind": "char_noise", "strength": 1.0},
-                "swap": {"kind": "entity_swap", "strength": 1.0},
-            }},
-            "volume": {},
-        },
-    }},
+    "presets": {
+        PRESET: {
+            "inherit": "ci",
+            "intermediate": ["none", "mnli", "squad"],
+            "targets": ["xnli", "udpos", "tatoeba"],
+            "analysis": {
+                "bootstrap": 500,
+                "families": {"comparisons": [["mnli-mix", "mnli"]], "targets": ["xnli", "udpos"]},
+                "low_resource": {
+                    "comparisons": [["mnli-cs", "mnli"]],
+                    "strata": {"column": "pretrain_tokens_m", "low_below": 0.05, "high_from": 0.15},
+                },
+                "xtreme_mix": {"comparisons": [["mnli-mix", "mnli"]]},
+                "robustness": {
+                    "targets": ["xnli"],
+                    "perturbations": {
+                        "noise-off": {"kind": "char_noise", "strength": 0.0},
+                        "noise-heavy": {"kind": "char_noise", "strength": 1.0},
+                        "swap": {"kind": "entity_swap", "strength": 1.0},
+                    },
+                },
+                "volume": {},
+            },
+        }
+    },
 }
 
 
@@ -87,9 +94,12 @@ def _perturbed(work, name, inter="mnli"):
 
 
 def _clean(work, inter="mnli"):
-    return {lang: json.loads((work / "results" / MODEL / "eval" / inter / "xnli" / "seed1" /
-                              f"{lang}.metrics.json").read_text())["metrics"]["accuracy"]
-            for lang in ("en", "wa", "wb", "ea", "ka")}
+    return {
+        lang: json.loads(
+            (work / "results" / MODEL / "eval" / inter / "xnli" / "seed1" / f"{lang}.metrics.json").read_text()
+        )["metrics"]["accuracy"]
+        for lang in ("en", "wa", "wb", "ea", "ka")
+    }
 
 
 def test_strength_zero_perturbation_changes_nothing(analysed):

@@ -68,8 +68,10 @@ def layer_of(module: str) -> int:
     for index, (_, packages) in enumerate(LAYERS):
         if package in packages:
             return index
-    raise AssertionError(f"module stiltgrid.{module} is in no layer: its package goes in LAYERS in {__file__} and in "
-                         f"docs/architecture.md")
+    raise AssertionError(
+        f"module stiltgrid.{module} is in no layer: its package goes in LAYERS in {__file__} and in "
+        f"docs/architecture.md"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,8 @@ def test_every_module_is_in_a_layer_package(graph):
 def test_imports_point_down_or_stay_in_their_layer(graph):
     upward = sorted((a, b) for a, deps in graph.items() if a != "stiltgrid" for b in deps if layer_of(b) > layer_of(a))
     assert not upward, "upward imports: " + "; ".join(
-        f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})" for a, b in upward)
+        f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})" for a, b in upward
+    )
 
 
 def test_no_import_cycle(graph):
@@ -101,7 +104,7 @@ def test_no_import_cycle(graph):
         stack.append(node)
         for dep in sorted(graph[node]):
             if state.get(dep) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(dep):] + [dep]))
+                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(dep) :] + [dep]))
             if dep not in state:
                 visit(dep)
         stack.pop()

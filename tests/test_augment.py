@@ -14,28 +14,82 @@ from stiltgrid.formats import get_format, read_jsonl, trainable_formats, write_j
 TRAINABLE_FORMATS = trainable_formats()
 
 LEX = {
-    "fr": {"the": "le", "dog": "chien", "cat": "chat", "sees": "voit", "eats": "mange", "big": "grand",
-           "fish": "poisson", "in": "dans", "and": "et", "who": "qui", "where": "ou", "car": "voiture",
-           "buys": "achete", "red": "rouge", "lives": "habite"},
-    "ru": {"the": "этот", "dog": "собака", "cat": "кошка", "sees": "видит", "eats": "ест", "big": "большой",
-           "fish": "рыба", "in": "в", "and": "и", "who": "кто", "where": "где", "car": "машина",
-           "buys": "покупает", "red": "красный", "lives": "живёт"},
+    "fr": {
+        "the": "le",
+        "dog": "chien",
+        "cat": "chat",
+        "sees": "voit",
+        "eats": "mange",
+        "big": "grand",
+        "fish": "poisson",
+        "in": "dans",
+        "and": "et",
+        "who": "qui",
+        "where": "ou",
+        "car": "voiture",
+        "buys": "achete",
+        "red": "rouge",
+        "lives": "habite",
+    },
+    "ru": {
+        "the": "этот",
+        "dog": "собака",
+        "cat": "кошка",
+        "sees": "видит",
+        "eats": "ест",
+        "big": "большой",
+        "fish": "рыба",
+        "in": "в",
+        "and": "и",
+        "who": "кто",
+        "where": "где",
+        "car": "машина",
+        "buys": "покупает",
+        "red": "красный",
+        "lives": "живёт",
+    },
 }
 
 CONTEXT = "Anna lives in Paris. The dog eats fish and Tom buys a red car in New York."
 ENGLISH = {
-    "classification": [{"id": f"c{i}", "text": f"The big dog sees the cat {i} times!", "label": "pos" if i % 2 else
-                        "neg"} for i in range(10)],
-    "pair_classification": [{"id": f"p{i}", "text_a": "The dog eats fish.", "text_b": "Who eats the fish?",
-                             "label": "entailment"} for i in range(6)],
-    "tagging": [{"id": f"t{i}", "tokens": ["The", "dog", "sees", "Anna", "in", "New", "York", "."],
-                 "tags": ["O", "O", "O", "B-PER", "O", "B-LOC", "I-LOC", "O"]} for i in range(6)],
-    "span_qa": [{"id": f"q{i}", "context": CONTEXT, "question": "Where does the dog eat fish?",
-                 "answers": {"text": ["red car", "The dog eats"],
-                             "answer_start": [CONTEXT.index("red car"), CONTEXT.index("The dog eats")]}}
-                for i in range(6)],
-    "multiple_choice": [{"id": f"m{i}", "context": "The dog sees the fish.", "question": "What then?",
-                         "choices": ["The dog eats the fish.", "The car eats."], "label": 0} for i in range(6)],
+    "classification": [
+        {"id": f"c{i}", "text": f"The big dog sees the cat {i} times!", "label": "pos" if i % 2 else "neg"}
+        for i in range(10)
+    ],
+    "pair_classification": [
+        {"id": f"p{i}", "text_a": "The dog eats fish.", "text_b": "Who eats the fish?", "label": "entailment"}
+        for i in range(6)
+    ],
+    "tagging": [
+        {
+            "id": f"t{i}",
+            "tokens": ["The", "dog", "sees", "Anna", "in", "New", "York", "."],
+            "tags": ["O", "O", "O", "B-PER", "O", "B-LOC", "I-LOC", "O"],
+        }
+        for i in range(6)
+    ],
+    "span_qa": [
+        {
+            "id": f"q{i}",
+            "context": CONTEXT,
+            "question": "Where does the dog eat fish?",
+            "answers": {
+                "text": ["red car", "The dog eats"],
+                "answer_start": [CONTEXT.index("red car"), CONTEXT.index("The dog eats")],
+            },
+        }
+        for i in range(6)
+    ],
+    "multiple_choice": [
+        {
+            "id": f"m{i}",
+            "context": "The dog sees the fish.",
+            "question": "What then?",
+            "choices": ["The dog eats the fish.", "The car eats."],
+            "label": 0,
+        }
+        for i in range(6)
+    ],
 }
 
 
@@ -46,8 +100,10 @@ def _valid(examples, fmt):
 
 def _translate(ex, lang):
     """A stand-in translation: the same example with words mapped through LEX (labels, tags kept)."""
+
     def tr(text):
         return " ".join(LEX[lang].get(w, w) for w in text.split(" "))
+
     out = copy.deepcopy(ex)
     out["id"] = ex["id"].replace("en", lang) + f"-{lang}"
     if "tokens" in ex:
@@ -92,8 +148,9 @@ def test_mix_every_format(fmt):
         if "@" in ex["id"]:
             base, lang = ex["id"].rsplit("@", 1)
             assert base == en["id"] and lang in translations
-            assert {k: v for k, v in ex.items() if k != "id"} == \
-                {k: v for k, v in translations[lang][i].items() if k != "id"}
+            assert {k: v for k, v in ex.items() if k != "id"} == {
+                k: v for k, v in translations[lang][i].items() if k != "id"
+            }
         else:
             assert ex == en
 
@@ -102,14 +159,23 @@ def test_mix_deterministic_and_seeded():
     english, translations = ENGLISH["classification"], _translations("classification")
     a = mix_translations(english, "classification", translations, 0.5, seed=7)
     assert mix_translations(english, "classification", dict(reversed(list(translations.items()))), 0.5, seed=7) == a
-    assert len({tuple(ex["id"] for ex in mix_translations(english, "classification", translations, 0.5, seed=s))
-                for s in range(8)}) > 1
+    assert (
+        len(
+            {
+                tuple(ex["id"] for ex in mix_translations(english, "classification", translations, 0.5, seed=s))
+                for s in range(8)
+            }
+        )
+        > 1
+    )
 
 
 def test_mix_languages_drawn_uniformly():
     english = [{"id": f"e{i}", "text": "the dog", "label": "pos"} for i in range(2000)]
-    translations = {lang: [{"id": f"{lang}{i}", "text": f"{lang} dog", "label": "pos"} for i in range(2000)]
-                    for lang in ("fr", "ru", "de", "ka")}
+    translations = {
+        lang: [{"id": f"{lang}{i}", "text": f"{lang} dog", "label": "pos"} for i in range(2000)]
+        for lang in ("fr", "ru", "de", "ka")
+    }
     out = mix_translations(english, "classification", translations, 0.8, seed=0)
     counts = Counter(ex["id"].rsplit("@", 1)[1] for ex in out if "@" in ex["id"])
     assert sum(counts.values()) == 1600 and set(counts) == set(translations)
@@ -171,9 +237,9 @@ def test_codeswitch_every_format(fmt):
             assert ex["tags"] == en["tags"] and len(ex["tokens"]) == len(en["tokens"])
             assert ex["tokens"][-1] == "." and ex["tokens"][1] in (LEX["fr"]["dog"], LEX["ru"]["dog"])
         elif fmt == "span_qa":
-            assert ex["answers"]["text"] == en["answers"]["text"]          # answers untouched
+            assert ex["answers"]["text"] == en["answers"]["text"]  # answers untouched
             for text, start in zip(ex["answers"]["text"], ex["answers"]["answer_start"]):
-                assert ex["context"][start:start + len(text)] == text
+                assert ex["context"][start : start + len(text)] == text
             assert ex["question"] != en["question"] and ex["context"] != en["context"]
         elif fmt == "multiple_choice":
             assert ex["label"] == en["label"]
@@ -201,8 +267,9 @@ def test_codeswitch_one_language_per_example():
 
 def test_codeswitch_rate():
     text = " ".join(["dog"] * 500)
-    out, stats = codeswitch_with_stats([{"id": "r", "text": text, "label": "pos"}], "classification",
-                                       {"fr": LEX["fr"]}, 1.0, 0.3, seed=0)
+    out, stats = codeswitch_with_stats(
+        [{"id": "r", "text": text, "label": "pos"}], "classification", {"fr": LEX["fr"]}, 1.0, 0.3, seed=0
+    )
     words = out[0]["text"].split()
     assert len(words) == 500 and set(words) == {"dog", "chien"}
     assert 0.24 < words.count("chien") / 500 < 0.36 and stats.switched_words == words.count("chien")
@@ -224,15 +291,19 @@ def test_codeswitch_deterministic():
 def test_codeswitch_multiword_translation_only_outside_tagging():
     lex = {"fr": {"dog": "chien de garde"}}
     tag = codeswitch(ENGLISH["tagging"][:1], "tagging", lex, 1.0, 1.0, seed=0)[0]
-    assert tag == ENGLISH["tagging"][0]                                   # one token stays one token
+    assert tag == ENGLISH["tagging"][0]  # one token stays one token
     cls = codeswitch([{"id": "c", "text": "the dog", "label": "pos"}], "classification", lex, 1.0, 1.0, seed=0)[0]
     assert cls["text"] == "the chien de garde"
 
 
 def test_codeswitch_span_qa_answer_inside_switched_context():
     context = "the dog eats the fish in the car"
-    ex = {"id": "a", "context": context, "question": "what does the dog eat",
-          "answers": {"text": ["fish", "the car"], "answer_start": [context.index("fish"), context.index("the car")]}}
+    ex = {
+        "id": "a",
+        "context": context,
+        "question": "what does the dog eat",
+        "answers": {"text": ["fish", "the car"], "answer_start": [context.index("fish"), context.index("the car")]},
+    }
     out = codeswitch([ex], "span_qa", {"ru": LEX["ru"]}, 1.0, 1.0, seed=0)[0]
     assert out["context"] == "этот собака ест этот fish в the car"
     assert out["answers"] == {"text": ["fish", "the car"], "answer_start": [21, 28]}
@@ -263,20 +334,23 @@ def test_codeswitch_errors():
 def world():
     from stiltgrid.data.world import World
     from stiltgrid.world import DEFAULT_WORLD
+
     return World(DEFAULT_WORLD)
 
 
 @pytest.fixture(scope="module")
 def world_lexicons(world, tmp_path_factory):
     from stiltgrid.core.lexicons import load_lexicon
+
     root = tmp_path_factory.mktemp("lex")
     lexicons = {}
     for code in world.codes:
         if code == "en":
             continue
         path = root / f"{code}.tsv"
-        path.write_text("\n".join(["english\tword\tpos"] + ["\t".join(r) for r in world.lexicon(code)]) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            "\n".join(["english\tword\tpos"] + ["\t".join(r) for r in world.lexicon(code)]) + "\n", encoding="utf-8"
+        )
         lexicons[code] = load_lexicon(path)
     return lexicons
 
@@ -284,6 +358,7 @@ def world_lexicons(world, tmp_path_factory):
 @pytest.mark.parametrize("task", ["sst2", "mnli", "ccg", "squad", "hellaswag", "cosmosqa"])
 def test_world_training_sets(world, world_lexicons, task, tmp_path):
     from stiltgrid.tasks import get_task
+
     fmt, labels = get_task(task).format, get_task(task).world.labels
     splits = world.task_splits(task, "train", 30, world.codes)
     english = splits.pop("en")

@@ -49,16 +49,36 @@ def local_model(tmp, layers=None):
     path = tmp / f"encoder-{layers}"
     path.mkdir(exist_ok=True)
     if layers is not None:
-        (path / "config.json").write_text(json.dumps({"model_type": "xlm-roberta", "num_hidden_layers": layers,
-                                                      "max_position_embeddings": 66, "pad_token_id": 1}))
+        (path / "config.json").write_text(
+            json.dumps(
+                {
+                    "model_type": "xlm-roberta",
+                    "num_hidden_layers": layers,
+                    "max_position_embeddings": 66,
+                    "pad_token_id": 1,
+                }
+            )
+        )
     return path
 
 
 def declared(name, **spec):
-    files = {"train": "/nonexistent/train.jsonl", "dev": "/nonexistent/dev.jsonl",
-             "test": "/nonexistent/test.{lang}.jsonl"}
-    return {"tasks": {name: {"format": "pair_classification", "labels": ["a", "b"], "languages": ["en", "wa"],
-                             "files": files, **spec}}}
+    files = {
+        "train": "/nonexistent/train.jsonl",
+        "dev": "/nonexistent/dev.jsonl",
+        "test": "/nonexistent/test.{lang}.jsonl",
+    }
+    return {
+        "tasks": {
+            name: {
+                "format": "pair_classification",
+                "labels": ["a", "b"],
+                "languages": ["en", "wa"],
+                "files": files,
+                **spec,
+            }
+        }
+    }
 
 
 # (case, config overlay | callable(tmp) -> overlay, expected words in the first error line)
@@ -91,59 +111,125 @@ CONFIGS = [
     ("inherit unknown", {"presets": {"ci": {"inherit": "nothere"}}}, "unknown preset 'nothere'"),
     ("unknown model", ci(model="nomodel"), "unknown model 'nomodel'"),
     ("unknown dataset", ci(data="nodata"), "unknown dataset 'nodata'"),
-    ("local model path missing",
-     lambda tmp: {"models": {"mine": {"source": "local", "path": str(tmp / "absent")}}, **ci(model="mine")},
-     "models.mine.path"),
-    ("local model without config.json",
-     lambda tmp: {"models": {"mine": {"source": "local", "path": str(local_model(tmp))}}, **ci(model="mine")},
-     "has no config.json"),
-    ("retrieval layer beyond a local encoder",
-     lambda tmp: {"models": {"mine": {"source": "local", "path": str(local_model(tmp, 4))}},
-                  **ci(model="mine", retrieval={"layer": 6})}, "retrieval.layer 6 is beyond the encoder's 4 layers"),
-    ("max_length beyond a local encoder",
-     lambda tmp: {"models": {"mine": {"source": "local", "path": str(local_model(tmp, 4))}},
-                  **ci(model="mine", retrieval={"layer": 2})}, "exceeds the encoder's 64 positions"),
+    (
+        "local model path missing",
+        lambda tmp: {"models": {"mine": {"source": "local", "path": str(tmp / "absent")}}, **ci(model="mine")},
+        "models.mine.path",
+    ),
+    (
+        "local model without config.json",
+        lambda tmp: {"models": {"mine": {"source": "local", "path": str(local_model(tmp))}}, **ci(model="mine")},
+        "has no config.json",
+    ),
+    (
+        "retrieval layer beyond a local encoder",
+        lambda tmp: {
+            "models": {"mine": {"source": "local", "path": str(local_model(tmp, 4))}},
+            **ci(model="mine", retrieval={"layer": 6}),
+        },
+        "retrieval.layer 6 is beyond the encoder's 4 layers",
+    ),
+    (
+        "max_length beyond a local encoder",
+        lambda tmp: {
+            "models": {"mine": {"source": "local", "path": str(local_model(tmp, 4))}},
+            **ci(model="mine", retrieval={"layer": 2}),
+        },
+        "exceeds the encoder's 64 positions",
+    ),
     ("retrieval layer beyond the scratch model", ci(retrieval={"layer": 9}), "retrieval.layer 9 is beyond"),
-    ("training max_length beyond the scratch model",
-     ci(training={"target": {"tasks": {"xnli": {"max_length": 200}}}}),
-     "training.target.tasks.xnli.max_length 200 exceeds"),
-    ("retrieval max_length beyond the scratch model", ci(retrieval={"max_length": 300}),
-     "retrieval.max_length 300 exceeds"),
-    ("hyper-parameters of an unknown task", ci(training={"target": {"tasks": {"nope": {"lr": 0.1}}}}),
-     "names unknown task 'nope'"),
-    ("variant of an unknown base", {"variants": {"v": {"base": "nope", "augment": "translate", "share": 0.5}}},
-     "variants.v.base"),
-    ("variant named like a task", {"variants": {"xnli": {"base": "mnli", "augment": "translate", "share": 0.5}}},
-     "variants.xnli: the name is taken"),
-    ("analysis comparing an unknown intermediate", analysed(xtreme_mix={"comparisons": [["x", "mnli"]]}),
-     "unknown intermediate or variant 'x'"),
-    ("analysis target outside the preset", analysed(volume={"targets": ["pawsx"]}),
-     "'pawsx' is not a target of the preset"),
-    ("robustness on a retrieval target",
-     analysed(robustness={"targets": ["tatoeba"], "perturbations": {"n": {"kind": "char_noise", "strength": 0.1}}}),
-     "'tatoeba' is a retrieval task"),
-    ("unknown multitask task", ci(intermediate=["none", "multitask"], multitask={"tasks": ["mnli", "nope"]}),
-     "unknown multitask task 'nope'"),
-    ("multitask task twice", ci(intermediate=["none", "multitask"], multitask={"tasks": ["mnli", "mnli"]}),
-     "`multitask.tasks` lists 'mnli' twice"),
-    ("MLM variant on real data without its corpus",
-     {"preset": "real", "presets": {"real": {"inherit": "paper", "intermediate": ["none", "mnli-mlm"],
-                                             "targets": ["xnli"], "languages": ["en", "de"], "analysis": None}}},
-     "variants.mnli-mlm.mlm.corpus: an MLM variant on real data needs its multilingual corpus"),
-    ("MLM variant on a generated world given a corpus",
-     {"presets": {"ci": {"intermediate": ["none", "mnli-mlm"]}},
-      "variants": {"mnli-mlm": {"mlm": {"corpus": "/x/{lang}.txt"}}}},
-     "variants.mnli-mlm.mlm.corpus: a generated world's MLM variant reads the world's own corpus"),
+    (
+        "training max_length beyond the scratch model",
+        ci(training={"target": {"tasks": {"xnli": {"max_length": 200}}}}),
+        "training.target.tasks.xnli.max_length 200 exceeds",
+    ),
+    (
+        "retrieval max_length beyond the scratch model",
+        ci(retrieval={"max_length": 300}),
+        "retrieval.max_length 300 exceeds",
+    ),
+    (
+        "hyper-parameters of an unknown task",
+        ci(training={"target": {"tasks": {"nope": {"lr": 0.1}}}}),
+        "names unknown task 'nope'",
+    ),
+    (
+        "variant of an unknown base",
+        {"variants": {"v": {"base": "nope", "augment": "translate", "share": 0.5}}},
+        "variants.v.base",
+    ),
+    (
+        "variant named like a task",
+        {"variants": {"xnli": {"base": "mnli", "augment": "translate", "share": 0.5}}},
+        "variants.xnli: the name is taken",
+    ),
+    (
+        "analysis comparing an unknown intermediate",
+        analysed(xtreme_mix={"comparisons": [["x", "mnli"]]}),
+        "unknown intermediate or variant 'x'",
+    ),
+    (
+        "analysis target outside the preset",
+        analysed(volume={"targets": ["pawsx"]}),
+        "'pawsx' is not a target of the preset",
+    ),
+    (
+        "robustness on a retrieval target",
+        analysed(robustness={"targets": ["tatoeba"], "perturbations": {"n": {"kind": "char_noise", "strength": 0.1}}}),
+        "'tatoeba' is a retrieval task",
+    ),
+    (
+        "unknown multitask task",
+        ci(intermediate=["none", "multitask"], multitask={"tasks": ["mnli", "nope"]}),
+        "unknown multitask task 'nope'",
+    ),
+    (
+        "multitask task twice",
+        ci(intermediate=["none", "multitask"], multitask={"tasks": ["mnli", "mnli"]}),
+        "`multitask.tasks` lists 'mnli' twice",
+    ),
+    (
+        "MLM variant on real data without its corpus",
+        {
+            "preset": "real",
+            "presets": {
+                "real": {
+                    "inherit": "paper",
+                    "intermediate": ["none", "mnli-mlm"],
+                    "targets": ["xnli"],
+                    "languages": ["en", "de"],
+                    "analysis": None,
+                }
+            },
+        },
+        "variants.mnli-mlm.mlm.corpus: an MLM variant on real data needs its multilingual corpus",
+    ),
+    (
+        "MLM variant on a generated world given a corpus",
+        {
+            "presets": {"ci": {"intermediate": ["none", "mnli-mlm"]}},
+            "variants": {"mnli-mlm": {"mlm": {"corpus": "/x/{lang}.txt"}}},
+        },
+        "variants.mnli-mlm.mlm.corpus: a generated world's MLM variant reads the world's own corpus",
+    ),
     ("variant that changes nothing", {"variants": {"v": {"base": "mnli"}}}, "variants.v: say what the variant changes"),
-    ("alternatives naming an unknown variant", analysed(alternatives={"reference": "mnli", "alternatives": ["x"]}),
-     "analysis.alternatives.alternatives: unknown intermediate or variant 'x'"),
-    ("alternatives listing their reference",
-     analysed(alternatives={"reference": "mnli", "alternatives": ["squad", "mnli"]}),
-     "analysis.alternatives.alternatives: lists the reference 'mnli'"),
+    (
+        "alternatives naming an unknown variant",
+        analysed(alternatives={"reference": "mnli", "alternatives": ["x"]}),
+        "analysis.alternatives.alternatives: unknown intermediate or variant 'x'",
+    ),
+    (
+        "alternatives listing their reference",
+        analysed(alternatives={"reference": "mnli", "alternatives": ["squad", "mnli"]}),
+        "analysis.alternatives.alternatives: lists the reference 'mnli'",
+    ),
     ("declared task named like a built-in", declared("xnli"), "'xnli' is a built-in task"),
     ("declared classification without labels", declared("mine", labels=None), "tasks.mine.labels"),
-    ("declared target without a test file",
-     declared("mine", files={"train": "/x/train.jsonl", "dev": "/x/dev.jsonl"}), "needs 'test'"),
+    (
+        "declared target without a test file",
+        declared("mine", files={"train": "/x/train.jsonl", "dev": "/x/dev.jsonl"}),
+        "needs 'test'",
+    ),
 ]
 
 
@@ -169,8 +255,12 @@ def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
 
 # -- data files ------------------------------------------------------------------------------------------------------
 PAIR = {"id": "p1", "text_a": "a b", "text_b": "c d", "label": "yes"}
-QA = {"id": "q1", "context": "Anna sees Boris", "question": "who?", "answers": {"text": ["Boris"],
-                                                                                 "answer_start": [10]}}
+QA = {
+    "id": "q1",
+    "context": "Anna sees Boris",
+    "question": "who?",
+    "answers": {"text": ["Boris"], "answer_start": [10]},
+}
 MC = {"id": "m1", "context": "c", "question": "q", "choices": ["x", "y"], "label": 1}
 TAG = {"id": "t1", "tokens": ["Anna", "sees"], "tags": ["PROPN", "VERB"]}
 RET = {"id": "r1", "side": "src", "text": "hallo", "gold": "e1"}
@@ -184,31 +274,59 @@ def row(base, **changes):
 DATA = [
     ("invalid JSON", "pair_classification", "train", '{"id": "p2", "text_a": ', "not valid JSON"),
     ("not an object", "pair_classification", "train", "[1, 2]", "expected a JSON object"),
-    ("missing field", "pair_classification", "dev", json.dumps({"id": "p2", "text_a": "a", "text_b": "b"}),
-     "missing field 'label'"),
-    ("label outside the set", "pair_classification", "test", row(PAIR, id="p2", label="maybe"),
-     "'maybe', not in the label set"),
+    (
+        "missing field",
+        "pair_classification",
+        "dev",
+        json.dumps({"id": "p2", "text_a": "a", "text_b": "b"}),
+        "missing field 'label'",
+    ),
+    (
+        "label outside the set",
+        "pair_classification",
+        "test",
+        row(PAIR, id="p2", label="maybe"),
+        "'maybe', not in the label set",
+    ),
     ("label of the wrong type", "pair_classification", "train", row(PAIR, id="p2", label=1), "'label' must be str"),
     ("id used twice", "pair_classification", "train", row(PAIR), "already used on line 1"),
     ("empty file", "pair_classification", "dev", None, "no examples"),
     ("Latin-1 byte", "pair_classification", "train", row(PAIR, id="p2", text_a="caf\udce9"), "is not UTF-8"),
     ("tags of the wrong length", "tagging", "train", row(TAG, id="t2", tags=["PROPN"]), "1 tags for 2 tokens"),
     ("no tokens", "tagging", "dev", row(TAG, id="t2", tokens=[], tags=[]), "'tokens' is empty"),
-    ("tag unseen in English training data", "tagging", "test", row(TAG, id="t2", tags=["PROPN", "XYZ"]),
-     "declares no labels"),
-    ("answer not at its offset", "span_qa", "train", row(QA, id="q2", answers={"text": ["Boris"],
-                                                                                "answer_start": [3]}),
-     "'Boris' is not at offset 3"),
-    ("answer lists of unequal length", "span_qa", "dev", row(QA, id="q2", answers={"text": ["Boris"],
-                                                                                    "answer_start": []}),
-     "equal length"),
+    (
+        "tag unseen in English training data",
+        "tagging",
+        "test",
+        row(TAG, id="t2", tags=["PROPN", "XYZ"]),
+        "declares no labels",
+    ),
+    (
+        "answer not at its offset",
+        "span_qa",
+        "train",
+        row(QA, id="q2", answers={"text": ["Boris"], "answer_start": [3]}),
+        "'Boris' is not at offset 3",
+    ),
+    (
+        "answer lists of unequal length",
+        "span_qa",
+        "dev",
+        row(QA, id="q2", answers={"text": ["Boris"], "answer_start": []}),
+        "equal length",
+    ),
     ("choice index out of range", "multiple_choice", "train", row(MC, id="m2", label=2), "outside 0..1"),
     ("choice index as a boolean", "multiple_choice", "train", row(MC, id="m2", label=True), "'label' must be int"),
     ("retrieval side unknown", "retrieval", "test", row(RET, id="r2", side="both"), "must be 'src' or 'tgt'"),
     ("retrieval gold not strings", "retrieval", "test", row(RET, id="r2", gold=[1]), "list of tgt ids"),
     ("retrieval gold twice", "retrieval", "test", row(RET, id="r2", gold=["e1", "e1"]), "lists a tgt id twice"),
-    ("retrieval gold on a tgt line", "retrieval", "test", row(RET, id="r2", side="tgt", gold=["e1"]),
-     "a tgt line has no gold"),
+    (
+        "retrieval gold on a tgt line",
+        "retrieval",
+        "test",
+        row(RET, id="r2", side="tgt", gold=["e1"]),
+        "a tgt line has no gold",
+    ),
     ("a text that is a number", "pair_classification", "test", row(PAIR, id="p2", text_b=3), "'text_b' must be str"),
 ]
 VALID = {"pair_classification": PAIR, "tagging": TAG, "span_qa": QA, "multiple_choice": MC, "retrieval": RET}
@@ -250,8 +368,9 @@ def test_malformed_data_file_stops_its_job_with_file_and_line(work, tmp_path, ca
     spec = declare(tmp_path, fmt, split, line)
     configfile = tmp_path / "case.yaml"
     configfile.write_text(yaml.safe_dump({"tasks": {"bad": spec}}))
-    result = run_snakemake(work, "--cores", "1", "resources/local_tasks/bad", *CI, "--configfile", configfile,
-                           check=False)
+    result = run_snakemake(
+        work, "--cores", "1", "resources/local_tasks/bad", *CI, "--configfile", configfile, check=False
+    )
     assert_one_clear_line(result, expected)
     file_split = {"test": "test.wa" if fmt == "retrieval" else "test.en"}.get(split, split)
     where = f"{file_split}.jsonl" + ("" if line is None else ":2")
@@ -298,5 +417,6 @@ def test_a_failed_job_loses_nothing_else(ci_grid, tmp_path):
         assert (grid / f"results/tiny-ci/eval/{inter}/xnli/seed1/en.metrics.json").exists()
         assert not (grid / f"results/tiny-ci/eval/{inter}/udpos/seed1").exists()
     train.write_text(original)
-    assert planned_jobs(grid, *args) == Counter({"train_udpos": 3, "aggregate": 1, "export_predictions": 1,
-                                                 "results_page": 1, "all": 1})
+    assert planned_jobs(grid, *args) == Counter(
+        {"train_udpos": 3, "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1}
+    )

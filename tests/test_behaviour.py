@@ -47,7 +47,7 @@ def differences(pinned, now, where="") -> list[str]:
             digits = len(a.split(".")[1].split("e")[0].split("E")[0])
             # printed numbers: one unit in the last digit; a double written in full (a JSON file's float) to 1e-9 of
             # itself, as floats outside text are: its last bits move with the BLAS and scipy builds
-            if abs(float(a) - float(b)) > max(1.01 * 10 ** -digits, 1e-9 * abs(float(a))):
+            if abs(float(a) - float(b)) > max(1.01 * 10**-digits, 1e-9 * abs(float(a))):
                 return [f"{where}: {a} pinned, {b} now"]
         return []
     return [] if pinned == now else [f"{where}: {json.dumps(pinned)[:80]} pinned, {json.dumps(now)[:80]} now"]
@@ -60,18 +60,24 @@ def test_phase_outputs_match_their_pinned_version(probes, phase):
     pin = PINS / f"{phase}.json"
     if os.environ.get("STILTGRID_REPIN") == "1":
         pin.parent.mkdir(exist_ok=True)
-        pin.write_text(json.dumps({"version": VERSIONS[phase], "outputs": now}, indent=1, sort_keys=True,
-                                  ensure_ascii=False) + "\n")
+        pin.write_text(
+            json.dumps({"version": VERSIONS[phase], "outputs": now}, indent=1, sort_keys=True, ensure_ascii=False)
+            + "\n"
+        )
     pinned = json.loads(pin.read_text())
     changed = differences(pinned["outputs"], now)
     if pinned["version"] == VERSIONS[phase]:
-        assert not changed, (f"phase '{phase}' changed its outputs at behaviour version {VERSIONS[phase]} "
-                             f"({'; '.join(changed[:3])}): if intended, bump VERSIONS['{phase}'] in "
-                             f"workflow/stiltgrid/core/behaviour.py, then STILTGRID_REPIN=1 python -m pytest "
-                             f"tests/test_behaviour.py")
+        assert not changed, (
+            f"phase '{phase}' changed its outputs at behaviour version {VERSIONS[phase]} "
+            f"({'; '.join(changed[:3])}): if intended, bump VERSIONS['{phase}'] in "
+            f"workflow/stiltgrid/core/behaviour.py, then STILTGRID_REPIN=1 python -m pytest "
+            f"tests/test_behaviour.py"
+        )
     else:
-        pytest.fail(f"VERSIONS['{phase}'] is {VERSIONS[phase]} but {pin.name} pins version {pinned['version']}: "
-                    f"re-pin with STILTGRID_REPIN=1 python -m pytest tests/test_behaviour.py")
+        pytest.fail(
+            f"VERSIONS['{phase}'] is {VERSIONS[phase]} but {pin.name} pins version {pinned['version']}: "
+            f"re-pin with STILTGRID_REPIN=1 python -m pytest tests/test_behaviour.py"
+        )
 
 
 @pytest.mark.slow

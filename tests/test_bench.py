@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_bench(script: str, *args: str) -> str:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
 
@@ -51,9 +57,17 @@ def test_collate_pads_to_a_fixed_length():
     assert (fixed["input_ids"][:, :3] == dynamic["input_ids"]).all()
 
 
-@pytest.mark.parametrize("name, peak", [("NVIDIA H100 80GB HBM3", 989.4), ("NVIDIA H100 PCIe", 756.0),
-                                        ("NVIDIA H200", 989.4), ("NVIDIA A100-SXM4-80GB", 312.0),
-                                        ("NVIDIA H100 NVL", None), ("Tesla T4", None)])
+@pytest.mark.parametrize(
+    "name, peak",
+    [
+        ("NVIDIA H100 80GB HBM3", 989.4),
+        ("NVIDIA H100 PCIe", 756.0),
+        ("NVIDIA H200", 989.4),
+        ("NVIDIA A100-SXM4-80GB", 312.0),
+        ("NVIDIA H100 NVL", None),
+        ("Tesla T4", None),
+    ],
+)
 def test_gpu_peak_table(name, peak):
     sys.path.insert(0, str(ROOT / "bench"))
     try:
@@ -68,8 +82,14 @@ def test_gpu_peak_table(name, peak):
 @pytest.mark.slow
 def test_dag_scale_plans_the_paper_grid_and_finds_nothing_to_redo():
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "dag_scale.py"), "--repeats", "1"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "dag_scale.py"), "--repeats", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]  # exits non-zero if the no-op plans jobs
     jobs = int(proc.stdout.split(" jobs,", 1)[0].rsplit(" ", 1)[1])
     assert jobs > 300  # 11 intermediates x 9 targets x 3 seeds, plus fetches, training and aggregates

@@ -18,8 +18,12 @@ LANGS = ["en", "wa", "ka"]
 # declared name -> (world task it is cut from, format, role, extra declaration keys)
 DECLARED = {
     "my-sentiment": ("sst2", "classification", "target", {"labels": ["negative", "positive"]}),
-    "my-entailment": ("mnli", "pair_classification", "intermediate",
-                      {"labels": ["entailment", "neutral", "contradiction"]}),
+    "my-entailment": (
+        "mnli",
+        "pair_classification",
+        "intermediate",
+        {"labels": ["entailment", "neutral", "contradiction"]},
+    ),
     "my-tags": ("panx", "tagging", "target", {"metric": "seqeval_f1"}),
     "my-qa": ("xquad", "span_qa", "target", {}),
     "my-choice": ("cosmosqa", "multiple_choice", "target", {}),
@@ -56,8 +60,15 @@ def _bert_encoder(out: Path, corpus: Path) -> None:
     out.mkdir(parents=True)
     (out / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
     tokenizer = BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, type_vocab_size=2)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        type_vocab_size=2,
+    )
     BertModel(config, add_pooling_layer=False).save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
 
@@ -68,9 +79,16 @@ def _xlmr_encoder(out: Path, corpus: Path) -> None:
     from stiltgrid.engine.mlm import train_tokenizer
 
     tokenizer = train_tokenizer(sorted(str(p) for p in corpus.glob("*.txt")), 500, out, model_max_length=512)
-    config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                              intermediate_size=64, max_position_embeddings=66, pad_token_id=tokenizer.pad_token_id,
-                              type_vocab_size=1)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=66,
+        pad_token_id=tokenizer.pad_token_id,
+        type_vocab_size=1,
+    )
     XLMRobertaModel(config).save_pretrained(str(out))
 
 
@@ -93,17 +111,32 @@ def _declarations(data: Path, names) -> dict:
 
 
 def _config(work: Path, model: str, model_dir: Path, data: Path, intermediate, targets) -> Path:
-    small = {"epochs": 1, "max_length": 64, "eval_every": 10, "eval_subset": 32, "checkpoint_every": 1000,
-             "batch_size": 16}
+    small = {
+        "epochs": 1,
+        "max_length": 64,
+        "eval_every": 10,
+        "eval_subset": 32,
+        "checkpoint_every": 1000,
+        "batch_size": 16,
+    }
     config = {
         "preset": "byo",
         "models": {model: {"source": "local", "path": str(model_dir)}},
         "tasks": _declarations(data, set(intermediate) - {"none"} | set(targets)),
-        "presets": {"byo": {"inherit": "ci", "model": model, "intermediate": list(intermediate),
-                            "targets": list(targets), "languages": LANGS,
-                            "retrieval": {"layer": 1, "max_length": 64},
-                            "training": {"intermediate": {"defaults": small, "tasks": {}},
-                                         "target": {"defaults": small, "tasks": {}}}}},
+        "presets": {
+            "byo": {
+                "inherit": "ci",
+                "model": model,
+                "intermediate": list(intermediate),
+                "targets": list(targets),
+                "languages": LANGS,
+                "retrieval": {"layer": 1, "max_length": 64},
+                "training": {
+                    "intermediate": {"defaults": small, "tasks": {}},
+                    "target": {"defaults": small, "tasks": {}},
+                },
+            }
+        },
     }
     path = work / f"{model}.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -146,8 +179,9 @@ def test_declared_task_flows_through_the_grid(byo, name):
     _, fmt, role, _ = DECLARED[name]
     scores = byo["scores"]
     if role == "intermediate":
-        summary = json.loads((byo["work"] / "results" / "my-bert" / "intermediate" / name / "seed1" /
-                              CELL_TRAIN_SUMMARY).read_text())
+        summary = json.loads(
+            (byo["work"] / "results" / "my-bert" / "intermediate" / name / "seed1" / CELL_TRAIN_SUMMARY).read_text()
+        )
         assert summary["steps"] > 0
         assert set(scores.intermediate) == {"none", name}  # every target also ran from its checkpoint
         return
@@ -157,8 +191,9 @@ def test_declared_task_flows_through_the_grid(byo, name):
         cell = rows[rows.intermediate == inter]
         assert sorted(cell.language.unique()) == sorted(expected), (inter, name)
         assert cell.value.notna().all()
-    paper = pd.read_csv(byo["work"] / "results" / "my-bert" / "tables" / "byo" / "paper_table.tsv", sep="\t",
-                        index_col=0)
+    paper = pd.read_csv(
+        byo["work"] / "results" / "my-bert" / "tables" / "byo" / "paper_table.tsv", sep="\t", index_col=0
+    )
     assert name in paper.columns and paper[name].notna().all()
 
 
@@ -184,9 +219,11 @@ def test_warnings_name_the_tiny_settings_the_encoder_inherited(byo):
     and first in warnings.md, next to what the guards found in the cells."""
     text = (byo["work"] / "results" / "my-bert" / "tables" / "byo" / "warnings.md").read_text()
     lines = [line[2:] for line in text.splitlines() if line.startswith("- ")]
-    assert lines[0].startswith("configuration: preset 'byo' runs the pretrained encoder 'my-bert' (local) with "
-                               "settings from preset 'demo', written for its tiny scratch model 'tiny-demo': "
-                               "training.intermediate.defaults lr 0.001")
+    assert lines[0].startswith(
+        "configuration: preset 'byo' runs the pretrained encoder 'my-bert' (local) with "
+        "settings from preset 'demo', written for its tiny scratch model 'tiny-demo': "
+        "training.intermediate.defaults lr 0.001"
+    )
     records = sorted((byo["work"] / "results" / "my-bert" / "eval").rglob("*.metrics.json"))
     recorded = [w for path in records for w in json.loads(path.read_text()).get("warnings", [])]
     assert len(recorded) == len([line for line in lines if " (test): " in line or " (dev): " in line])
@@ -195,8 +232,9 @@ def test_warnings_name_the_tiny_settings_the_encoder_inherited(byo):
 def test_xlmr_encoder_runs_a_declared_target(byo):
     root, work = byo["root"], byo["work"]
     _xlmr_encoder(root / "encoders" / "xlmr", byo["data"] / "corpus")
-    configfile = _config(work, "my-xlmr", root / "encoders" / "xlmr", byo["data"], ["none"],
-                         ["my-sentiment", "my-bitext"])
+    configfile = _config(
+        work, "my-xlmr", root / "encoders" / "xlmr", byo["data"], ["none"], ["my-sentiment", "my-bitext"]
+    )
     _snakemake(work, configfile)
     scores = pd.read_csv(work / "results" / "my-xlmr" / "tables" / "byo" / "scores.tsv", sep="\t")
     assert set(scores[scores.target == "my-sentiment"].language) == set(LANGS)

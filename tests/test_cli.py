@@ -13,8 +13,9 @@ from stiltgrid import cli
 
 
 def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "stiltgrid.cli", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "stiltgrid.cli", *map(str, args)], cwd=cwd, capture_output=True, text=True
+    )
 
 
 def test_help_lists_every_command(capsys):
@@ -47,7 +48,8 @@ def test_every_command_reading_a_grid_takes_the_same_options(name, tmp_path, cap
     module, _, function = cli.COMMANDS[name][0].partition(":")
     with pytest.raises(SystemExit) as caught:
         getattr(importlib.import_module(module), function)(
-            ["--preset", "ci", "--configfile", "more.yaml", "--config", "a=1", "results/x", "-d", "w"])
+            ["--preset", "ci", "--configfile", "more.yaml", "--config", "a=1", "results/x", "-d", "w"]
+        )
     assert caught.value.code == "stiltgrid: --config takes KEY=VALUE, not 'results/x' (outputs go before --config)"
     assert Path.cwd() == tmp_path / "w"
 
@@ -63,8 +65,9 @@ def test_why_and_export_on_the_finished_ci_grid(ci_grid):
     assert done.returncode == 0, done.stderr[-2000:]
     manifest = json.loads((export_dir / "export.json").read_text())
     lines = done.stdout.strip().splitlines()
-    assert lines[0] == (f"results/tiny-ci/export/ci: row {manifest['row']}, "
-                        f"--xtreme_version {manifest['xtreme_version']}")
+    assert lines[0] == (
+        f"results/tiny-ci/export/ci: row {manifest['row']}, --xtreme_version {manifest['xtreme_version']}"
+    )
     for task, spec in manifest["tasks"].items():
         assert f"  {task}: {spec['intermediate']} (seed {spec['seed']}, {len(spec['languages'])} languages)" in lines
     assert export_dir.stat().st_mtime_ns == before  # current: nothing was rebuilt

@@ -23,8 +23,19 @@ def with_changes(preset="demo", **changes):
 def test_default_preset_is_demo_and_covers_the_full_grid():
     grid = load_grid(copy.deepcopy(CONFIG))
     assert grid.preset == "demo"
-    assert set(grid.intermediates) >= {"none", "multitask", "mnli", "squad", "hellaswag", "anli", "qqp", "cosmosqa",
-                                       "commonsenseqa", "ccg", "sst2"}
+    assert set(grid.intermediates) >= {
+        "none",
+        "multitask",
+        "mnli",
+        "squad",
+        "hellaswag",
+        "anli",
+        "qqp",
+        "cosmosqa",
+        "commonsenseqa",
+        "ccg",
+        "sst2",
+    }
     assert grid.trained_targets == ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa")
     assert grid.retrieval_targets == ("bucc", "tatoeba")
     assert "en" not in grid.languages("tatoeba") and "en" in grid.languages("xnli")
@@ -50,14 +61,17 @@ def test_paper_uses_official_language_lists():
     assert grid.languages("bucc") == ["de", "fr", "ru", "zh"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"preset": "nope"}, "unknown preset 'nope'"),
-    ({"intermediate": ["none", "mnlii"]}, "unknown intermediate task 'mnlii'"),
-    ({"targets": ["xnli", "xcopa-typo"]}, "unknown target task 'xcopa-typo'"),
-    ({"languages": ["en", "zz"]}, "unknown language 'zz'"),
-    ({"model": "gpt"}, "unknown model 'gpt'"),
-    ({"colour": "blue"}, "unknown key 'colour'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"preset": "nope"}, "unknown preset 'nope'"),
+        ({"intermediate": ["none", "mnlii"]}, "unknown intermediate task 'mnlii'"),
+        ({"targets": ["xnli", "xcopa-typo"]}, "unknown target task 'xcopa-typo'"),
+        ({"languages": ["en", "zz"]}, "unknown language 'zz'"),
+        ({"model": "gpt"}, "unknown model 'gpt'"),
+        ({"colour": "blue"}, "unknown key 'colour'"),
+    ],
+)
 def test_bad_names_are_named(change, message):
     config = copy.deepcopy(CONFIG)
     if "preset" in change:
@@ -76,8 +90,12 @@ def test_unknown_hyperparameter_is_named():
 
 
 def test_snakemake_prints_one_line_without_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", "preset=nope"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", "preset=nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
     assert errors == [f"config error: unknown preset 'nope' (known: {', '.join(sorted(CONFIG['presets']))})"]
@@ -115,8 +133,10 @@ def test_yaml_booleans_as_keys_say_to_quote_them():
     config["datasets"]["world-ci"]["world"] = {"languages": {False: {"family": "north"}}}
     with pytest.raises(ConfigError) as err:
         load_grid(config)
-    assert str(err.value) == ("datasets.world-ci.world.languages: key False (YAML reads unquoted yes/no/on/off/true/"
-                              "false as booleans: quote a language code such as Norwegian 'no')")
+    assert str(err.value) == (
+        "datasets.world-ci.world.languages: key False (YAML reads unquoted yes/no/on/off/true/"
+        "false as booleans: quote a language code such as Norwegian 'no')"
+    )
 
 
 def test_a_task_without_data_in_the_dataset_is_rejected(declared_registry):
@@ -127,4 +147,3 @@ def test_a_task_without_data_in_the_dataset_is_rejected(declared_registry):
     register(replace(get_task("mnli"), name="mnli_hub_only", world=None))
     with pytest.raises(ConfigError, match="task 'mnli_hub_only' has no data in dataset 'world-ci'.*world="):
         load_grid(with_changes("ci", intermediate=["none", "mnli_hub_only"]))
-

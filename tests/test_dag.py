@@ -32,9 +32,19 @@ def test_every_wildcard_rule_is_a_kind_and_foreign_paths_have_no_job(monkeypatch
     monkeypatch.chdir(ROOT)
     graph = graph_of("ci")
     found = {graph.producer(out).rule for job in grid_jobs(graph) for out in job.outputs}
-    assert {"generate_world", "mlm_checkpoint", "train_intermediate", "train_xnli", "evaluate_tatoeba",
-            "aggregate"} <= found
+    assert {
+        "generate_world",
+        "mlm_checkpoint",
+        "train_intermediate",
+        "train_xnli",
+        "evaluate_tatoeba",
+        "aggregate",
+    } <= found
     assert len({kind.name for kind in JOB_KINDS}) == len(JOB_KINDS)
-    for path in ("results/tiny-ci/eval/unknown/xnli/seed1", "results/tiny-ci/eval/mnli/xnli/seedX", "README.md",
-                 "resources/data/no-such-dataset/tasks/xnli"):
+    for path in (
+        "results/tiny-ci/eval/unknown/xnli/seed1",
+        "results/tiny-ci/eval/mnli/xnli/seedX",
+        "README.md",
+        "resources/data/no-such-dataset/tasks/xnli",
+    ):
         assert graph.producer(path) is None, path

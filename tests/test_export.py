@@ -33,12 +33,17 @@ def built(tmp_path_factory):
 
 def run_export(built, out: Path, row: str, choices: Path | None = None) -> dict:
     settings = D.export_settings(built, row)
-    inputs = {"cells": [d for by_inter in settings["cells"].values() for by_seed in by_inter.values()
-                        for d in by_seed.values()], "data": list(settings["data"].values())}
+    inputs = {
+        "cells": [
+            d for by_inter in settings["cells"].values() for by_seed in by_inter.values() for d in by_seed.values()
+        ],
+        "data": list(settings["data"].values()),
+    }
     if choices is not None:
         inputs["choices"] = str(choices)
-    jobs.export_predictions(job("export_predictions", settings, inputs, {"out": str(out)}, {"model": "m"},
-                                out.parent / "export.log"))
+    jobs.export_predictions(
+        job("export_predictions", settings, inputs, {"out": str(out)}, {"model": "m"}, out.parent / "export.log")
+    )
     return json.loads((out / X.MANIFEST).read_text())
 
 
@@ -64,8 +69,13 @@ def test_a_named_row_round_trips_on_every_task_evaluate_reads(built, tmp_path):
             assert_round_trip(out / "predictions", labels, task, lang, built["cells"][target]["mnli"])
     assert sorted(exported) == sorted(xt.leaderboards())  # all eleven of evaluate.py's tasks, BUCC as bucc2018
     assert sorted(p.name for p in (out / "predictions").iterdir()) == sorted(xt.leaderboards())
-    assert manifest["tasks"]["bucc2018"] == {"target": "bucc", "intermediate": "mnli", "seed": 1,
-                                             "cell": built["cells"]["bucc"]["mnli"], "languages": ["de"]}
+    assert manifest["tasks"]["bucc2018"] == {
+        "target": "bucc",
+        "intermediate": "mnli",
+        "seed": 1,
+        "cell": built["cells"]["bucc"]["mnli"],
+        "languages": ["de"],
+    }
     assert manifest["skipped"] == {"lareqa": "not read by XTREME's evaluate.py"}
     assert manifest["row"] == "mnli" and manifest["seed"] == 1 and manifest["prediction_folder"] == "predictions"
     assert manifest["xtreme_version"] == "xtreme"  # PAWS-X and BUCC are XTREME's
@@ -84,8 +94,10 @@ def test_formats_are_the_official_ones(built, tmp_path):
     tatoeba = (folder / "tatoeba" / "test-de.tsv").read_text().splitlines()
     assert len(tatoeba) == 14 and all(0 <= int(line) < 14 for line in tatoeba)
     assert set(json.loads((folder / "xquad" / "test-en.json").read_text())) == {f"en-{i}" for i in range(14)}
-    assert all(set(json.loads(line)) == {"id", "label"}
-               for line in (folder / "xcopa" / "test-en.jsonl").read_text().splitlines())
+    assert all(
+        set(json.loads(line)) == {"id", "label"}
+        for line in (folder / "xcopa" / "test-en.jsonl").read_text().splitlines()
+    )
     ranked = json.loads((folder / "mewslix" / "test-de.json").read_text())
     assert len(ranked) == 8 and all(len(top) == 14 for top in ranked.values())  # the whole pool of 14, best first
 
@@ -108,9 +120,13 @@ def test_the_best_dev_row_exports_each_targets_choice(built, tmp_path):
     assert manifest["skipped"]["mlqa"] == "no dev score to choose an intermediate on"
     # the two intermediates' predictions differ, so the file shows whose they are
     exported = (out / "predictions" / "xnli" / "test-de.tsv").read_text().splitlines()
-    predicted = {inter: [json.loads(line)["prediction"] for line in
-                         (Path(built["cells"]["xnli"][inter]) / "de.predictions.jsonl").read_text().splitlines()]
-                 for inter in ("mnli", "squad")}
+    predicted = {
+        inter: [
+            json.loads(line)["prediction"]
+            for line in (Path(built["cells"]["xnli"][inter]) / "de.predictions.jsonl").read_text().splitlines()
+        ]
+        for inter in ("mnli", "squad")
+    }
     assert exported == predicted["squad"] != predicted["mnli"]
 
 
@@ -119,22 +135,33 @@ def test_a_choice_without_a_cell_at_the_seed_is_named(built, tmp_path):
     choices.write_text("target\tintermediate\nxnli\tanli\n")
     settings = D.export_settings(built, "best-dev")
     with pytest.raises(UserError, match="xnli's best-dev row is 'anli', which has no cell at seed 1"):
-        X.write_submission(str(tmp_path / "out"), "best-dev", 1, {"xnli": settings["targets"]["xnli"]},
-                           {"xnli": settings["cells"]["xnli"]}, {}, {}, str(choices))
+        X.write_submission(
+            str(tmp_path / "out"),
+            "best-dev",
+            1,
+            {"xnli": settings["targets"]["xnli"]},
+            {"xnli": settings["cells"]["xnli"]},
+            {},
+            {},
+            str(choices),
+        )
 
 
 def test_without_a_seed_each_target_takes_its_first_cell(built, tmp_path):
     """A preset's `cells:` list may run an intermediate's cell in some seeds only."""
     settings = D.export_settings(built, "mnli", seed=None)
     cells = {"xnli": {"mnli": {"3": built["cells"]["xnli"]["mnli"], "2": built["cells"]["xnli"]["squad"]}}}
-    manifest = X.write_submission(str(tmp_path / "out"), "mnli", None, {"xnli": settings["targets"]["xnli"]}, cells,
-                                  {}, {})
+    manifest = X.write_submission(
+        str(tmp_path / "out"), "mnli", None, {"xnli": settings["targets"]["xnli"]}, cells, {}, {}
+    )
     assert manifest["seed"] is None and manifest["tasks"]["xnli"]["seed"] == 2
     assert manifest["tasks"]["xnli"]["cell"] == built["cells"]["xnli"]["squad"]
     config = ci_config(seeds=[1, 2], cells=[["none", "xnli", 1], ["mnli", "xnli", 2], ["mnli", "udpos", 1]])
     export = JobGraph(config, load_grid(config)).export
-    assert export.settings["cells"] == {"xnli": {"mnli": {"2": "results/tiny-ci/eval/mnli/xnli/seed2"}},
-                                        "udpos": {"mnli": {"1": "results/tiny-ci/eval/mnli/udpos/seed1"}}}
+    assert export.settings["cells"] == {
+        "xnli": {"mnli": {"2": "results/tiny-ci/eval/mnli/xnli/seed2"}},
+        "udpos": {"mnli": {"1": "results/tiny-ci/eval/mnli/udpos/seed1"}},
+    }
 
 
 # -- the job in the grid -------------------------------------------------------------------------------------------
@@ -152,8 +179,12 @@ def test_the_export_job_reads_the_candidates_and_the_dev_choice():
     assert export.rule == "export_predictions" and export.outputs == ("results/tiny-ci/export/ci",)
     assert export.settings["row"] == "best-dev" and export.settings["seed"] is None
     assert export.inputs["choices"] == "results/tiny-ci/tables/ci/best_per_target.tsv"
-    assert sorted(export.inputs["cells"]) == sorted(f"results/tiny-ci/eval/{i}/{t}/seed{s}" for i in ("mnli", "squad")
-                                                    for t in ("xnli", "udpos", "xquad", "tatoeba") for s in (1, 2))
+    assert sorted(export.inputs["cells"]) == sorted(
+        f"results/tiny-ci/eval/{i}/{t}/seed{s}"
+        for i in ("mnli", "squad")
+        for t in ("xnli", "udpos", "xquad", "tatoeba")
+        for s in (1, 2)
+    )
     assert export.inputs["data"] == ["resources/data/world-ci/tasks/tatoeba"]
     assert export.settings["targets"]["tatoeba"] == {"task": "tatoeba", "languages": ["wa", "wb", "ea", "ka"]}
     assert graph.producer("results/tiny-ci/export/ci") is export
@@ -162,15 +193,19 @@ def test_the_export_job_reads_the_candidates_and_the_dev_choice():
     named = ci_config(seeds=[1, 2], export={"row": "none", "seed": 2})
     export = JobGraph(named, load_grid(named)).export
     assert "choices" not in export.inputs and export.settings["cells"]["xnli"] == {
-        "none": {"2": "results/tiny-ci/eval/none/xnli/seed2"}}
+        "none": {"2": "results/tiny-ci/eval/none/xnli/seed2"}
+    }
     assert JobGraph(ci_config(export=None), load_grid(ci_config(export=None))).export is None
 
 
-@pytest.mark.parametrize("export,message", [
-    ({"row": "anli"}, "export.row 'anli' is neither best-dev nor an intermediate of the grid"),
-    ({"seed": 3}, "export.seed 3 is not one of the grid's seeds"),
-    ({"rows": "none"}, "unknown key 'rows'"),
-])
+@pytest.mark.parametrize(
+    "export,message",
+    [
+        ({"row": "anli"}, "export.row 'anli' is neither best-dev nor an intermediate of the grid"),
+        ({"seed": 3}, "export.seed 3 is not one of the grid's seeds"),
+        ({"rows": "none"}, "unknown key 'rows'"),
+    ],
+)
 def test_export_settings_are_checked(export, message):
     with pytest.raises(ConfigError, match=message):
         load_grid(ci_config(export=export))
@@ -184,16 +219,19 @@ def test_the_ci_grids_export_round_trips(ci_grid, tmp_path):
 
     out = ci_grid / "results" / "tiny-ci" / "export" / "ci"
     manifest = json.loads((out / X.MANIFEST).read_text())
-    best = {line.split("\t")[0]: line.split("\t")[1] for line in
-            (ci_grid / "results/tiny-ci/tables/ci/best_per_target.tsv").read_text().splitlines()[1:]}
+    best = {
+        line.split("\t")[0]: line.split("\t")[1]
+        for line in (ci_grid / "results/tiny-ci/tables/ci/best_per_target.tsv").read_text().splitlines()[1:]
+    }
     assert sorted(manifest["tasks"]) == ["tatoeba", "udpos", "xnli", "xquad"] and manifest["row"] == "best-dev"
     for task, spec in manifest["tasks"].items():
         target = spec["target"]
         assert spec["intermediate"] == best[target] and spec["seed"] == 1
         assert spec["languages"] == CONFIG_LANGS(target)
         for lang in spec["languages"]:
-            examples = read_jsonl(ci_grid / "resources/data/world-ci/tasks" / target / f"test.{lang}.jsonl",
-                                  get_task(target).format)
+            examples = read_jsonl(
+                ci_grid / "resources/data/world-ci/tasks" / target / f"test.{lang}.jsonl", get_task(target).format
+            )
             XR.write_labels(tmp_path / "labels", task, lang, examples)
             assert_round_trip(out / "predictions", tmp_path / "labels", task, lang, ci_grid / spec["cell"])
 

@@ -39,8 +39,14 @@ def _labels(fmt, dev) -> list[str]:
 
 
 def _task(fmt, dev) -> Task:
-    return Task(name=f"probe_{fmt.name}", format=fmt.name, metric=fmt.metric, labels=tuple(_labels(fmt, dev)) or None,
-                role="target" if fmt.trainable else "retrieval", category=fmt.category)
+    return Task(
+        name=f"probe_{fmt.name}",
+        format=fmt.name,
+        metric=fmt.metric,
+        labels=tuple(_labels(fmt, dev)) or None,
+        role="target" if fmt.trainable else "retrieval",
+        category=fmt.category,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +131,9 @@ def test_features_head_loss_and_decoding(name, encoder_dir):
     assert sorted({f["example_index"] for f in feats}) == list(range(len(dev)))
     lengths = fmt.lengths(dev, tokenizer)
     if lengths is not None:  # untruncated counts match the features at a roomy max_length
-        assert lengths == [[len(seq) for seq in f["input_ids"]] if fmt.multi_sequence else [len(f["input_ids"])]
-                           for f in feats]
+        assert lengths == [
+            [len(seq) for seq in f["input_ids"]] if fmt.multi_sequence else [len(f["input_ids"])] for f in feats
+        ]
     torch.manual_seed(0)
     model = TaskModel(load_encoder(encoder_dir), {"probe": {"format": name, "labels": labels}})
     out = model("probe", F.collate(feats, tokenizer.pad_token_id))

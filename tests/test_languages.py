@@ -54,23 +54,33 @@ def _write(tmp_path, body, header=HEADER):
 
 
 def test_generated_world_table(tmp_path):
-    path = _write(tmp_path, "xa\tXalic\tProto-A\tA-genus\tZzzz\t12.5\t0.1\n"
-                            "xb\tXbolic\tProto-A\tB-genus\tLatn\t\t\n")
+    path = _write(tmp_path, "xa\tXalic\tProto-A\tA-genus\tZzzz\t12.5\t0.1\nxb\tXbolic\tProto-A\tB-genus\tLatn\t\t\n")
     df = load_languages(path)
     assert list(df.index) == ["xa", "xb"]
     assert df.at["xa", "pretrain_tokens_m"] == 12.5
     assert math.isnan(df.at["xb", "pretrain_gib"])
 
 
-@pytest.mark.parametrize("body, header, message", [
-    ("xa\tXalic\tF\tG\tLatn\t1\t1\n", "iso\tname\tfamily\tgenus\tscript\ttokens\tgib\n", ":1: header is"),
-    ("xa\tXalic\tF\tG\tLatn\t1\n", HEADER, ":2: 6 fields, expected 7"),
-    ("xa\tXalic\tF\tG\tLatn\t1\t1\nxb\tXb\tF\tG\tLatn\tmany\t1\n", HEADER, ":3: column 'pretrain_tokens_m': 'many'"),
-    ("xa\tXalic\tF\tG\tLatn\t1\t-2\n", HEADER, ":2: column 'pretrain_gib': -2"),
-    ("xa\t\tF\tG\tLatn\t1\t1\n", HEADER, ":2: column 'name' is empty"),
-    ("xa\tXalic\tF\tG\tLatn\t1\t1\nxa\tXalic2\tF\tG\tLatn\t1\t1\n", HEADER, ":3: column 'iso': 'xa' already on line 2"),
-    ("", HEADER, "no languages"),
-])
+@pytest.mark.parametrize(
+    "body, header, message",
+    [
+        ("xa\tXalic\tF\tG\tLatn\t1\t1\n", "iso\tname\tfamily\tgenus\tscript\ttokens\tgib\n", ":1: header is"),
+        ("xa\tXalic\tF\tG\tLatn\t1\n", HEADER, ":2: 6 fields, expected 7"),
+        (
+            "xa\tXalic\tF\tG\tLatn\t1\t1\nxb\tXb\tF\tG\tLatn\tmany\t1\n",
+            HEADER,
+            ":3: column 'pretrain_tokens_m': 'many'",
+        ),
+        ("xa\tXalic\tF\tG\tLatn\t1\t-2\n", HEADER, ":2: column 'pretrain_gib': -2"),
+        ("xa\t\tF\tG\tLatn\t1\t1\n", HEADER, ":2: column 'name' is empty"),
+        (
+            "xa\tXalic\tF\tG\tLatn\t1\t1\nxa\tXalic2\tF\tG\tLatn\t1\t1\n",
+            HEADER,
+            ":3: column 'iso': 'xa' already on line 2",
+        ),
+        ("", HEADER, "no languages"),
+    ],
+)
 def test_errors_name_file_line_column(tmp_path, body, header, message):
     path = _write(tmp_path, body, header)
     with pytest.raises(LanguageTableError) as err:
@@ -88,10 +98,10 @@ def test_volume_strata():
     df = load_languages()
     strata = volume_strata(df, [1, 10, 100])
     assert list(strata.cat.categories) == ["absent", "<1", "1-10", "10-100", ">=100"]
-    assert strata["jv"] == "<1"        # 0.2 GiB
-    assert strata["sw"] == "1-10"      # 1.6 GiB
-    assert strata["de"] == "10-100"    # 66.6 GiB
-    assert strata["en"] == ">=100"     # 300.8 GiB
+    assert strata["jv"] == "<1"  # 0.2 GiB
+    assert strata["sw"] == "1-10"  # 1.6 GiB
+    assert strata["de"] == "10-100"  # 66.6 GiB
+    assert strata["en"] == ">=100"  # 300.8 GiB
     assert strata["yo"] == "absent"
     tokens = volume_strata(df, [100, 1000], column="pretrain_tokens_m", labels=["low", "mid", "high"])
     assert tokens["mr"] == "mid" and tokens["jv"] == "low" and tokens["en"] == "high"

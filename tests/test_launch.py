@@ -18,14 +18,20 @@ def job(tmp_path, target, *args, env=None):
     """A job process as Snakemake would start it: a fresh interpreter calling launch.run."""
     code = textwrap.dedent(f"""
         import sys
-        sys.path[:0] = [{str(ROOT / 'workflow')!r}, {str(TESTS)!r}]
+        sys.path[:0] = [{str(ROOT / "workflow")!r}, {str(TESTS)!r}]
         from stiltgrid.runtime import launch
         launch.run({target!r}, *{args!r})
     """)
     run_env = {**os.environ, "LAUNCH_MARK": "mark", "STILTGRID_FORKSERVER_IDLE": "20", **(env or {})}
     run_env.pop("SLURM_JOB_ID", None)
-    return subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=run_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=run_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_job_runs_in_a_worker_with_its_cwd_env_and_output(tmp_path):

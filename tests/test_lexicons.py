@@ -20,11 +20,15 @@ def _write(tmp_path, name, text):
 
 # -- load_lexicon ----------------------------------------------------------------------------------------------------
 def test_lexicon_tsv(tmp_path, caplog):
-    path = _write(tmp_path, "wa.tsv", "english\tword\tpos\nthe\tde\tDET\ndog\thund\tNOUN\n"
-                                      "dog\thunden\tNOUN\n\nNew York\tNy York\tPROPN\nAnna\tAnna\tPROPN\n")
+    path = _write(
+        tmp_path,
+        "wa.tsv",
+        "english\tword\tpos\nthe\tde\tDET\ndog\thund\tNOUN\n"
+        "dog\thunden\tNOUN\n\nNew York\tNy York\tPROPN\nAnna\tAnna\tPROPN\n",
+    )
     with caplog.at_level(logging.WARNING, logger="stiltgrid.core.lexicons"):
         lex = load_lexicon(path)
-    assert lex == {"the": "de", "dog": "hund", "Anna": "Anna"}            # first translation kept
+    assert lex == {"the": "de", "dog": "hund", "Anna": "Anna"}  # first translation kept
     assert "skipped 1 multi-word entries" in caplog.text and str(path) in caplog.text
 
 
@@ -48,12 +52,15 @@ def test_lexicon_bom_and_crlf(tmp_path):
     assert load_lexicon(path) == {"the": "le"}
 
 
-@pytest.mark.parametrize("text, line", [
-    ("english\tword\tpos\nthe\tde\tDET\ndog\thund\n", 3),               # TSV row missing a column
-    ("english\tword\tpos\nthe\t\tDET\n", 2),                            # empty word
-    ("the le\ncat chat chatte\n", 2),                                   # MUSE line with three fields
-    ("the le\nlonely\n", 2),                                            # MUSE line with one field
-])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("english\tword\tpos\nthe\tde\tDET\ndog\thund\n", 3),  # TSV row missing a column
+        ("english\tword\tpos\nthe\t\tDET\n", 2),  # empty word
+        ("the le\ncat chat chatte\n", 2),  # MUSE line with three fields
+        ("the le\nlonely\n", 2),  # MUSE line with one field
+    ],
+)
 def test_lexicon_malformed_names_file_and_line(tmp_path, text, line):
     path = _write(tmp_path, "bad.tsv", text)
     with pytest.raises(ValueError, match=rf"bad\.tsv:{line}:"):
@@ -67,8 +74,9 @@ def test_lexicon_empty_file(tmp_path):
 
 # -- load_entities ---------------------------------------------------------------------------------------------------
 def test_entities(tmp_path):
-    path = _write(tmp_path, "entities.tsv", "name\ttype\nAnna\tPER\nNew York\tLOC\nAcme  Bank\tORG\n"
-                                            "Anna\tPER\nПарис\tLOC\n\n")
+    path = _write(
+        tmp_path, "entities.tsv", "name\ttype\nAnna\tPER\nNew York\tLOC\nAcme  Bank\tORG\nAnna\tPER\nПарис\tLOC\n\n"
+    )
     assert load_entities(path) == {"PER": ["Anna"], "LOC": ["New York", "Парис"], "ORG": ["Acme Bank"]}
 
 
@@ -77,13 +85,16 @@ def test_entities_columns_by_header(tmp_path):
     assert load_entities(path) == {"PER": ["Tom"]}
 
 
-@pytest.mark.parametrize("text, pattern", [
-    ("Anna\tPER\n", r"e\.tsv:1: expected a header"),
-    ("name\ttype\nAnna\n", r"e\.tsv:2: expected 2 tab-separated fields"),
-    ("name\ttype\nAnna\tPER\n\tLOC\n", r"e\.tsv:3: empty name"),
-    ("name\ttype\nAnna\t\n", r"e\.tsv:2: empty type"),
-    ("", r"e\.tsv: empty file"),
-])
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("Anna\tPER\n", r"e\.tsv:1: expected a header"),
+        ("name\ttype\nAnna\n", r"e\.tsv:2: expected 2 tab-separated fields"),
+        ("name\ttype\nAnna\tPER\n\tLOC\n", r"e\.tsv:3: empty name"),
+        ("name\ttype\nAnna\t\n", r"e\.tsv:2: empty type"),
+        ("", r"e\.tsv: empty file"),
+    ],
+)
 def test_entities_malformed(tmp_path, text, pattern):
     with pytest.raises(ValueError, match=pattern):
         load_entities(_write(tmp_path, "e.tsv", text))
@@ -93,8 +104,9 @@ def test_entities_malformed(tmp_path, text, pattern):
 @pytest.fixture(scope="module")
 def tiny_world(tmp_path_factory):
     out = tmp_path_factory.mktemp("lexworld")
-    generate_world(DEFAULT_WORLD, out, tasks={"panx": {"test": 3}}, corpus_sentences=0,
-                   test_langs=list(DEFAULT_WORLD["languages"]))
+    generate_world(
+        DEFAULT_WORLD, out, tasks={"panx": {"test": 3}}, corpus_sentences=0, test_langs=list(DEFAULT_WORLD["languages"])
+    )
     return out
 
 
@@ -113,11 +125,12 @@ def test_world_writes_entities(tiny_world):
         for name in LOCATIONS:
             assert " ".join(lang.names[name]) in ents["LOC"]
     rows = path.read_text(encoding="utf-8").splitlines()[1:]
-    assert len(rows) == len(set(rows))                                  # no duplicate rows
+    assert len(rows) == len(set(rows))  # no duplicate rows
 
 
 def test_world_entities_match_panx_tags(tiny_world):
     from stiltgrid.formats import read_jsonl
+
     ents = load_entities(tiny_world / "entities.tsv")
     names = {n for names in ents.values() for n in names}
     for path in sorted((tiny_world / "tasks" / "panx").glob("test.*.jsonl")):
@@ -127,7 +140,7 @@ def test_world_entities_match_panx_tags(tiny_world):
                     j = i + 1
                     while j < len(ex["tags"]) and ex["tags"][j].startswith("I-"):
                         j += 1
-                    mention = " ".join(ex["tokens"][i:j]).split("'")[0]    # drop a case ending
+                    mention = " ".join(ex["tokens"][i:j]).split("'")[0]  # drop a case ending
                     assert mention in names, (path.name, mention)
 
 

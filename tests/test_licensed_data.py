@@ -22,14 +22,16 @@ from stiltgrid.results.aggregate import gather_warnings, write_warnings
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 #: preset -> the tasks it reads from a local copy, and the config key of each
 LOCAL = {"paper": {"ccg": "ccg_path"}, "xtreme-r": {"ccg": "ccg_path", "mewslix": "mewslix_path"}}
+
+
 def mewsli(root):
     """A Mewsli-X dataset directory as get-mewsli-x.sh writes it, one German mention."""
     root.mkdir(parents=True)
     entity = {"entity_id": "Q90", "title": "Paris", "description": "Paris ist die Hauptstadt Frankreichs."}
-    article = {"context": {"document_id": "d1", "language": "de", "text": "Paris ist groß.",
-                           "sentence_spans": [[0, 15]]},
-               "mentions": [{"example_id": "m1", "entity_id": "Q90",
-                             "mention_span": {"text": "Paris", "start": 0, "end": 5}}]}
+    article = {
+        "context": {"document_id": "d1", "language": "de", "text": "Paris ist groß.", "sentence_spans": [[0, 15]]},
+        "mentions": [{"example_id": "m1", "entity_id": "Q90", "mention_span": {"text": "Paris", "start": 0, "end": 5}}],
+    }
     (root / "candidate_set_entities.jsonl").write_text(json.dumps(entity) + "\n")
     (root / "wikinews_mentions-test.jsonl").write_text(json.dumps(article) + "\n")
     return root
@@ -98,8 +100,9 @@ def test_opt_out_drops_the_tasks_from_grid_and_multitask_with_a_warning(preset, 
     text = (tmp_path / "warnings.md").read_text()
     assert f"{len(dropped)} warning(s)" in text
     ccg = next(line for line in text.splitlines() if "'ccg'" in line)
-    assert ccg.startswith("- configuration: task 'ccg' dropped from the grid (drop_unavailable: true): CCGbank is "
-                          "licensed (LDC2005T13)")
+    assert ccg.startswith(
+        "- configuration: task 'ccg' dropped from the grid (drop_unavailable: true): CCGbank is licensed (LDC2005T13)"
+    )
     assert ccg.endswith(f"multitask trains on the 8 others ({', '.join(remaining)})")
     if preset == "xtreme-r":
         mewslix = next(line for line in text.splitlines() if "'mewslix'" in line)
@@ -117,7 +120,9 @@ def test_copies_in_place_are_planned_and_convert(preset, tmp_path):
         assert ("mewslix" in grid.targets) == (preset == "xtreme-r")
     # what the check accepts, the converter reads
     assert hub.fetch("ccg", tmp_path / "out" / "ccg", local_path=paths["ccg_path"])["counts"] == {
-        "train.jsonl": 2, "dev.jsonl": 1}
+        "train.jsonl": 2,
+        "dev.jsonl": 1,
+    }
     if "mewslix_path" in paths:
         record = hub.fetch("mewslix", tmp_path / "out" / "mewslix", ["de"], local_path=paths["mewslix_path"])
         assert record["counts"]["test.de.jsonl"] == 1
@@ -129,12 +134,19 @@ def test_default_locations_and_environment_count(tmp_path, monkeypatch):
     assert load_grid(config("xtreme-r")).unavailable == {}
 
 
-@pytest.mark.parametrize("damage, expected", [
-    (lambda root: (root / "wsj00.stagged").unlink(),
-     "ccg: no dev file in {root} (looked for dev.stagged, wsj00.stagged, dev.jsonl;"),
-    (lambda root: (root / "train.stagged").write_text(""), "ccg: {root}/train.stagged is empty; config key "
-                                                          "datasets.hub.ccg_path"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (
+            lambda root: (root / "wsj00.stagged").unlink(),
+            "ccg: no dev file in {root} (looked for dev.stagged, wsj00.stagged, dev.jsonl;",
+        ),
+        (
+            lambda root: (root / "train.stagged").write_text(""),
+            "ccg: {root}/train.stagged is empty; config key datasets.hub.ccg_path",
+        ),
+    ],
+)
 def test_a_copy_without_what_the_converter_reads_names_the_file(tmp_path, damage, expected):
     root = ccgbank(tmp_path / "bank")
     damage(root)
@@ -170,13 +182,20 @@ def test_opt_out_keeps_the_cells_that_remain():
     assert load_grid(overlay).cells == (("none", "xnli", 1), ("mnli", "xnli", 1))
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"intermediate": ["none", "ccg"], "targets": ["xnli"], "analysis": None}, None),
-    ({"intermediate": ["none", "multitask"], "multitask": {"tasks": ["ccg"]}, "analysis": None},
-     "drop_unavailable drops every multitask task (ccg)"),
-    ({"analysis": {"volume": {"intermediates": ["none", "ccg"]}}},
-     "drop_unavailable drops task 'ccg', but a variant or an analysis of the grid still reads it"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"intermediate": ["none", "ccg"], "targets": ["xnli"], "analysis": None}, None),
+        (
+            {"intermediate": ["none", "multitask"], "multitask": {"tasks": ["ccg"]}, "analysis": None},
+            "drop_unavailable drops every multitask task (ccg)",
+        ),
+        (
+            {"analysis": {"volume": {"intermediates": ["none", "ccg"]}}},
+            "drop_unavailable drops task 'ccg', but a variant or an analysis of the grid still reads it",
+        ),
+    ],
+)
 def test_opt_out_that_leaves_a_hole_says_where(change, expected):
     overlay = config("paper", drop=True)
     overlay["presets"]["paper"].update(change)
@@ -201,8 +220,11 @@ def work(tmp_path_factory):
 def stop_lines(result):
     out = result.stdout + result.stderr
     assert result.returncode != 0 and "Traceback" not in out and "Job stats" not in out, out[-3000:]
-    return [line for line in out.splitlines() if line.startswith(("config error: preset", "  ccg:", "  mewslix:",
-                                                                  "Set the key"))]
+    return [
+        line
+        for line in out.splitlines()
+        if line.startswith(("config error: preset", "  ccg:", "  mewslix:", "Set the key"))
+    ]
 
 
 @pytest.mark.slow

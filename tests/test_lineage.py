@@ -45,8 +45,7 @@ def in_tmp(tmp_path, monkeypatch):
 
 
 CI = base_config("ci")["presets"]["ci"]
-CI_TARGET_RULES = {"xnli": "train_xnli", "udpos": "train_udpos", "xquad": "train_xquad",
-                   "tatoeba": "evaluate_tatoeba"}
+CI_TARGET_RULES = {"xnli": "train_xnli", "udpos": "train_udpos", "xquad": "train_xquad", "tatoeba": "evaluate_tatoeba"}
 AGGREGATE = ("aggregate", (("model", "tiny-ci"),))
 EXPORT = ("export_predictions", (("model", "tiny-ci"),))  # reads the dev choice and the cells it may export
 PAGE = ("results_page", (("model", "tiny-ci"),))  # shows every cell
@@ -57,8 +56,9 @@ def test_intermediate_hparam_reruns_its_row_only(in_tmp, key):
     config = base_config("ci")
     before = job_digests(config)
     value = other_value(config["presets"]["demo"]["training"]["intermediate"]["defaults"].get(key, defaults()[key]))
-    after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"intermediate": {
-        "tasks": {"mnli": {key: value}}}}}}}))
+    after = job_digests(
+        deep_merge(config, {"presets": {"ci": {"training": {"intermediate": {"tasks": {"mnli": {key: value}}}}}}})
+    )
     inter = ("train_intermediate", (("intermediate", "mnli"), ("model", "tiny-ci"), ("seed", "1")))
     cells = {cell(CI_TARGET_RULES[t], "mnli", t) for t in CI["targets"]}
     assert changed(before, after) == {inter, AGGREGATE, EXPORT, PAGE} | cells
@@ -70,28 +70,42 @@ def test_target_hparam_reruns_its_column_only(in_tmp, key):
     before = job_digests(config)
     target = config["presets"]["demo"]["training"]["target"]
     value = other_value({**defaults(), **target["defaults"], **target.get("tasks", {}).get("udpos", {})}[key])
-    after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {
-        "tasks": {"udpos": {key: value}}}}}}}))
-    assert changed(before, after) == ({AGGREGATE, EXPORT, PAGE}
-                                      | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]})
+    after = job_digests(
+        deep_merge(config, {"presets": {"ci": {"training": {"target": {"tasks": {"udpos": {key: value}}}}}}})
+    )
+    assert changed(before, after) == (
+        {AGGREGATE, EXPORT, PAGE} | {cell("train_udpos", i, "udpos") for i in CI["intermediate"]}
+    )
 
 
-@pytest.mark.parametrize("key,value,targets", [
-    ("layer", 1, {"bucc", "tatoeba"}), ("pooling", "cls", {"bucc", "tatoeba"}),
-    ("max_length", 48, {"bucc", "tatoeba"}), ("batch_size", 64, {"bucc", "tatoeba"}),
-    ("margin_k", 5, {"bucc"}), ("mining", "bf16", {"bucc"}), ("tatoeba_query", "xx", {"tatoeba"}),
-    ("layer", -1, {"bucc", "tatoeba"}),
-])
+@pytest.mark.parametrize(
+    "key,value,targets",
+    [
+        ("layer", 1, {"bucc", "tatoeba"}),
+        ("pooling", "cls", {"bucc", "tatoeba"}),
+        ("max_length", 48, {"bucc", "tatoeba"}),
+        ("batch_size", 64, {"bucc", "tatoeba"}),
+        ("margin_k", 5, {"bucc"}),
+        ("mining", "bf16", {"bucc"}),
+        ("tatoeba_query", "xx", {"tatoeba"}),
+        ("layer", -1, {"bucc", "tatoeba"}),
+    ],
+)
 def test_retrieval_setting_reruns_the_cells_that_use_it(in_tmp, key, value, targets):
     config = base_config("demo")
     before = job_digests(config)
     after = job_digests(deep_merge(config, {"presets": {"demo": {"retrieval": {key: value}}}}))
     grid = load_grid(config)
-    cells = {(f"evaluate_{t}", (("intermediate", i), ("model", "tiny-demo"), ("seed", "1"), ("target", t)))
-             for i, t in {(i, t) for i in grid.intermediates for t in grid.targets} | set(grid.analysis_cells())
-             if t in targets}
-    analyses = {(f"analysis_{q}", (("model", "tiny-demo"),)) for q in ANALYSES if q in grid.analysis()
-                and any(t in targets for _, t in grid.analysis_cells(q))}
+    cells = {
+        (f"evaluate_{t}", (("intermediate", i), ("model", "tiny-demo"), ("seed", "1"), ("target", t)))
+        for i, t in {(i, t) for i in grid.intermediates for t in grid.targets} | set(grid.analysis_cells())
+        if t in targets
+    }
+    analyses = {
+        (f"analysis_{q}", (("model", "tiny-demo"),))
+        for q in ANALYSES
+        if q in grid.analysis() and any(t in targets for _, t in grid.analysis_cells(q))
+    }
     grid_wide = {(rule, (("model", "tiny-demo"),)) for rule in ("aggregate", "export_predictions", "results_page")}
     assert changed(before, after) == cells | analyses | grid_wide
 

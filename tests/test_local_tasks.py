@@ -20,13 +20,17 @@ def _pair_files(root, langs=("en", "de")):
     rows = [{"id": f"x{i}", "text_a": "a b", "text_b": "b c", "label": ["yes", "no"][i % 2]} for i in range(4)]
     for split in ["train", "dev"] + [f"test.{lang}" for lang in langs]:
         (root / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return {"train": str(root / "train.jsonl"), "dev": str(root / "dev.jsonl"),
-            "test": str(root / "test.{lang}.jsonl")}
+    return {"train": str(root / "train.jsonl"), "dev": str(root / "dev.jsonl"), "test": str(root / "test.{lang}.jsonl")}
 
 
 def _decl(files, **extra):
-    return {"format": "pair_classification", "labels": ["yes", "no"], "languages": ["en", "de"], "files": files,
-            **extra}
+    return {
+        "format": "pair_classification",
+        "labels": ["yes", "no"],
+        "languages": ["en", "de"],
+        "files": files,
+        **extra,
+    }
 
 
 def test_declaration_becomes_a_task_with_defaults(tmp_path):
@@ -36,13 +40,19 @@ def test_declaration_becomes_a_task_with_defaults(tmp_path):
     assert sorted(split_files(_decl(_pair_files(tmp_path)))) == ["dev", "test.de", "test.en", "train"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.pop("labels"), r"tasks\.t\.labels: a pair_classification task needs its label set"),
-    (lambda d: d["files"].update(test="x/test.jsonl"), r"tasks\.t\.files\.test: the path needs \{lang\}"),
-    (lambda d: d["files"].pop("dev"), r"tasks\.t\.files: a trainable task needs 'dev'"),
-    (lambda d: d["files"].update(train="x/{lang}.jsonl"), r"files\.train: the English train file takes no \{lang\}"),
-    (lambda d: d.update(role="retrieval"), r"role: 'retrieval' needs format 'retrieval'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.pop("labels"), r"tasks\.t\.labels: a pair_classification task needs its label set"),
+        (lambda d: d["files"].update(test="x/test.jsonl"), r"tasks\.t\.files\.test: the path needs \{lang\}"),
+        (lambda d: d["files"].pop("dev"), r"tasks\.t\.files: a trainable task needs 'dev'"),
+        (
+            lambda d: d["files"].update(train="x/{lang}.jsonl"),
+            r"files\.train: the English train file takes no \{lang\}",
+        ),
+        (lambda d: d.update(role="retrieval"), r"role: 'retrieval' needs format 'retrieval'"),
+    ],
+)
 def test_inconsistent_declarations_name_the_key(tmp_path, change, message):
     decl = _decl(_pair_files(tmp_path))
     change(decl)
@@ -88,9 +98,10 @@ def _config_with(tasks: dict, preset_changes: dict) -> dict:
 
 def test_grid_uses_declared_languages_and_roles(tmp_path):
     files = _pair_files(tmp_path, langs=("en", "de", "yo"))
-    config = _config_with({"my-pairs": _decl(files, languages=["en", "de", "yo"]),
-                           "my-inter": _decl(files, role="intermediate")},
-                          {"intermediate": ["none", "my-inter"], "targets": ["xnli", "my-pairs"]})
+    config = _config_with(
+        {"my-pairs": _decl(files, languages=["en", "de", "yo"]), "my-inter": _decl(files, role="intermediate")},
+        {"intermediate": ["none", "my-inter"], "targets": ["xnli", "my-pairs"]},
+    )
     grid = load_grid(config)
     assert grid.languages("my-pairs") == ["en", "de", "yo"]  # its own languages, not the preset's
     assert grid.trained_targets == ("xnli", "my-pairs")
@@ -135,5 +146,7 @@ def test_readme_example_is_a_valid_config_with_sensible_settings_for_a_real_enco
     assert graph.cell("my-e5", "mnli", "my-bitext", 1).inputs["model"] == "resources/models/my-e5"
     nli = graph.cell("my-e5", "none", "my-nli", 1).settings
     assert nli["prefix"] == "query: " and nli["dev_languages"] == ["en"]  # no test.en file
-    assert graph.aggregate.settings["dev_metrics"] == ["results/my-e5/eval/none/my-nli/seed1/dev.en.metrics.json",
-                                                       "results/my-e5/eval/mnli/my-nli/seed1/dev.en.metrics.json"]
+    assert graph.aggregate.settings["dev_metrics"] == [
+        "results/my-e5/eval/none/my-nli/seed1/dev.en.metrics.json",
+        "results/my-e5/eval/mnli/my-nli/seed1/dev.en.metrics.json",
+    ]

@@ -12,8 +12,9 @@ from stiltgrid.engine import lora, trainer
 from stiltgrid.engine.model import TaskModel, load_encoder
 
 SPEC = lora.resolve([("t", "lora")])
-CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,
-                  seed=7)
+CFG = TrainConfig(
+    lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32, seed=7
+)
 ENCODER = {}
 
 
@@ -24,31 +25,45 @@ def encoder_dir(tmp_path_factory):
 
 
 def run(tmp_path, name, spec=SPEC, cfg=CFG, init=None, base=None):
-    return trainer.fit(toy.sentiment_tasks(), str(init or ENCODER["dir"]), cfg, str(tmp_path / f"ckpt-{name}"),
-                       tuning=spec, base_dir=base)
+    return trainer.fit(
+        toy.sentiment_tasks(),
+        str(init or ENCODER["dir"]),
+        cfg,
+        str(tmp_path / f"ckpt-{name}"),
+        tuning=spec,
+        base_dir=base,
+    )
 
 
 # -- settings ------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("levels, expected", [
-    ([], None),
-    ([("d", "full")], None),
-    ([("d", "lora")], {"method": "lora", **lora.DEFAULTS}),
-    ([("d", {"method": "lora", "rank": 4}), ("t", {"alpha": 8})],
-     {"method": "lora", **lora.DEFAULTS, "rank": 4, "alpha": 8}),
-    ([("d", {"method": "lora", "rank": 4}), ("t", "full")], None),       # a word starts afresh
-    ([("d", "lora"), ("t", None)], {"method": "lora", **lora.DEFAULTS}),  # not set: inherited
-    ([("d", {"method": "lora", "modules": ["value", "query", "value"]})], {"method": "lora", **lora.DEFAULTS}),
-])
+@pytest.mark.parametrize(
+    "levels, expected",
+    [
+        ([], None),
+        ([("d", "full")], None),
+        ([("d", "lora")], {"method": "lora", **lora.DEFAULTS}),
+        (
+            [("d", {"method": "lora", "rank": 4}), ("t", {"alpha": 8})],
+            {"method": "lora", **lora.DEFAULTS, "rank": 4, "alpha": 8},
+        ),
+        ([("d", {"method": "lora", "rank": 4}), ("t", "full")], None),  # a word starts afresh
+        ([("d", "lora"), ("t", None)], {"method": "lora", **lora.DEFAULTS}),  # not set: inherited
+        ([("d", {"method": "lora", "modules": ["value", "query", "value"]})], {"method": "lora", **lora.DEFAULTS}),
+    ],
+)
 def test_resolve_merges_levels(levels, expected):
     assert lora.resolve(levels) == expected
 
 
-@pytest.mark.parametrize("levels, message", [
-    ([("training.target.defaults.tuning", {"rank": 4})], r"training.target.defaults.tuning: rank only apply to"),
-    ([("x.tuning", "adapters")], r"x.tuning: unknown tuning method 'adapters'"),
-    ([("x.tuning", {"method": "lora", "ranks": 4})], r"x.tuning: unknown LoRA setting 'ranks'"),
-    ([("x.tuning", {"method": "lora", "rank": 0})], r"x.tuning: rank must be a whole number >= 1"),
-])
+@pytest.mark.parametrize(
+    "levels, message",
+    [
+        ([("training.target.defaults.tuning", {"rank": 4})], r"training.target.defaults.tuning: rank only apply to"),
+        ([("x.tuning", "adapters")], r"x.tuning: unknown tuning method 'adapters'"),
+        ([("x.tuning", {"method": "lora", "ranks": 4})], r"x.tuning: unknown LoRA setting 'ranks'"),
+        ([("x.tuning", {"method": "lora", "rank": 0})], r"x.tuning: rank must be a whole number >= 1"),
+    ],
+)
 def test_resolve_names_the_bad_key(levels, message):
     with pytest.raises(lora.LoRAError, match=message):
         lora.resolve(levels)
@@ -67,8 +82,11 @@ def test_lora_trains_adapters_and_heads_only(tmp_path):
     # 2 layers x (query + value) x rank 8 x (32 in + 32 out), plus the classification head (32x32+32 + 32x2+2)
     assert tuning["trainable_parameters"] == 2 * 2 * 8 * 64 + (32 * 32 + 32) + (32 * 2 + 2)
     base = load_encoder(ENCODER["dir"]).state_dict()
-    frozen = {k.replace("base_model.model.", "").replace(".base_layer", ""): v
-              for k, v in result.model.encoder.state_dict().items() if "lora_" not in k}
+    frozen = {
+        k.replace("base_model.model.", "").replace(".base_layer", ""): v
+        for k, v in result.model.encoder.state_dict().items()
+        if "lora_" not in k
+    }
     assert frozen.keys() == base.keys() and all(torch.equal(frozen[k], base[k]) for k in base)
     trained_b = [p for n, p in result.model.named_parameters() if "lora_B" in n]
     assert len(trained_b) == 4 and all(p.abs().sum() > 0 for p in trained_b)  # B starts at zero: it was trained
@@ -101,8 +119,9 @@ def test_killed_lora_run_resumes_byte_equal(tmp_path, monkeypatch):
     a, b = reference.model.state_dict(), resumed.model.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     # another rank is another configuration: its checkpoint is not resumed from this one
-    assert trainer._fingerprint(str(ENCODER["dir"]), toy.sentiment_tasks(), CFG, None, None, SPEC) != \
-        trainer._fingerprint(str(ENCODER["dir"]), toy.sentiment_tasks(), CFG, None, None, {**SPEC, "rank": 4})
+    assert trainer._fingerprint(
+        str(ENCODER["dir"]), toy.sentiment_tasks(), CFG, None, None, SPEC
+    ) != trainer._fingerprint(str(ENCODER["dir"]), toy.sentiment_tasks(), CFG, None, None, {**SPEC, "rank": 4})
 
 
 # -- the checkpoint and the job below it ---------------------------------------------------------------------------
@@ -131,8 +150,10 @@ def test_merged_adapter_gives_the_unmerged_outputs(adapter):
     merged = lora.load_encoder(adapter, ENCODER["dir"]).eval()
     unmerged = lora.load_encoder(adapter, ENCODER["dir"], merge=False).eval()
     plain = load_encoder(ENCODER["dir"]).eval()
-    batch = {"input_ids": torch.randint(5, 100, (4, 12), generator=torch.Generator().manual_seed(0)),
-             "attention_mask": torch.ones(4, 12, dtype=torch.long)}
+    batch = {
+        "input_ids": torch.randint(5, 100, (4, 12), generator=torch.Generator().manual_seed(0)),
+        "attention_mask": torch.ones(4, 12, dtype=torch.long),
+    }
     with torch.no_grad():
         a, b = merged(**batch).last_hidden_state, unmerged(**batch).last_hidden_state
         c = plain(**batch).last_hidden_state
@@ -146,16 +167,25 @@ def test_target_starts_from_base_plus_merged_adapter(adapter, tmp_path):
     stacked = run(tmp_path, "t-lora", SPEC, init=adapter, base=ENCODER["dir"])
     merged = lora.load_encoder(adapter, ENCODER["dir"]).state_dict()
     # before training, the target model's encoder is the merged one: LoRA's frozen weights are exactly it
-    frozen = {k.replace("base_model.model.", "").replace(".base_layer", ""): v
-              for k, v in stacked.model.encoder.state_dict().items() if "lora_" not in k}
+    frozen = {
+        k.replace("base_model.model.", "").replace(".base_layer", ""): v
+        for k, v in stacked.model.encoder.state_dict().items()
+        if "lora_" not in k
+    }
     assert all(torch.equal(frozen[k], merged[k]) for k in merged)
     # a full target trains every weight of the merged encoder (peft loads adapters frozen, for inference)
     assert all(p.requires_grad for p in full.model.parameters())
-    assert not torch.equal(full.model.encoder.state_dict()["encoder.layer.0.output.dense.weight"],
-                           merged["encoder.layer.0.output.dense.weight"])
-    assert "tuning" not in full.summary and stacked.summary["tuning"]["trainable_parameters"] < \
-        TaskModel(load_encoder(ENCODER["dir"]), {"sst2": {"format": "classification", "labels": [0, 1]}}) \
-        .encoder.num_parameters()
+    assert not torch.equal(
+        full.model.encoder.state_dict()["encoder.layer.0.output.dense.weight"],
+        merged["encoder.layer.0.output.dense.weight"],
+    )
+    assert (
+        "tuning" not in full.summary
+        and stacked.summary["tuning"]["trainable_parameters"]
+        < TaskModel(
+            load_encoder(ENCODER["dir"]), {"sst2": {"format": "classification", "labels": [0, 1]}}
+        ).encoder.num_parameters()
+    )
     with pytest.raises(lora.LoRAError, match="not given the base encoder"):
         lora.load_encoder(adapter)
 

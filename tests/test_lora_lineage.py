@@ -24,8 +24,11 @@ def base_config(preset):
 
 def cells(inter, targets, seeds=(1,)):
     rules = {"tatoeba": "evaluate_tatoeba"}
-    return {(rules.get(t, f"train_{t}"), (("intermediate", inter), ("model", MODEL), ("seed", str(s)),
-                                          ("target", t))) for t in targets for s in seeds}
+    return {
+        (rules.get(t, f"train_{t}"), (("intermediate", inter), ("model", MODEL), ("seed", str(s)), ("target", t)))
+        for t in targets
+        for s in seeds
+    }
 
 
 def intermediates(inter, seeds=(1,)):
@@ -45,9 +48,22 @@ def test_full_written_out_changes_no_job(in_tmp, preset):
     config = base_config(preset)
     before = job_digests(config)
     full = {"tuning": "full"}
-    spelled = deep_merge(config, {"presets": {preset: {"training": {
-        "intermediate": {"defaults": full, "tasks": {"mnli": full, "squad": {"tuning": {"method": "full"}}}},
-        "target": {"defaults": full, "tasks": {"xnli": full}}}}}})
+    spelled = deep_merge(
+        config,
+        {
+            "presets": {
+                preset: {
+                    "training": {
+                        "intermediate": {
+                            "defaults": full,
+                            "tasks": {"mnli": full, "squad": {"tuning": {"method": "full"}}},
+                        },
+                        "target": {"defaults": full, "tasks": {"xnli": full}},
+                    }
+                }
+            }
+        },
+    )
     assert changed(before, job_digests(spelled)) == set()
     grid = load_grid(config)
     for job in grid_jobs(JobGraph(config, grid)):
@@ -62,18 +78,32 @@ def test_rank_change_reruns_exactly_the_lora_intermediate_and_its_cells(in_tmp):
     before = job_digests(config)
     after = job_digests(deep_merge(config, {"variants": {"mnli-lora": {"tuning": {"rank": 4}}}}))
     seeds = (1, 2)
-    expected = (intermediates("mnli-lora", seeds) | cells("mnli-lora", ("xnli", "udpos", "tatoeba"), seeds)
-                | {AGGREGATE, PAGE, EXPORT, ("analysis_tuning", (("model", MODEL),))})
+    expected = (
+        intermediates("mnli-lora", seeds)
+        | cells("mnli-lora", ("xnli", "udpos", "tatoeba"), seeds)
+        | {AGGREGATE, PAGE, EXPORT, ("analysis_tuning", (("model", MODEL),))}
+    )
     assert changed(before, after) == expected
 
 
 def test_target_lora_reruns_that_targets_cells_only(in_tmp):
     config = base_config("ci")
     before = job_digests(config)
-    after = job_digests(deep_merge(config, {"presets": {"ci": {"training": {"target": {"tasks": {
-        "xnli": {"tuning": {"method": "lora", "rank": 4}}}}}}}}))
-    assert changed(before, after) == cells("none", ["xnli"]) | cells("mnli", ["xnli"]) | cells("squad", ["xnli"]) \
-        | {AGGREGATE, PAGE, EXPORT}
+    after = job_digests(
+        deep_merge(
+            config,
+            {
+                "presets": {
+                    "ci": {"training": {"target": {"tasks": {"xnli": {"tuning": {"method": "lora", "rank": 4}}}}}}
+                }
+            },
+        )
+    )
+    assert changed(before, after) == cells("none", ["xnli"]) | cells("mnli", ["xnli"]) | cells("squad", ["xnli"]) | {
+        AGGREGATE,
+        PAGE,
+        EXPORT,
+    }
 
 
 def test_lora_intermediates_rerun_their_rows_and_cells_read_the_base_encoder(in_tmp):
@@ -82,12 +112,21 @@ def test_lora_intermediates_rerun_their_rows_and_cells_read_the_base_encoder(in_
     lora = deep_merge(config, {"presets": {"ci": {"training": {"intermediate": {"defaults": {"tuning": "lora"}}}}}})
     targets = ("xnli", "udpos", "xquad", "tatoeba")
     assert changed(before, job_digests(lora)) == (
-        intermediates("mnli") | intermediates("squad") | cells("mnli", targets) | cells("squad", targets)
-        | {AGGREGATE, PAGE, EXPORT})
+        intermediates("mnli")
+        | intermediates("squad")
+        | cells("mnli", targets)
+        | cells("squad", targets)
+        | {AGGREGATE, PAGE, EXPORT}
+    )
     graph = JobGraph(lora, load_grid(lora))
     inter = graph.intermediate(MODEL, "mnli", 1)
-    assert inter.settings["tuning"] == {"method": "lora", "rank": 8, "alpha": 16, "dropout": 0.1,
-                                        "modules": ["query", "value"]} and inter.phases == ("finetune", "lora")
+    assert inter.settings["tuning"] == {
+        "method": "lora",
+        "rank": 8,
+        "alpha": 16,
+        "dropout": 0.1,
+        "modules": ["query", "value"],
+    } and inter.phases == ("finetune", "lora")
     for target in targets:
         job = graph.cell(MODEL, "mnli", target, 1)
         assert job.inputs["base"] == f"resources/models/{MODEL}" and "lora" in job.phases
@@ -95,14 +134,27 @@ def test_lora_intermediates_rerun_their_rows_and_cells_read_the_base_encoder(in_
         assert "base" not in graph.cell(MODEL, "none", target, 1).inputs
 
 
-@pytest.mark.parametrize("override, message", [
-    ({"presets": {"ci": {"training": {"intermediate": {"defaults": {"tuning": {"method": "lora", "rank": 0}}}}}}},
-     r"training.intermediate.defaults.tuning.rank: 0 is less than the minimum of 1"),
-    ({"presets": {"ci": {"training": {"target": {"tasks": {"xnli": {"tuning": {"rank": 4}}}}}}}},
-     r"preset 'ci': training.target.tasks.xnli.tuning: rank only apply to `method: lora`"),
-    ({"presets": {"ci": {"training": {"target": {"defaults": {"tuning": "adapters"}}}}}},
-     r"training.target.defaults.tuning: 'adapters' is not one of \['full', 'lora'\]"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (
+            {
+                "presets": {
+                    "ci": {"training": {"intermediate": {"defaults": {"tuning": {"method": "lora", "rank": 0}}}}}
+                }
+            },
+            r"training.intermediate.defaults.tuning.rank: 0 is less than the minimum of 1",
+        ),
+        (
+            {"presets": {"ci": {"training": {"target": {"tasks": {"xnli": {"tuning": {"rank": 4}}}}}}}},
+            r"preset 'ci': training.target.tasks.xnli.tuning: rank only apply to `method: lora`",
+        ),
+        (
+            {"presets": {"ci": {"training": {"target": {"defaults": {"tuning": "adapters"}}}}}},
+            r"training.target.defaults.tuning: 'adapters' is not one of \['full', 'lora'\]",
+        ),
+    ],
+)
 def test_bad_tuning_is_one_line_naming_the_key(override, message):
     with pytest.raises(ConfigError, match=message):
         load_grid(deep_merge(base_config("ci"), override))

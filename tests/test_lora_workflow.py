@@ -53,11 +53,14 @@ def test_tuning_table_holds_scores_and_sizes(work):
         assert table.loc[name, "xtreme_mean"] == pytest.approx(official[list(TARGETS)].mean(axis=1).mean(), abs=1e-4)
         assert table.loc[name, "n_seeds"] == 2
     reference = table.loc["mnli", "xtreme_mean"]
-    assert table.loc["mnli-lora", "difference"] == pytest.approx(table.loc["mnli-lora", "xtreme_mean"] - reference,
-                                                                 abs=1e-4)
+    assert table.loc["mnli-lora", "difference"] == pytest.approx(
+        table.loc["mnli-lora", "xtreme_mean"] - reference, abs=1e-4
+    )
     root = work / "results" / MODEL / "intermediate"
-    sizes = {name: sum(measure(root / name / f"seed{s}")["checkpoint_bytes"] for s in (1, 2)) / 2 / 1e6
-             for name in ("mnli", "mnli-lora")}
+    sizes = {
+        name: sum(measure(root / name / f"seed{s}")["checkpoint_bytes"] for s in (1, 2)) / 2 / 1e6
+        for name in ("mnli", "mnli-lora")
+    }
     assert table.loc["mnli", "checkpoint_mb"] == pytest.approx(sizes["mnli"], rel=1e-5)
     assert table.loc["mnli-lora", "checkpoint_mb"] == pytest.approx(sizes["mnli-lora"], rel=1e-5)
     assert table.loc["mnli-lora", "smaller_than_full"] == pytest.approx(sizes["mnli"] / sizes["mnli-lora"], rel=1e-4)

@@ -9,8 +9,20 @@ import toy
 from stiltgrid.core.errors import UserError
 from stiltgrid.engine import mlm
 
-PARAMS = dict(seed=0, vocab_size=150, hidden_size=32, layers=2, heads=2, intermediate_size=64, max_length=32,
-              mask_prob=0.15, lr=1e-3, steps=30, batch_size=16, warmup=0.1)
+PARAMS = dict(
+    seed=0,
+    vocab_size=150,
+    hidden_size=32,
+    layers=2,
+    heads=2,
+    intermediate_size=64,
+    max_length=32,
+    mask_prob=0.15,
+    lr=1e-3,
+    steps=30,
+    batch_size=16,
+    warmup=0.1,
+)
 
 
 def test_scratch_model_loads_with_auto_classes_and_learns(tmp_path):
@@ -33,8 +45,14 @@ def test_masked_only_loss_equals_the_full_loss():
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
     torch.manual_seed(0)
-    config = XLMRobertaConfig(vocab_size=300, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                              intermediate_size=64, max_position_embeddings=40)
+    config = XLMRobertaConfig(
+        vocab_size=300,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=40,
+    )
     model = XLMRobertaForMaskedLM(config).eval()
     ids = torch.randint(5, 300, (4, 12))
     labels = torch.full_like(ids, -100)
@@ -92,9 +110,12 @@ def test_tokenizer_is_identical_across_processes(tmp_path):
     from repo import ROOT
 
     corpus = toy.corpus(tmp_path / "corpus.txt", n=300)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.engine.mlm import train_tokenizer; "
-            "train_tokenizer([sys.argv[2]], 120, sys.argv[3])")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from stiltgrid.engine.mlm import train_tokenizer; "
+        "train_tokenizer([sys.argv[2]], 120, sys.argv[3])"
+    )
     for name in ("a", "b"):
-        subprocess.run([sys.executable, "-c", code, str(ROOT / "workflow"), str(corpus), str(tmp_path / name)],
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-c", code, str(ROOT / "workflow"), str(corpus), str(tmp_path / name)], check=True
+        )
     assert (tmp_path / "a" / "tokenizer.json").read_bytes() == (tmp_path / "b" / "tokenizer.json").read_bytes()

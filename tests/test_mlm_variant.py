@@ -16,8 +16,9 @@ from stiltgrid.engine.model import load_encoder
 from stiltgrid.formats import get_format
 from stiltgrid.tasks import get_task
 
-CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,
-                  seed=7)
+CFG = TrainConfig(
+    lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32, seed=7
+)
 
 
 @pytest.mark.parametrize("ratio", [0.25, 0.29, 0.5, 1.0, 2.0, 3.5])
@@ -36,7 +37,7 @@ def test_interleaving_realises_the_ratio(ratio):
     indices = [i for name, batch in mixed if name == trainer.MLM for i in batch]
     full = len(indices) // 55 * 55
     for start in range(0, full, 55):
-        assert sorted(indices[start:start + 55]) == list(range(55))
+        assert sorted(indices[start : start + 55]) == list(range(55))
     assert mixed == trainer.interleave_mlm(schedule, [4] * 55, TrainConfig(batch_size=10, seed=3), ratio)
 
 
@@ -64,8 +65,13 @@ def saved_keys(directory) -> set[str]:
 def test_mlm_head_trains_along_and_is_not_saved(tmp_path, encoder_dir, ratio):
     settings = {"ratio": ratio, "weight": 1.0, "mask_prob": 0.15, "languages": ["en"], "max_lines": 1000}
     plain = trainer.fit(sentiment_tasks(), str(encoder_dir), CFG, str(tmp_path / "ckpt-plain"))
-    mlm = trainer.fit(sentiment_tasks(), str(encoder_dir), CFG, str(tmp_path / "ckpt-mlm"),
-                      mlm=trainer.MLMData(corpus_lines(tmp_path), settings))
+    mlm = trainer.fit(
+        sentiment_tasks(),
+        str(encoder_dir),
+        CFG,
+        str(tmp_path / "ckpt-mlm"),
+        mlm=trainer.MLMData(corpus_lines(tmp_path), settings),
+    )
     assert any(name.startswith("mlm_head.") for name in mlm.model.state_dict())
     assert not any(name.startswith("mlm_head.") for name in plain.model.state_dict())
     # the realised share over the micro-batches trained, as configured
@@ -117,8 +123,14 @@ def test_mlm_run_resumes_to_the_same_result(tmp_path, encoder_dir, monkeypatch):
 
 
 # -- lineage and planning --------------------------------------------------------------------------------------------
-REAL = {"inherit": "paper", "intermediate": ["none", "mnli", "mnli-mlm"], "targets": ["xnli", "tatoeba"],
-        "languages": ["en", "de", "fr"], "seeds": [1], "analysis": None}
+REAL = {
+    "inherit": "paper",
+    "intermediate": ["none", "mnli", "mnli-mlm"],
+    "targets": ["xnli", "tatoeba"],
+    "languages": ["en", "de", "fr"],
+    "seeds": [1],
+    "analysis": None,
+}
 
 
 def config_of(preset: str, **overlay) -> dict:
@@ -136,14 +148,19 @@ def real_config(corpus_dir, **mlm) -> dict:
     for lang in ("en", "de", "fr"):
         if not (corpus_dir / f"{lang}.txt").exists():
             (corpus_dir / f"{lang}.txt").write_text(f"a {lang} line\nanother {lang} line\n")
-    return config_of("real", presets={"real": REAL},
-                     variants={"mnli-mlm": {"mlm": {"corpus": f"{corpus_dir}/{{lang}}.txt", **mlm}}})
+    return config_of(
+        "real", presets={"real": REAL}, variants={"mnli-mlm": {"mlm": {"corpus": f"{corpus_dir}/{{lang}}.txt", **mlm}}}
+    )
 
 
 def variant_jobs(digests: dict, variant: str = "mnli-mlm") -> set:
     """The variant's own jobs and the tables read from them."""
-    return {key for key in digests if ("intermediate", variant) in key[1]
-            or key[0] in ("aggregate", "export_predictions", "results_page", "analysis_alternatives")}
+    return {
+        key
+        for key in digests
+        if ("intermediate", variant) in key[1]
+        or key[0] in ("aggregate", "export_predictions", "results_page", "analysis_alternatives")
+    }
 
 
 @pytest.fixture
@@ -192,8 +209,13 @@ def test_mlm_variant_job_reads_the_corpus_files_and_settings(in_tmp):
     graph = JobGraph(config, load_grid(config))
     job = graph.intermediate("xlm-roberta-large", "mnli-mlm", 1)
     assert job.inputs["corpus"] == [f"{corpus}/{lang}.txt" for lang in ("en", "de", "fr")]
-    assert job.settings["mlm"] == {"ratio": 0.5, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000,
-                                   "languages": ["en", "de", "fr"]}
+    assert job.settings["mlm"] == {
+        "ratio": 0.5,
+        "weight": 1.0,
+        "mask_prob": 0.15,
+        "max_lines": 100000,
+        "languages": ["en", "de", "fr"],
+    }
     assert job.inputs["data"] == [graph.task_dir("mnli")]  # no augmented set: the base task's own data
     plain = graph.intermediate("xlm-roberta-large", "mnli", 1)
     assert "mlm" not in plain.settings and "corpus" not in plain.inputs
@@ -210,13 +232,17 @@ def test_paper_plans_both_alternatives_with_their_files(tmp_path):
     for lang in ("en", "de", "fr"):
         (tmp_path / f"cc100.{lang}.txt").write_text(f"a {lang} line\n")
         (tmp_path / f"mnli.train.{lang}.jsonl").write_text(
-            json.dumps({"id": "1", "premise": "p", "hypothesis": "h", "label": "entailment"}) + "\n")
-    overlay = {"variants": {"mnli-mlm": {"languages": ["de", "fr"],
-                                         "mlm": {"corpus": f"{tmp_path}/cc100.{{lang}}.txt"}},
-                            "mnli-mix": {"languages": ["de", "fr"],
-                                         "translations": f"{tmp_path}/mnli.train.{{lang}}.jsonl"}},
-               "presets": {"paper": {"analysis": {"alternatives": {"reference": "mnli",
-                                                                   "alternatives": ["mnli-mlm", "mnli-mix"]}}}}}
+            json.dumps({"id": "1", "premise": "p", "hypothesis": "h", "label": "entailment"}) + "\n"
+        )
+    overlay = {
+        "variants": {
+            "mnli-mlm": {"languages": ["de", "fr"], "mlm": {"corpus": f"{tmp_path}/cc100.{{lang}}.txt"}},
+            "mnli-mix": {"languages": ["de", "fr"], "translations": f"{tmp_path}/mnli.train.{{lang}}.jsonl"},
+        },
+        "presets": {
+            "paper": {"analysis": {"alternatives": {"reference": "mnli", "alternatives": ["mnli-mlm", "mnli-mix"]}}}
+        },
+    }
     (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
     jobs = planned_jobs(work, "--config", "preset=paper", "--configfile", tmp_path / "overlay.yaml")
     assert jobs["analysis_alternatives"] == 1 and jobs["augment_intermediate"] == 1  # mnli-mix's translated set
@@ -238,4 +264,5 @@ def test_planner_counts_the_mlm_batches(in_tmp):
     hp = graph.intermediate("xlm-roberta-large", "mnli", 1).settings["hparams"]
     assert mlm.steps == pytest.approx(plain.steps * 1.5, rel=0.01)
     assert mlm.train_tokens - plain.train_tokens == pytest.approx(
-        plain.steps * hp["grad_accum"] * 0.5 * hp["batch_size"] * hp["max_length"], rel=0.01)
+        plain.steps * hp["grad_accum"] * 0.5 * hp["batch_size"] * hp["max_length"], rel=0.01
+    )

@@ -26,17 +26,48 @@ from stiltgrid.formats.base import apply_edits
 
 # the test language "xx" and two others; "en" keys throughout
 LEXICONS = {
-    "xx": {"the": "da", "dog": "hundo", "cat": "kato", "sees": "vidas", "eats": "mangas", "big": "granda",
-           "small": "malgranda", "fish": "fiso", "in": "en", "and": "kaj", "where": "kie", "lives": "logas",
-           "who": "kiu", "red": "ruga", "car": "auto", "buys": "acetas", "Anna": "Anna"},
-    "yy": {"the": "le", "dog": "chien", "cat": "chat", "sees": "voit", "eats": "mange", "big": "grand",
-           "fish": "poisson", "in": "dans", "and": "et", "where": "ou", "lives": "habite", "red": "rouge",
-           "car": "voiture", "Anna": "Анна"},
+    "xx": {
+        "the": "da",
+        "dog": "hundo",
+        "cat": "kato",
+        "sees": "vidas",
+        "eats": "mangas",
+        "big": "granda",
+        "small": "malgranda",
+        "fish": "fiso",
+        "in": "en",
+        "and": "kaj",
+        "where": "kie",
+        "lives": "logas",
+        "who": "kiu",
+        "red": "ruga",
+        "car": "auto",
+        "buys": "acetas",
+        "Anna": "Anna",
+    },
+    "yy": {
+        "the": "le",
+        "dog": "chien",
+        "cat": "chat",
+        "sees": "voit",
+        "eats": "mange",
+        "big": "grand",
+        "fish": "poisson",
+        "in": "dans",
+        "and": "et",
+        "where": "ou",
+        "lives": "habite",
+        "red": "rouge",
+        "car": "voiture",
+        "Anna": "Анна",
+    },
     "zz": {"the": "der", "dog": "hund", "sees": "sieht", "fish": "fisch", "in": "en", "car": "wagen"},
 }
-ENTITIES = {"PER": ["Anna", "Tom", "Maria", "Peter", "Анна", "Том", "Мариа"],
-            "LOC": ["Paris", "New York", "Cape Town", "Rome", "Hong Kong", "Парис", "Рим"],
-            "ORG": ["Acme Bank", "Globex"]}
+ENTITIES = {
+    "PER": ["Anna", "Tom", "Maria", "Peter", "Анна", "Том", "Мариа"],
+    "LOC": ["Paris", "New York", "Cape Town", "Rome", "Hong Kong", "Парис", "Рим"],
+    "ORG": ["Acme Bank", "Globex"],
+}
 
 CLS = [
     {"id": "c1", "text": "Da granda hundo vidas Anna en Paris .", "label": "pos"},
@@ -48,30 +79,58 @@ PAIR = [
     {"id": "p2", "text_a": "Da ruga auto en New York .", "text_b": "Maria acetas da auto .", "label": "entailment"},
 ]
 NER = [
-    {"id": "t1", "tokens": ["Anna'ek", "logas", "en", "New", "York", "kaj", "Tom", "vidas", "Anna", "."],
-     "tags": ["B-PER", "O", "O", "B-LOC", "I-LOC", "O", "B-PER", "O", "B-PER", "O"]},
-    {"id": "t2", "tokens": ["Maria", "acetas", "da", "ruga", "auto", "en", "Cape", "Town", "."],
-     "tags": ["B-PER", "O", "O", "O", "O", "O", "B-LOC", "I-LOC", "O"]},
+    {
+        "id": "t1",
+        "tokens": ["Anna'ek", "logas", "en", "New", "York", "kaj", "Tom", "vidas", "Anna", "."],
+        "tags": ["B-PER", "O", "O", "B-LOC", "I-LOC", "O", "B-PER", "O", "B-PER", "O"],
+    },
+    {
+        "id": "t2",
+        "tokens": ["Maria", "acetas", "da", "ruga", "auto", "en", "Cape", "Town", "."],
+        "tags": ["B-PER", "O", "O", "O", "O", "O", "B-LOC", "I-LOC", "O"],
+    },
     {"id": "t3", "tokens": ["Da", "hundo", "mangas", "fiso", "."], "tags": ["O", "O", "O", "O", "O"]},
 ]
 POS = [
-    {"id": "u1", "tokens": ["Anna", "vidas", "da", "granda", "hundo", "en", "Hong", "Kong", "."],
-     "tags": ["PROPN", "VERB", "DET", "ADJ", "NOUN", "ADP", "PROPN", "PROPN", "PUNCT"]},
+    {
+        "id": "u1",
+        "tokens": ["Anna", "vidas", "da", "granda", "hundo", "en", "Hong", "Kong", "."],
+        "tags": ["PROPN", "VERB", "DET", "ADJ", "NOUN", "ADP", "PROPN", "PROPN", "PUNCT"],
+    },
     {"id": "u2", "tokens": ["Kiu", "mangas", "fiso", "?"], "tags": ["PRON", "VERB", "NOUN", "PUNCT"]},
 ]
 QA_CONTEXT = "Anna vidas Tom en Paris. Tom acetas da ruga auto en New York, kaj Anna mangas fiso."
 QA = [
-    {"id": "q1", "context": QA_CONTEXT, "question": "Kie Tom acetas da auto?",
-     "answers": {"text": ["New York", "en New York"], "answer_start": [QA_CONTEXT.index("New York"),
-                                                                        QA_CONTEXT.index("en New York")]}},
-    {"id": "q2", "context": QA_CONTEXT, "question": "Kiu mangas fiso?",
-     "answers": {"text": ["Anna"], "answer_start": [QA_CONTEXT.rindex("Anna")]}},
-    {"id": "q3", "context": QA_CONTEXT, "question": "Kiu vidas Tom?",
-     "answers": {"text": ["Anna vidas"], "answer_start": [0]}},
+    {
+        "id": "q1",
+        "context": QA_CONTEXT,
+        "question": "Kie Tom acetas da auto?",
+        "answers": {
+            "text": ["New York", "en New York"],
+            "answer_start": [QA_CONTEXT.index("New York"), QA_CONTEXT.index("en New York")],
+        },
+    },
+    {
+        "id": "q2",
+        "context": QA_CONTEXT,
+        "question": "Kiu mangas fiso?",
+        "answers": {"text": ["Anna"], "answer_start": [QA_CONTEXT.rindex("Anna")]},
+    },
+    {
+        "id": "q3",
+        "context": QA_CONTEXT,
+        "question": "Kiu vidas Tom?",
+        "answers": {"text": ["Anna vidas"], "answer_start": [0]},
+    },
 ]
 MC = [
-    {"id": "m1", "context": "Anna acetas da ruga auto en Paris .", "question": "Kiu acetas da auto ?",
-     "choices": ["Anna", "Tom", "da hundo", "Maria"], "label": 0},
+    {
+        "id": "m1",
+        "context": "Anna acetas da ruga auto en Paris .",
+        "question": "Kiu acetas da auto ?",
+        "choices": ["Anna", "Tom", "da hundo", "Maria"],
+        "label": 0,
+    },
     {"id": "m2", "context": "", "question": "Da hundo mangas ...", "choices": ["fiso .", "auto ."], "label": 0},
 ]
 RET = [
@@ -79,10 +138,22 @@ RET = [
     {"id": "s2", "side": "src", "text": "Anna mangas fiso .", "gold": None},
     {"id": "g1", "side": "tgt", "text": "The dog sees the cat in Paris .", "gold": None},
 ]
-DATA = {"classification": CLS, "pair_classification": PAIR, "tagging": NER, "span_qa": QA, "multiple_choice": MC,
-        "retrieval": RET}
-LABEL_FIELDS = {"classification": ["label"], "pair_classification": ["label"], "multiple_choice": ["label"],
-                "retrieval": ["side", "gold"], "tagging": ["tags"], "span_qa": []}
+DATA = {
+    "classification": CLS,
+    "pair_classification": PAIR,
+    "tagging": NER,
+    "span_qa": QA,
+    "multiple_choice": MC,
+    "retrieval": RET,
+}
+LABEL_FIELDS = {
+    "classification": ["label"],
+    "pair_classification": ["label"],
+    "multiple_choice": ["label"],
+    "retrieval": ["side", "gold"],
+    "tagging": ["tags"],
+    "span_qa": [],
+}
 
 
 def _run(kind, fmt, strength, seed=0, examples=None):
@@ -107,14 +178,14 @@ def _valid(examples, fmt):
 
 def _answers_exact(ex):
     for text, start in zip(ex["answers"]["text"], ex["answers"]["answer_start"]):
-        assert ex["context"][start:start + len(text)] == text
+        assert ex["context"][start : start + len(text)] == text
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
 def test_word_spans():
     text = "Hello, world! 42 a1 l'homme -- Анна'ек"
     assert [text[s:e] for s, e in word_spans(text)] == ["Hello", "world", "a1", "l", "homme", "Анна", "ек"]
-    deva = "किताब पढ़ो"            # vowel signs and nukta are combining marks, part of the word
+    deva = "किताब पढ़ो"  # vowel signs and nukta are combining marks, part of the word
     assert [deva[s:e] for s, e in word_spans(deva)] == ["किताब", "पढ़ो"]
 
 
@@ -133,7 +204,7 @@ def test_strength_zero_is_identity(kind, fmt):
     out = _run(kind, fmt, 0.0)
     assert out == DATA[fmt]
     out[0]["id"] = "mutated"
-    assert DATA[fmt][0]["id"] != "mutated"                              # copies, not the input objects
+    assert DATA[fmt][0]["id"] != "mutated"  # copies, not the input objects
 
 
 @pytest.mark.parametrize("kind, fmt", CASES)
@@ -141,7 +212,7 @@ def test_strength_zero_is_identity(kind, fmt):
 def test_labels_ids_and_format_preserved(kind, fmt, strength):
     before = copy.deepcopy(DATA[fmt])
     out = _run(kind, fmt, strength)
-    assert DATA[fmt] == before                                          # input untouched
+    assert DATA[fmt] == before  # input untouched
     assert [ex["id"] for ex in out] == [ex["id"] for ex in before]
     _valid(out, fmt)
     for a, b in zip(before, out):
@@ -205,10 +276,10 @@ def test_errors():
     with pytest.raises(ValueError, match="needs entities"):
         perturb(CLS, "classification", "entity_swap", 0.5, 0, lang="xx")
     with pytest.raises(ValueError, match="needs entities"):
-        perturb(POS, "tagging", "entity_swap", 0.5, 0, lang="xx")         # no BIO tags to find entities
+        perturb(POS, "tagging", "entity_swap", 0.5, 0, lang="xx")  # no BIO tags to find entities
     with pytest.raises(ValueError, match="retrieval"):
         perturb(RET, "retrieval", "entity_swap", 0.5, 0, lang="xx", entities=ENTITIES)
-    with pytest.raises(Exception, match="tags"):                         # malformed input is caught up front
+    with pytest.raises(Exception, match="tags"):  # malformed input is caught up front
         perturb([{"id": "x", "tokens": ["a"], "tags": []}], "tagging", "char_noise", 0.5, 0, lang="xx")
 
 
@@ -219,10 +290,11 @@ def _one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = sorted((a, b), key=len)
-    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def test_char_noise_full_strength_edits_every_word_once():
@@ -233,10 +305,10 @@ def test_char_noise_full_strength_edits_every_word_once():
     for a, b in zip(before, after):
         wa, wb = a.rstrip(",!"), b.rstrip(",!")
         if wa == "42":
-            assert wb == "42"                                            # numbers untouched
+            assert wb == "42"  # numbers untouched
         else:
             assert _one_edit(wa, wb), (a, b)
-        assert a[len(wa):] == b[len(wb):]                                # punctuation untouched
+        assert a[len(wa) :] == b[len(wb) :]  # punctuation untouched
 
 
 def test_char_noise_letters_from_the_word_script():
@@ -267,7 +339,7 @@ def test_weaker_strength_is_contained_in_stronger(kind):
     weak, strong = (_run(kind, "classification", st, examples=[ex])[0]["text"].split() for st in (0.3, 0.7))
     changed_weak = {i for i, (a, b) in enumerate(zip(words, weak)) if a != b}
     assert changed_weak and len(changed_weak) < sum(a != b for a, b in zip(words, strong))
-    assert all(weak[i] == strong[i] for i in changed_weak)             # same edit, whatever the strength
+    assert all(weak[i] == strong[i] for i in changed_weak)  # same edit, whatever the strength
 
 
 def test_char_noise_devanagari_marks():
@@ -303,19 +375,32 @@ def test_codeswitch_expected_output():
 
 def test_codeswitch_case_into_uncased_script():
     lexicons = {"xx": {"dog": "hundo"}, "ka": {"dog": "ძაღლი"}, "ru": {"dog": "собака"}}
-    out = codeswitch([{"id": "k", "text": "Hundo", "label": "pos"}], "classification", 1.0, 0, lang="xx",
-                     lexicons={"xx": lexicons["xx"], "ka": lexicons["ka"]})[0]["text"]
-    assert out == "ძაღლი"                                                 # no Mtavruli capitals invented
-    out = codeswitch([{"id": "k", "text": "Hundo", "label": "pos"}], "classification", 1.0, 0, lang="xx",
-                     lexicons={"xx": lexicons["xx"], "ru": lexicons["ru"]})[0]["text"]
+    out = codeswitch(
+        [{"id": "k", "text": "Hundo", "label": "pos"}],
+        "classification",
+        1.0,
+        0,
+        lang="xx",
+        lexicons={"xx": lexicons["xx"], "ka": lexicons["ka"]},
+    )[0]["text"]
+    assert out == "ძაღლი"  # no Mtavruli capitals invented
+    out = codeswitch(
+        [{"id": "k", "text": "Hundo", "label": "pos"}],
+        "classification",
+        1.0,
+        0,
+        lang="xx",
+        lexicons={"xx": lexicons["xx"], "ru": lexicons["ru"]},
+    )[0]["text"]
     assert out == "Собака"
 
 
 def test_codeswitch_draws_other_languages_per_word():
     text = " ".join(["hundo"] * 200)
-    out = codeswitch([{"id": "w", "text": text, "label": "pos"}], "classification", 1.0, 0, lang="xx",
-                     lexicons=LEXICONS)[0]["text"].split()
-    assert set(out) == {"chien", "hund"}                                # never the test language's own word
+    out = codeswitch(
+        [{"id": "w", "text": text, "label": "pos"}], "classification", 1.0, 0, lang="xx", lexicons=LEXICONS
+    )[0]["text"].split()
+    assert set(out) == {"chien", "hund"}  # never the test language's own word
 
 
 def test_codeswitch_strength_and_unknown_words():
@@ -365,8 +450,11 @@ def test_word_shuffle_keeps_whitespace_and_punctuation():
 
 
 def test_word_shuffle_tagging_moves_entities_as_units():
-    ex = {"id": "t", "tokens": ["Anna", "logas", "en", "New", "York", "."],
-          "tags": ["B-PER", "O", "O", "B-LOC", "I-LOC", "O"]}
+    ex = {
+        "id": "t",
+        "tokens": ["Anna", "logas", "en", "New", "York", "."],
+        "tags": ["B-PER", "O", "O", "B-LOC", "I-LOC", "O"],
+    }
     out = word_shuffle([ex], "tagging", 1.0, 0)[0]
     assert out["tokens"] == ["logas", "Anna", "New", "York", "en", "."]
     assert out["tags"] == ["O", "B-PER", "B-LOC", "I-LOC", "O", "O"]
@@ -383,15 +471,19 @@ def test_word_shuffle_span_qa_answers_contiguous():
     out = word_shuffle(QA, "span_qa", 1.0, 0)
     for a, b in zip(QA, out):
         _answers_exact(b)
-        assert b["answers"] == a["answers"]                               # the swaps elsewhere keep the length
+        assert b["answers"] == a["answers"]  # the swaps elsewhere keep the length
         assert b["context"] != a["context"]
         assert sorted(b["context"].split()) == sorted(a["context"].split())
 
 
 def test_word_shuffle_answer_inside_a_token():
     context = "Born (1990), she moved to Rome in 2001 and then to Oslo."
-    ex = {"id": "mid", "context": context, "question": "When was she born?",
-          "answers": {"text": ["1990", "Rome in 2001"], "answer_start": [6, context.index("Rome")]}}
+    ex = {
+        "id": "mid",
+        "context": context,
+        "question": "When was she born?",
+        "answers": {"text": ["1990", "Rome in 2001"], "answer_start": [6, context.index("Rome")]},
+    }
     out = word_shuffle([ex], "span_qa", 1.0, 0)[0]
     _answers_exact(out)
     assert out["answers"]["text"] == ex["answers"]["text"] and out["context"] != context
@@ -440,7 +532,7 @@ def test_entity_swap_multiple_choice_renames_choices():
     out = entity_swap(MC, "multiple_choice", 1.0, 0, entities=ENTITIES)[0]
     new_anna = out["context"].split()[0]
     assert new_anna != "Anna" and out["choices"][0] == new_anna and out["label"] == 0
-    assert len(set(out["choices"])) == 4                                 # Tom / Maria never collide with it
+    assert len(set(out["choices"])) == 4  # Tom / Maria never collide with it
 
 
 def test_entity_swap_span_qa_renames_answers_consistently():
@@ -452,15 +544,19 @@ def test_entity_swap_span_qa_renames_answers_consistently():
     assert "New York" not in q1["context"]
     new_loc = q1["answers"]["text"][0]
     assert new_loc in ENTITIES["LOC"] and q1["answers"]["text"][1] == "en " + new_loc
-    assert q1["question"].split()[1] == q1["context"].split()[2]           # Tom renamed alike in question
+    assert q1["question"].split()[1] == q1["context"].split()[2]  # Tom renamed alike in question
     q2 = out[1]
     assert q2["answers"]["text"][0] == q2["context"].split()[0]
 
 
 def test_entity_swap_keeps_span_qa_answer_boundaries():
     context = "Visit New York today."
-    ex = {"id": "cut", "context": context, "question": "Where?",
-          "answers": {"text": ["New"], "answer_start": [6]}}                # answer cuts the entity
+    ex = {
+        "id": "cut",
+        "context": context,
+        "question": "Where?",
+        "answers": {"text": ["New"], "answer_start": [6]},
+    }  # answer cuts the entity
     out = entity_swap([ex], "span_qa", 1.0, 0, entities=ENTITIES)[0]
     assert out == ex
 
@@ -473,7 +569,7 @@ def test_entity_swap_tagging_from_tags_without_gazetteer():
     # the three PER names of the data set: Anna, Tom, Maria; Anna and Tom become each other or Maria, consistently
     assert t1["tokens"][0].endswith("'ek") and t1["tokens"][0][:-3] == t1["tokens"][8]
     assert t1["tokens"][0][:-3] != "Anna" or t1["tokens"][6] != "Tom"
-    assert t1["tokens"][3:5] == ["Cape", "Town"]                           # the only other LOC of the data set
+    assert t1["tokens"][3:5] == ["Cape", "Town"]  # the only other LOC of the data set
 
 
 def test_entity_swap_tagging_with_gazetteer():
@@ -481,7 +577,7 @@ def test_entity_swap_tagging_with_gazetteer():
     t1 = out[0]
     assert t1["tokens"][3:5] != ["New", "York"] and " ".join(t1["tokens"][3:5]) in ENTITIES["LOC"]
     assert t1["tokens"][0][:-3] == t1["tokens"][8] != "Anna"
-    pos = entity_swap(POS, "tagging", 1.0, 0, entities=ENTITIES)[0]        # no BIO: gazetteer mentions
+    pos = entity_swap(POS, "tagging", 1.0, 0, entities=ENTITIES)[0]  # no BIO: gazetteer mentions
     assert pos["tokens"][0] != "Anna" and pos["tokens"][6:8] != ["Hong", "Kong"]
     assert len(pos["tokens"]) == len(POS[0]["tokens"]) and pos["tags"] == POS[0]["tags"]
 
@@ -509,9 +605,16 @@ def test_entity_swap_strength_fraction():
 def world_dir(tmp_path_factory):
     from stiltgrid.data.world import generate_world
     from stiltgrid.world import DEFAULT_WORLD
+
     out = tmp_path_factory.mktemp("perturbworld")
-    tasks = {"panx": {"test": 12}, "udpos": {"test": 12}, "xquad": {"test": 12}, "xnli": {"test": 12},
-             "xcopa": {"test": 12}, "tatoeba": {"test": 12}}
+    tasks = {
+        "panx": {"test": 12},
+        "udpos": {"test": 12},
+        "xquad": {"test": 12},
+        "xnli": {"test": 12},
+        "xcopa": {"test": 12},
+        "tatoeba": {"test": 12},
+    }
     generate_world(DEFAULT_WORLD, out, tasks=tasks, corpus_sentences=0, test_langs=list(DEFAULT_WORLD["languages"]))
     return out
 
@@ -519,6 +622,7 @@ def world_dir(tmp_path_factory):
 def test_world_test_sets(world_dir):
     from stiltgrid.tasks import get_task
     from stiltgrid.world import DEFAULT_WORLD
+
     langs = list(DEFAULT_WORLD["languages"])
     lexicons = {code: load_lexicon(world_dir / "lexicon" / f"{code}.tsv") for code in langs}
     entities = load_entities(world_dir / "entities.tsv")
@@ -527,7 +631,7 @@ def test_world_test_sets(world_dir):
         for lang in ("en", "ea", "ka"):
             name = f"test.{lang}.jsonl"
             if fmt == "retrieval" and lang == "en":
-                continue                                                 # no English retrieval file
+                continue  # no English retrieval file
             rows = read_jsonl(world_dir / "tasks" / task / name, fmt, labels)
             for kind in PERTURBATIONS:
                 if kind == "entity_swap" and fmt == "retrieval":
@@ -544,10 +648,18 @@ def test_world_test_sets(world_dir):
                 # entity_swap only touches sentences with names
                 assert changed >= (1 if kind == "entity_swap" else len(pairs) // 2), (task, lang, kind)
                 if kind == "entity_swap":
-                    scripts = {script_of(c) for ex in out for c in json.dumps(ex, ensure_ascii=False)
-                               if unicodedata.category(c).startswith("L")}
-                    assert scripts == {script_of(c) for ex in rows for c in json.dumps(ex, ensure_ascii=False)
-                                       if unicodedata.category(c).startswith("L")}
+                    scripts = {
+                        script_of(c)
+                        for ex in out
+                        for c in json.dumps(ex, ensure_ascii=False)
+                        if unicodedata.category(c).startswith("L")
+                    }
+                    assert scripts == {
+                        script_of(c)
+                        for ex in rows
+                        for c in json.dumps(ex, ensure_ascii=False)
+                        if unicodedata.category(c).startswith("L")
+                    }
 
 
 def test_world_codeswitch_uses_other_languages(world_dir):

@@ -29,8 +29,9 @@ from stiltgrid.tasks import get_task
 def run_plan(workdir: Path, *args, module: str = "stiltgrid.plan.planner", code: int = 0) -> str:
     """`python -m stiltgrid.plan.planner ARGS` in ``workdir`` with this checkout's package; its stdout and stderr."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow")}
-    proc = subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=workdir, env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)], cwd=workdir, env=env, capture_output=True, text=True
+    )
     assert proc.returncode == code, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
 
@@ -46,8 +47,10 @@ def test_cells_restrict_the_grid_to_the_listed_cells():
     config = preset_config(cells=[["mnli", "xnli", 1], ["none", "tatoeba", 1]])
     graph = JobGraph(config, load_grid(config))
     assert graph.grid_cells() == [("none", "tatoeba"), ("mnli", "xnli")]
-    assert graph.aggregate.inputs["cells"] == ["results/tiny-ci/eval/none/tatoeba/seed1",
-                                               "results/tiny-ci/eval/mnli/xnli/seed1"]
+    assert graph.aggregate.inputs["cells"] == [
+        "results/tiny-ci/eval/none/tatoeba/seed1",
+        "results/tiny-ci/eval/mnli/xnli/seed1",
+    ]
     # tatoeba pairs its 4 non-English languages with English; xnli is scored in all 5
     assert len(graph.aggregate.settings["metrics"]) == 4 + 5
 
@@ -59,12 +62,15 @@ def test_without_cells_every_cell_runs():
     assert len(JobGraph(config, grid).aggregate.inputs["cells"]) == 3 * 4 * 2
 
 
-@pytest.mark.parametrize("cell, message", [
-    (["qqp", "xnli", 1], "cells: [qqp, xnli, 1]: 'qqp' is not an intermediate of the grid"),
-    (["mnli", "pawsx", 1], "cells: [mnli, pawsx, 1]: 'pawsx' is not a target of the grid"),
-    (["mnli", "xnli", 2], "cells: [mnli, xnli, 2]: seed 2 is not one of the grid's seeds"),
-    (["mnli", "xnli"], "presets.ci.cells.0: ['mnli', 'xnli'] is too short"),
-])
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        (["qqp", "xnli", 1], "cells: [qqp, xnli, 1]: 'qqp' is not an intermediate of the grid"),
+        (["mnli", "pawsx", 1], "cells: [mnli, pawsx, 1]: 'pawsx' is not a target of the grid"),
+        (["mnli", "xnli", 2], "cells: [mnli, xnli, 2]: seed 2 is not one of the grid's seeds"),
+        (["mnli", "xnli"], "presets.ci.cells.0: ['mnli', 'xnli'] is too short"),
+    ],
+)
 def test_cells_outside_the_grid_are_config_errors(cell, message):
     with pytest.raises(ConfigError) as err:
         load_grid(preset_config(cells=[cell]))
@@ -73,16 +79,24 @@ def test_cells_outside_the_grid_are_config_errors(cell, message):
 
 def only_volume(volume):
     """ci's analyses: demo's (which it inherits) each dropped with null, and the volume question."""
-    return {"families": None, "low_resource": None, "xtreme_mix": None, "robustness": None, "selection": None,
-            "volume": volume}
+    return {
+        "families": None,
+        "low_resource": None,
+        "xtreme_mix": None,
+        "robustness": None,
+        "selection": None,
+        "volume": volume,
+    }
 
 
 def test_a_question_needs_every_seed_of_its_cells_unless_it_is_dropped():
     cells = [[i, t, 1] for i in ("none", "mnli", "squad") for t in ("xnli", "udpos", "xquad", "tatoeba")]
     with pytest.raises(ConfigError) as err:
         load_grid(preset_config(seeds=[1, 2], cells=cells, analysis=only_volume({})))
-    assert str(err.value) == ("preset 'ci': cells: the 'volume' analysis needs cell [none, xnli, 2] (list it, or drop "
-                              "the question with `analysis: {volume: null}`)")
+    assert str(err.value) == (
+        "preset 'ci': cells: the 'volume' analysis needs cell [none, xnli, 2] (list it, or drop "
+        "the question with `analysis: {volume: null}`)"
+    )
     config = preset_config(seeds=[1, 2], cells=cells, analysis=only_volume(None))
     grid = load_grid(config)
     assert "volume" not in grid.analysis() and grid.analysis_cells() == []
@@ -100,8 +114,10 @@ def test_a_random_batch_pads_to_its_longest_feature():
 
 def _pairs(n: int, seed: int) -> list[dict]:
     a, b = toy.sentiment(n, seed), toy.sentiment(n, seed + 100)
-    return [{"id": f"p{seed}-{i}", "text_a": x["text"], "text_b": y["text"], "label": "entailment"}
-            for i, (x, y) in enumerate(zip(a, b))]
+    return [
+        {"id": f"p{seed}-{i}", "text_a": x["text"], "text_b": y["text"], "label": "entailment"}
+        for i, (x, y) in enumerate(zip(a, b))
+    ]
 
 
 def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch):
@@ -119,9 +135,14 @@ def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch
     write_jsonl(xnli / "dev.jsonl", dev)
     for lang, rows in tests.items():
         write_jsonl(xnli / f"test.{lang}.jsonl", rows)
-    sentences = {lang: [{"id": f"{lang}{i}", "side": side, "text": row["text"], "gold": None}
-                        for i, row in enumerate(toy.sentiment(8, n)) for side in ("src", "tgt")]
-                 for n, lang in enumerate(graph.grid.languages("tatoeba"))}
+    sentences = {
+        lang: [
+            {"id": f"{lang}{i}", "side": side, "text": row["text"], "gold": None}
+            for i, row in enumerate(toy.sentiment(8, n))
+            for side in ("src", "tgt")
+        ]
+        for n, lang in enumerate(graph.grid.languages("tatoeba"))
+    }
     for lang, rows in sentences.items():
         write_jsonl(tatoeba / f"test.{lang}.jsonl", rows)
 
@@ -138,8 +159,11 @@ def test_fetched_data_is_measured_with_the_model_tokenizer(tmp_path, monkeypatch
     assert done.test_tokens == pytest.approx(sum(sum(lengths(rows)) for rows in tests.values()))
     assert not done.published
     retrieval = cost.work(graph.cell("tiny-ci", "none", "tatoeba", 1), sizer)
-    assert retrieval.test_tokens == sum(len(ids) for rows in sentences.values() for ids in tokenizer(
-        [r["text"] for r in rows], truncation=True, max_length=64)["input_ids"])
+    assert retrieval.test_tokens == sum(
+        len(ids)
+        for rows in sentences.values()
+        for ids in tokenizer([r["text"] for r in rows], truncation=True, max_length=64)["input_ids"]
+    )
 
 
 def test_unfetched_hub_data_is_sized_from_the_published_table(tmp_path, monkeypatch):
@@ -170,8 +194,10 @@ def test_unfetched_world_data_is_unknown_not_guessed(tmp_path, monkeypatch):
     graph = JobGraph(config, load_grid(config))
     with pytest.raises(cost.Unknown) as err:
         cost.work(graph.cell("tiny-ci", "none", "xnli", 1), cost.Sizer(graph))
-    assert str(err.value) == ("size of xnli train: resources/data/world-ci/tasks/xnli/train.jsonl is not there yet "
-                              "(its data job writes it) (published sizes cover hub data only)")
+    assert str(err.value) == (
+        "size of xnli train: resources/data/world-ci/tasks/xnli/train.jsonl is not there yet "
+        "(its data job writes it) (published sizes cover hub data only)"
+    )
 
 
 # -- calibration from finished jobs --------------------------------------------------------------------------------
@@ -182,13 +208,16 @@ def write_benchmark(root: Path, job, seconds: float) -> None:
     path = root / cost.benchmark_path(cost.job_log(job))
     path.parent.mkdir(parents=True, exist_ok=True)
     # two repeats around the planted value: the reader takes their mean
-    rows = "".join(f"{s:.4f}\t0:00:01\t812.5\t2000.1\t700.0\t710.2\t0.01\t2.50\t95.1\t{s:.2f}\n"
-                   for s in (seconds - 0.5, seconds + 0.5))
+    rows = "".join(
+        f"{s:.4f}\t0:00:01\t812.5\t2000.1\t700.0\t710.2\t0.01\t2.50\t95.1\t{s:.2f}\n"
+        for s in (seconds - 0.5, seconds + 0.5)
+    )
     path.write_text(BENCHMARK_HEADER + rows)
 
 
-def write_finished(root: Path, job, done: cost.Work, device: str, train: float, infer: float, overhead: float,
-                   steps: int | None = None) -> float:
+def write_finished(
+    root: Path, job, done: cost.Work, device: str, train: float, infer: float, overhead: float, steps: int | None = None
+) -> float:
     """A finished job's benchmark and records, with seconds as the planted rates make them; returns its seconds."""
     out = root / job.outputs[0]
     out.mkdir(parents=True, exist_ok=True)
@@ -196,15 +225,24 @@ def write_finished(root: Path, job, done: cost.Work, device: str, train: float, 
     if cost.phase_of(job) == "retrieval":
         seconds = overhead + done.test_tokens / infer
         lang = job.settings["languages"][0]
-        (out / f"{lang}.metrics.json").write_text(json.dumps({"metrics": {"accuracy": 50.0},
-                                                              "provenance": provenance}))
+        (out / f"{lang}.metrics.json").write_text(json.dumps({"metrics": {"accuracy": 50.0}, "provenance": provenance}))
     else:
         steps = done.steps if steps is None else steps
         loop = done.train_tokens * steps / done.steps / train + done.evaluations(steps) * done.eval_tokens / infer
         seconds = loop + overhead + (done.test_tokens + done.perturb_tokens) / infer
-        (out / CELL_TRAIN_SUMMARY).write_text(json.dumps({
-            "steps": steps, "total_steps": done.steps, "best_dev": 50.0, "stopped_early": steps < done.steps,
-            "seconds": loop, "history": [], "provenance": provenance}))
+        (out / CELL_TRAIN_SUMMARY).write_text(
+            json.dumps(
+                {
+                    "steps": steps,
+                    "total_steps": done.steps,
+                    "best_dev": 50.0,
+                    "stopped_early": steps < done.steps,
+                    "seconds": loop,
+                    "history": [],
+                    "provenance": provenance,
+                }
+            )
+        )
     write_benchmark(root, job, seconds)
     return seconds
 
@@ -256,9 +294,18 @@ def test_calibrate_then_compare_predicted_and_measured_per_rule(tmp_path, monkey
     """End to end through the command: finished jobs of a small paper-like preset (sized from the published table),
     calibrated, predicted again, compared with their benchmarks."""
     work = copy_workflow(tmp_path / "wf")
-    small = {"presets": {"paper-small": {"inherit": "paper", "intermediate": ["none", "mnli"],
-                                         "targets": ["xnli", "tatoeba"], "languages": ["en", "de", "fr"],
-                                         "seeds": [1], "analysis": None}}}
+    small = {
+        "presets": {
+            "paper-small": {
+                "inherit": "paper",
+                "intermediate": ["none", "mnli"],
+                "targets": ["xnli", "tatoeba"],
+                "languages": ["en", "de", "fr"],
+                "seeds": [1],
+                "analysis": None,
+            }
+        }
+    }
     (work / "small.yaml").write_text(yaml.safe_dump(small))
     monkeypatch.chdir(work)
     config = load_config(".", ["small.yaml"], ["preset=paper-small"])
@@ -268,13 +315,16 @@ def test_calibrate_then_compare_predicted_and_measured_per_rule(tmp_path, monkey
     for job in [*trained.values(), *cells.values()]:
         rates = (0, 30_000.0, 9.0) if cost.phase_of(job) == "retrieval" else (12_000.0, 40_000.0, 20.0)
         write_finished(work, job, cost.work(job, sizer), device, *rates)
-    out = run_plan(work, "--configfile", "small.yaml", "--preset", "paper-small", "--calibrate", "paper-small",
-                   "--actual")
+    out = run_plan(
+        work, "--configfile", "small.yaml", "--preset", "paper-small", "--calibrate", "paper-small", "--actual"
+    )
     assert "calibration: preset paper-small: 5 finished jobs read" in out
-    assert ("(model FacebookAI/xlm-roberta-large, device cuda (NVIDIA A100-SXM4-80GB), precision bf16, max_length "
-            "256): train 12,000 tok/s, inference 40,000 tok/s, overhead 20.0 s [calibrated on preset paper-small: 3 "
-            "finished jobs]") in out
-    actual = out[out.index("predicted vs measured"):].splitlines()
+    assert (
+        "(model FacebookAI/xlm-roberta-large, device cuda (NVIDIA A100-SXM4-80GB), precision bf16, max_length "
+        "256): train 12,000 tok/s, inference 40,000 tok/s, overhead 20.0 s [calibrated on preset paper-small: 3 "
+        "finished jobs]"
+    ) in out
+    actual = out[out.index("predicted vs measured") :].splitlines()
     assert [line.split()[0] for line in actual[2:5]] == ["train_intermediate", "train_xnli", "evaluate_tatoeba"]
     assert all(line.split()[-1] == "+0.0%" for line in actual[2:5])
     assert actual[5].strip() == "median |error| over 3 rules: 0.0%"
@@ -287,9 +337,11 @@ def greedy(problem: plan.Problem, budget: float) -> list:
     chosen, paid, spent = [], set(), 0.0
     while True:
         covered = {c[:2] for c in chosen}
-        options = [(problem.cells[c] + (problem.intermediates.get((c[0], c[2]), 0.0)
-                                        if (c[0], c[2]) not in paid else 0.0), c)
-                   for c in problem.cells if c[:2] not in covered]
+        options = [
+            (problem.cells[c] + (problem.intermediates.get((c[0], c[2]), 0.0) if (c[0], c[2]) not in paid else 0.0), c)
+            for c in problem.cells
+            if c[:2] not in covered
+        ]
         options = [(extra, c) for extra, c in options if spent + extra <= budget]
         if not options:
             return chosen
@@ -339,7 +391,8 @@ def test_coverage_then_seeds_then_least_cost_as_exhaustive_search_finds():
         for n in range(len(problem.cells) + 1):
             for subset in itertools.combinations(problem.cells, n):
                 spent = sum(problem.cells[c] for c in subset) + sum(
-                    problem.intermediates[k] for k in {(i, s) for i, _, s in subset if i != "none"})
+                    problem.intermediates[k] for k in {(i, s) for i, _, s in subset if i != "none"}
+                )
                 if spent <= budget:
                     score = (len({c[:2] for c in subset}), len(subset), -spent)
                     best = max(best or score, score)
@@ -370,7 +423,8 @@ def test_coverage_comes_before_analyses_and_analyses_before_further_seeds():
     assert ("v", "t1", 1) in plan.select(plan.Problem(extra, {}, pairs, asked), 10.0).cells
     # equal cells: the first seed
     assert plan.select(plan.Problem({("a", "t1", 2): 1.0, ("a", "t1", 1): 1.0}, {}, pairs[:1]), 1.0).cells == (
-        ("a", "t1", 1),)
+        ("a", "t1", 1),
+    )
 
 
 # -- the command and the overlay it writes -------------------------------------------------------------------------
@@ -392,8 +446,7 @@ def dry_run_jobs(workdir: Path, *args) -> list[tuple[str, str | None, str | None
 @pytest.mark.slow
 def test_the_written_overlay_plans_exactly_the_chosen_jobs(tmp_path):
     work = copy_workflow(tmp_path / "wf")
-    (work / "grid.yaml").write_text(yaml.safe_dump({"presets": {"ci": {"seeds": [1, 2],
-                                                                       "analysis": only_volume({})}}}))
+    (work / "grid.yaml").write_text(yaml.safe_dump({"presets": {"ci": {"seeds": [1, 2], "analysis": only_volume({})}}}))
     config = load_config(str(work), [str(work / "grid.yaml")], ["preset=ci"])
     graph = JobGraph(config, load_grid(config))
     per_target = {"xnli": 3.0, "udpos": 2.0, "xquad": 4.0, "tatoeba": 0.5}
@@ -407,11 +460,15 @@ def test_the_written_overlay_plans_exactly_the_chosen_jobs(tmp_path):
         plan.write_overlay(work / "plan.yaml", graph.grid, chosen, f"test plan within {budget}")
         jobs = dry_run_jobs(work, "--configfile", "grid.yaml", "plan.yaml", "--config", "preset=ci")
         gpu = [(rule, output, log) for rule, output, log in jobs if rule.startswith(("train_", "evaluate_"))]
-        expected = {(job.rule, job.outputs[0]) for job in [graph.cell("tiny-ci", *c) for c in chosen.cells]
-                    + [graph.intermediate("tiny-ci", *k) for k in chosen.intermediates]}
+        expected = {
+            (job.rule, job.outputs[0])
+            for job in [graph.cell("tiny-ci", *c) for c in chosen.cells]
+            + [graph.intermediate("tiny-ci", *k) for k in chosen.intermediates]
+        }
         assert {(rule, output) for rule, output, _ in gpu} == expected and len(gpu) == len(expected)
-        assert [rule for rule, _, _ in jobs if rule.startswith("analysis_")] == (["analysis_volume"] if complete
-                                                                                 else [])
+        assert [rule for rule, _, _ in jobs if rule.startswith("analysis_")] == (
+            ["analysis_volume"] if complete else []
+        )
         for _, output, log in gpu:  # the benchmark reader finds each job's benchmark beside its log
             assert cost.job_log(graph.producer(output)) == log
     assert len(chosen.cells) == len(cells)  # the volume question compares every cell
@@ -433,16 +490,29 @@ def test_missing_throughput_entries_are_reported_not_guessed(tmp_path):
     # at max_length 256: 9 intermediates (squad trains at 384) x 3 seeds, and xnli, pawsx, udpos, panx x 33 cells
     assert f"  throughput entry {key.format(256)} has no train_tokens_per_s (159 jobs)\n" in out
     out = run_plan(work, "--preset", "paper", code=1)
-    assert out == ("stiltgrid plan: no throughput entries for model FacebookAI/xlm-roberta-large; the grid needs "
-                   "entries at max_length 256, 384, 512 (--throughput FILE or --calibrate PRESET)\n")
+    assert out == (
+        "stiltgrid plan: no throughput entries for model FacebookAI/xlm-roberta-large; the grid needs "
+        "entries at max_length 256, 384, 512 (--throughput FILE or --calibrate PRESET)\n"
+    )
 
 
 @pytest.mark.slow
 def test_paper_plan_offline_from_a_user_table(tmp_path):
     work = copy_workflow(tmp_path / "wf")
     ccgbank(work / "resources" / "ccgbank")  # the paper grid trains on CCG (licensed: a stand-in copy)
-    out = run_plan(work, "plan", "--preset", "paper", "--gpu-hours", "100", "--throughput",
-                   ROOT / "docs" / "throughput.example.yaml", "--write", "plan.yaml", module="stiltgrid.cli")
+    out = run_plan(
+        work,
+        "plan",
+        "--preset",
+        "paper",
+        "--gpu-hours",
+        "100",
+        "--throughput",
+        ROOT / "docs" / "throughput.example.yaml",
+        "--write",
+        "plan.yaml",
+        module="stiltgrid.cli",
+    )
     assert "task sizes: 327 of 327 jobs sized from published sizes" in out
     # MNLI as an intermediate, by hand: 392,702 pairs x 3 epochs x 256 tokens at 78,300 tok/s, plus a 500-example dev
     # evaluation every 1,000 of its 36,816 steps (37) at 235,000 tok/s

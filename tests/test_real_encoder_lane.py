@@ -56,11 +56,15 @@ def lane(tmp_path_factory):
     encoder = cache / "e5-small-catalog"
     if not (encoder / "model.safetensors").exists():
         texts = cache / "catalog-texts.txt"
-        lines = ["query: passage:"] + [json.loads(line)["text"] for path in sorted((cache / "catalog").glob("*.jsonl"))
-                                      for line in path.open(encoding="utf-8")]
+        lines = ["query: passage:"] + [
+            json.loads(line)["text"]
+            for path in sorted((cache / "catalog").glob("*.jsonl"))
+            for line in path.open(encoding="utf-8")
+        ]
         texts.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        subprocess.run([sys.executable, str(SCRIPTS / "fetch_encoder.py"), str(encoder), "--vocab-from", str(texts)],
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(SCRIPTS / "fetch_encoder.py"), str(encoder), "--vocab-from", str(texts)], check=True
+        )
     return encoder, tasks
 
 
@@ -78,9 +82,17 @@ def readme_graph(encoder: Path, tasks: dict) -> JobGraph:
 def smk(rule: str, settings: dict, inputs: dict, out: Path):
     from types import SimpleNamespace
 
-    return SimpleNamespace(rule=rule, params=SimpleNamespace(settings=settings), input=Named(**inputs),
-                           output=Named(cell=str(out)), wildcards=Named(model="my-e5", intermediate="none", seed="1"),
-                           log=[f"{out}.log"], threads=2, resources={"gpu": 0}, config={})
+    return SimpleNamespace(
+        rule=rule,
+        params=SimpleNamespace(settings=settings),
+        input=Named(**inputs),
+        output=Named(cell=str(out)),
+        wildcards=Named(model="my-e5", intermediate="none", seed="1"),
+        log=[f"{out}.log"],
+        threads=2,
+        resources={"gpu": 0},
+        config={},
+    )
 
 
 def frozen_accuracy(encoder: Path, rows: list[dict], prefix: str, max_length: int) -> float:
@@ -94,8 +106,13 @@ def frozen_accuracy(encoder: Path, rows: list[dict], prefix: str, max_length: in
     def vectors(texts):
         out = []
         for start in range(0, len(texts), 64):
-            batch = tokenizer([prefix + t for t in texts[start:start + 64]], padding=True, truncation=True,
-                              max_length=max_length, return_tensors="pt")
+            batch = tokenizer(
+                [prefix + t for t in texts[start : start + 64]],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
             with torch.no_grad():
                 hidden = model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).float()
@@ -125,12 +142,19 @@ def test_retrieval_reads_the_sentence_encoder_as_trained_and_matches_its_own_emb
     for lang in BITEXT_LANGS:  # the task directory's layout: test.<lang>.jsonl
         (bitext / f"test.{lang}.jsonl").write_bytes((data / f"bitext.{lang}.jsonl").read_bytes())
     out = tmp_path / "cell"
-    jobs.evaluate_retrieval(smk("evaluate_catalog-bitext", settings,
-                                {"encoder": str(encoder), "data": str(bitext), "model": str(encoder)}, out))
+    jobs.evaluate_retrieval(
+        smk(
+            "evaluate_catalog-bitext",
+            settings,
+            {"encoder": str(encoder), "data": str(bitext), "model": str(encoder)},
+            out,
+        )
+    )
     summary = json.loads((out / "retrieval_summary.json").read_text())
     assert summary["layer"]["hidden_state"] == 12 and summary["pooling"]["used"] == "mean"
-    assert summary["layer"]["rule"].startswith("sentence-embedding encoder (1_Pooling/config.json "
-                                               "pooling_mode_mean_tokens)")
+    assert summary["layer"]["rule"].startswith(
+        "sentence-embedding encoder (1_Pooling/config.json pooling_mode_mean_tokens)"
+    )
     for lang in BITEXT_LANGS:
         rows = [json.loads(line) for line in (bitext / f"test.{lang}.jsonl").open(encoding="utf-8")]
         own = frozen_accuracy(encoder, rows, "query: ", settings["max_length"])
@@ -143,8 +167,11 @@ def fine_tune(lane, out: Path, languages: list[str], **overrides) -> dict:
     graph = readme_graph(encoder, tasks)
     settings = graph.cell("my-e5", "none", "catalog-cls", 1).settings
     assert settings["hparams"]["min_steps"] == 1000 and settings["prefix"] == "query: "
-    settings = {**settings, "languages": languages,
-                "hparams": {**settings["hparams"], "batch_size": 16, "eval_every": 50, **overrides}}
+    settings = {
+        **settings,
+        "languages": languages,
+        "hparams": {**settings["hparams"], "batch_size": 16, "eval_every": 50, **overrides},
+    }
     register_all({"catalog-cls": tasks["catalog-cls"]})
     data = Path(tasks["catalog-cls"]["files"]["train"]).parent
     jobs.train_target(smk("train_catalog-cls", settings, {"init": str(encoder), "data": [str(data)]}, out))
@@ -164,10 +191,13 @@ def test_the_classifier_learns_and_the_guards_stay_silent(lane, tmp_path):
         assert record["warnings"] == [] and record["metrics"]["accuracy"] > baseline + 25, (lang, record["metrics"])
 
 
-@pytest.mark.parametrize("lr, cause, advice", [
-    (1e-7, "under-trained", "raise the learning rate lr (now 1e-07) to 3e-05"),
-    (3e-2, "diverged", "lower the learning rate lr (now 0.03) to 0.003"),
-])
+@pytest.mark.parametrize(
+    "lr, cause, advice",
+    [
+        (1e-7, "under-trained", "raise the learning rate lr (now 1e-07) to 3e-05"),
+        (3e-2, "diverged", "lower the learning rate lr (now 0.03) to 0.003"),
+    ],
+)
 def test_planted_bad_runs_get_the_right_advice(lane, tmp_path, lr, cause, advice):
     summary = fine_tune(lane, tmp_path / "cell", ["de"], lr=lr, min_steps=30, eval_every=10)
     assert summary["diagnosis"]["catalog-cls"]["cause"] == cause

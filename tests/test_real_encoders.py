@@ -59,18 +59,34 @@ def local(config: dict, path) -> dict:
 
 
 # -- settings ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("layer, layers, index", [
-    (14, 24, 14), (0.58, 24, 14), (0.58, 12, 7), (-1, 12, 12), (-3, 24, 22), (-13, 12, 0), (0.5, 2, 1), (0, 3, 0),
-])
+@pytest.mark.parametrize(
+    "layer, layers, index",
+    [
+        (14, 24, 14),
+        (0.58, 24, 14),
+        (0.58, 12, 7),
+        (-1, 12, 12),
+        (-3, 24, 22),
+        (-13, 12, 0),
+        (0.5, 2, 1),
+        (0, 3, 0),
+    ],
+)
 def test_retrieval_layer_from_the_end_or_as_a_fraction(layer, layers, index):
     assert resolve_layer(layer, layers) == index
 
 
-@pytest.mark.parametrize("layer, message", [
-    (13, "retrieval.layer 13 is beyond the encoder's 12 layers (0 = embeddings, 12 or -1 = last layer)"),
-    (-14, "retrieval.layer -14 is beyond the encoder's 12 layers"),
-    (1.5, "retrieval.layer 1.5: write an integer index or a fraction of the encoder's depth strictly between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "layer, message",
+    [
+        (13, "retrieval.layer 13 is beyond the encoder's 12 layers (0 = embeddings, 12 or -1 = last layer)"),
+        (-14, "retrieval.layer -14 is beyond the encoder's 12 layers"),
+        (
+            1.5,
+            "retrieval.layer 1.5: write an integer index or a fraction of the encoder's depth strictly between 0 and 1",
+        ),
+    ],
+)
 def test_a_layer_the_encoder_does_not_have_is_an_error(layer, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         resolve_layer(layer, 12)
@@ -78,8 +94,13 @@ def test_a_layer_the_encoder_does_not_have_is_an_error(layer, message):
 
 def test_layer_beyond_a_local_encoder_names_its_config_file(encoder_512):
     config = local(config_with(inherit="pretrained", model="my-enc", retrieval={"layer": -4}), encoder_512)
-    with pytest.raises(ConfigError, match=re.escape(f"preset 'mine': retrieval.layer -4 is beyond the encoder's 2 "
-                                                    f"layers ({encoder_512}/config.json; 0 = embeddings")):
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            f"preset 'mine': retrieval.layer -4 is beyond the encoder's 2 "
+            f"layers ({encoder_512}/config.json; 0 = embeddings"
+        ),
+    ):
         load_grid(config)
 
 
@@ -88,15 +109,28 @@ def test_tiny_demo_settings_inherited_by_a_pretrained_encoder_are_named(encoder)
     retrieval layer 2 with 64 tokens. Still allowed, never silently."""
     grid = load_grid(local(config_with(inherit="demo", model="my-enc"), encoder))
     (warning,) = grid.warnings
-    assert warning.startswith("preset 'mine' runs the pretrained encoder 'my-enc' (local) with settings from preset "
-                              "'demo', written for its tiny scratch model 'tiny-demo': ")
-    for named in ("training.target.defaults lr 0.001, epochs 2, max_length 96, max_train_examples 1000, "
-                  "eval_subset 100", "retrieval layer 2, max_length 64"):
+    assert warning.startswith(
+        "preset 'mine' runs the pretrained encoder 'my-enc' (local) with settings from preset "
+        "'demo', written for its tiny scratch model 'tiny-demo': "
+    )
+    for named in (
+        "training.target.defaults lr 0.001, epochs 2, max_length 96, max_train_examples 1000, eval_subset 100",
+        "retrieval layer 2, max_length 64",
+    ):
         assert named in warning
     assert warning.endswith("Inherit `pretrained` instead (README: bring your own encoder) or set them")
     # settings the preset writes itself are its own choice
-    grid = load_grid(local(config_with(inherit="demo", model="my-enc", retrieval={"layer": -1, "max_length": 128},
-                                       training={"target": {"defaults": {"lr": 2.0e-5}}}), encoder))
+    grid = load_grid(
+        local(
+            config_with(
+                inherit="demo",
+                model="my-enc",
+                retrieval={"layer": -1, "max_length": 128},
+                training={"target": {"defaults": {"lr": 2.0e-5}}},
+            ),
+            encoder,
+        )
+    )
     assert "retrieval layer" not in grid.warnings[0] and "training.target.defaults lr" not in grid.warnings[0]
     assert "training.target.defaults epochs 2" in grid.warnings[0]
 
@@ -152,23 +186,63 @@ def cls_data(tmp_path_factory):
 
 
 def declare_cls(root: Path) -> None:
-    register_all({CLS: {"format": "classification", "labels": ["negative", "positive"], "languages": ["xx", "yy"],
-                        "files": {"train": str(root / "train.jsonl"), "dev": str(root / "dev.jsonl"),
-                                  "test": str(root / "test.{lang}.jsonl")}}})
+    register_all(
+        {
+            CLS: {
+                "format": "classification",
+                "labels": ["negative", "positive"],
+                "languages": ["xx", "yy"],
+                "files": {
+                    "train": str(root / "train.jsonl"),
+                    "dev": str(root / "dev.jsonl"),
+                    "test": str(root / "test.{lang}.jsonl"),
+                },
+            }
+        }
+    )
 
 
 def fine_tune(encoder, data: Path, out: Path, lr: float, prefix: str = "", **more) -> Path:
     declare_cls(data)
-    hparams = {**more, "lr": lr, "epochs": 3.0, "batch_size": 16, "grad_accum": 1, "warmup": 0.1, "weight_decay": 0.01,
-               "max_grad_norm": 1.0, "dropout": 0.1, "max_length": 32, "doc_stride": 16, "eval_every": 5,
-               "eval_subset": 20, "patience": 50, "eval_batch_size": 32, "checkpoint_every": 1000,
-               "max_train_examples": None, "length_grouping": False, "precision": "auto"}
-    settings = {"tasks": [CLS], "languages": ["xx", "yy"], "hparams": hparams, "prefix": prefix,
-                "dev_languages": ["en"]}
+    hparams = {
+        **more,
+        "lr": lr,
+        "epochs": 3.0,
+        "batch_size": 16,
+        "grad_accum": 1,
+        "warmup": 0.1,
+        "weight_decay": 0.01,
+        "max_grad_norm": 1.0,
+        "dropout": 0.1,
+        "max_length": 32,
+        "doc_stride": 16,
+        "eval_every": 5,
+        "eval_subset": 20,
+        "patience": 50,
+        "eval_batch_size": 32,
+        "checkpoint_every": 1000,
+        "max_train_examples": None,
+        "length_grouping": False,
+        "precision": "auto",
+    }
+    settings = {
+        "tasks": [CLS],
+        "languages": ["xx", "yy"],
+        "hparams": hparams,
+        "prefix": prefix,
+        "dev_languages": ["en"],
+    }
     with float64():  # float32 kernels differ across CPUs in their last bits; these runs must not
-        jobs.train_target(job(f"train_{CLS}", settings, {"init": str(encoder), "data": [str(data)]},
-                              {"cell": str(out)}, {"model": "toy", "intermediate": "none", "seed": "1"},
-                              out.parent / f"{out.name}.log"))
+        jobs.train_target(
+            job(
+                f"train_{CLS}",
+                settings,
+                {"init": str(encoder), "data": [str(data)]},
+                {"cell": str(out)},
+                {"model": "toy", "intermediate": "none", "seed": "1"},
+                out.parent / f"{out.name}.log",
+            )
+        )
     return out
 
 
@@ -196,14 +270,17 @@ def test_a_learning_rate_that_collapses_the_classifier_is_loud(collapsed):
     diagnosis = summary["diagnosis"][CLS]
     assert diagnosis["cause"] == "diverged" and diagnosis["loss_peak"] > 1.5 * diagnosis["loss_start"]
     assert [step for step, _ in summary["diagnosis"]["train_loss"]] == list(range(1, 31))  # 30 steps: windows of 1
-    baseline = (f"{CLS}: training never beat the majority-class baseline on dev: best dev 70.00 <= 70.00 (always "
-                f"'negative'); the training loss rose from {diagnosis['loss_start']:.3g} to "
-                f"{diagnosis['loss_peak']:.3g} and ended at {diagnosis['loss_end']:.3g}: training diverged, the "
-                f"learning rate is too high for this encoder: lower the learning rate lr (now 0.1) to 0.01")
+    baseline = (
+        f"{CLS}: training never beat the majority-class baseline on dev: best dev 70.00 <= 70.00 (always "
+        f"'negative'); the training loss rose from {diagnosis['loss_start']:.3g} to "
+        f"{diagnosis['loss_peak']:.3g} and ended at {diagnosis['loss_end']:.3g}: training diverged, the "
+        f"learning rate is too high for this encoder: lower the learning rate lr (now 0.1) to 0.01"
+    )
     assert baseline in summary["warnings"]
     xx = read(collapsed / "xx.metrics.json")
-    collapse = ("predictions collapsed to one class: all 30 predictions are 'negative' while the gold labels have "
-                "2 classes")
+    collapse = (
+        "predictions collapsed to one class: all 30 predictions are 'negative' while the gold labels have 2 classes"
+    )
     assert xx["warnings"] == [collapse] and xx["split"] == "test"
     predictions = [json.loads(line)["prediction"] for line in (collapsed / "xx.predictions.jsonl").open()]
     assert set(predictions) == {"negative"}
@@ -224,9 +301,11 @@ def test_a_learning_rate_too_small_is_told_apart_from_divergence(encoder, cls_da
     diagnosis = summary["diagnosis"][CLS]
     assert diagnosis["cause"] == "under-trained" and diagnosis["loss_end"] > 0.85 * diagnosis["loss_start"]
     assert diagnosis["weight_drift"] < 1e-4  # the weights never moved
-    assert (f"the training loss stayed near its start ({diagnosis['loss_start']:.3g} -> {diagnosis['loss_end']:.3g})"
-            f" over 30 optimiser steps at lr 1e-07: under-trained, not diverged (do not lower the learning rate): "
-            f"raise the learning rate lr (now 1e-07) to 3e-05") in summary["warnings"][-1]
+    assert (
+        f"the training loss stayed near its start ({diagnosis['loss_start']:.3g} -> {diagnosis['loss_end']:.3g})"
+        f" over 30 optimiser steps at lr 1e-07: under-trained, not diverged (do not lower the learning rate): "
+        f"raise the learning rate lr (now 1e-07) to 3e-05"
+    ) in summary["warnings"][-1]
 
 
 def test_min_steps_gives_a_small_training_set_more_epochs(encoder, cls_data, learnt, tmp_path):
@@ -235,8 +314,12 @@ def test_min_steps_gives_a_small_training_set_more_epochs(encoder, cls_data, lea
     assert summary["schedule"] == {"epochs": 3.0, "min_steps": 45, "epochs_trained_for": 4.5, "steps_per_epoch": 10}
     assert summary["total_steps"] == summary["steps"] == 45
     # a set large enough for min_steps keeps its epochs; without min_steps the summary is as it was
-    assert read(fine_tune(encoder, cls_data, tmp_path / "few", lr=3e-3, min_steps=20) / CELL_TRAIN_SUMMARY)[
-        "schedule"]["epochs_trained_for"] == 3.0
+    assert (
+        read(fine_tune(encoder, cls_data, tmp_path / "few", lr=3e-3, min_steps=20) / CELL_TRAIN_SUMMARY)["schedule"][
+            "epochs_trained_for"
+        ]
+        == 3.0
+    )
     assert "schedule" not in read(learnt / CELL_TRAIN_SUMMARY)
 
 
@@ -258,8 +341,10 @@ def test_inputs_longer_than_max_length_are_counted_and_warned_about(collapsed, e
     full = sum(len(tokenizer(ex["text"])["input_ids"]) for ex in long_rows)
     assert (train["examples"], train["truncated"], train["max_length"]) == (160, 8, 32)
     assert train["tokens_cut"] == full - 8 * 32 and train["share_examples"] == 0.05
-    assert (f"{CLS} train en: 5.0% of the examples (8 of 160) are longer than max_length 32 and truncated, losing "
-            f"{train['share_tokens']:.1%} of their tokens") in summary["warnings"][0]
+    assert (
+        f"{CLS} train en: 5.0% of the examples (8 of 160) are longer than max_length 32 and truncated, losing "
+        f"{train['share_tokens']:.1%} of their tokens"
+    ) in summary["warnings"][0]
     yy = read(collapsed / "yy.metrics.json")
     assert (yy["truncation"]["truncated"], yy["truncation"]["share_examples"]) == (12, 1.0)
     assert yy["warnings"][0].startswith("test yy: 100.0% of the examples (12 of 12) are longer than max_length 32")
@@ -272,8 +357,9 @@ def test_a_declared_target_without_english_test_file_is_scored_on_english_dev(co
     assert (record["language"], record["split"], record["n_examples"]) == ("en", "dev", 40)
     negatives = sum(ex["label"] == "negative" for ex in sentences(40, 2))
     assert record["metrics"]["accuracy"] == 100 * negatives / 40  # collapsed on 'negative'
-    assert record["warnings"] == ["predictions collapsed to one class: all 40 predictions are 'negative' while the "
-                                  "gold labels have 2 classes"]
+    assert record["warnings"] == [
+        "predictions collapsed to one class: all 40 predictions are 'negative' while the gold labels have 2 classes"
+    ]
     assert len((collapsed / "dev.en.predictions.jsonl").read_text().splitlines()) == 40
     assert not (collapsed / "en.metrics.json").exists()
 
@@ -310,14 +396,30 @@ def bitext(tmp_path_factory):
 
 
 def retrieve(encoder, data: Path, out: Path, model=None, **settings) -> Path:
-    settings = {"task": "tatoeba", "languages": ["xx"], "precision": "auto", "layer": -1, "pooling": "mean",
-                "max_length": 16, "batch_size": 8, "tatoeba_query": "en",
-                "prefixes": {"query": "", "passage": ""}, **settings}
+    settings = {
+        "task": "tatoeba",
+        "languages": ["xx"],
+        "precision": "auto",
+        "layer": -1,
+        "pooling": "mean",
+        "max_length": 16,
+        "batch_size": 8,
+        "tatoeba_query": "en",
+        "prefixes": {"query": "", "passage": ""},
+        **settings,
+    }
     inputs = {"encoder": str(encoder), "data": str(data), **({"model": str(model)} if model else {})}
     with float64():
-        jobs.evaluate_retrieval(job("evaluate_tatoeba", settings, inputs,
-                                    {"cell": str(out)}, {"model": "toy", "intermediate": "none", "seed": "1"},
-                                    out.parent / f"{out.name}.log"))
+        jobs.evaluate_retrieval(
+            job(
+                "evaluate_tatoeba",
+                settings,
+                inputs,
+                {"cell": str(out)},
+                {"model": "toy", "intermediate": "none", "seed": "1"},
+                out.parent / f"{out.name}.log",
+            )
+        )
     return out
 
 
@@ -329,8 +431,10 @@ def test_retrieval_layers_from_the_end_and_fractions_resolve_per_encoder(encoder
     last = retrieve(encoder, bitext, tmp_path / "last", layer=-1)
     summary = read(last / "retrieval_summary.json")
     assert summary["layer"] == {"setting": -1, "hidden_state": 2, "layers": 2}
-    assert read(last / "xx.metrics.json")["metrics"] == read(retrieve(encoder, bitext, tmp_path / "two",
-                                                                      layer=2) / "xx.metrics.json")["metrics"]
+    assert (
+        read(last / "xx.metrics.json")["metrics"]
+        == read(retrieve(encoder, bitext, tmp_path / "two", layer=2) / "xx.metrics.json")["metrics"]
+    )
     assert predictions(last) == predictions(tmp_path / "two")
     half = retrieve(encoder, bitext, tmp_path / "half", layer=0.5)
     assert read(half / "retrieval_summary.json")["layer"] == {"setting": 0.5, "hidden_state": 1, "layers": 2}
@@ -353,28 +457,42 @@ def sentence_encoder(encoder, root: Path, mode: str) -> Path:
 def test_auto_reads_a_sentence_encoder_as_trained_and_an_mlm_at_the_papers_layer(encoder, bitext, tmp_path):
     auto = {"layer": "auto", "pooling": "auto"}
     mlm = read(retrieve(encoder, bitext, tmp_path / "mlm", model=encoder, **auto) / "retrieval_summary.json")
-    assert mlm["layer"] == {"setting": "auto", "hidden_state": 1, "layers": 2,  # 0.58 of 2 layers
-                            "rule": "masked LM (no sentence-embedding files (1_Pooling/config.json, modules.json)): "
-                                    "0.58 of its depth, the paper's layer for XLM-R, mean pooling"}
+    assert mlm["layer"] == {
+        "setting": "auto",
+        "hidden_state": 1,
+        "layers": 2,  # 0.58 of 2 layers
+        "rule": "masked LM (no sentence-embedding files (1_Pooling/config.json, modules.json)): "
+        "0.58 of its depth, the paper's layer for XLM-R, mean pooling",
+    }
     assert mlm["pooling"] == {"setting": "auto", "used": "mean"}
     assert predictions(tmp_path / "mlm") == predictions(retrieve(encoder, bitext, tmp_path / "one", layer=1))
     cls = sentence_encoder(encoder, tmp_path, "cls_token")
     st = read(retrieve(encoder, bitext, tmp_path / "st", model=cls, **auto) / "retrieval_summary.json")
-    assert st["layer"] == {"setting": "auto", "hidden_state": 2, "layers": 2,
-                           "rule": "sentence-embedding encoder (1_Pooling/config.json pooling_mode_cls_token): its "
-                                   "last layer and cls pooling, as it was trained"}
-    assert predictions(tmp_path / "st") == predictions(retrieve(encoder, bitext, tmp_path / "last-cls", layer=-1,
-                                                                pooling="cls"))
+    assert st["layer"] == {
+        "setting": "auto",
+        "hidden_state": 2,
+        "layers": 2,
+        "rule": "sentence-embedding encoder (1_Pooling/config.json pooling_mode_cls_token): its "
+        "last layer and cls pooling, as it was trained",
+    }
+    assert predictions(tmp_path / "st") == predictions(
+        retrieve(encoder, bitext, tmp_path / "last-cls", layer=-1, pooling="cls")
+    )
     assert "cls pooling (sentence-embedding encoder" in (tmp_path / "st.log").read_text()
     # a declaration in the model entry outranks the files; a setting other than auto is kept as set
-    declared = read(retrieve(encoder, bitext, tmp_path / "declared", model=cls, sentence_embedding="mean", **auto)
-                    / "retrieval_summary.json")
+    declared = read(
+        retrieve(encoder, bitext, tmp_path / "declared", model=cls, sentence_embedding="mean", **auto)
+        / "retrieval_summary.json"
+    )
     assert declared["pooling"]["used"] == "mean" and "declared: sentence_embedding mean" in declared["layer"]["rule"]
-    fixed = read(retrieve(encoder, bitext, tmp_path / "fixed", model=cls, layer=1, pooling="auto")
-                 / "retrieval_summary.json")
+    fixed = read(
+        retrieve(encoder, bitext, tmp_path / "fixed", model=cls, layer=1, pooling="auto") / "retrieval_summary.json"
+    )
     assert (fixed["layer"]["hidden_state"], fixed["pooling"]["used"]) == (1, "cls")
-    with pytest.raises(UserError, match=re.escape("pooling pooling_mode_max_tokens is not one retrieval can "
-                                                  "reproduce (mean or cls tokens)")):
+    with pytest.raises(
+        UserError,
+        match=re.escape("pooling pooling_mode_max_tokens is not one retrieval can reproduce (mean or cls tokens)"),
+    ):
         retrieve(encoder, bitext, tmp_path / "max", model=sentence_encoder(encoder, tmp_path, "max_tokens"), **auto)
 
 
@@ -387,8 +505,9 @@ def test_truncated_retrieval_inputs_are_counted_per_side_and_warned_about(encode
     lengths = [len(toy_tokens(encoder, row["text"])) for row in read_rows(bitext) if row["side"] == "src"]
     assert src["tokens"] == sum(lengths) and src["tokens_cut"] == sum(max(0, n - 16) for n in lengths) > 0
     (warning,) = record["warnings"]
-    assert warning.startswith("xx sentences: 50.0% of the examples (6 of 12) are longer than max_length 16 and "
-                              "truncated, losing ")
+    assert warning.startswith(
+        "xx sentences: 50.0% of the examples (6 of 12) are longer than max_length 16 and truncated, losing "
+    )
     assert read(cell / "retrieval_summary.json")["warnings"] == [warning]
     assert f"WARNING tatoeba xx: {warning}" in (tmp_path / "cell.log").read_text()
 
@@ -399,14 +518,18 @@ def test_tatoeba_direction_and_prefixes(encoder, bitext, tmp_path):
     assert set(english_queries.values()) <= {f"s{i}" for i in range(12)}
     other = retrieve(encoder, bitext, tmp_path / "xx", tatoeba_query="xx")
     assert sorted(predictions(other)) == sorted(f"s{i}" for i in range(12))
-    prefixed = read(retrieve(encoder, bitext, tmp_path / "e5", prefixes={"query": "query: ", "passage": "passage: "})
-                    / "xx.metrics.json")["truncation"]
+    prefixed = read(
+        retrieve(encoder, bitext, tmp_path / "e5", prefixes={"query": "query: ", "passage": "passage: "})
+        / "xx.metrics.json"
+    )["truncation"]
     rows = read_rows(bitext)
     # English (tgt) lines query, so they carry the query prefix; the language's lines are the passages searched
-    assert prefixed["tgt"]["tokens"] == sum(len(toy_tokens(encoder, "query: " + r["text"])) for r in rows
-                                            if r["side"] == "tgt")
-    assert prefixed["src"]["tokens"] == sum(len(toy_tokens(encoder, "passage: " + r["text"])) for r in rows
-                                            if r["side"] == "src")
+    assert prefixed["tgt"]["tokens"] == sum(
+        len(toy_tokens(encoder, "query: " + r["text"])) for r in rows if r["side"] == "tgt"
+    )
+    assert prefixed["src"]["tokens"] == sum(
+        len(toy_tokens(encoder, "passage: " + r["text"])) for r in rows if r["side"] == "src"
+    )
 
 
 def read_rows(data: Path) -> list[dict]:
@@ -435,9 +558,17 @@ def test_editing_a_local_encoder_makes_every_job_on_it_stale(local_ci):
     path, config = local_ci
     before = job_digests(config)
     below_the_encoder = {key for key in before if key[0] != "generate_world"}
-    assert {key[0] for key in below_the_encoder} == {"mlm_checkpoint", "train_intermediate", "train_xnli",
-                                                      "train_udpos", "train_xquad", "evaluate_tatoeba", "aggregate",
-                                                      "export_predictions", "results_page"}
+    assert {key[0] for key in below_the_encoder} == {
+        "mlm_checkpoint",
+        "train_intermediate",
+        "train_xnli",
+        "train_udpos",
+        "train_xquad",
+        "evaluate_tatoeba",
+        "aggregate",
+        "export_predictions",
+        "results_page",
+    }
     os.utime(path / "config.json", ns=(1, 1))  # a touch is no edit
     assert changed(before, job_digests(config)) == set()
     settings = read(path / "tokenizer_config.json")
@@ -459,9 +590,20 @@ def test_prefixes_rerun_the_cells_that_use_them_never_the_encoder(local_ci):
     assert {key[0] for key in retrieval} == {"evaluate_tatoeba", "aggregate", "export_predictions", "results_page"}
     config["models"]["my-enc"]["prefixes"] = {"classification": "query: "}
     classification = changed(before, job_digests(config))
-    assert {key[0] for key in classification} == {"train_intermediate", "train_xnli", "train_udpos", "train_xquad",
-                                                  "evaluate_tatoeba", "aggregate", "export_predictions", "results_page"}
+    assert {key[0] for key in classification} == {
+        "train_intermediate",
+        "train_xnli",
+        "train_udpos",
+        "train_xquad",
+        "evaluate_tatoeba",
+        "aggregate",
+        "export_predictions",
+        "results_page",
+    }
     # MNLI (pair classification) and XNLI are trained with it; SQuAD's intermediate job and UD-POS from none are not
     assert ("train_intermediate", (("intermediate", "squad"), ("model", "my-enc"), ("seed", "1"))) not in classification
-    assert all(dict(key[1])["intermediate"] == "mnli" for key in classification if key[0] in ("train_udpos",
-                                                                                               "evaluate_tatoeba"))
+    assert all(
+        dict(key[1])["intermediate"] == "mnli"
+        for key in classification
+        if key[0] in ("train_udpos", "evaluate_tatoeba")
+    )

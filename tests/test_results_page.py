@@ -17,11 +17,20 @@ from repo import run_snakemake
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 MODEL = "tiny-ci"
 # No network, no first-run or background work, a throw-away profile: the page must render from the disk alone.
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
-needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                   reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +63,24 @@ def console_errors(browser) -> list[dict]:
 def shown_table(browser, table_id: str = "paper-table") -> dict:
     """(row, column) -> (data-value, shown text) of every value cell of a table on the page."""
     cells = browser.find_elements("css selector", f"#{table_id} td[data-value]")
-    return {(c.get_attribute("data-row"), c.get_attribute("data-column")): (c.get_attribute("data-value"), c.text)
-            for c in cells}
+    return {
+        (c.get_attribute("data-row"), c.get_attribute("data-column")): (c.get_attribute("data-value"), c.text)
+        for c in cells
+    }
 
 
 def expected_table(path: Path) -> dict:
     table = pd.read_csv(path, sep="\t", index_col=0, dtype=str, keep_default_na=False)
-    return {(row, col): table.at[row, col] for row in table.index for col in table.columns
-            if not col.endswith("_delta") and table.at[row, col] != ""}
+    return {
+        (row, col): table.at[row, col]
+        for row in table.index
+        for col in table.columns
+        if not col.endswith("_delta") and table.at[row, col] != ""
+    }
 
 
 # --- the ci grid --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 @needs_browser
@@ -116,6 +132,7 @@ def test_snakemake_report_opens_on_the_answer(ci_grid, browser, tmp_path):
 
 # --- several seeds (synthetic) ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def two_seeds(tmp_path_factory):
     import results_page_data as D
@@ -133,8 +150,7 @@ def seed_values(work: Path, inter: str, target: str) -> list[float]:
     """A (intermediate, target) cell's value per seed, recomputed from scores.tsv: mean over languages (none of
     the synthetic targets is QA)."""
     scores = pd.read_csv(work / "results/m/tables/synthetic/scores.tsv", sep="\t")
-    rows = scores[(scores.intermediate == inter) & (scores.target == target)
-                  & scores.metric.isin(["accuracy", "f1"])]
+    rows = scores[(scores.intermediate == inter) & (scores.target == target) & scores.metric.isin(["accuracy", "f1"])]
     return rows.groupby("seed")["value"].mean().tolist()
 
 
@@ -146,8 +162,10 @@ def test_two_seeds_show_spread_and_intervals(two_seeds, browser):
     work, out = two_seeds
     page = open_page(browser, work / out / "index.html")
     shown = shown_table(page)
-    assert "2 seeds: each value is the mean over seeds ± their standard deviation" in \
-        page.find_element("tag name", "main").text
+    assert (
+        "2 seeds: each value is the mean over seeds ± their standard deviation"
+        in page.find_element("tag name", "main").text
+    )
     mnli, none = seed_values(work, "mnli", "xnli"), seed_values(work, "none", "xnli")
     sd = pd.Series(mnli).std()
     half = t.ppf(0.975, 1) * sd / math.sqrt(2)

@@ -78,10 +78,13 @@ def test_nan_at_step_poisons_that_step_only(fault):
 
 
 def test_kill_at_step_sigkills_the_process_once(tmp_path):
-    code = ("from stiltgrid.runtime import faults\n"
-            "for step in range(1, 6): faults.training_loss('xnli', step, 0.0)\n")
-    env = {**os.environ, faults.ENV: "xnli:kill_at_step:4", faults.DIR_ENV: str(tmp_path),
-           "PYTHONPATH": str(ROOT / "workflow")}
+    code = "from stiltgrid.runtime import faults\nfor step in range(1, 6): faults.training_loss('xnli', step, 0.0)\n"
+    env = {
+        **os.environ,
+        faults.ENV: "xnli:kill_at_step:4",
+        faults.DIR_ENV: str(tmp_path),
+        "PYTHONPATH": str(ROOT / "workflow"),
+    }
     first = subprocess.run([sys.executable, "-c", code], env=env)
     assert first.returncode == -9  # SIGKILL
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0  # the retry is not killed
@@ -105,8 +108,7 @@ def snakemake(workdir, *args, fault=None, fault_dir=None, check=True, timeout=18
     env = no_fault_env()
     if fault:
         env.update({faults.ENV: fault, faults.DIR_ENV: str(fault_dir)})
-    return run_snakemake(workdir, *args, "--cores", "2", "--config", "preset=ci", check=check, env=env,
-                         timeout=timeout)
+    return run_snakemake(workdir, *args, "--cores", "2", "--config", "preset=ci", check=check, env=env, timeout=timeout)
 
 
 def planned(workdir, *targets) -> str:
@@ -150,8 +152,15 @@ def test_killed_training_job_resumes_to_identical_metrics(work, tmp_path):
     resume_at = 2 * every if 2 * every < summary["steps"] else every  # after an evaluation, where possible
     kill_at = min(resume_at + max(1, every // 5), summary["steps"])
 
-    killed = snakemake(work.dir, TARGET, "--forcerun", "train_xnli", check=False, fault_dir=tmp_path,
-                       fault=f"train_xnli[intermediate=none]:kill_at_step:{kill_at}")
+    killed = snakemake(
+        work.dir,
+        TARGET,
+        "--forcerun",
+        "train_xnli",
+        check=False,
+        fault_dir=tmp_path,
+        fault=f"train_xnli[intermediate=none]:kill_at_step:{kill_at}",
+    )
     out = killed.stdout + killed.stderr
     assert killed.returncode != 0 and "Error in rule train_xnli" in out, out[-3000:]
     assert list(tmp_path.iterdir()), "the kill fault did not fire"
@@ -178,10 +187,26 @@ def test_kill_of_snakemake_and_its_job_leaves_nothing_taken_as_complete(work):
     the job had written stays marked incomplete (profiles/default: rerun-incomplete), so the rerun redoes the cell,
     resumes from the checkpoint, and matches the reference."""
     cell = work.dir / CELL
-    cmd = [sys.executable, "-m", "snakemake", TARGET, "--forcerun", "train_xnli", "--cores", "2", "--config",
-           "preset=ci"]
-    run = subprocess.Popen(cmd, cwd=work.dir, env=no_fault_env(), start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        TARGET,
+        "--forcerun",
+        "train_xnli",
+        "--cores",
+        "2",
+        "--config",
+        "preset=ci",
+    ]
+    run = subprocess.Popen(
+        cmd,
+        cwd=work.dir,
+        env=no_fault_env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 900
     while not (checkpoint_of(cell) / "state.pt").exists() and run.poll() is None and time.time() < deadline:
         time.sleep(0.1)
@@ -226,15 +251,20 @@ def test_non_finite_loss_stops_the_job_and_writes_nothing(work, tmp_path):
 def test_transient_failure_is_retried_and_the_grid_completes(work, tmp_path):
     from stiltgrid.core import paths
 
-    done = snakemake(work.dir, "--retries", "1", fault="train_intermediate[intermediate=mnli]:fail_once",
-                     fault_dir=tmp_path)
+    done = snakemake(
+        work.dir, "--retries", "1", fault="train_intermediate[intermediate=mnli]:fail_once", fault_dir=tmp_path
+    )
     out = done.stdout + done.stderr
     assert len(list(tmp_path.iterdir())) == 1, "the fault fires on one job, once"
     assert "Error in rule train_intermediate" in out and "injected transient failure" in out, out[-3000:]
     grid = grid_of(work.dir)
-    expected = [paths.METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang)
-                for inter in grid.intermediates for target in grid.targets for seed in grid.seeds
-                for lang in grid.languages(target)]
+    expected = [
+        paths.METRICS.format(model=MODEL, intermediate=inter, target=target, seed=seed, lang=lang)
+        for inter in grid.intermediates
+        for target in grid.targets
+        for seed in grid.seeds
+        for lang in grid.languages(target)
+    ]
     missing = [p for p in expected if not (work.dir / p).is_file()]
     assert not missing, f"{len(missing)} of {len(expected)} metrics files missing, e.g. {missing[:3]}"
     assert (work.dir / f"results/{MODEL}/tables/ci/scores.tsv").stat().st_size > 0

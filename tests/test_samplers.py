@@ -28,8 +28,10 @@ CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 def toy_lengths():
     """Three tasks of 2000, 600 and 150 training features, lengths 4-89."""
     g = torch.Generator().manual_seed(0)
-    return {name: [int(x) for x in torch.randint(4, 90, (n,), generator=g)]
-            for name, n in (("a", 2000), ("b", 600), ("c", 150))}
+    return {
+        name: [int(x) for x in torch.randint(4, 90, (n,), generator=g)]
+        for name, n in (("a", 2000), ("b", 600), ("c", 150))
+    }
 
 
 CFG = TrainConfig(batch_size=16, epochs=2.5, seed=11)
@@ -39,11 +41,17 @@ SAMPLERS = [
     # (sampling, configured proportions worked out by hand from n = 2000, 600, 150)
     ({"kind": "proportional"}, {"a": 2000 / 2750, "b": 600 / 2750, "c": 150 / 2750}),
     ({"kind": "uniform"}, {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}),
-    ({"kind": "temperature", "temperature": 2.0},
-     {k: v / (2000 ** .5 + 600 ** .5 + 150 ** .5) for k, v in (("a", 2000 ** .5), ("b", 600 ** .5), ("c", 150 ** .5))}),
-    ({"kind": "temperature", "temperature": 3.0, "examples_cap": 1000},
-     {k: v / (1000 ** (1 / 3) + 600 ** (1 / 3) + 150 ** (1 / 3))
-      for k, v in (("a", 1000 ** (1 / 3)), ("b", 600 ** (1 / 3)), ("c", 150 ** (1 / 3)))}),
+    (
+        {"kind": "temperature", "temperature": 2.0},
+        {k: v / (2000**0.5 + 600**0.5 + 150**0.5) for k, v in (("a", 2000**0.5), ("b", 600**0.5), ("c", 150**0.5))},
+    ),
+    (
+        {"kind": "temperature", "temperature": 3.0, "examples_cap": 1000},
+        {
+            k: v / (1000 ** (1 / 3) + 600 ** (1 / 3) + 150 ** (1 / 3))
+            for k, v in (("a", 1000 ** (1 / 3)), ("b", 600 ** (1 / 3)), ("c", 150 ** (1 / 3)))
+        },
+    ),
     ({"kind": "capped", "examples_cap": 500}, {"a": 500 / 1150, "b": 500 / 1150, "c": 150 / 1150}),
 ]
 
@@ -101,7 +109,10 @@ def test_the_multitask_job_is_told_its_sampler():
     config = multitask_config(sampling="temperature", temperature=2.0, examples_cap=400)
     graph = JobGraph(config, load_grid(config))
     assert graph.intermediate("tiny-ci", "multitask", 1).settings["sampling"] == {
-        "kind": "temperature", "temperature": 2.0, "examples_cap": 400}
+        "kind": "temperature",
+        "temperature": 2.0,
+        "examples_cap": 400,
+    }
     assert "sampling" not in graph.intermediate("tiny-ci", "mnli", 1).settings  # one task: nothing to sample
     default = multitask_config()
     sampling = JobGraph(default, load_grid(default)).intermediate("tiny-ci", "multitask", 1).settings["sampling"]
@@ -123,13 +134,19 @@ def test_changing_the_sampler_reruns_the_multitask_row_only(tmp_path, monkeypatc
     assert ("train_intermediate", (("intermediate", "multitask"), ("model", "tiny-ci"), ("seed", "1"))) in changed
 
 
-@pytest.mark.parametrize("multitask,message", [
-    ({"sampling": "temperature"}, "multitask.temperature is required by sampling 'temperature'"),
-    ({"sampling": "capped"}, "multitask.examples_cap is required by sampling 'capped'"),
-    ({"sampling": "uniform", "temperature": 2.0}, "multitask.temperature does nothing with sampling 'uniform'"),
-    ({"examples_cap": 100}, "multitask.examples_cap does nothing with sampling 'proportional'"),
-    ({"sampling": "temperature", "temperature": 0}, "multitask.temperature: 0 is less than or equal to the minimum"),
-])
+@pytest.mark.parametrize(
+    "multitask,message",
+    [
+        ({"sampling": "temperature"}, "multitask.temperature is required by sampling 'temperature'"),
+        ({"sampling": "capped"}, "multitask.examples_cap is required by sampling 'capped'"),
+        ({"sampling": "uniform", "temperature": 2.0}, "multitask.temperature does nothing with sampling 'uniform'"),
+        ({"examples_cap": 100}, "multitask.examples_cap does nothing with sampling 'proportional'"),
+        (
+            {"sampling": "temperature", "temperature": 0},
+            "multitask.temperature: 0 is less than or equal to the minimum",
+        ),
+    ],
+)
 def test_sampler_parameters_are_checked(multitask, message):
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         load_grid(multitask_config(**multitask))
@@ -144,14 +161,18 @@ def test_an_inherited_parameter_can_be_dropped_with_null():
 
 def test_training_summary_states_configured_and_realised_proportions(tmp_path):
     encoder = toy.xlmr_dir(tmp_path)
-    data = {"sst2": (toy.sentiment(96, 1), toy.sentiment(16, 2)), "udpos": (toy.tagging(32, 3), toy.tagging(16, 4)),
-            "squad": (toy.qa(16, 5), toy.qa(8, 6))}
+    data = {
+        "sst2": (toy.sentiment(96, 1), toy.sentiment(16, 2)),
+        "udpos": (toy.tagging(32, 3), toy.tagging(16, 4)),
+        "squad": (toy.qa(16, 5), toy.qa(8, 6)),
+    }
     tasks = {}
     for name, (train, dev) in data.items():
         task = get_task(name)
         tasks[name] = trainer.TaskData(task, train, dev, get_format(task.format).label_list(task, train, dev))
-    cfg = TrainConfig(lr=3e-3, epochs=1, batch_size=8, eval_every=100, patience=50, max_length=64, doc_stride=16,
-                      seed=3)
+    cfg = TrainConfig(
+        lr=3e-3, epochs=1, batch_size=8, eval_every=100, patience=50, max_length=64, doc_stride=16, seed=3
+    )
     summary = trainer.fit(tasks, str(encoder), cfg, str(tmp_path / "ckpt"), {"kind": "uniform"}).summary
     sampling = summary["sampling"]
     features = sampling["training_features"]

@@ -43,8 +43,9 @@ def test_an_intermediates_settings_make_only_its_logme_stale(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     config = config_of("demo")
     before = job_digests(config)
-    after = job_digests(deep_merge(config, {"presets": {"demo": {"training": {"intermediate": {
-        "tasks": {"qqp": {"lr": 0.0005}}}}}}}))
+    after = job_digests(
+        deep_merge(config, {"presets": {"demo": {"training": {"intermediate": {"tasks": {"qqp": {"lr": 0.0005}}}}}}})
+    )
     moved = {key for key in changed(before, after) if "selection" in key[0]}
     logme = {key for key in moved if key[0] == "selection_logme"}
     assert {dict(key[1])["intermediate"] for key in logme} == {"qqp"} and len(logme) == 7
@@ -52,7 +53,8 @@ def test_an_intermediates_settings_make_only_its_logme_stale(tmp_path, monkeypat
     # a target's data settings reach its own estimates only: the sample size moves every estimate job
     resized = job_digests(deep_merge(config, {"presets": {"demo": {"analysis": {"selection": {"sample": 50}}}}}))
     assert {k for k in changed(before, resized)} == {k for k in before if "selection" in k[0]} | {
-        ("results_page", (("model", "tiny-demo"),))}
+        ("results_page", (("model", "tiny-demo"),))
+    }
 
 
 @pytest.mark.slow
@@ -67,14 +69,17 @@ def test_snakemake_plans_the_estimates(tmp_path):
 
 def hours(text: str, label: str) -> list[float]:
     line = next(line for line in text.splitlines() if line.strip().startswith(label))
-    return [float(x.replace(",", "")) for x in re.findall(r"(\d[\d,]*\.\d\d) GPU-hours", line)
-            + re.findall(r"(\d[\d,]*\.\d\d)(?= and )", line)]
+    return [
+        float(x.replace(",", ""))
+        for x in re.findall(r"(\d[\d,]*\.\d\d) GPU-hours", line) + re.findall(r"(\d[\d,]*\.\d\d)(?= and )", line)
+    ]
 
 
 def test_plan_select_prices_the_saving_offline(tmp_path):
     copy_workflow(tmp_path)
-    out = run_plan(tmp_path, "--preset", "paper", "--throughput", ROOT / "docs/throughput.example.yaml", "--select",
-                   "3")
+    out = run_plan(
+        tmp_path, "--preset", "paper", "--throughput", ROOT / "docs/throughput.example.yaml", "--select", "3"
+    )
     lines = {line.strip().split(":")[0]: line for line in out.splitlines() if line.startswith("  ")}
     assert "the top 3 of 10 intermediates per target by text_similarity" in out
     assert "cells: 3 per target x 9 targets x 3 seed(s) = 81 cells" in out
@@ -93,8 +98,17 @@ def test_plan_select_prices_the_saving_offline(tmp_path):
     assert saving[1] == pytest.approx(full - selected[0], abs=0.015)
     assert 0 < saving[0] <= saving[1] < full
     # LogME needs every intermediate trained: no saving there
-    logme = run_plan(tmp_path, "--preset", "paper", "--throughput", ROOT / "docs/throughput.example.yaml",
-                     "--select", "3", "--estimator", "logme")
+    logme = run_plan(
+        tmp_path,
+        "--preset",
+        "paper",
+        "--throughput",
+        ROOT / "docs/throughput.example.yaml",
+        "--select",
+        "3",
+        "--estimator",
+        "logme",
+    )
     assert "10 intermediate(s) x 3 seed(s) (LogME reads every intermediate checkpoint): 24.68 GPU-hours" in logme
     assert "saving: 73.00 GPU-hours (58% of the grid)" in logme
 
@@ -106,9 +120,11 @@ def test_a_grid_with_one_candidate_is_one_clear_config_error():
     config["presets"]["demo"]["intermediate"] = ["none", "mnli"]
     with pytest.raises(ConfigError) as err:
         load_grid(config)
-    assert str(err.value) == ("preset 'demo': analysis.selection: ranks the intermediates of the grid, and "
-                              "`intermediate` has fewer than two besides none (add some, or set "
-                              "`analysis: {selection: null}`)")
+    assert str(err.value) == (
+        "preset 'demo': analysis.selection: ranks the intermediates of the grid, and "
+        "`intermediate` has fewer than two besides none (add some, or set "
+        "`analysis: {selection: null}`)"
+    )
 
 
 def test_a_known_ranking_prices_exactly_its_cells_and_trainings(monkeypatch):
@@ -136,5 +152,7 @@ def test_a_known_ranking_prices_exactly_its_cells_and_trainings(monkeypatch):
     # no ranking: between the cheapest and the dearest candidate per target, and their trainings
     bound = plan.selection_cost(report, 1, "text_similarity", 5.0, None)
     assert not bound.exact and bound.cells == (10.0 * len(targets), 11.0 * len(targets))
-    assert bound.intermediates == (100.0, 300.0) and bound.saving == (full - bound.selected[1],
-                                                                       full - bound.selected[0])
+    assert bound.intermediates == (100.0, 300.0) and bound.saving == (
+        full - bound.selected[1],
+        full - bound.selected[0],
+    )

@@ -68,12 +68,17 @@ def slurm_status() -> tuple[bool, str]:
         return False, f"SLURM cluster is not up ({msg[-1] if msg else 'sinfo failed'}); run `bash ci/slurm/start.sh`"
     for line in out.stdout.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[1] == "up" and parts[2].rstrip("*~#!%$@^-").lower() in {
-            "idle",
-            "mixed",
-            "allocated",
-            "completing",
-        }:
+        if (
+            len(parts) == 3
+            and parts[1] == "up"
+            and parts[2].rstrip("*~#!%$@^-").lower()
+            in {
+                "idle",
+                "mixed",
+                "allocated",
+                "completing",
+            }
+        ):
             return True, ""
     return False, f"no usable SLURM node (sinfo: {out.stdout.strip()!r}); run `bash ci/slurm/start.sh`"
 
@@ -167,17 +172,17 @@ rule all:
 
 rule generate_world:
     output: "out/generate_world.txt"
-    shell: "{_record('generate_world')}"
+    shell: "{_record("generate_world")}"
 
 rule train_xnli:
     input: "out/generate_world.txt"
     output: "out/train_xnli.txt"
-    shell: "{_record('train_xnli')}"
+    shell: "{_record("train_xnli")}"
 
 rule aggregate:
     input: "out/generate_world.txt", "out/train_xnli.txt"
     output: "out/aggregate.txt"
-    shell: "{_record('aggregate')}"
+    shell: "{_record("aggregate")}"
 """
 TOY_RULES = ["generate_world", "train_xnli", "aggregate"]
 
@@ -220,7 +225,8 @@ def workflow_rules() -> dict[str, dict]:
                 continue
             name = re.search(r'name:\s*f"(\w*)\{_(?:target|question)\}(\w*)"', block)
             loop = re.findall(r"for _target in GRID\.(\w+):", text[:pos]) or (
-                ["questions"] if re.search(r"for _question in ", text[:pos]) else [])
+                ["questions"] if re.search(r"for _question in ", text[:pos]) else []
+            )
             assert name and loop, f"{smk.name}: cannot read the name of the rule at offset {pos}"
             for target in kinds[loop[-1]]:
                 rules[f"{name.group(1)}{target}{name.group(2)}"] = {"gpu": gpu}
@@ -313,8 +319,10 @@ def copy_repo(dest: Path) -> Path:
 
 
 def ci_metrics(workdir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(workdir)): p.read_bytes()
-            for p in sorted(workdir.glob(f"results/{CI_MODEL}/eval/*/*/seed*/*.metrics.json"))}
+    return {
+        str(p.relative_to(workdir)): p.read_bytes()
+        for p in sorted(workdir.glob(f"results/{CI_MODEL}/eval/*/*/seed*/*.metrics.json"))
+    }
 
 
 def cancel_when_ready(ready: Path, comment: str, proc: subprocess.Popen, timeout: float) -> str | None:
@@ -364,9 +372,15 @@ def test_ci_preset_on_slurm_matches_local_run(tmp_path):
     assert jobs.get(cancelled) == "train_xnli", jobs
     grid = load_grid({**yaml.safe_load((work / "config.yaml").read_text()), "preset": "ci"})
     per_cell = len(grid.intermediates) * len(grid.seeds)
-    expected = Counter({"generate_world": 1, "train_intermediate": len(grid.trained_intermediates) * len(grid.seeds),
-                        "aggregate": 1, **{f"train_{t}": per_cell for t in grid.trained_targets},
-                        **{f"evaluate_{t}": per_cell for t in grid.retrieval_targets}})
+    expected = Counter(
+        {
+            "generate_world": 1,
+            "train_intermediate": len(grid.trained_intermediates) * len(grid.seeds),
+            "aggregate": 1,
+            **{f"train_{t}": per_cell for t in grid.trained_targets},
+            **{f"evaluate_{t}": per_cell for t in grid.retrieval_targets},
+        }
+    )
     expected["train_xnli"] += 1  # the retry
     assert Counter(jobs.values()) == expected
 
@@ -382,8 +396,13 @@ def test_ci_preset_on_slurm_matches_local_run(tmp_path):
     # that saves ~1 min; their determinism across processes is tested in tests/world and test_mlm.py.
     local = copy_repo(tmp_path / "local")
     shutil.copytree(work / "resources", local / "resources")
-    run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--config", "preset=ci"], cwd=local,
-                         capture_output=True, text=True, timeout=1500)
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--config", "preset=ci"],
+        cwd=local,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert run.returncode == 0, run.stderr[-6000:]
     assert "generate_world" not in run.stdout + run.stderr and "mlm_checkpoint" not in run.stdout + run.stderr
     on_slurm, here = ci_metrics(work), ci_metrics(local)
@@ -391,5 +410,7 @@ def test_ci_preset_on_slurm_matches_local_run(tmp_path):
     assert len(here) == n and sorted(on_slurm) == sorted(here)
     differ = [name for name in here if on_slurm[name] != here[name]]
     if differ:
-        pytest.fail(f"{len(differ)} of {n} metrics JSON differ from the local run's, e.g. {differ[0]}:\n"
-                    f"{on_slurm[differ[0]].decode()}\nlocal:\n{here[differ[0]].decode()}")
+        pytest.fail(
+            f"{len(differ)} of {n} metrics JSON differ from the local run's, e.g. {differ[0]}:\n"
+            f"{on_slurm[differ[0]].decode()}\nlocal:\n{here[differ[0]].decode()}"
+        )

@@ -16,9 +16,15 @@ from stiltgrid.world import DEFAULT_WORLD
 TASKS = sorted(all_tasks())
 CLASSIFICATION_FORMATS = ("classification", "pair_classification")
 #: every metric a task's scorer reports per language, by the task's metric
-REPORTED = {"accuracy": {"accuracy"}, "seqeval_f1": {"f1", "precision", "recall"}, "squad": {"exact_match", "f1"},
-            "mlqa": {"exact_match", "f1"}, "bucc": {"f1", "precision", "recall"}, "tatoeba": {"accuracy"},
-            "map20": {"map@20"}}
+REPORTED = {
+    "accuracy": {"accuracy"},
+    "seqeval_f1": {"f1", "precision", "recall"},
+    "squad": {"exact_match", "f1"},
+    "mlqa": {"exact_match", "f1"},
+    "bucc": {"f1", "precision", "recall"},
+    "tatoeba": {"accuracy"},
+    "map20": {"map@20"},
+}
 LANGS = ["en", "ea", "ka"]
 SIZES = {"train": 12, "dev": 6, "test": 8}
 

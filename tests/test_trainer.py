@@ -18,8 +18,9 @@ def encoder_dir(tmp_path_factory):
     return ENCODER["dir"]
 
 
-CFG = TrainConfig(lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32,
-                  seed=7)
+CFG = TrainConfig(
+    lr=3e-3, epochs=2, batch_size=16, eval_every=5, patience=50, checkpoint_every=4, max_length=32, seed=7
+)
 
 
 def weights(result):
@@ -124,12 +125,12 @@ def test_summary_records_what_training_cost(tmp_path):
     result = run(tmp_path, "cost")
     cost = result.summary["cost"]
     tasks = toy.sentiment_tasks()
-    feats = F.featurize("classification", tasks["sst2"].train, result.tokenizer, CFG.max_length,
-                        tasks["sst2"].labels, CFG.doc_stride)
+    feats = F.featurize(
+        "classification", tasks["sst2"].train, result.tokenizer, CFG.max_length, tasks["sst2"].labels, CFG.doc_stride
+    )
     lengths = [F.feature_length(f) for f in feats]
     schedule = trainer.build_schedule({"sst2": lengths}, CFG)
     assert cost["micro_batches"] == result.summary["steps"] * CFG.grad_accum == len(schedule)
     assert cost["tokens"] == 2 * sum(lengths)  # two epochs over every example
     assert cost["padded_tokens"] == sum(max(lengths[i] for i in b) * len(b) for _, b in schedule)
     assert cost["padded_tokens"] > cost["tokens"] and "gpu_memory_peak_mb" not in cost
-

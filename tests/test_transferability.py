@@ -16,7 +16,7 @@ from stiltgrid.engine import transferability as T
 
 def _svd_column(features, y):
     u, s, _ = np.linalg.svd(features, full_matrices=False)
-    return T._logme_column(s ** 2, u.T @ y, float(y @ y), *features.shape)
+    return T._logme_column(s**2, u.T @ y, float(y @ y), *features.shape)
 
 
 @pytest.mark.parametrize("n, d", [(200, 8), (30, 60)], ids=["tall", "wide"])
@@ -28,8 +28,9 @@ def test_logme_evidence_is_the_direct_formula_at_its_maximum(n, d):
     # the SVD shortcut evaluates exactly the evidence of the D x D posterior (wide: D > N, zero singular values)
     assert value == pytest.approx(T.evidence(features, y, alpha, beta), rel=1e-9)
     # and the fixed point is the maximum: no (alpha, beta) around it does better
-    around = [T.evidence(features, y, alpha * a, beta * b) for a, b in itertools.product((0.5, 0.9, 1.1, 2.0),
-                                                                                          repeat=2)]
+    around = [
+        T.evidence(features, y, alpha * a, beta * b) for a, b in itertools.product((0.5, 0.9, 1.1, 2.0), repeat=2)
+    ]
     assert value >= max(around) - 1e-12
 
 
@@ -76,16 +77,28 @@ def planted(tmp_path_factory):
     text, logme = {}, {}
     for name, tasks, data_dir in [*((c, [c], data / c) for c in CANDIDATES), ("planted", ["mnli"], copy)]:
         text[name] = str(root / f"text-{name}.json")
-        jobs.selection_text(job("selection_text", {"name": name, "tasks": tasks, "languages": [], **SETTINGS},
-                                {"encoder": str(probes._model()), "data": [str(data_dir)]}, {"out": text[name]},
-                                {"model": "probe", "name": name}, root / "log"))
+        jobs.selection_text(
+            job(
+                "selection_text",
+                {"name": name, "tasks": tasks, "languages": [], **SETTINGS},
+                {"encoder": str(probes._model()), "data": [str(data_dir)]},
+                {"out": text[name]},
+                {"model": "probe", "name": name},
+                root / "log",
+            )
+        )
     for inter in CANDIDATES:
         logme[inter] = str(root / f"logme-{inter}.json")
-        jobs.selection_logme(job("selection_logme", {"target": "mnli", "max_rows": 400, **SETTINGS},
-                                 {"encoder": str(probes._intermediate(inter)), "data": str(copy)},
-                                 {"out": logme[inter]},
-                                 {"model": "probe", "intermediate": inter, "target": "planted", "seed": "1"},
-                                 root / "log"))
+        jobs.selection_logme(
+            job(
+                "selection_logme",
+                {"target": "mnli", "max_rows": 400, **SETTINGS},
+                {"encoder": str(probes._intermediate(inter)), "data": str(copy)},
+                {"out": logme[inter]},
+                {"model": "probe", "intermediate": inter, "target": "planted", "seed": "1"},
+                root / "log",
+            )
+        )
     table, seconds = S.read_estimates(text, {"planted": logme}, list(CANDIDATES), ["planted"])
     return table, seconds, text, logme
 

@@ -57,18 +57,28 @@ def test_rerun_does_nothing(grid):
 
 def test_changing_one_intermediate_lr_reruns_exactly_its_cells(grid, tmp_path):
     change = tmp_path / "change.yaml"
-    change.write_text(yaml.safe_dump({"presets": {"ci": {"training": {"intermediate": {
-        "tasks": {"mnli": {"lr": 0.00042}}}}}}}))
+    change.write_text(
+        yaml.safe_dump({"presets": {"ci": {"training": {"intermediate": {"tasks": {"mnli": {"lr": 0.00042}}}}}}})
+    )
     jobs = planned_jobs(grid, "--configfile", str(change))
     ci = ci_config()["presets"]["ci"]
-    expected = Counter({"train_intermediate": 1, "aggregate": 1, "export_predictions": 1, "results_page": 1, "all": 1,
-                        "evaluate_tatoeba": 1,
-                        **{f"train_{t}": 1 for t in ci["targets"] if t != "tatoeba"}})
+    expected = Counter(
+        {
+            "train_intermediate": 1,
+            "aggregate": 1,
+            "export_predictions": 1,
+            "results_page": 1,
+            "all": 1,
+            "evaluate_tatoeba": 1,
+            **{f"train_{t}": 1 for t in ci["targets"] if t != "tatoeba"},
+        }
+    )
     assert jobs == expected
     plan = snakemake(grid, "-n", "--configfile", str(change)).stdout
     outputs = [line.split("output:", 1)[1] for line in plan.splitlines() if line.strip().startswith("output:")]
-    cell_outputs = [o for o in outputs
-                    if not any(part in o for part in ("/tables/", "/figures/", "/export/", "/report/"))]
+    cell_outputs = [
+        o for o in outputs if not any(part in o for part in ("/tables/", "/figures/", "/export/", "/report/"))
+    ]
     assert len(cell_outputs) == sum(expected.values()) - 4  # every planned job but aggregate, export, page and all
     assert all(f"results/{MODEL}/intermediate/mnli/" in o or f"results/{MODEL}/eval/mnli/" in o for o in cell_outputs)
 

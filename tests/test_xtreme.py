@@ -2,10 +2,29 @@ import pytest
 
 from stiltgrid.data import xtreme as xt
 
-XTREME_COUNTS = {"xnli": 15, "pawsx": 7, "udpos": 33, "panx": 40, "xquad": 11, "mlqa": 7, "tydiqa": 9,
-                 "bucc2018": 4, "tatoeba": 36}
-XTREME_R_COUNTS = {"xnli": 15, "xcopa": 11, "udpos": 38, "panx": 48, "xquad": 12, "mlqa": 7, "tydiqa": 9,
-                   "tatoeba": 41, "mewslix": 11, "lareqa": 11}
+XTREME_COUNTS = {
+    "xnli": 15,
+    "pawsx": 7,
+    "udpos": 33,
+    "panx": 40,
+    "xquad": 11,
+    "mlqa": 7,
+    "tydiqa": 9,
+    "bucc2018": 4,
+    "tatoeba": 36,
+}
+XTREME_R_COUNTS = {
+    "xnli": 15,
+    "xcopa": 11,
+    "udpos": 38,
+    "panx": 48,
+    "xquad": 12,
+    "mlqa": 7,
+    "tydiqa": 9,
+    "tatoeba": 41,
+    "mewslix": 11,
+    "lareqa": 11,
+}
 
 
 def test_task_language_counts():
@@ -43,8 +62,17 @@ def test_benchmark_languages():
 
 
 def test_tasks_and_categories():
-    assert xt.benchmark_tasks("xtreme") == ("pawsx", "xnli", "udpos", "panx", "xquad", "mlqa", "tydiqa",
-                                            "bucc2018", "tatoeba")
+    assert xt.benchmark_tasks("xtreme") == (
+        "pawsx",
+        "xnli",
+        "udpos",
+        "panx",
+        "xquad",
+        "mlqa",
+        "tydiqa",
+        "bucc2018",
+        "tatoeba",
+    )
     r_tasks = xt.benchmark_tasks("xtreme_r")
     assert len(r_tasks) == 10 and "pawsx" not in r_tasks and "bucc2018" not in r_tasks
     assert xt.task_category("lareqa", "xtreme_r") == xt.RETRIEVAL

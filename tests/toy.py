@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-WORDS = ("anna boris carla sees likes buys the a red blue big small car book house in paris lima oslo not good "
-         "bad").split()
+WORDS = (
+    "anna boris carla sees likes buys the a red blue big small car book house in paris lima oslo not good bad"
+).split()
 
 
 def corpus(path: Path, n: int = 400, seed: int = 0) -> Path:
@@ -24,9 +25,16 @@ def xlmr_dir(root: Path, hidden: int = 32, layers: int = 2, positions: int = 130
 
     out = root / "xlmr"
     tokenizer = train_tokenizer([str(corpus(root / "corpus.txt"))], 120, out)
-    config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
-                              num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=positions,
-                              pad_token_id=tokenizer.pad_token_id, type_vocab_size=1)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=positions,
+        pad_token_id=tokenizer.pad_token_id,
+        type_vocab_size=1,
+    )
     XLMRobertaForMaskedLM(config).save_pretrained(str(out))
     return out
 
@@ -46,8 +54,10 @@ def tagging(n: int, seed: int) -> list[dict]:
     rows = []
     for i in range(n):
         tokens = [rng.choice(WORDS) for _ in range(rng.randint(3, 9))]
-        tags = ["PROPN" if t in ("anna", "boris", "carla") else "NOUN" if t in ("car", "book", "house") else "X"
-                for t in tokens]
+        tags = [
+            "PROPN" if t in ("anna", "boris", "carla") else "NOUN" if t in ("car", "book", "house") else "X"
+            for t in tokens
+        ]
         rows.append({"id": f"t{seed}-{i}", "tokens": tokens, "tags": tags})
     return rows
 
@@ -58,8 +68,14 @@ def qa(n: int, seed: int) -> list[dict]:
     for i in range(n):
         who, city = rng.choice(["anna", "boris", "carla"]), rng.choice(["paris", "lima", "oslo"])
         context = f"the car is red . {who} buys a book in {city} . " + " ".join(rng.choice(WORDS) for _ in range(12))
-        rows.append({"id": f"q{seed}-{i}", "context": context, "question": "who buys a book ?",
-                     "answers": {"text": [who], "answer_start": [context.index(who)]}})
+        rows.append(
+            {
+                "id": f"q{seed}-{i}",
+                "context": context,
+                "question": "who buys a book ?",
+                "answers": {"text": [who], "answer_start": [context.index(who)]},
+            }
+        )
     return rows
 
 

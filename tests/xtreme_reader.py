@@ -47,9 +47,19 @@ def read_xcopa(path):
     return [json.loads(row)["label"] for row in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
-READER = {"xnli": read_label, "pawsx": read_label, "panx": read_tag, "udpos": read_tag, "bucc2018": read_label,
-          "tatoeba": read_label, "xquad": read_squad, "mewslix": read_squad, "mlqa": read_squad,
-          "tydiqa": read_squad, "xcopa": read_xcopa}
+READER = {
+    "xnli": read_label,
+    "pawsx": read_label,
+    "panx": read_tag,
+    "udpos": read_tag,
+    "bucc2018": read_label,
+    "tatoeba": read_label,
+    "xquad": read_squad,
+    "mewslix": read_squad,
+    "mlqa": read_squad,
+    "tydiqa": read_squad,
+    "xcopa": read_xcopa,
+}
 
 
 def write_labels(folder, task: str, lang: str, examples: list[dict]) -> Path:
@@ -61,11 +71,26 @@ def write_labels(folder, task: str, lang: str, examples: list[dict]) -> Path:
     elif task in ("udpos", "panx"):
         text = "".join("".join(f"{tag}\n" for tag in ex["tags"]) + "\n" for ex in examples)
     elif task in ("xquad", "mlqa", "tydiqa"):
-        articles = [{"paragraphs": [{"context": ex["context"], "qas": [{
-            "id": ex["id"], "question": ex["question"],
-            "answers": [{"text": t, "answer_start": s} for t, s in zip(ex["answers"]["text"],
-                                                                      ex["answers"]["answer_start"])]}]}]}
-            for ex in examples]
+        articles = [
+            {
+                "paragraphs": [
+                    {
+                        "context": ex["context"],
+                        "qas": [
+                            {
+                                "id": ex["id"],
+                                "question": ex["question"],
+                                "answers": [
+                                    {"text": t, "answer_start": s}
+                                    for t, s in zip(ex["answers"]["text"], ex["answers"]["answer_start"])
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            }
+            for ex in examples
+        ]
         text = json.dumps({"data": articles, "version": "1.1"}, ensure_ascii=False)
     elif task == "xcopa":
         text = "".join(json.dumps({"id": ex["id"], "label": ex["label"]}) + "\n" for ex in examples)
@@ -99,8 +124,15 @@ def score(prediction_folder, label_folder, task: str, lang: str) -> dict[str, fl
         return {k: v for k, v in R.bucc_scores(found, gold, 1.0).items() if k in ("precision", "recall", "f1")}
     if task == "mewslix":
         queries = sorted(labels)
-        return {"map@20": R.mean_average_precision_at_k([predictions.get(q, []) for q in queries],
-                                                        [labels[q] for q in queries], 20)}
-    references = {qa["id"]: [a["text"] for a in qa["answers"]]
-                  for article in labels for paragraph in article["paragraphs"] for qa in paragraph["qas"]}
+        return {
+            "map@20": R.mean_average_precision_at_k(
+                [predictions.get(q, []) for q in queries], [labels[q] for q in queries], 20
+            )
+        }
+    references = {
+        qa["id"]: [a["text"] for a in qa["answers"]]
+        for article in labels
+        for paragraph in article["paragraphs"]
+        for qa in paragraph["qas"]
+    }
     return squad_scores(predictions, references, lang=lang, rules=MLQA if task == "mlqa" else SQUAD, strict=False)

@@ -17,14 +17,17 @@ KINDS = {"mnli": "english", "mnli-mlm": "mlm", "mnli-mix": "translate"}
 
 
 def planted(mlm: float, translated: float, seed: int = 8):
-    return tidy_scores(WORLD, {"mnli": zero, "mnli-mlm": lambda lang, target: mlm,
-                               "mnli-mix": lambda lang, target: translated}, seeds=(1, 2, 3), seed=seed)
+    return tidy_scores(
+        WORLD,
+        {"mnli": zero, "mnli-mlm": lambda lang, target: mlm, "mnli-mix": lambda lang, target: translated},
+        seeds=(1, 2, 3),
+        seed=seed,
+    )
 
 
 def test_planted_ordering_and_statistics(tmp_path):
     scores = planted(mlm=3.0, translated=1.0)
-    result = alternatives.analyse(scores, reference="mnli", alternatives=["mnli-mlm", "mnli-mix"], kinds=KINDS,
-                                  **FAST)
+    result = alternatives.analyse(scores, reference="mnli", alternatives=["mnli-mlm", "mnli-mix"], kinds=KINDS, **FAST)
     table = result.table.set_index("intermediate")
     assert list(result.table["intermediate"]) == ["mnli", "mnli-mlm", "mnli-mix"]
     assert result.facts["ranking"] == ["mnli-mlm", "mnli-mix", "mnli"]
@@ -36,15 +39,23 @@ def test_planted_ordering_and_statistics(tmp_path):
 
     # each intermediate's score is the official XTREME score of its cells, mean over seeds
     for name in KINDS:
-        official = S.xtreme_scores(scores[scores["intermediate"] == name],
-                                   task_languages={t: None for t in scores["target"].unique()})
+        official = S.xtreme_scores(
+            scores[scores["intermediate"] == name], task_languages={t: None for t in scores["target"].unique()}
+        )
         assert table.loc[name, "xtreme_mean"] == pytest.approx(official["overall"].mean())
         assert table.loc[name, "n_tasks"] == 9 and table.loc[name, "n_seeds"] == 3
 
     # the same statistics as xtreme_mix's for the same pair (shared code, not a copy)
     mix = xtreme_mix.analyse(scores, comparisons=[("mnli-mix", "mnli")], **FAST).table.iloc[0]
-    for column in ("xtreme_difference", "mean_pair_difference", "ci_low", "ci_high", "wilcoxon_p", "permutation_p",
-                   "p_value"):
+    for column in (
+        "xtreme_difference",
+        "mean_pair_difference",
+        "ci_low",
+        "ci_high",
+        "wilcoxon_p",
+        "permutation_p",
+        "p_value",
+    ):
         ours = result.details["comparisons"].set_index("comparison").loc["mnli-mix vs mnli", column]
         assert ours == pytest.approx(mix[column])
 
@@ -75,9 +86,13 @@ def test_no_effect_is_not_significant():
     assert "no significant effect" in result.summary
 
 
-@pytest.mark.parametrize("alternatives_, message", [
-    (["mnli"], "must differ"), (["absent"], "absent"),
-])
+@pytest.mark.parametrize(
+    "alternatives_, message",
+    [
+        (["mnli"], "must differ"),
+        (["absent"], "absent"),
+    ],
+)
 def test_bad_comparisons_are_named(alternatives_, message):
     scores = planted(mlm=1.0, translated=1.0)
     with pytest.raises(ValueError, match=message):

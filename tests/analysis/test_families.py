@@ -18,8 +18,9 @@ def _all_targets(result, comparison="mnli-mix50 vs mnli"):
 
 def test_real_table_finds_the_family_that_loses(tmp_path):
     effect = lambda lang, target: -4.0 if lang["family"] == "Austronesian" else 1.5  # noqa: E731
-    scores = tidy_scores(REAL, {"mnli": zero, "mnli-mix50": effect}, seed=11,
-                         targets=("xnli", "udpos", "xquad", "tatoeba"))
+    scores = tidy_scores(
+        REAL, {"mnli": zero, "mnli-mix50": effect}, seed=11, targets=("xnli", "udpos", "xquad", "tatoeba")
+    )
     result = families.analyse(scores, languages=REAL, comparisons=[("mnli-mix50", "mnli")], **FAST)
     rows = _all_targets(result)
     worst = rows.loc["Austronesian"]
@@ -76,5 +77,8 @@ def test_input_errors():
     with pytest.raises(ValueError, match="pair"):
         families.analyse(scores, languages=WORLD, comparisons=["mnli"])
     with pytest.raises(KeyError, match="wa"):
-        families.analyse(tidy_scores(WORLD, {"a": zero, "b": zero}, targets=("xnli",)),
-                         languages=WORLD.drop(index="wa"), comparisons=[("a", "b")])
+        families.analyse(
+            tidy_scores(WORLD, {"a": zero, "b": zero}, targets=("xnli",)),
+            languages=WORLD.drop(index="wa"),
+            comparisons=[("a", "b")],
+        )

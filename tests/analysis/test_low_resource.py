@@ -18,6 +18,7 @@ def augmentation(low, mid, high, unknown):
         if math.isnan(volume):
             return unknown
         return low if volume < 5 else mid if volume < 50 else high
+
     return effect
 
 
@@ -28,8 +29,14 @@ def _rows(result, comparison):
 
 def test_real_table_low_stratum_gains_more(tmp_path):
     scores = tidy_scores(REAL, {"mnli": zero, "mnli-aug": augmentation(3.0, 1.0, 0.0, 0.5)}, seed=21)
-    result = low_resource.analyse(scores, languages=REAL, comparisons=[("mnli-aug", "mnli")], strata=REAL_STRATA,
-                                  targets=("xnli", "udpos", "xquad", "tatoeba"), **FAST)
+    result = low_resource.analyse(
+        scores,
+        languages=REAL,
+        comparisons=[("mnli-aug", "mnli")],
+        strata=REAL_STRATA,
+        targets=("xnli", "udpos", "xquad", "tatoeba"),
+        **FAST,
+    )
     rows = _rows(result, "mnli-aug vs mnli")
     assert rows.loc["low", "mean_gain"] == pytest.approx(3.0, abs=0.5) and rows.loc["low", "significant"]
     assert not rows.loc["high", "significant"] and rows.loc["high", "ci_low"] < 0 < rows.loc["high", "ci_high"]
@@ -51,8 +58,9 @@ def test_real_table_low_stratum_gains_more(tmp_path):
 def test_world_table_strata_and_noise():
     effect = lambda lang, target: 4.0 if lang["pretrain_gib"] < 0.05 else 0.0  # noqa: E731
     scores = tidy_scores(WORLD, {"none": zero, "mnli-aug": effect, "mnli": zero}, seed=4)
-    result = low_resource.analyse(scores, languages=WORLD, comparisons=[("mnli-aug", "none"), ("mnli", "none")],
-                                  strata=WORLD_STRATA, **FAST)
+    result = low_resource.analyse(
+        scores, languages=WORLD, comparisons=[("mnli-aug", "none"), ("mnli", "none")], strata=WORLD_STRATA, **FAST
+    )
     planted, noise = _rows(result, "mnli-aug vs none"), _rows(result, "mnli vs none")
     assert planted.loc["low", "n_languages"] == 3 and planted.loc["high", "n_languages"] == 2
     assert planted.loc["low", "significant"] and planted.loc["low - high", "significant"]

@@ -11,8 +11,16 @@ from stiltgrid.results.aggregate import COLUMNS
 
 
 def test_registry_modules_expose_analyse_and_write():
-    assert set(analysis.QUESTIONS) == {"families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives",
-                                      "tuning", "selection"}
+    assert set(analysis.QUESTIONS) == {
+        "families",
+        "low_resource",
+        "xtreme_mix",
+        "robustness",
+        "volume",
+        "alternatives",
+        "tuning",
+        "selection",
+    }
     for name, module in analysis.QUESTIONS.items():
         assert callable(module.analyse) and callable(module.write) and module.QUESTION == name
 

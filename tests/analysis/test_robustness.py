@@ -14,10 +14,12 @@ FAST = {"n_boot": 1000, "n_perm": 2000, "seed": 0}
 
 
 def test_difficulty_formula_and_chance_levels():
-    table = robustness.difficulty_table([
-        {"intermediate": "a", "format": "pair_classification", "dev_score": 80.0, "chance": 20.0},
-        {"intermediate": "b", "task_format": "tagging", "dev": 90.0},  # aliases; tagging: chance 0
-    ])
+    table = robustness.difficulty_table(
+        [
+            {"intermediate": "a", "format": "pair_classification", "dev_score": 80.0, "chance": 20.0},
+            {"intermediate": "b", "task_format": "tagging", "dev": 90.0},  # aliases; tagging: chance 0
+        ]
+    )
     assert table["difficulty"].tolist() == pytest.approx([0.25, 0.10])
     assert robustness.chance_level("multiple_choice", n_choices=4) == 25.0
     assert robustness.chance_level("classification", n_labels=3) == pytest.approx(100 / 3)

@@ -44,17 +44,21 @@ def test_random_order_expectations_match_enumeration():
 
 
 def planted_scores():
-    lift = {"none": zero, "mnli": lambda lang, target: 4.0 if target == "xnli" else 0.0,
-            "squad": lambda lang, target: 3.0 if target in ("xquad", "mlqa", "tydiqa") else -1.0,
-            "ccg": lambda lang, target: 2.0 if target in ("udpos", "panx") else -2.0,
-            "sst2": lambda lang, target: 0.5}
+    lift = {
+        "none": zero,
+        "mnli": lambda lang, target: 4.0 if target == "xnli" else 0.0,
+        "squad": lambda lang, target: 3.0 if target in ("xquad", "mlqa", "tydiqa") else -1.0,
+        "ccg": lambda lang, target: 2.0 if target in ("udpos", "panx") else -2.0,
+        "sst2": lambda lang, target: 0.5,
+    }
     return tidy_scores(WORLD, lift, seeds=(1, 2), noise=0.2)
 
 
 def estimates_from(truth: dict, sign: float, estimator: str, targets) -> pd.DataFrame:
-    return pd.DataFrame([(estimator, t, i, sign * truth[(t, i)]) for t in targets for i in ("mnli", "squad", "ccg",
-                                                                                            "sst2")],
-                        columns=["estimator", "target", "intermediate", "score"])
+    return pd.DataFrame(
+        [(estimator, t, i, sign * truth[(t, i)]) for t in targets for i in ("mnli", "squad", "ccg", "sst2")],
+        columns=["estimator", "target", "intermediate", "score"],
+    )
 
 
 def test_an_estimator_that_knows_the_gains_has_no_regret():
@@ -62,16 +66,32 @@ def test_an_estimator_that_knows_the_gains_has_no_regret():
     candidates = ["mnli", "squad", "ccg", "sst2"]
     truth = {}
     for target in TARGETS:
-        lift = {"mnli": 4.0 if target == "xnli" else 0.0, "squad": 3.0 if target in ("xquad", "mlqa", "tydiqa")
-                else -1.0, "ccg": 2.0 if target in ("udpos", "panx") else -2.0, "sst2": 0.5}
+        lift = {
+            "mnli": 4.0 if target == "xnli" else 0.0,
+            "squad": 3.0 if target in ("xquad", "mlqa", "tydiqa") else -1.0,
+            "ccg": 2.0 if target in ("udpos", "panx") else -2.0,
+            "sst2": 0.5,
+        }
         truth.update({(target, i): v for i, v in lift.items()})
     labelled = [t for t in TARGETS if t not in ("bucc", "tatoeba")]
-    estimates = pd.concat([estimates_from(truth, 1.0, "text_similarity", TARGETS),
-                           estimates_from(truth, -1.0, "train_size", TARGETS),
-                           estimates_from(truth, 1.0, "logme", labelled)], ignore_index=True)
-    result = S.analyse(scores, estimates=estimates, candidates=candidates, targets=list(TARGETS),
-                       seconds={"text_similarity": 3.0, "logme": 9.0, "train_size": 0.0},
-                       grid_seconds={"intermediates": 50.0, "cells": 150.0}, n_boot=200, seed=0)
+    estimates = pd.concat(
+        [
+            estimates_from(truth, 1.0, "text_similarity", TARGETS),
+            estimates_from(truth, -1.0, "train_size", TARGETS),
+            estimates_from(truth, 1.0, "logme", labelled),
+        ],
+        ignore_index=True,
+    )
+    result = S.analyse(
+        scores,
+        estimates=estimates,
+        candidates=candidates,
+        targets=list(TARGETS),
+        seconds={"text_similarity": 3.0, "logme": 9.0, "train_size": 0.0},
+        grid_seconds={"intermediates": 50.0, "cells": 150.0},
+        n_boot=200,
+        seed=0,
+    )
     table = result.table.set_index(["estimator", "target"])
     assert table.loc[("text_similarity", "all"), "regret3"] == pytest.approx(0.0, abs=1e-9)
     assert table.loc[("text_similarity", "all"), "regret1"] == pytest.approx(0.0, abs=0.5)
@@ -90,8 +110,7 @@ def test_an_estimator_that_knows_the_gains_has_no_regret():
     for estimator in ("text_similarity", "random", "logme"):
         row = table.loc[(estimator, "all")]
         for metric in S.METRICS:
-            assert row[f"{metric}_ci_low"] - 1e-9 <= row[metric] <= row[f"{metric}_ci_high"] + 1e-9, (estimator,
-                                                                                                      metric)
+            assert row[f"{metric}_ci_low"] - 1e-9 <= row[metric] <= row[f"{metric}_ci_high"] + 1e-9, (estimator, metric)
     assert result.facts["grid_total_s"] == 200.0 and table.loc[("logme", "all"), "cost_s"] == 9.0
     assert "| text_similarity | 9 | 0.00" in result.summary
     assert "`logme` has no estimate for bucc, tatoeba (retrieval: no labels" in result.summary
@@ -101,5 +120,10 @@ def test_a_missing_baseline_is_one_clear_error():
     scores = planted_scores()
     scores = scores[scores["intermediate"] != "none"]
     with pytest.raises(ValueError, match="target xnli has no zero-shot scores for none"):
-        S.analyse(scores, estimates=pd.DataFrame(columns=["estimator", "target", "intermediate", "score"]),
-                  candidates=["mnli", "squad"], targets=["xnli"], n_boot=100)
+        S.analyse(
+            scores,
+            estimates=pd.DataFrame(columns=["estimator", "target", "intermediate", "score"]),
+            candidates=["mnli", "squad"],
+            targets=["xnli"],
+            n_boot=100,
+        )

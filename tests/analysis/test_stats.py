@@ -73,7 +73,7 @@ def test_difference_of_two_groups():
 
 def test_correlation_exact_permutation_and_bootstrap():
     x = np.arange(7.0)
-    r = st.correlation(x, x ** 2, method="spearman", n_boot=1000, n_perm=10000, seed=0)
+    r = st.correlation(x, x**2, method="spearman", n_boot=1000, n_perm=10000, seed=0)
     assert r.r == pytest.approx(1.0) and r.exact and r.p_value == pytest.approx(2 / 5040)
     rng = np.random.default_rng(6)
     xs = rng.normal(size=40)

@@ -25,16 +25,27 @@ def checkpoint(root, name: str, tensors: dict[str, list[int]], extra: dict[str, 
 
 
 def test_scores_compared_as_alternatives_and_sizes_measured(tmp_path):
-    scores = tidy_scores(WORLD, {"mnli": zero, "mnli-lora": lambda lang, target: -1.0,
-                                 "none": lambda lang, target: -2.0}, seeds=(1, 2), seed=3)
+    scores = tidy_scores(
+        WORLD,
+        {"mnli": zero, "mnli-lora": lambda lang, target: -1.0, "none": lambda lang, target: -2.0},
+        seeds=(1, 2),
+        seed=3,
+    )
     full = checkpoint(tmp_path / "mnli", "model.safetensors", {"w": [100, 50]}, {"tokenizer.json": 999})
-    lora = checkpoint(tmp_path / "mnli-lora", "adapter_model.safetensors", {"a": [8, 50], "b": [100, 8]},
-                      {"heads.pt": 40, "tokenizer.json": 999, "train_summary.json": 7})
-    assert tuning.measure(lora) == {"checkpoint_bytes": lora.joinpath("adapter_model.safetensors").stat().st_size
-                                    + 40, "encoder_weights": 1200}
+    lora = checkpoint(
+        tmp_path / "mnli-lora",
+        "adapter_model.safetensors",
+        {"a": [8, 50], "b": [100, 8]},
+        {"heads.pt": 40, "tokenizer.json": 999, "train_summary.json": 7},
+    )
+    assert tuning.measure(lora) == {
+        "checkpoint_bytes": lora.joinpath("adapter_model.safetensors").stat().st_size + 40,
+        "encoder_weights": 1200,
+    }
     sizes = tuning.sizes({"mnli": [full], "mnli-lora": [lora, lora]})
-    result = tuning.analyse(scores, reference="mnli", alternatives=["mnli-lora", "none"], sizes=sizes,
-                            tunings=TUNINGS, **FAST)
+    result = tuning.analyse(
+        scores, reference="mnli", alternatives=["mnli-lora", "none"], sizes=sizes, tunings=TUNINGS, **FAST
+    )
     table = result.table.set_index("intermediate")
     same = alternatives.analyse(scores, reference="mnli", alternatives=["mnli-lora", "none"], **FAST)
     assert table["difference"].equals(same.table.set_index("intermediate")["difference"])

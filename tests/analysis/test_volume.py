@@ -17,12 +17,14 @@ def grows(per_decade, at_one=1.0):
     def effect(lang, target):
         v = lang["pretrain_gib"]
         return 0.0 if math.isnan(v) else at_one + per_decade * math.log10(v)
+
     return effect
 
 
 def test_real_table_gain_grows_with_log_volume(tmp_path):
-    scores = tidy_scores(REAL, {"none": zero, "mnli": grows(1.5), "squad": zero}, seed=31,
-                         targets=("xnli", "panx", "xquad"))
+    scores = tidy_scores(
+        REAL, {"none": zero, "mnli": grows(1.5), "squad": zero}, seed=31, targets=("xnli", "panx", "xquad")
+    )
     result = volume.analyse(scores, languages=REAL, **FAST)
     table = result.table.set_index(["intermediate", "target"])
     pooled = table.loc[("mnli", "all")]

@@ -25,8 +25,9 @@ def test_planted_improvement(tmp_path):
     assert row["mean_pair_difference"] == pytest.approx(2.0, abs=0.5) and row["ci_low"] > 0
     assert row["wilcoxon_p"] < 0.05 and row["permutation_p"] < 0.05 and row["significant"]
     # with every task present the per-seed score is the official overall score
-    official = S.xtreme_scores(scores[scores["intermediate"] == "mnli"],
-                               task_languages={t: None for t in scores["target"].unique()})
+    official = S.xtreme_scores(
+        scores[scores["intermediate"] == "mnli"], task_languages={t: None for t in scores["target"].unique()}
+    )
     per_seed = result.details["per_seed"]
     ours = per_seed[per_seed["intermediate"] == "mnli"].sort_values("seed")["xtreme"].to_numpy()
     assert ours == pytest.approx(official.sort_values("seed")["overall"].to_numpy())
@@ -41,8 +42,9 @@ def test_planted_improvement(tmp_path):
 
 
 def test_noise_and_partial_benchmark():
-    scores = tidy_scores(WORLD, {"mnli": zero, "mnli-mix": zero}, seeds=(1, 2, 3), seed=9,
-                         targets=("xnli", "udpos", "xquad", "tatoeba"))
+    scores = tidy_scores(
+        WORLD, {"mnli": zero, "mnli-mix": zero}, seeds=(1, 2, 3), seed=9, targets=("xnli", "udpos", "xquad", "tatoeba")
+    )
     result = xtreme_mix.analyse(scores, comparisons=[("mnli-mix", "mnli")], **FAST)
     row = result.table.iloc[0]
     assert row["n_tasks"] == 4 and not row["official"]
@@ -59,8 +61,9 @@ def test_targets_outside_xtreme_are_named_and_ignored():
 
 
 def test_listed_languages_without_scores_are_named_not_fatal():
-    scores = tidy_scores(WORLD, {"mnli": zero, "mix": lambda lang, target: 2.0}, targets=("xnli", "tatoeba"),
-                         seeds=(1, 2), seed=10)
+    scores = tidy_scores(
+        WORLD, {"mnli": zero, "mix": lambda lang, target: 2.0}, targets=("xnli", "tatoeba"), seeds=(1, 2), seed=10
+    )
     scores = scores[~((scores["target"] == "tatoeba") & (scores["language"] == "en"))]  # retrieval skips English
     listed = {"xnli": list(WORLD.index), "tatoeba": list(WORLD.index), "sst2": ["en"]}
     result = xtreme_mix.analyse(scores, comparisons=[("mix", "mnli")], task_languages=listed, **FAST)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 @dataclass
 class Repo:
-    kind: str                                   # "dataset" | "model"
+    kind: str  # "dataset" | "model"
     repo_id: str
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
@@ -49,10 +49,10 @@ class HubServer:
     def __init__(self):
         self.repos: dict[tuple[str, str], Repo] = {}
         self.requests: list[tuple[str, str]] = []
-        self.ranges: list[str] = []             # paths served from a Range request (resumed downloads)
-        self.faults: list[int] = []             # statuses for the next requests
-        self.drops = 0                          # file downloads to cut short
-        self.drop_suffix = ""                   # ... among the files whose name ends so
+        self.ranges: list[str] = []  # paths served from a Range request (resumed downloads)
+        self.faults: list[int] = []  # statuses for the next requests
+        self.drops = 0  # file downloads to cut short
+        self.drop_suffix = ""  # ... among the files whose name ends so
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -93,8 +93,9 @@ class HubServer:
             repo_id = repo_dir.relative_to(root).as_posix()
             if only is not None and repo_id not in only:
                 continue
-            files = {p.relative_to(repo_dir).as_posix(): p.read_bytes() for p in sorted(repo_dir.rglob("*"))
-                     if p.is_file()}
+            files = {
+                p.relative_to(repo_dir).as_posix(): p.read_bytes() for p in sorted(repo_dir.rglob("*")) if p.is_file()
+            }
             self.add_repo("dataset", repo_id, files)
 
     # -- faults and the log -------------------------------------------------------------------------------------------
@@ -140,8 +141,12 @@ def _handler(hub: HubServer):
 
         def _error(self, status: int, code: str, message: str, head: bool = False, extra: dict | None = None):
             body = json.dumps({"error": message}).encode()
-            self._send(status, body, {"X-Error-Code": code, "X-Error-Message": message,
-                                      "Content-Type": "application/json", **(extra or {})}, head=head)
+            self._send(
+                status,
+                body,
+                {"X-Error-Code": code, "X-Error-Message": message, "Content-Type": "application/json", **(extra or {})},
+                head=head,
+            )
 
         # -- dispatch ---------------------------------------------------------------------------------------------
         def do_HEAD(self):
@@ -158,8 +163,9 @@ def _handler(hub: HubServer):
                 hub.requests.append((method, self.path))
                 fault = hub.faults.pop(0) if hub.faults else None
             if fault is not None:
-                return self._error(fault, "Transient", f"injected {fault}", head=method == "HEAD",
-                                   extra={"Retry-After": "0"})
+                return self._error(
+                    fault, "Transient", f"injected {fault}", head=method == "HEAD", extra={"Retry-After": "0"}
+                )
             url = urlsplit(self.path)
             segments = url.path.strip("/").split("/")  # split before unquoting: a revision is one segment
             query = parse_qs(url.query)
@@ -169,8 +175,9 @@ def _handler(hub: HubServer):
             if kind == "dataset":
                 segments = segments[1:]
             if len(segments) >= 4 and segments[2] == "resolve":
-                return self._resolve(method, kind, "/".join(segments[:2]), unquote(segments[3]),
-                                     unquote("/".join(segments[4:])))
+                return self._resolve(
+                    method, kind, "/".join(segments[:2]), unquote(segments[3]), unquote("/".join(segments[4:]))
+                )
             return self._error(404, "RepoNotFound", f"no route {url.path}", head=method == "HEAD")
 
         def _repo(self, kind: str, repo_id: str, rev: str, head: bool = False):
@@ -196,9 +203,15 @@ def _handler(hub: HubServer):
                 repo, sha = self._repo(kind, repo_id, rev)
                 if repo is None:
                     return
-                return self._json({"id": repo_id, "sha": sha, "private": False,
-                                   "lastModified": "2026-10-01T00:00:00.000Z",
-                                   "siblings": [{"rfilename": p} for p in sorted(repo.commits[sha])]})
+                return self._json(
+                    {
+                        "id": repo_id,
+                        "sha": sha,
+                        "private": False,
+                        "lastModified": "2026-10-01T00:00:00.000Z",
+                        "siblings": [{"rfilename": p} for p in sorted(repo.commits[sha])],
+                    }
+                )
             if rest[0] == "tree" and len(rest) >= 2:
                 repo, sha = self._repo(kind, repo_id, unquote(rest[1]))
                 if repo is None:
@@ -231,19 +244,22 @@ def _handler(hub: HubServer):
                 return
             data = repo.commits[sha].get(path)
             if data is None:
-                return self._error(404, "EntryNotFound", f"{path} not found", head=head,
-                                   extra={"X-Repo-Commit": sha})
-            headers = {"X-Repo-Commit": sha, "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
-                       "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
+                return self._error(404, "EntryNotFound", f"{path} not found", head=head, extra={"X-Repo-Commit": sha})
+            headers = {
+                "X-Repo-Commit": sha,
+                "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
+                "Accept-Ranges": "bytes",
+                "Content-Type": "application/octet-stream",
+            }
             start = 0
             ranged = (self.headers.get("Range") or "").strip()
             if ranged.startswith("bytes=") and not head:
                 with hub.lock:
                     hub.ranges.append(path)
-                first, _, last = ranged[len("bytes="):].partition("-")
+                first, _, last = ranged[len("bytes=") :].partition("-")
                 start = int(first or 0)
                 end = int(last) if last else len(data) - 1
-                body = data[start:end + 1]
+                body = data[start : end + 1]
                 headers.update({"Content-Length": len(body), "Content-Range": f"bytes {start}-{end}/{len(data)}"})
                 return self._send(206, body, headers)
             headers["Content-Length"] = len(data)
@@ -273,7 +289,7 @@ def _entries(files: dict[str, bytes], prefix: str, recursive: bool) -> list[dict
     for path, data in sorted(files.items()):
         if not path.startswith(base):
             continue
-        parts = path[len(base):].split("/")
+        parts = path[len(base) :].split("/")
         for depth in range(1, len(parts)):
             if not recursive and depth > 1:
                 break
@@ -281,6 +297,11 @@ def _entries(files: dict[str, bytes], prefix: str, recursive: bool) -> list[dict
             out.setdefault(folder, {"type": "directory", "oid": _sha("tree", folder), "size": 0, "path": folder})
         if recursive or len(parts) == 1:
             digest = hashlib.sha256(data).hexdigest()
-            out[path] = {"type": "file", "oid": _sha("blob", digest), "size": len(data), "path": path,
-                         "lfs": {"oid": digest, "size": len(data), "pointerSize": 130}}
+            out[path] = {
+                "type": "file",
+                "oid": _sha("blob", digest),
+                "size": len(data),
+                "path": path,
+                "lfs": {"oid": digest, "size": len(data), "pointerSize": 130},
+            }
     return list(out.values())

@@ -22,6 +22,7 @@ def offline(monkeypatch):
 
     def switch(var="HF_HUB_OFFLINE"):
         monkeypatch.setenv(var, "1")
+
     return switch
 
 
@@ -33,25 +34,33 @@ def test_offline_fetch_is_one_line_naming_dataset_and_prefetch(offline, var, tmp
         hub.fetch("sst2", out, cache_dir=tmp_path / "cache")
     msg = str(caught.value)
     assert "\n" not in msg
-    assert msg.startswith("cannot fetch task 'sst2': hub dataset 'nyu-mll/glue' (config 'sst2', split 'train', "
-                          "revision 'main') is not in the cache")
+    assert msg.startswith(
+        "cannot fetch task 'sst2': hub dataset 'nyu-mll/glue' (config 'sst2', split 'train', "
+        "revision 'main') is not in the cache"
+    )
     assert f"offline mode is on ({var}=1)" in msg
     assert f"pre-fetch it on a machine with internet: snakemake --cores 1 {out.as_posix()}" in msg
     assert not out.exists() and not any(out.parent.iterdir())  # nothing half-written
 
 
 def test_a_config_missing_from_the_mirror_is_one_line(mirror, tmp_path):
-    with pytest.raises(FetchError, match=r"^cannot fetch task 'bucc': hub dataset 'google/xtreme' \(config "
-                                         r"'bucc18.fr', split 'validation', revision 'main'\) is not readable from "
-                                         r"the mirror .*google/xtreme \(ValueError: "):
+    with pytest.raises(
+        FetchError,
+        match=r"^cannot fetch task 'bucc': hub dataset 'google/xtreme' \(config "
+        r"'bucc18.fr', split 'validation', revision 'main'\) is not readable from "
+        r"the mirror .*google/xtreme \(ValueError: ",
+    ):
         hub.fetch("bucc", tmp_path / "bucc", ["de", "fr"], mirror=mirror, cache_dir=tmp_path / "cache")
     assert not (tmp_path / "bucc").exists()
 
 
 def test_offline_fetch_of_a_target_names_its_first_dataset(offline, tmp_path):
     offline()
-    with pytest.raises(FetchError, match=r"hub dataset 'google/xtreme' \(config 'PAWS-X.en'.*; pre-fetch it on a "
-                                         r"machine with internet: HINT \(then copy resources/ here\)$"):
+    with pytest.raises(
+        FetchError,
+        match=r"hub dataset 'google/xtreme' \(config 'PAWS-X.en'.*; pre-fetch it on a "
+        r"machine with internet: HINT \(then copy resources/ here\)$",
+    ):
         hub.fetch("pawsx", tmp_path / "pawsx", ["de"], cache_dir=tmp_path / "cache", hint="HINT")
     with pytest.raises(FetchError, match=r"\(the task reads nyu-mll/glue, google/xtreme\); pre-fetch"):
         hub.fetch("xnli", tmp_path / "xnli", ["de"], cache_dir=tmp_path / "cache")
@@ -73,8 +82,13 @@ def restore_logging():
 
 def fake_job(spec, out, log, preset="paper", dataset="hub"):
     config = {"preset": preset, "presets": {"paper": {"data": "hub"}, "demo": {"data": "world-demo"}}}
-    return SimpleNamespace(params=SimpleNamespace(settings={"spec": spec}), output=[str(out)], log=[str(log)],
-                           config=config, wildcards=SimpleNamespace(dataset=dataset, task=spec["task"]))
+    return SimpleNamespace(
+        params=SimpleNamespace(settings={"spec": spec}),
+        output=[str(out)],
+        log=[str(log)],
+        config=config,
+        wildcards=SimpleNamespace(dataset=dataset, task=spec["task"]),
+    )
 
 
 def test_job_exits_with_one_line_and_no_traceback(offline, tmp_path, capsys):
@@ -87,8 +101,9 @@ def test_job_exits_with_one_line_and_no_traceback(offline, tmp_path, capsys):
     message = caught.value.code
     assert isinstance(message, str) and "\n" not in message
     assert message.startswith("stiltgrid: cannot fetch task 'qqp': hub dataset 'nyu-mll/glue'")
-    assert message.endswith("pre-fetch it on a machine with internet: stiltgrid fetch --preset paper "
-                            "(then copy resources/ here)")
+    assert message.endswith(
+        "pre-fetch it on a machine with internet: stiltgrid fetch --preset paper (then copy resources/ here)"
+    )
     assert capsys.readouterr().err == ""  # SystemExit prints the line once; nothing else reaches stderr
     assert "cannot fetch task 'qqp'" in log.read_text() and "Traceback" not in log.read_text()
 
@@ -133,8 +148,11 @@ def test_every_task_of_the_registry_has_a_hub_source():
         if task.role == "intermediate":
             continue
         for benchmark in ("xtreme", XTREME_R):
-            langs = [lang for lang in task.tested_languages(official_languages(name, benchmark))
-                     if lang not in no_source.get(name, ())]
+            langs = [
+                lang
+                for lang in task.tested_languages(official_languages(name, benchmark))
+                if lang not in no_source.get(name, ())
+            ]
             assert hub.spec(name, langs)["languages"] == langs  # the official list is available
 
 

@@ -25,8 +25,12 @@ def test_mnli_uses_train_and_matched_validation(fetched):
     out, record = fetched("mnli")
     assert files(out) == ["dev.jsonl", "task.json", "train.jsonl"]
     train, dev = load(out, "train.jsonl", "mnli"), load(out, "dev.jsonl", "mnli")
-    assert train[0] == {"id": "mnli-train-0", "text_a": "Conceptually cream skimming has two basic dimensions.",
-                        "text_b": "Product and geography are what make cream skimming work.", "label": "neutral"}
+    assert train[0] == {
+        "id": "mnli-train-0",
+        "text_a": "Conceptually cream skimming has two basic dimensions.",
+        "text_b": "Product and geography are what make cream skimming work.",
+        "label": "neutral",
+    }
     assert [ex["label"] for ex in train] == ["neutral", "entailment", "contradiction"]
     assert [ex["label"] for ex in dev] == ["neutral", "contradiction"]
     assert not any("MISMATCHED" in ex["text_a"] for ex in dev)
@@ -42,8 +46,11 @@ def test_qqp_and_sst2_decode_glue_class_labels(fetched):
     assert load(out, "dev.jsonl", "qqp")[0]["text_b"] == "Why are hispanics so beautiful?"
     out, _ = fetched("sst2")
     train = load(out, "train.jsonl", "sst2")
-    assert [(ex["id"], ex["label"]) for ex in train] == [("sst2-train-0", "negative"), ("sst2-train-1", "negative"),
-                                                        ("sst2-train-2", "positive")]
+    assert [(ex["id"], ex["label"]) for ex in train] == [
+        ("sst2-train-0", "negative"),
+        ("sst2-train-1", "negative"),
+        ("sst2-train-2", "positive"),
+    ]
     assert train[0]["text"] == "hide new secretions from the parental units"
 
 
@@ -53,7 +60,7 @@ def test_squad_keeps_ids_and_all_reference_answers(fetched):
     assert train[0]["id"] == "5733be284776f41900661182"
     ans = train[0]["answers"]
     assert ans["text"] == ["a golden statue of the Virgin Mary"]
-    assert train[0]["context"][ans["answer_start"][0]:].startswith("a golden statue")
+    assert train[0]["context"][ans["answer_start"][0] :].startswith("a golden statue")
     assert dev[0]["answers"]["text"] == ["Denver Broncos", "The Denver Broncos", "Denver Broncos"]
 
 
@@ -201,6 +208,9 @@ def test_tatoeba_strips_newlines_and_pairs_by_row(fetched):
 def test_unknown_language_is_one_line(fetched):
     from stiltgrid.data.hub import FetchError
 
-    with pytest.raises(FetchError, match=r"^task 'xnli' \(source 'xnli'\) has no data for language 'xx'; "
-                                         r"available: ar bg"):
+    with pytest.raises(
+        FetchError,
+        match=r"^task 'xnli' \(source 'xnli'\) has no data for language 'xx'; "
+        r"available: ar bg",
+    ):
         fetched("xnli", ["en", "xx"])

@@ -28,16 +28,25 @@ def write(path, datasets=None, models=None):
 
 
 def test_without_a_lock_reads_stay_at_their_revisions(lock_file):
-    assert hub.spec("xnli", ["de"])["hub"] == [{"id": "nyu-mll/glue", "revision": "main"},
-                                               {"id": "google/xtreme", "revision": "main"}]
+    assert hub.spec("xnli", ["de"])["hub"] == [
+        {"id": "nyu-mll/glue", "revision": "main"},
+        {"id": "google/xtreme", "revision": "main"},
+    ]
 
 
 def test_a_lock_pins_every_read_to_its_commit(lock_file):
-    write(lock_file, {"nyu-mll/glue": {"revision": "main", "commit": GLUE, "files": {}},
-                      "google/xtreme": {"revision": "main", "commit": XTREME, "files": {}}})
+    write(
+        lock_file,
+        {
+            "nyu-mll/glue": {"revision": "main", "commit": GLUE, "files": {}},
+            "google/xtreme": {"revision": "main", "commit": XTREME, "files": {}},
+        },
+    )
     spec = hub.spec("xnli", ["de"])
-    assert spec["hub"] == [{"id": "nyu-mll/glue", "revision": "main", "commit": GLUE},
-                           {"id": "google/xtreme", "revision": "main", "commit": XTREME}]
+    assert spec["hub"] == [
+        {"id": "nyu-mll/glue", "revision": "main", "commit": GLUE},
+        {"id": "google/xtreme", "revision": "main", "commit": XTREME},
+    ]
     with hub_lock.unlocked():  # what `stiltgrid fetch` plans with before it resolves the revisions
         assert "commit" not in hub.spec("xnli", ["de"])["hub"][0]
 
@@ -46,22 +55,30 @@ def test_a_repository_missing_from_the_lock_is_one_line(lock_file):
     write(lock_file, {"nyu-mll/glue": {"revision": "main", "commit": GLUE, "files": {}}})
     with pytest.raises(LockError) as caught:
         hub.spec("xnli", ["de"], preset="paper")
-    assert str(caught.value) == (f"{lock_file}: dataset 'google/xtreme' is not in the data lock; add it with "
-                                 f"`stiltgrid fetch --preset paper` (on a machine with internet), then commit the lock")
+    assert str(caught.value) == (
+        f"{lock_file}: dataset 'google/xtreme' is not in the data lock; add it with "
+        f"`stiltgrid fetch --preset paper` (on a machine with internet), then commit the lock"
+    )
     assert isinstance(caught.value, hub.FetchError)  # the rules turn it into one line before any job
 
 
 def test_a_revision_other_than_the_locked_one_asks_for_a_refresh(lock_file):
     write(lock_file, {"nyu-mll/glue": {"revision": "main", "commit": GLUE, "files": {}}})
-    with pytest.raises(LockError, match=r"dataset 'nyu-mll/glue' is locked at revision 'main' but the config asks "
-                                        r"for 'v2'; update the lock with `stiltgrid fetch --preset paper --refresh`"):
+    with pytest.raises(
+        LockError,
+        match=r"dataset 'nyu-mll/glue' is locked at revision 'main' but the config asks "
+        r"for 'v2'; update the lock with `stiltgrid fetch --preset paper --refresh`",
+    ):
         hub.spec("sst2", dataset={"revisions": {"nyu-mll/glue": "v2"}}, preset="paper")
 
 
 def test_an_unreadable_lock_is_one_line(lock_file):
     lock_file.write_text("{not json")
-    with pytest.raises(LockError, match=r"stiltgrid.lock.json: not a readable lock file .*; restore it from version "
-                                        r"control or delete it and run `stiltgrid fetch --preset NAME`$"):
+    with pytest.raises(
+        LockError,
+        match=r"stiltgrid.lock.json: not a readable lock file .*; restore it from version "
+        r"control or delete it and run `stiltgrid fetch --preset NAME`$",
+    ):
         hub.spec("sst2")
 
 
@@ -86,8 +103,10 @@ def _http_error(status, retry_after=None):
     return err
 
 
-@pytest.mark.parametrize("status,retry", [(429, True), (500, True), (502, True), (503, True), (504, True),
-                                          (408, True), (404, False), (401, False)])
+@pytest.mark.parametrize(
+    "status,retry",
+    [(429, True), (500, True), (502, True), (503, True), (504, True), (408, True), (404, False), (401, False)],
+)
 def test_which_statuses_are_transient(status, retry):
     assert transient(_http_error(status))[0] is retry
 
@@ -142,23 +161,37 @@ def test_set_repo_keeps_files_of_one_commit_and_drops_them_when_it_moves(tmp_pat
 
 
 #: the revision each hub repository is requested at; the lock turns each into a commit
-REQUESTED = {"nyu-mll/glue": "main", "rajpurkar/squad": "main", "facebook/anli": "main", "stanfordnlp/snli": "main",
-             "Rowan/hellaswag": "main", "Samsoup/cosmos_qa": "main", "tau/commonsense_qa": "main",
-             "google/xtreme": "main", "google/xquad": "main", "unimelb-nlp/wikiann": "main",
-             "lighteval/siqa": "54c6a1f8cb6daf4f5abf24a601852612fb35eb25", "cambridgeltl/xcopa": "main",
-             "google-research-datasets/xquad_r": "main"}
+REQUESTED = {
+    "nyu-mll/glue": "main",
+    "rajpurkar/squad": "main",
+    "facebook/anli": "main",
+    "stanfordnlp/snli": "main",
+    "Rowan/hellaswag": "main",
+    "Samsoup/cosmos_qa": "main",
+    "tau/commonsense_qa": "main",
+    "google/xtreme": "main",
+    "google/xquad": "main",
+    "unimelb-nlp/wikiann": "main",
+    "lighteval/siqa": "54c6a1f8cb6daf4f5abf24a601852612fb35eb25",
+    "cambridgeltl/xcopa": "main",
+    "google-research-datasets/xquad_r": "main",
+}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, s in hub.sources().items() if not s.local))
 def test_every_source_reads_its_locked_commit(name, lock_file):
     source = hub.sources()[name]
     commits = {repo_id: hashlib_sha(repo_id) for repo_id in REQUESTED}
-    write(lock_file, {repo_id: {"revision": rev, "commit": commits[repo_id], "files": {}}
-                      for repo_id, rev in REQUESTED.items()})
+    write(
+        lock_file,
+        {repo_id: {"revision": rev, "commit": commits[repo_id], "files": {}} for repo_id, rev in REQUESTED.items()},
+    )
     langs = list(source.available[:2])
     spec = hub.spec(source.task, langs, {"sources": {source.task: name}})
-    assert spec["hub"] and all(entry == {"id": entry["id"], "revision": REQUESTED[entry["id"]],
-                                         "commit": commits[entry["id"]]} for entry in spec["hub"])
+    assert spec["hub"] and all(
+        entry == {"id": entry["id"], "revision": REQUESTED[entry["id"]], "commit": commits[entry["id"]]}
+        for entry in spec["hub"]
+    )
 
 
 def hashlib_sha(text: str) -> str:

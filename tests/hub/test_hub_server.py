@@ -27,17 +27,30 @@ OVERLAY = {"presets": {"paper": {"languages": ["de"], "targets": PAPER_TARGETS}}
 SIQA_COMMIT = "54c6a1f8cb6daf4f5abf24a601852612fb35eb25"
 MODEL = "FacebookAI/xlm-roberta-large"
 #: every repository the paper preset reads (its tasks' sources; CCGbank is local)
-PAPER_REPOS = {"nyu-mll/glue", "rajpurkar/squad", "facebook/anli", "Rowan/hellaswag", "Samsoup/cosmos_qa",
-               "tau/commonsense_qa", "google/xtreme"}
+PAPER_REPOS = {
+    "nyu-mll/glue",
+    "rajpurkar/squad",
+    "facebook/anli",
+    "Rowan/hellaswag",
+    "Samsoup/cosmos_qa",
+    "tau/commonsense_qa",
+    "google/xtreme",
+}
 GLUE_TASKS = {"mnli", "qqp", "sst2", "xnli"}
 
 
 def model_files() -> dict[str, bytes]:
     # 24 MB: huggingface_hub reads 10 MB chunks, and resumes a cut download from the last chunk it wrote
-    weights = hashlib.sha256(b"w").digest() * (3 * 2 ** 18)
-    return {"config.json": b'{"model_type": "xlm-roberta"}', "tokenizer.json": b"{}",
-            "sentencepiece.bpe.model": b"spm", "model.safetensors": weights,
-            "onnx/model.onnx": b"onnx", "onnx/config.json": b"{}", "README.md": b"# model\n"}
+    weights = hashlib.sha256(b"w").digest() * (3 * 2**18)
+    return {
+        "config.json": b'{"model_type": "xlm-roberta"}',
+        "tokenizer.json": b"{}",
+        "sentencepiece.bpe.model": b"spm",
+        "model.safetensors": weights,
+        "onnx/model.onnx": b"onnx",
+        "onnx/config.json": b"{}",
+        "README.md": b"# model\n",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +76,33 @@ def work(tmp_path_factory):
 
 
 def env_for(server, home, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "STILTGRID_OFFLINE", "STILTGRID_HUB_MIRROR",
-                        "HF_TOKEN", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "STILTGRID_LOCK")}
-    env.update(HF_ENDPOINT=server.url, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1", HF_UPDATE_DOWNLOAD_COUNTS="0",
-               HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_PROGRESS_BARS="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1",
-               PYTHONPATH=str(ROOT / "workflow"), STILTGRID_FORKSERVER="0", **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "HF_HUB_OFFLINE",
+            "HF_DATASETS_OFFLINE",
+            "STILTGRID_OFFLINE",
+            "STILTGRID_HUB_MIRROR",
+            "HF_TOKEN",
+            "HF_HUB_CACHE",
+            "HF_DATASETS_CACHE",
+            "STILTGRID_LOCK",
+        )
+    }
+    env.update(
+        HF_ENDPOINT=server.url,
+        HF_HOME=str(home),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_UPDATE_DOWNLOAD_COUNTS="0",
+        HF_HUB_DISABLE_XET="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        HF_DATASETS_DISABLE_PROGRESS_BARS="1",
+        PYTHONPATH=str(ROOT / "workflow"),
+        STILTGRID_FORKSERVER="0",
+        **extra,
+    )
     return env
 
 
@@ -82,7 +116,7 @@ def table_rows(out: str) -> dict[str, list[str]]:
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("task "))
     rows = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.strip():
             break
         cells = [c for c in line.split("  ") if c.strip()]
@@ -106,8 +140,8 @@ def test_first_fetch_reads_every_source_and_writes_the_lock(server, work, first)
     rows = table_rows(run.stdout)
     assert run.returncode == 1, run.stdout + run.stderr[-3000:]  # CCGbank is not configured
     assert {t for t, r in rows.items() if r[-1].startswith("fetched")} == (
-        {"mnli", "squad", "hellaswag", "anli", "qqp", "cosmosqa", "commonsenseqa", "sst2", "model"}
-        | set(PAPER_TARGETS)), run.stdout
+        {"mnli", "squad", "hellaswag", "anli", "qqp", "cosmosqa", "commonsenseqa", "sst2", "model"} | set(PAPER_TARGETS)
+    ), run.stdout
     assert rows["ccg"][-1] == "missing" and rows["ccg"][-2].startswith("LDC licence")
     failures = run.stdout.split(f"1 of {len(rows)} failed:")[1].strip().split("\n\n")[0].splitlines()
     assert len(failures) == 1 and failures[0].startswith("ccg: cannot build task 'ccg': CCGbank is licensed")
@@ -120,8 +154,10 @@ def test_first_fetch_reads_every_source_and_writes_the_lock(server, work, first)
     assert set(lock["datasets"]) == PAPER_REPOS
     for repo_id, entry in lock["datasets"].items():
         assert entry["revision"] == "main" and entry["commit"] == server.repos[("dataset", repo_id)].branches["main"]
-        assert entry["files"] and all(served_sha256(server, "dataset", repo_id, entry["commit"], path) == digest
-                                      for path, digest in entry["files"].items())
+        assert entry["files"] and all(
+            served_sha256(server, "dataset", repo_id, entry["commit"], path) == digest
+            for path, digest in entry["files"].items()
+        )
     assert "sst2/train-00000-of-00001.parquet" in lock["datasets"]["nyu-mll/glue"]["files"]
     assert lock["tasks"]["pawsx"]["rows"] == {"train.jsonl": 3, "dev.jsonl": 2, "test.de.jsonl": 2}
     model = lock["models"][MODEL]
@@ -140,8 +176,18 @@ def test_second_fetch_downloads_nothing(server, work, first):
 
 def test_the_snakemake_target_fetch_runs_the_same_command(server, work, first):
     server.reset_log()
-    run = run_snakemake(work, "--cores", "1", "fetch", "--configfile", "overlay.yaml", "--config", "preset=paper",
-                        check=False, env=env_for(server, first[1]))
+    run = run_snakemake(
+        work,
+        "--cores",
+        "1",
+        "fetch",
+        "--configfile",
+        "overlay.yaml",
+        "--config",
+        "preset=paper",
+        check=False,
+        env=env_for(server, first[1]),
+    )
     assert run.returncode != 0  # CCGbank is still missing
     log = (work / "logs" / "data" / "fetch.log").read_text()
     rows = table_rows(log)
@@ -156,13 +202,21 @@ def test_offline_rerun_uses_the_cache(server, work, first):
     run = stiltgrid_fetch(work, env)
     assert {r[-1].split(";")[0] for t, r in table_rows(run.stdout).items() if t != "ccg"} == {"cached"}
     # the grid's fetch job, offline: it reads the prepared copy of the locked commit
-    code = ("import json, sys; from stiltgrid.grid.config import load_grid; from stiltgrid.grid.dag import JobGraph; "
-            "from stiltgrid.grid.args import load_config; from stiltgrid.data import hub; "
-            "c = load_config('.', ['overlay.yaml'], ['preset=paper']); g = JobGraph(c, load_grid(c)); "
-            "spec = g.fetch('hub', 'pawsx').settings['spec']; "
-            "print(json.dumps(hub.fetch_spec(spec, sys.argv[1])['counts']))")
-    job = subprocess.run([sys.executable, "-c", code, str(work / "offline-pawsx")], cwd=work, env=env,
-                         capture_output=True, text=True, timeout=120)
+    code = (
+        "import json, sys; from stiltgrid.grid.config import load_grid; from stiltgrid.grid.dag import JobGraph; "
+        "from stiltgrid.grid.args import load_config; from stiltgrid.data import hub; "
+        "c = load_config('.', ['overlay.yaml'], ['preset=paper']); g = JobGraph(c, load_grid(c)); "
+        "spec = g.fetch('hub', 'pawsx').settings['spec']; "
+        "print(json.dumps(hub.fetch_spec(spec, sys.argv[1])['counts']))"
+    )
+    job = subprocess.run(
+        [sys.executable, "-c", code, str(work / "offline-pawsx")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert job.returncode == 0, job.stderr[-3000:]
     assert json.loads(job.stdout) == {"train.jsonl": 3, "dev.jsonl": 2, "test.de.jsonl": 2}
     assert server.requests == []
@@ -215,8 +269,9 @@ def test_429s_5xx_and_a_dropped_connection_are_survived(server, work, tmp_path):
     lock = json.loads((tmp_path / "lock.json").read_text())
     assert lock["tasks"]["hellaswag"]["rows"] == {"train.jsonl": 2, "dev.jsonl": 1}
     model = lock["models"][MODEL]
-    assert model["files"]["model.safetensors"] == served_sha256(server, "model", MODEL, model["commit"],
-                                                                "model.safetensors")
+    assert model["files"]["model.safetensors"] == served_sha256(
+        server, "model", MODEL, model["commit"], "model.safetensors"
+    )
 
 
 def test_moving_main_changes_nothing_until_refresh_then_exactly_its_readers(server, work, first, monkeypatch):
@@ -227,9 +282,15 @@ def test_moving_main_changes_nothing_until_refresh_then_exactly_its_readers(serv
     config = load_config(".", ["overlay.yaml"], ["preset=paper"])
     before = job_digests(config)
     old = json.loads((work / "stiltgrid.lock.json").read_text())["datasets"]["nyu-mll/glue"]["commit"]
-    new = server.commit("dataset", "nyu-mll/glue", {"sst2/validation-00000-of-00001.parquet":
-                                                    server.repos[("dataset", "nyu-mll/glue")].commits[old]
-                                                    ["sst2/train-00000-of-00001.parquet"]})
+    new = server.commit(
+        "dataset",
+        "nyu-mll/glue",
+        {
+            "sst2/validation-00000-of-00001.parquet": server.repos[("dataset", "nyu-mll/glue")].commits[old][
+                "sst2/train-00000-of-00001.parquet"
+            ]
+        },
+    )
     env = env_for(server, first[1])
     server.reset_log()
     again = stiltgrid_fetch(work, env)
@@ -243,8 +304,10 @@ def test_moving_main_changes_nothing_until_refresh_then_exactly_its_readers(serv
     after = job_digests(config)
     stale = changed(before, after)
     assert {dict(k[1])["task"] for k in stale if k[0] == "fetch_task"} == GLUE_TASKS
-    assert ("train_intermediate", (("intermediate", "squad"), ("model", "xlm-roberta-large"), ("seed", "1"))) \
-        not in stale
+    assert (
+        "train_intermediate",
+        (("intermediate", "squad"), ("model", "xlm-roberta-large"), ("seed", "1")),
+    ) not in stale
     cells = {(dict(k[1])["intermediate"], dict(k[1])["target"]) for k in stale if "target" in dict(k[1])}
     assert ("none", "xnli") in cells and ("sst2", "pawsx") in cells and ("squad", "pawsx") not in cells
 
@@ -255,7 +318,8 @@ def test_a_script_only_repository_is_one_clear_line(server, work, first):
     assert run.returncode == 1
     failures = run.stdout.split("1 of 1 failed:")[1].strip().split("\n\n")[0].splitlines()
     assert len(failures) == 1
-    assert failures[0].startswith("commonsenseqa: cannot fetch task 'commonsenseqa': hub dataset 'tau/commonsense_qa' "
-                                  "at revision '")
+    assert failures[0].startswith(
+        "commonsenseqa: cannot fetch task 'commonsenseqa': hub dataset 'tau/commonsense_qa' at revision '"
+    )
     assert "holds only a loading script (commonsense_qa.py)" in failures[0]
     assert "STILTGRID_HUB_MIRROR=DIR with DIR/tau/commonsense_qa" in failures[0]

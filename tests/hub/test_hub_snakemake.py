@@ -20,9 +20,9 @@ def workdir(tmp_path_factory):
     work = tmp_path_factory.mktemp("fetch-workflow")
     for name in ("Snakefile", "config.yaml", "workflow", "envs"):
         src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name,
-                                                           **({"ignore": shutil.ignore_patterns("__pycache__")}
-                                                              if src.is_dir() else {}))
+        (shutil.copytree if src.is_dir() else shutil.copy)(
+            src, work / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {})
+        )
     snakefile = work / "Snakefile"
     text = snakefile.read_text()
     if INCLUDE not in text:
@@ -42,7 +42,10 @@ def test_fetch_rule_fetches_once_then_never_again(workdir, mirror):
     run = snakemake(workdir, target, env={"STILTGRID_HUB_MIRROR": str(mirror)})
     assert run.returncode == 0, run.stderr[-3000:]
     assert sorted(p.name for p in (workdir / target).iterdir() if not p.name.startswith(".")) == [
-        "dev.jsonl", "task.json", "train.jsonl"]
+        "dev.jsonl",
+        "task.json",
+        "train.jsonl",
+    ]
     again = snakemake(workdir, target, "-n", env={"HF_HUB_OFFLINE": "1"})
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 

@@ -25,14 +25,22 @@ def load(path, task):
 # -- XCOPA -------------------------------------------------------------------------------------------------------------
 def test_xcopa_trains_on_siqa_and_tests_per_language(fetched):
     out, record = fetched("xcopa", ["et", "zh"])
-    assert sorted(p.name for p in out.iterdir()) == ["dev.jsonl", "task.json", "test.et.jsonl", "test.zh.jsonl",
-                                                     "train.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "dev.jsonl",
+        "task.json",
+        "test.et.jsonl",
+        "test.zh.jsonl",
+        "train.jsonl",
+    ]
     train = load(out / "train.jsonl", "xcopa")
     assert [ex["label"] for ex in train] == [2, 0]  # SIQA labels are 1-based strings; the unlabelled row is dropped
-    assert train[0] == {"id": "siqa-train-0", "context": "Tracy didn't go home that evening and resisted Riley's "
-                                                           "attacks.",
-                        "question": "What does Tracy need to do before this?",
-                        "choices": ["make a new plan", "Go home and see Riley", "Find somewhere to go"], "label": 2}
+    assert train[0] == {
+        "id": "siqa-train-0",
+        "context": "Tracy didn't go home that evening and resisted Riley's attacks.",
+        "question": "What does Tracy need to do before this?",
+        "choices": ["make a new plan", "Go home and see Riley", "Find somewhere to go"],
+        "label": 2,
+    }
     test_et = load(out / "test.et.jsonl", "xcopa")
     assert [ex["id"] for ex in test_et] == ["xcopa-test-et-1", "xcopa-test-et-2", "xcopa-test-et-3"]
     assert test_et[0]["context"] == "Mees keeras kraani lahti."
@@ -60,8 +68,7 @@ def test_sentence_split_rule():
 
 def test_lareqa_pools_every_sentence_of_every_language(fetched):
     out, record = fetched("lareqa", ["de", "zh"])
-    assert sorted(p.name for p in out.iterdir()) == ["task.json", "test.de.jsonl", "test.pool.jsonl",
-                                                     "test.zh.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == ["task.json", "test.de.jsonl", "test.pool.jsonl", "test.zh.jsonl"]
     pool = load(out / "test.pool.jsonl", "lareqa")
     assert all(ex["side"] == "tgt" and ex["gold"] is None for ex in pool)
     # 3 + 2 sentences per language; Thai has no sentence punctuation, so each paragraph is one candidate
@@ -82,8 +89,11 @@ def test_lareqa_pools_every_sentence_of_every_language(fetched):
     rset = retrieval_set(queries + pool)
     assert [len(s) for s in rset.gold_sets] == [11, 11, 11] and len(rset.tgt_ids) == 52
     assert record["counts"]["test.pool.jsonl"] == 52 and record["notes"]
-    assert record["source"]["reads"][0] == {"id": "google-research-datasets/xquad_r", "config": "ar",
-                                            "split": "validation"}
+    assert record["source"]["reads"][0] == {
+        "id": "google-research-datasets/xquad_r",
+        "config": "ar",
+        "split": "validation",
+    }
 
 
 # -- XTREME-R languages of XQuAD and PAN-X -----------------------------------------------------------------------------
@@ -106,26 +116,73 @@ def test_panx_xtreme_r_language_from_wikiann(fetched):
 # -- Mewsli-X (local) --------------------------------------------------------------------------------------------------
 def _mewsli(root, text="Angela Merkel besuchte Paris. Dort traf sie Macron."):
     root.mkdir()
-    entities = [{"entity_id": "Q567", "title": "Angela Merkel", "description": "Angela Merkel is a German politician.",
-                 "description_language": "en", "description_url": "u", "sentence_spans": [[0, 37]]},
-                {"entity_id": "Q90", "title": "Paris", "description": "Paris ist die Hauptstadt Frankreichs.",
-                 "description_language": "de", "description_url": "u", "sentence_spans": [[0, 36]]},
-                {"entity_id": "Q3052772", "title": "Emmanuel Macron", "description": "Emmanuel Macron  est un homme "
-                 "politique.", "description_language": "fr", "description_url": "u", "sentence_spans": [[0, 40]]}]
+    entities = [
+        {
+            "entity_id": "Q567",
+            "title": "Angela Merkel",
+            "description": "Angela Merkel is a German politician.",
+            "description_language": "en",
+            "description_url": "u",
+            "sentence_spans": [[0, 37]],
+        },
+        {
+            "entity_id": "Q90",
+            "title": "Paris",
+            "description": "Paris ist die Hauptstadt Frankreichs.",
+            "description_language": "de",
+            "description_url": "u",
+            "sentence_spans": [[0, 36]],
+        },
+        {
+            "entity_id": "Q3052772",
+            "title": "Emmanuel Macron",
+            "description": "Emmanuel Macron  est un homme politique.",
+            "description_language": "fr",
+            "description_url": "u",
+            "sentence_spans": [[0, 40]],
+        },
+    ]
     (root / "candidate_set_entities.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entities))
     articles = [
-        {"context": {"document_id": "d1", "document_url": "u", "document_title": "t", "section_title": "",
-                     "language": "de", "text": text, "sentence_spans": [[0, 29], [30, 51]]},
-         "mentions": [{"example_id": "m1", "entity_id": "Q567", "mention_span": {"text": "Angela Merkel", "start": 0,
-                                                                                "end": 13}},
-                      {"example_id": "m2", "entity_id": "Q3052772", "mention_span": {"text": "Macron", "start": 44,
-                                                                                     "end": 50}},
-                      {"example_id": "m3", "entity_id": "Q999", "mention_span": {"text": "Dort", "start": 30,
-                                                                                 "end": 34}}]},
-        {"context": {"document_id": "d2", "document_url": "u", "document_title": "t", "section_title": "",
-                     "language": "en", "text": "Paris is large.", "sentence_spans": [[0, 15]]},
-         "mentions": [{"example_id": "m4", "entity_id": "Q90", "mention_span": {"text": "Paris", "start": 0,
-                                                                                "end": 5}}]}]
+        {
+            "context": {
+                "document_id": "d1",
+                "document_url": "u",
+                "document_title": "t",
+                "section_title": "",
+                "language": "de",
+                "text": text,
+                "sentence_spans": [[0, 29], [30, 51]],
+            },
+            "mentions": [
+                {
+                    "example_id": "m1",
+                    "entity_id": "Q567",
+                    "mention_span": {"text": "Angela Merkel", "start": 0, "end": 13},
+                },
+                {
+                    "example_id": "m2",
+                    "entity_id": "Q3052772",
+                    "mention_span": {"text": "Macron", "start": 44, "end": 50},
+                },
+                {"example_id": "m3", "entity_id": "Q999", "mention_span": {"text": "Dort", "start": 30, "end": 34}},
+            ],
+        },
+        {
+            "context": {
+                "document_id": "d2",
+                "document_url": "u",
+                "document_title": "t",
+                "section_title": "",
+                "language": "en",
+                "text": "Paris is large.",
+                "sentence_spans": [[0, 15]],
+            },
+            "mentions": [
+                {"example_id": "m4", "entity_id": "Q90", "mention_span": {"text": "Paris", "start": 0, "end": 5}}
+            ],
+        },
+    ]
     (root / "wikinews_mentions-test.jsonl").write_text("".join(json.dumps(a) + "\n" for a in articles))
     return root
 
@@ -134,16 +191,20 @@ def test_mewslix_local_copy_to_queries_and_a_shared_pool(tmp_path):
     root = _mewsli(tmp_path / "mewsli")
     out = tmp_path / "tasks" / "mewslix"
     record = hub.fetch("mewslix", out, ["de", "en"], local_path=str(root))
-    assert sorted(p.name for p in out.iterdir()) == ["task.json", "test.de.jsonl", "test.en.jsonl",
-                                                     "test.pool.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == ["task.json", "test.de.jsonl", "test.en.jsonl", "test.pool.jsonl"]
     pool = load(out / "test.pool.jsonl", "mewslix")
     assert [ex["id"] for ex in pool] == ["mewslix-Q567", "mewslix-Q90", "mewslix-Q3052772"]
     assert pool[2]["text"] == "Emmanuel Macron est un homme politique."
     de = load(out / "test.de.jsonl", "mewslix")
-    assert de == [{"id": "mewslix-m1", "side": "src", "text": "Angela Merkel | Angela Merkel besuchte Paris.",
-                   "gold": "mewslix-Q567"},
-                  {"id": "mewslix-m2", "side": "src", "text": "Macron | Dort traf sie Macron.",
-                   "gold": "mewslix-Q3052772"}]
+    assert de == [
+        {
+            "id": "mewslix-m1",
+            "side": "src",
+            "text": "Angela Merkel | Angela Merkel besuchte Paris.",
+            "gold": "mewslix-Q567",
+        },
+        {"id": "mewslix-m2", "side": "src", "text": "Macron | Dort traf sie Macron.", "gold": "mewslix-Q3052772"},
+    ]
     assert record["dropped"] == {"test <- wikinews_mentions-test.jsonl": {"entity not in the candidate set": 1}}
     assert record["counts"] == {"test.pool.jsonl": 3, "test.de.jsonl": 2, "test.en.jsonl": 1}
     assert retrieval_set(de + pool).gold_sets == [{"mewslix-Q567"}, {"mewslix-Q3052772"}]

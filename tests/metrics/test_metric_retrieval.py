@@ -64,8 +64,10 @@ def _assert_same_neighbours(got, expected):
     np.testing.assert_allclose(got[0], expected[0], atol=1e-5)
 
 
-@pytest.mark.parametrize("n_x, n_y, k", [(300, 170, 4), (170, 300, 4), (50, 3, 4), (3, 50, 4), (1, 40, 4),
-                                         (40, 1, 4), (1, 1, 4), (60, 60, 60), (25, 9, 9)])
+@pytest.mark.parametrize(
+    "n_x, n_y, k",
+    [(300, 170, 4), (170, 300, 4), (50, 3, 4), (3, 50, 4), (1, 40, 4), (40, 1, 4), (1, 1, 4), (60, 60, 60), (25, 9, 9)],
+)
 def test_knn_both_one_pass_equals_numpy_and_two_searches(n_x, n_y, k):
     rng = np.random.default_rng(n_x * 1000 + n_y)
     x = l2_normalize(rng.standard_normal((n_x, 24)))
@@ -237,8 +239,13 @@ def test_bucc_threshold_edge_cases():
     assert bucc_scores(cands, [("a", "A"), ("b", "B")], 0.8)["f1"] == 100.0
     # nothing correct: threshold stays 0 and all scores are 0
     assert bucc_optimal_threshold(cands, [("z", "Z")]) == 0.0
-    assert bucc_scores(cands, [("z", "Z")], 0.0) == {"precision": 0.0, "recall": 0.0, "f1": 0.0,
-                                                       "threshold": 0.0, "n_extracted": 2}
+    assert bucc_scores(cands, [("z", "Z")], 0.0) == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "threshold": 0.0,
+        "n_extracted": 2,
+    }
 
 
 def test_bucc_candidates_ids_and_duplicate_texts():
@@ -248,8 +255,14 @@ def test_bucc_candidates_ids_and_duplicate_texts():
     assert set(cands) == {("de-1", "en-1"), ("de-2", "en-2")}
     # with texts: "Hallo" occurs twice on the source side, so it cannot be mapped to one id and is dropped
     x2 = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
-    cands = bucc_candidates(x2, y, ["de-1", "de-2", "de-3"], ["en-1", "en-2"],
-                            src_texts=["Hallo", "Welt", "Hallo "], tgt_texts=["Hello", "World"])
+    cands = bucc_candidates(
+        x2,
+        y,
+        ["de-1", "de-2", "de-3"],
+        ["en-1", "en-2"],
+        src_texts=["Hallo", "Welt", "Hallo "],
+        tgt_texts=["Hello", "World"],
+    )
     assert set(cands) == {("de-2", "en-2")}
 
 
@@ -322,8 +335,9 @@ def _clustered(seed, n_x, n_y, dim=64, topics=20):
     return l2_normalize(x), l2_normalize(y)
 
 
-@pytest.mark.parametrize("n_x, n_y, k", [(700, 500, 4), (300, 900, 4), (1, 400, 4), (400, 1, 4), (60, 60, 60),
-                                         (500, 40, 9)])
+@pytest.mark.parametrize(
+    "n_x, n_y, k", [(700, 500, 4), (300, 900, 4), (1, 400, 4), (400, 1, 4), (60, 60, 60), (500, 40, 9)]
+)
 def test_bf16_screen_equals_numpy(n_x, n_y, k):
     pytest.importorskip("torch")
     x, y = _clustered(n_x + n_y, n_x, n_y)
@@ -344,7 +358,7 @@ def test_bf16_screen_bound_holds_and_fallback_stays_exact():
     # the approximate product is within the documented bound of the exact one, on every pair
     approx = torch.mm(torch.from_numpy(x).bfloat16(), torch.from_numpy(y).bfloat16().T).float().numpy()
     exact = x.astype(np.float64) @ y.astype(np.float64).T
-    slack = 2 * 2.0 ** -8 * np.sqrt(x.shape[1])  # loose: twice the worst input rounding on unit vectors
+    slack = 2 * 2.0**-8 * np.sqrt(x.shape[1])  # loose: twice the worst input rounding on unit vectors
     assert np.abs(approx - exact).max() < slack / 4
     # adversarial: whole blocks of duplicated vectors and near-duplicates closer than the bound -> no row can be
     # certified from 16 candidates, and the float32 fallback must still give the exact (lowest index) answer

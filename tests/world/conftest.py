@@ -9,9 +9,16 @@ from stiltgrid.tasks import world_tasks
 from stiltgrid.world import DEFAULT_WORLD
 
 # retrieval sets paired with English have dev/test sets; query/pool retrieval a test set
-SMALL_TASKS = {name: ({"dev": 30, "test": 40} if task.paired_with_english else {"test": 40} if not task.trainable
-                      else {"train": 60, "dev": 24, "test": 30})
-               for name, task in world_tasks().items()}
+SMALL_TASKS = {
+    name: (
+        {"dev": 30, "test": 40}
+        if task.paired_with_english
+        else {"test": 40}
+        if not task.trainable
+        else {"train": 60, "dev": 24, "test": 30}
+    )
+    for name, task in world_tasks().items()
+}
 SMALL_ARGS = {"tasks": SMALL_TASKS, "corpus_sentences": 400, "test_langs": list(DEFAULT_WORLD["languages"])}
 
 

@@ -53,14 +53,18 @@ def test_languages_table(small_world_dir, small_args):
     assert [r["iso"] for r in rows] == LANGS
     for r in rows:
         spec = DEFAULT_WORLD["languages"][r["iso"]]
-        assert (r["name"], r["family"], r["genus"], r["script"]) == (spec["name"], spec["family"], spec["family"],
-                                                                    spec["script"])
+        assert (r["name"], r["family"], r["genus"], r["script"]) == (
+            spec["name"],
+            spec["family"],
+            spec["family"],
+            spec["script"],
+        )
         corpus = small_world_dir / "corpus" / f"{r['iso']}.txt"
         lines = corpus.read_text(encoding="utf-8").splitlines()
         assert len(lines) == round(small_args["corpus_sentences"] * spec["volume"])
         tokens = sum(len(line.split()) for line in lines)
         assert float(r["pretrain_tokens_m"]) == pytest.approx(tokens / 1e6, rel=1e-5)
-        assert float(r["pretrain_gib"]) == pytest.approx(corpus.stat().st_size / 2 ** 30, rel=1e-5)
+        assert float(r["pretrain_gib"]) == pytest.approx(corpus.stat().st_size / 2**30, rel=1e-5)
     assert len({r["family"] for r in rows}) >= 3 and len({r["script"] for r in rows}) >= 2
     volumes = [DEFAULT_WORLD["languages"][r["iso"]]["volume"] for r in rows]
     assert max(volumes) >= 0.8 and min(volumes) <= 0.2
@@ -71,13 +75,15 @@ def test_corpus_has_all_sentence_types(small_world_dir):
     lines = text.splitlines()
     assert any(line.endswith("?") for line in lines)
     assert any(" not " in line for line in lines)
-    assert any(line.count(" . ") >= 1 for line in lines)          # multi-sentence lines
+    assert any(line.count(" . ") >= 1 for line in lines)  # multi-sentence lines
     assert any(" , who " in line for line in lines)
 
 
 def test_test_sets_parallel_across_languages(small_world_dir):
-    sets = {lang: read_jsonl(small_world_dir / "tasks" / "xnli" / f"test.{lang}.jsonl", "pair_classification")
-            for lang in LANGS}
+    sets = {
+        lang: read_jsonl(small_world_dir / "tasks" / "xnli" / f"test.{lang}.jsonl", "pair_classification")
+        for lang in LANGS
+    }
     labels = {lang: [r["label"] for r in rows] for lang, rows in sets.items()}
     assert all(v == labels["en"] for v in labels.values())
     en, ka = sets["en"], sets["ka"]
@@ -113,7 +119,7 @@ def test_retrieval_sets(small_world_dir, small_args):
                 assert len(golds) == n and len(tgt) == n
             else:
                 assert len(golds) == round(0.7 * n)
-                assert len(tgt) > len(golds)           # English-side distractors
+                assert len(tgt) > len(golds)  # English-side distractors
 
 
 def test_bucc_distractors_are_near_misses(small_world_dir, world):
@@ -142,8 +148,9 @@ def test_lexicon_files(small_world_dir, world):
 
 def test_bad_task_arguments(tmp_path):
     with pytest.raises(ValueError, match="tasks.nosuchtask"):
-        generate_world(DEFAULT_WORLD, tmp_path, tasks={"nosuchtask": {"train": 5}}, corpus_sentences=5,
-                       test_langs=["en"])
+        generate_world(
+            DEFAULT_WORLD, tmp_path, tasks={"nosuchtask": {"train": 5}}, corpus_sentences=5, test_langs=["en"]
+        )
     with pytest.raises(ValueError, match="tasks.bucc.train"):
         generate_world(DEFAULT_WORLD, tmp_path, tasks={"bucc": {"train": 5}}, corpus_sentences=5, test_langs=["en"])
     with pytest.raises(ValueError, match="test_langs"):

@@ -29,11 +29,13 @@ def test_corpus_vocabulary_overlap(small_world_dir):
     def vocab(lang):
         text = (small_world_dir / "corpus" / f"{lang}.txt").read_text(encoding="utf-8")
         return set(text.split())
+
     en = vocab("en")
 
     def share(lang):
         v = vocab(lang)
         return len(v & en) / len(v)
+
     assert share("wa") > share("wb") > max(share(c) for c in ("ea", "eb", "sa", "sb", "ka"))
     for lang in ("ka", "ea", "eb"):
         shared = {w for w in vocab(lang) & en}
@@ -44,7 +46,7 @@ def test_scripts(small_world_dir):
     for lang, script in (("ka", "Geor"), ("ea", "Cyrl"), ("eb", "Cyrl"), ("sa", "Latn"), ("wa", "Latn")):
         text = (small_world_dir / "corpus" / f"{lang}.txt").read_text(encoding="utf-8")
         assert in_script(text, script), lang
-        assert any(ch.isdigit() for ch in text)         # digits are shared anchors
+        assert any(ch.isdigit() for ch in text)  # digits are shared anchors
     en = (small_world_dir / "corpus" / "en.txt").read_text(encoding="utf-8")
     assert not in_script(en, "Geor")
 
@@ -69,12 +71,13 @@ def test_word_orders(world):
 
     def pos_seq(lang):
         return [t.pos for t in world.realise(c, lang)]
-    assert pos_seq("ea") == ["PROPN", "VERB", "NOUN", "ADJ", "ADP", "PROPN", "PUNCT"]       # SVO, adj after
-    assert pos_seq("sa") == ["PROPN", "PROPN", "ADP", "ADJ", "NOUN", "VERB", "PUNCT"]       # SOV, postposition
+
+    assert pos_seq("ea") == ["PROPN", "VERB", "NOUN", "ADJ", "ADP", "PROPN", "PUNCT"]  # SVO, adj after
+    assert pos_seq("sa") == ["PROPN", "PROPN", "ADP", "ADJ", "NOUN", "VERB", "PUNCT"]  # SOV, postposition
     assert pos_seq("ka") == ["VERB", "PROPN", "DET", "NOUN", "ADJ", "ADP", "PROPN", "PUNCT"]  # VSO
     sa = world.language("sa")
     obj = [t.text for t in world.realise(c, "sa") if t.pos == "NOUN"][0]
-    assert obj == sa.word("apple") + sa.case_suffix and sa.case_suffix           # object case suffix
+    assert obj == sa.word("apple") + sa.case_suffix and sa.case_suffix  # object case suffix
 
 
 def test_negation_and_questions(world):
@@ -82,16 +85,20 @@ def test_negation_and_questions(world):
     assert world.translate(c, "en") == "Anna does not eat the apple ."
     q = Clause(subj=(NP("Anna"),), verb="eat", obj=NP("apple"), loc="Paris", wh="loc")
     assert world.translate(q, "en") == "where does Anna eat the apple ?"
-    assert world.translate(Clause(subj=(NP("Tom"), NP("Anna")), verb="see", obj=NP("Paul"), wh="obj"), "en") == \
-        "who do Tom and Anna see ?"
-    assert world.translate(Clause(subj=(NP("Anna"),), verb="buy", obj=NP("apple", num=3), wh="num"), "en") == \
-        "how many apples does Anna buy ?"
+    assert (
+        world.translate(Clause(subj=(NP("Tom"), NP("Anna")), verb="see", obj=NP("Paul"), wh="obj"), "en")
+        == "who do Tom and Anna see ?"
+    )
+    assert (
+        world.translate(Clause(subj=(NP("Anna"),), verb="buy", obj=NP("apple", num=3), wh="num"), "en")
+        == "how many apples does Anna buy ?"
+    )
     ea = world.language("ea")
-    assert world.translate(c, "ea").split()[1] == ea.word("not")                    # preverbal negation
+    assert world.translate(c, "ea").split()[1] == ea.word("not")  # preverbal negation
     sa_q = world.realise(q, "sa")
-    assert sa_q[-2].pos == "PART" and sa_q[-1].text == "?"                          # final question particle
+    assert sa_q[-2].pos == "PART" and sa_q[-1].text == "?"  # final question particle
     ka_q = world.realise(q, "ka")
-    assert ka_q[0].pos == "PART"                                                    # initial question particle
+    assert ka_q[0].pos == "PART"  # initial question particle
 
 
 def test_tag_sets_closed(world):
@@ -110,8 +117,8 @@ def test_span_answers_in_every_language(small_world_dir, world):
             rows = read_jsonl(small_world_dir / "tasks" / task / f"test.{lang}.jsonl", "span_qa")
             for a, b in zip(en, rows):
                 text, start = b["answers"]["text"][0], b["answers"]["answer_start"][0]
-                assert b["context"][start:start + len(text)] == text
-                if a["answers"]["text"][0].isdigit():          # "how many" answers are shared digits
+                assert b["context"][start : start + len(text)] == text
+                if a["answers"]["text"][0].isdigit():  # "how many" answers are shared digits
                     assert text == a["answers"]["text"][0]
 
 
@@ -120,7 +127,7 @@ def test_translate_with_noise_and_tasks_in_other_languages(world):
     assert world.translate(c, "ea", noise=0.0) == world.translate(c, "ea")
     noisy = {world.translate(c, "ea", noise=0.6, rng=i) for i in range(20)}
     assert len(noisy) > 1
-    assert all("Анна" in s and "Парис" in s for s in noisy)         # entities are never dropped
+    assert all("Анна" in s and "Парис" in s for s in noisy)  # entities are never dropped
     en = world.task_examples("mnli", "train", 30)
     ea = world.task_examples("mnli", "train", 30, lang="ea", noise=0.2)
     assert [r["label"] for r in en] == [r["label"] for r in ea]
@@ -128,7 +135,7 @@ def test_translate_with_noise_and_tasks_in_other_languages(world):
     qa = world.task_examples("squad", "train", 20, lang="sb", noise=0.5)
     for r in qa:
         t, s = r["answers"]["text"][0], r["answers"]["answer_start"][0]
-        assert r["context"][s:s + len(t)] == t
+        assert r["context"][s : s + len(t)] == t
 
 
 def test_lexicon_export(world):
@@ -136,7 +143,7 @@ def test_lexicon_export(world):
     assert lex["eat"][1] == "VERB" and lex["apple"][1] == "NOUN" and lex["Anna"] == ("Анна", "PROPN")
     assert lex["apples"][0] == world.language("ea").word("apple", "pl")
     words = [w for en, w, pos in world.lexicon("ea") if pos != "PROPN"]
-    assert len(set(words)) == len(words)        # no two English words share a translation
+    assert len(set(words)) == len(words)  # no two English words share a translation
 
 
 def test_distance_ordering_is_robust_to_the_seed():

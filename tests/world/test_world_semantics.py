@@ -15,15 +15,15 @@ P = Clause(subj=(ANNA,), verb="eat", obj=NP("apple", adj="red"), loc="Paris")
 
 
 def test_nli_basic():
-    assert nli_label([P], replace(P, loc=None)) == E                              # drop a modifier
+    assert nli_label([P], replace(P, loc=None)) == E  # drop a modifier
     assert nli_label([P], replace(P, obj=NP("apple"))) == E
     assert nli_label([P], replace(P, loc_front=True)) == E
     assert nli_label([P], replace(P, obj=NP("apple", adj="red"), verb="eat")) == E
-    assert nli_label([P], replace(P, neg=True)) == C                              # negation
-    assert nli_label([P], replace(P, obj=NP("apple", adj="green"))) == C          # incompatible adjective
-    assert nli_label([P], replace(P, loc="Rome")) == C                            # changed role filler
+    assert nli_label([P], replace(P, neg=True)) == C  # negation
+    assert nli_label([P], replace(P, obj=NP("apple", adj="green"))) == C  # incompatible adjective
+    assert nli_label([P], replace(P, loc="Rome")) == C  # changed role filler
     assert nli_label([P], replace(P, subj=(TOM,))) == C
-    assert nli_label([replace(P, loc=None)], P) == N                              # added information
+    assert nli_label([replace(P, loc=None)], P) == N  # added information
     assert nli_label([P], replace(P, obj=NP("apple", adj="big"))) == N
     assert nli_label([P], Clause(subj=(ANNA,), verb="read", obj=NP("book"))) == N  # unrelated event
 
@@ -41,13 +41,13 @@ def test_nli_synonyms_and_numbers():
 
 def test_nli_negation_monotonicity_and_roles():
     neg = replace(P, neg=True, obj=NP("apple"))
-    assert nli_label([neg], replace(neg, obj=NP("apple", adj="red"))) == E         # downward entailing
+    assert nli_label([neg], replace(neg, obj=NP("apple", adj="red"))) == E  # downward entailing
     assert nli_label([replace(neg, obj=NP("apple", adj="red"))], neg) == N
     assert nli_label([neg], replace(neg, neg=False, obj=NP("apple", adj="red"))) == C
     sees = Clause(subj=(ANNA,), verb="see", obj=TOM)
     assert nli_label([sees], Clause(subj=(TOM,), verb="see", obj=ANNA)) == C
     meets = Clause(subj=(ANNA,), verb="meet", obj=TOM)
-    assert nli_label([meets], Clause(subj=(TOM,), verb="meet", obj=ANNA)) == E    # symmetric verb
+    assert nli_label([meets], Clause(subj=(TOM,), verb="meet", obj=ANNA)) == E  # symmetric verb
     rel = Clause(subj=(ANNA,), verb="eat", obj=NP("cake"), rel=Clause(verb="help", obj=TOM))
     assert nli_label([rel], Clause(subj=(ANNA,), verb="help", obj=TOM)) == E
     assert nli_label([rel], Clause(subj=(TOM,), verb="eat", obj=NP("cake"))) == C
@@ -62,7 +62,7 @@ def test_paraphrase():
     assert not same_meaning(Clause(subj=(ANNA,), verb="see", obj=TOM), Clause(subj=(TOM,), verb="see", obj=ANNA))
     assert same_meaning(Clause(subj=(ANNA,), verb="meet", obj=TOM), Clause(subj=(TOM,), verb="meet", obj=ANNA))
     q = Clause(subj=(ANNA,), verb="eat", obj=NP("apple"), loc="Paris", wh="obj")
-    assert same_meaning(q, replace(q, obj=NP("cake"), loc_front=True))      # the asked-for filler is irrelevant
+    assert same_meaning(q, replace(q, obj=NP("cake"), loc_front=True))  # the asked-for filler is irrelevant
     assert not same_meaning(q, replace(q, wh="loc"))
     assert not same_meaning(q, replace(q, loc="Rome"))
 

@@ -15,8 +15,15 @@ def test_default_world_shape():
     assert len({v["family"] for v in langs.values()}) >= 3
     assert len({v["script"] for v in langs.values()}) >= 2
     assert {k: (v["family"], v["script"]) for k, v in langs.items()} == {
-        "en": ("westic", "Latn"), "wa": ("westic", "Latn"), "wb": ("westic", "Latn"), "ea": ("eastic", "Cyrl"),
-        "eb": ("eastic", "Cyrl"), "sa": ("southic", "Latn"), "sb": ("southic", "Latn"), "ka": ("kartic", "Geor")}
+        "en": ("westic", "Latn"),
+        "wa": ("westic", "Latn"),
+        "wb": ("westic", "Latn"),
+        "ea": ("eastic", "Cyrl"),
+        "eb": ("eastic", "Cyrl"),
+        "sa": ("southic", "Latn"),
+        "sb": ("southic", "Latn"),
+        "ka": ("kartic", "Geor"),
+    }
     assert langs["en"]["drift"] == 0 and langs["wa"]["drift"] < langs["wb"]["drift"]
     fams = DEFAULT_WORLD["families"]
     assert (fams["eastic"]["order"], fams["eastic"]["adjective"]) == ("SVO", "after")
@@ -36,22 +43,25 @@ def _mutated(path: list[str], value=None, delete: bool = False) -> dict:
     return spec
 
 
-@pytest.mark.parametrize("path,value,delete,needle", [
-    (["colour"], 1, False, "colour"),
-    (["seed"], "abc", False, "seed"),
-    (["languages", "ea", "scrpt"], "Cyrl", False, "languages.ea.scrpt"),
-    (["languages", "ea", "script"], "Klingon", False, "languages.ea.script"),
-    (["languages", "wb", "volume"], -1, False, "languages.wb.volume"),
-    (["languages", "wb", "drift"], 1.5, False, "languages.wb.drift"),
-    (["languages", "sa", "family"], "northic", False, "languages.sa.family"),
-    (["languages", "ka", "name"], None, True, "languages.ka.name"),
-    (["languages", "en"], None, True, "languages.en"),
-    (["families", "eastic", "order"], "OSV", False, "families.eastic.order"),
-    (["families", "eastic", "articles"], "yes", False, "families.eastic.articles"),
-    (["families", "southic", "wordorder"], "SOV", False, "families.southic.wordorder"),
-    (["families", "southic", "phonology"], None, True, "families.southic.phonology"),
-    (["families", "kartic", "phonology", "nuclei"], ["á"], False, "families.kartic.phonology.nuclei"),
-])
+@pytest.mark.parametrize(
+    "path,value,delete,needle",
+    [
+        (["colour"], 1, False, "colour"),
+        (["seed"], "abc", False, "seed"),
+        (["languages", "ea", "scrpt"], "Cyrl", False, "languages.ea.scrpt"),
+        (["languages", "ea", "script"], "Klingon", False, "languages.ea.script"),
+        (["languages", "wb", "volume"], -1, False, "languages.wb.volume"),
+        (["languages", "wb", "drift"], 1.5, False, "languages.wb.drift"),
+        (["languages", "sa", "family"], "northic", False, "languages.sa.family"),
+        (["languages", "ka", "name"], None, True, "languages.ka.name"),
+        (["languages", "en"], None, True, "languages.en"),
+        (["families", "eastic", "order"], "OSV", False, "families.eastic.order"),
+        (["families", "eastic", "articles"], "yes", False, "families.eastic.articles"),
+        (["families", "southic", "wordorder"], "SOV", False, "families.southic.wordorder"),
+        (["families", "southic", "phonology"], None, True, "families.southic.phonology"),
+        (["families", "kartic", "phonology", "nuclei"], ["á"], False, "families.kartic.phonology.nuclei"),
+    ],
+)
 def test_bad_spec_names_the_key(path, value, delete, needle):
     spec = _mutated(path, value, delete)
     with pytest.raises(WorldSpecError, match=needle.replace(".", r"\.")):
@@ -68,7 +78,7 @@ def test_custom_spec():
     w = World(spec)
     assert w.codes == ["en", "ka", "gr"]
     assert w.task_examples("udpos", "dev", 5, "gr")
-    assert w.lexical_overlap("gr") == 0.0          # another script: no identical forms
+    assert w.lexical_overlap("gr") == 0.0  # another script: no identical forms
 
 
 def test_default_world_is_not_mutated():

@@ -56,8 +56,9 @@ def read_scores(path: str | Path) -> pd.DataFrame:
     """The tidy scores TSV written by ``stiltgrid.results.aggregate`` (model, intermediate, target, language, seed,
     metric, value); seed and value numeric, an empty seed (seed-independent retrieval rows) is NaN."""
     table = _read(path, ("seed", "value"))
-    missing = [c for c in ("model", "intermediate", "target", "language", "seed", "metric", "value")
-               if c not in table.columns]
+    missing = [
+        c for c in ("model", "intermediate", "target", "language", "seed", "metric", "value") if c not in table.columns
+    ]
     if missing:
         raise ValueError(f"{path}: not a tidy scores table, lacks column(s) {', '.join(missing)}")
     return table

@@ -37,6 +37,7 @@ class Result:
 
 # --- inputs ----------------------------------------------------------------------------------------------------
 
+
 def language_table(languages) -> pd.DataFrame:
     """A language table indexed by iso: a DataFrame (as from ``load_languages``, or with an ``iso`` column) or a
     path to a ``languages.tsv``."""
@@ -72,8 +73,9 @@ def label(variant: str, reference: str) -> str:
     return f"{variant} vs {reference}"
 
 
-def paired_gains(headline: pd.DataFrame, variant: str, reference: str,
-                 keys: Sequence[str] = ("target", "language")) -> pd.DataFrame:
+def paired_gains(
+    headline: pd.DataFrame, variant: str, reference: str, keys: Sequence[str] = ("target", "language")
+) -> pd.DataFrame:
     """Rows where both intermediates have a value: keys, ``variant``, ``reference``, ``gain`` (variant - ref)."""
     keys = list(keys)
     a = headline[headline["intermediate"] == variant][keys + ["value"]].rename(columns={"value": "variant"})
@@ -83,15 +85,25 @@ def paired_gains(headline: pd.DataFrame, variant: str, reference: str,
     return merged.sort_values(keys).reset_index(drop=True)
 
 
-def grouped_gains(scores: pd.DataFrame, *, comparisons, groups: pd.Series, group_column: str, question: str,
-                  targets=None, model=None, exclude_languages=("en",)) -> list[tuple[str, str, pd.DataFrame]]:
+def grouped_gains(
+    scores: pd.DataFrame,
+    *,
+    comparisons,
+    groups: pd.Series,
+    group_column: str,
+    question: str,
+    targets=None,
+    model=None,
+    exclude_languages=("en",),
+) -> list[tuple[str, str, pd.DataFrame]]:
     """Per ``[variant, reference]`` comparison, its paired (target, language) gains with each language's group
     (``groups``: a Series indexed by iso, e.g. family or stratum) in ``group_column`` and the comparison label first.
     Every intermediate must be scored, every language grouped, every comparison have a pair."""
     comps = pairs(comparisons)
     names = sorted({name for pair in comps for name in pair})
-    head = headline_scores(scores, targets=targets, intermediates=names, model=model,
-                           exclude_languages=exclude_languages)
+    head = headline_scores(
+        scores, targets=targets, intermediates=names, model=model, exclude_languages=exclude_languages
+    )
     require_intermediates(head, names, question)
     absent = sorted(set(head["language"]) - set(groups.index))
     if absent:
@@ -117,11 +129,14 @@ def require_intermediates(headline: pd.DataFrame, names: Iterable[str], what: st
     present = set(headline["intermediate"])
     absent = sorted(set(names) - present)
     if absent:
-        raise ValueError(f"{what}: no zero-shot scores for intermediate(s) {', '.join(absent)} "
-                         f"(present: {', '.join(sorted(present)) or 'none'})")
+        raise ValueError(
+            f"{what}: no zero-shot scores for intermediate(s) {', '.join(absent)} "
+            f"(present: {', '.join(sorted(present)) or 'none'})"
+        )
 
 
 # --- text ------------------------------------------------------------------------------------------------------
+
 
 def num(x: float, digits: int = 2, signed: bool = True) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -161,6 +176,7 @@ def markdown_table(df: pd.DataFrame, digits: int = 2) -> str:
 
 # --- output ----------------------------------------------------------------------------------------------------
 
+
 def pyplot():
     import matplotlib
 
@@ -183,17 +199,23 @@ def write_result(result: Result, out_dir, figure: Callable[[Result, str], None])
     one ``<name>.tsv`` per detail table."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"table": str(out / "table.tsv"), "figure": str(out / "figure.png"), "summary": str(out / "summary.md"),
-             "facts": str(out / "facts.json")}
+    paths = {
+        "table": str(out / "table.tsv"),
+        "figure": str(out / "figure.png"),
+        "summary": str(out / "summary.md"),
+        "facts": str(out / "facts.json"),
+    }
     facts = {"question": result.question, "params": result.params, "facts": result.facts}
-    Path(paths["facts"]).write_text(json.dumps(facts, indent=1, default=_plain, allow_nan=True) + "\n",
-                                    encoding="utf-8")
+    Path(paths["facts"]).write_text(
+        json.dumps(facts, indent=1, default=_plain, allow_nan=True) + "\n", encoding="utf-8"
+    )
     result.table.to_csv(paths["table"], sep="\t", index=False, float_format="%.6g")
     for name, frame in result.details.items():
         paths[name] = str(out / f"{name}.tsv")
         frame.to_csv(paths[name], sep="\t", index=False, float_format="%.6g")
-    Path(paths["summary"]).write_text(result.summary if result.summary.endswith("\n") else result.summary + "\n",
-                                      encoding="utf-8")
+    Path(paths["summary"]).write_text(
+        result.summary if result.summary.endswith("\n") else result.summary + "\n", encoding="utf-8"
+    )
     plt = pyplot()
     try:
         figure(result, paths["figure"])

@@ -38,14 +38,25 @@ def strata_of(languages, strata: dict | None = None) -> pd.Series:
     if not low < high:
         raise ValueError(f"low_resource: low_below ({low}) must be below high_from ({high})")
     table = C.language_table(languages)
-    return volume_strata(table, [low, high], column=spec["column"], labels=list(STRATA),
-                         absent_label=UNKNOWN).astype(str)
+    return volume_strata(table, [low, high], column=spec["column"], labels=list(STRATA), absent_label=UNKNOWN).astype(
+        str
+    )
 
 
-def analyse(scores: pd.DataFrame, *, languages, comparisons, strata: dict | None = None,
-            targets: Sequence[str] | None = None, model: str | None = None,
-            exclude_languages: Sequence[str] = ("en",), n_boot: int = st.N_BOOT, n_perm: int = st.N_PERM,
-            alpha: float = st.ALPHA, seed: int = 0) -> C.Result:
+def analyse(
+    scores: pd.DataFrame,
+    *,
+    languages,
+    comparisons,
+    strata: dict | None = None,
+    targets: Sequence[str] | None = None,
+    model: str | None = None,
+    exclude_languages: Sequence[str] = ("en",),
+    n_boot: int = st.N_BOOT,
+    n_perm: int = st.N_PERM,
+    alpha: float = st.ALPHA,
+    seed: int = 0,
+) -> C.Result:
     """Augmentation gain per pre-training-volume stratum.
 
     scores: tidy table. languages: language table (DataFrame or path). comparisons: [(variant, reference), ...].
@@ -53,21 +64,35 @@ def analyse(scores: pd.DataFrame, *, languages, comparisons, strata: dict | None
     """
     spec = {**DEFAULT_STRATA, **(strata or {})}
     comps = C.pairs(comparisons)
-    compared = C.grouped_gains(scores, comparisons=comps, groups=strata_of(languages, spec), group_column="stratum",
-                               question=QUESTION, targets=targets, model=model, exclude_languages=exclude_languages)
+    compared = C.grouped_gains(
+        scores,
+        comparisons=comps,
+        groups=strata_of(languages, spec),
+        group_column="stratum",
+        question=QUESTION,
+        targets=targets,
+        model=model,
+        exclude_languages=exclude_languages,
+    )
     rows = []
     for variant, reference, gains in compared:
         for target, block in C.target_blocks(gains):
-            rows += _block(block, C.label(variant, reference), variant, reference, target, n_boot, n_perm, alpha,
-                           seed)
+            rows += _block(block, C.label(variant, reference), variant, reference, target, n_boot, n_perm, alpha, seed)
     table = pd.DataFrame(rows)
     gains = pd.concat([gains for _, _, gains in compared], ignore_index=True)
     used = sorted(gains["language"].unique())
-    facts = {"strata": {"column": spec["column"], "low_below": float(spec["low_below"]),
-                        "high_from": float(spec["high_from"])},
-             "languages_per_stratum": {s: sorted(set(gains.loc[gains["stratum"] == s, "language"]))
-                                       for s in STRATA + (UNKNOWN,)},
-             "n_languages": len(used), "comparisons": [_facts(table, C.label(*p)) for p in comps]}
+    facts = {
+        "strata": {
+            "column": spec["column"],
+            "low_below": float(spec["low_below"]),
+            "high_from": float(spec["high_from"]),
+        },
+        "languages_per_stratum": {
+            s: sorted(set(gains.loc[gains["stratum"] == s, "language"])) for s in STRATA + (UNKNOWN,)
+        },
+        "n_languages": len(used),
+        "comparisons": [_facts(table, C.label(*p)) for p in comps],
+    }
     params = {"alpha": alpha, "n_boot": n_boot, "n_perm": n_perm, "seed": seed}
     result = C.Result(QUESTION, table, facts, "", {"gains": gains}, params)
     result.summary = _summary(result)
@@ -75,12 +100,19 @@ def analyse(scores: pd.DataFrame, *, languages, comparisons, strata: dict | None
 
 
 def _row(base, name, effect: st.Effect, rows: pd.DataFrame | None) -> dict:
-    return {**base, "stratum": name, "mean_gain": effect.estimate, "ci_low": effect.ci_low,
-            "ci_high": effect.ci_high, "p_bootstrap": effect.p_bootstrap, "p_permutation": effect.p_permutation,
-            "p_value": effect.p_value,
-            "n_languages": int(rows["language"].nunique()) if rows is not None else effect.n_clusters,
-            "n_pairs": int(len(rows)) if rows is not None else effect.n_units,
-            "languages": " ".join(sorted(rows["language"].unique())) if rows is not None else ""}
+    return {
+        **base,
+        "stratum": name,
+        "mean_gain": effect.estimate,
+        "ci_low": effect.ci_low,
+        "ci_high": effect.ci_high,
+        "p_bootstrap": effect.p_bootstrap,
+        "p_permutation": effect.p_permutation,
+        "p_value": effect.p_value,
+        "n_languages": int(rows["language"].nunique()) if rows is not None else effect.n_clusters,
+        "n_pairs": int(len(rows)) if rows is not None else effect.n_units,
+        "languages": " ".join(sorted(rows["language"].unique())) if rows is not None else "",
+    }
 
 
 def _block(block, comp, variant, reference, target, n_boot, n_perm, alpha, seed) -> list[dict]:
@@ -89,20 +121,41 @@ def _block(block, comp, variant, reference, target, n_boot, n_perm, alpha, seed)
     groups = {name: sub for name, sub in block.groupby("stratum")}
     for name in STRATA + (UNKNOWN,):
         sub = groups.get(name, block.iloc[0:0])
-        effects[name] = st.mean_effect(sub["gain"].to_numpy(), sub["language"].to_numpy(), n_boot=n_boot,
-                                       n_perm=n_perm, alpha=alpha, seed=seed, label=f"{comp}|{target}|{name}")
+        effects[name] = st.mean_effect(
+            sub["gain"].to_numpy(),
+            sub["language"].to_numpy(),
+            n_boot=n_boot,
+            n_perm=n_perm,
+            alpha=alpha,
+            seed=seed,
+            label=f"{comp}|{target}|{name}",
+        )
         out.append(_row(base, name, effects[name], sub))
     adjusted = st.holm([r["p_value"] for r in out])
     for row, p_adj in zip(out, adjusted):
         row["p_holm"] = p_adj
         row["significant"] = bool(p_adj < alpha)
     low, high = groups.get("low", block.iloc[0:0]), groups.get("high", block.iloc[0:0])
-    diff = st.difference_effect(effects["low"], low["gain"], effects["high"], high["gain"], n_perm=n_perm,
-                                alpha=alpha, seed=seed, label=f"{comp}|{target}|contrast")
+    diff = st.difference_effect(
+        effects["low"],
+        low["gain"],
+        effects["high"],
+        high["gain"],
+        n_perm=n_perm,
+        alpha=alpha,
+        seed=seed,
+        label=f"{comp}|{target}|contrast",
+    )
     row = _row(base, CONTRAST, diff, None)
-    row.update({"n_languages": int(low["language"].nunique() + high["language"].nunique()),
-                "n_pairs": int(len(low) + len(high)), "languages": "", "p_holm": diff.p_value,
-                "significant": diff.significant(alpha)})
+    row.update(
+        {
+            "n_languages": int(low["language"].nunique() + high["language"].nunique()),
+            "n_pairs": int(len(low) + len(high)),
+            "languages": "",
+            "p_holm": diff.p_value,
+            "significant": diff.significant(alpha),
+        }
+    )
     out.append(row)
     return out
 
@@ -112,33 +165,53 @@ def _facts(table: pd.DataFrame, comp: str) -> dict:
 
     def entry(name):
         r = block.loc[name]
-        return {"mean_gain": float(r["mean_gain"]), "ci": [float(r["ci_low"]), float(r["ci_high"])],
-                "p_value": float(r["p_holm"]), "significant": bool(r["significant"]),
-                "n_languages": int(r["n_languages"]), "n_pairs": int(r["n_pairs"])}
+        return {
+            "mean_gain": float(r["mean_gain"]),
+            "ci": [float(r["ci_low"]), float(r["ci_high"])],
+            "p_value": float(r["p_holm"]),
+            "significant": bool(r["significant"]),
+            "n_languages": int(r["n_languages"]),
+            "n_pairs": int(r["n_pairs"]),
+        }
 
-    return {"comparison": comp, "variant": block["variant"].iloc[0], "reference": block["reference"].iloc[0],
-            "strata": {s: entry(s) for s in STRATA + (UNKNOWN,)}, "contrast": entry(CONTRAST)}
+    return {
+        "comparison": comp,
+        "variant": block["variant"].iloc[0],
+        "reference": block["reference"].iloc[0],
+        "strata": {s: entry(s) for s in STRATA + (UNKNOWN,)},
+        "contrast": entry(CONTRAST),
+    }
 
 
 def _summary(result: C.Result) -> str:
     f, p = result.facts, result.params
     spec = f["strata"]
-    lines = ["# Augmentation gain by pre-training volume", "",
-             f"Strata by `{spec['column']}`: low < {spec['low_below']:g}, mid [{spec['low_below']:g}, "
-             f"{spec['high_from']:g}), high >= {spec['high_from']:g}. Gains are seed-averaged headline-score "
-             "differences (variant - reference, 0-100 points) over zero-shot languages; intervals: two-stage "
-             f"bootstrap over languages then targets ({p['n_boot']} replicates); significant = bootstrap and "
-             f"permutation p both < {p['alpha']} (strata Holm-adjusted). The analysis rests on "
-             f"{f['n_languages']} languages: " +
-             "; ".join(f"{s} {len(v)} ({' '.join(v) or '-'})" for s, v in f["languages_per_stratum"].items()) + ".",
-             ""]
+    lines = [
+        "# Augmentation gain by pre-training volume",
+        "",
+        f"Strata by `{spec['column']}`: low < {spec['low_below']:g}, mid [{spec['low_below']:g}, "
+        f"{spec['high_from']:g}), high >= {spec['high_from']:g}. Gains are seed-averaged headline-score "
+        "differences (variant - reference, 0-100 points) over zero-shot languages; intervals: two-stage "
+        f"bootstrap over languages then targets ({p['n_boot']} replicates); significant = bootstrap and "
+        f"permutation p both < {p['alpha']} (strata Holm-adjusted). The analysis rests on "
+        f"{f['n_languages']} languages: "
+        + "; ".join(f"{s} {len(v)} ({' '.join(v) or '-'})" for s, v in f["languages_per_stratum"].items())
+        + ".",
+        "",
+    ]
     unknown = f["languages_per_stratum"][UNKNOWN]
     if unknown:
-        lines += [f"{len(unknown)} language(s) without a pre-training volume ({', '.join(unknown)}) form the "
-                  "separate 'unknown' stratum; they are not counted as low.", ""]
+        lines += [
+            f"{len(unknown)} language(s) without a pre-training volume ({', '.join(unknown)}) form the "
+            "separate 'unknown' stratum; they are not counted as low.",
+            "",
+        ]
     else:
-        lines += ["Every language has a pre-training volume (a missing one would form a separate 'unknown' "
-                  "stratum, not counted as low).", ""]
+        lines += [
+            "Every language has a pre-training volume (a missing one would form a separate 'unknown' "
+            "stratum, not counted as low).",
+            "",
+        ]
     for c in f["comparisons"]:
         lines += [f"## {c['comparison']}", ""]
         for s in STRATA + (UNKNOWN,):
@@ -146,16 +219,21 @@ def _summary(result: C.Result) -> str:
             if e["n_languages"] == 0:
                 lines.append(f"- {s}: no languages.")
                 continue
-            lines.append(f"- {s} ({e['n_languages']} languages, {e['n_pairs']} pairs): mean gain "
-                         f"{C.num(e['mean_gain'])}, 95% CI {C.ci(*e['ci'])}, Holm p {C.pval(e['p_value'])}: "
-                         f"{C.verdict(e['significant'], e['mean_gain'])}.")
+            lines.append(
+                f"- {s} ({e['n_languages']} languages, {e['n_pairs']} pairs): mean gain "
+                f"{C.num(e['mean_gain'])}, 95% CI {C.ci(*e['ci'])}, Holm p {C.pval(e['p_value'])}: "
+                f"{C.verdict(e['significant'], e['mean_gain'])}."
+            )
         e = c["contrast"]
         if e["significant"]:
             what = "low-resource languages gain more" if e["mean_gain"] > 0 else "high-resource languages gain more"
         else:
             what = "no significant effect (no difference between low and high)"
-        lines += [f"- Contrast low - high ({e['n_languages']} languages): {C.num(e['mean_gain'])} points, 95% CI "
-                  f"{C.ci(*e['ci'])}, p {C.pval(e['p_value'])}: {what}.", ""]
+        lines += [
+            f"- Contrast low - high ({e['n_languages']} languages): {C.num(e['mean_gain'])} points, 95% CI "
+            f"{C.ci(*e['ci'])}, p {C.pval(e['p_value'])}: {what}.",
+            "",
+        ]
     lines.append("Per-target rows are in table.tsv; per-pair gains in gains.tsv.")
     return "\n".join(lines) + "\n"
 
@@ -171,8 +249,10 @@ def figure(result: C.Result, path: str) -> None:
     for i, comp in enumerate(comps):
         sub = data[data["comparison"] == comp].set_index("stratum").reindex(strata)
         mean = sub["mean_gain"].to_numpy(dtype=float)
-        err = [np.nan_to_num(mean - sub["ci_low"].to_numpy(dtype=float)),
-               np.nan_to_num(sub["ci_high"].to_numpy(dtype=float) - mean)]
+        err = [
+            np.nan_to_num(mean - sub["ci_low"].to_numpy(dtype=float)),
+            np.nan_to_num(sub["ci_high"].to_numpy(dtype=float) - mean),
+        ]
         ax.bar(x + (i - (len(comps) - 1) / 2) * width, np.nan_to_num(mean), width, yerr=err, capsize=3, label=comp)
     counts = data.groupby("stratum")["n_languages"].max()
     ax.set_xticks(x, [f"{s}\n(n={int(counts.get(s, 0))})" for s in strata])

@@ -70,8 +70,9 @@ def difficulty_table(difficulty) -> pd.DataFrame:
         bad = ", ".join(table.loc[table["chance"].isna(), "intermediate"].astype(str))
         raise ValueError(f"difficulty table: no chance level for {bad}")
     table["dev_score"] = pd.to_numeric(table["dev_score"], errors="raise").astype(float)
-    if ((table["chance"] < 0) | (table["chance"] >= 100)).any() or ((table["dev_score"] < 0) |
-                                                                     (table["dev_score"] > 100)).any():
+    if ((table["chance"] < 0) | (table["chance"] >= 100)).any() or (
+        (table["dev_score"] < 0) | (table["dev_score"] > 100)
+    ).any():
         raise ValueError("difficulty table: dev_score must lie in [0, 100] and chance in [0, 100)")
     if table["intermediate"].duplicated().any():
         raise ValueError("difficulty table: an intermediate is listed twice")
@@ -79,12 +80,24 @@ def difficulty_table(difficulty) -> pd.DataFrame:
     return table[["intermediate", "format", "dev_score", "chance", "difficulty"]].reset_index(drop=True)
 
 
-def ratios(perturbed: pd.DataFrame, *, targets: Sequence[str] | None = None, model: str | None = None,
-           exclude_languages: Sequence[str] = ("en",), min_clean: float = 1.0) -> tuple[pd.DataFrame, int]:
+def ratios(
+    perturbed: pd.DataFrame,
+    *,
+    targets: Sequence[str] | None = None,
+    model: str | None = None,
+    exclude_languages: Sequence[str] = ("en",),
+    min_clean: float = 1.0,
+) -> tuple[pd.DataFrame, int]:
     """Perturbed / clean headline ratios per (intermediate, target, language, seed, perturbation, strength), and
     the number of cells dropped for a clean score below ``min_clean``."""
-    head = C.headline_scores(perturbed, targets=targets, model=model, exclude_languages=exclude_languages,
-                             average_seeds=False, extra_keys=("perturbation", "strength"))
+    head = C.headline_scores(
+        perturbed,
+        targets=targets,
+        model=model,
+        exclude_languages=exclude_languages,
+        average_seeds=False,
+        extra_keys=("perturbation", "strength"),
+    )
     head["perturbation"] = head["perturbation"].astype(str)
     keys = ["intermediate", "target", "language", "seed"]
     clean = head[head["perturbation"] == CLEAN][keys + ["value"]].rename(columns={"value": "clean"})
@@ -102,10 +115,21 @@ def ratios(perturbed: pd.DataFrame, *, targets: Sequence[str] | None = None, mod
     return merged.reset_index(drop=True), int(low.sum())
 
 
-def analyse(perturbed: pd.DataFrame, *, difficulty, targets: Sequence[str] | None = None,
-            model: str | None = None, baseline: str = "none", exclude: Sequence[str] = ("none", "multitask"),
-            exclude_languages: Sequence[str] = ("en",), min_clean: float = 1.0, n_boot: int = st.N_BOOT,
-            n_perm: int = st.N_PERM, alpha: float = st.ALPHA, seed: int = 0) -> C.Result:
+def analyse(
+    perturbed: pd.DataFrame,
+    *,
+    difficulty,
+    targets: Sequence[str] | None = None,
+    model: str | None = None,
+    baseline: str = "none",
+    exclude: Sequence[str] = ("none", "multitask"),
+    exclude_languages: Sequence[str] = ("en",),
+    min_clean: float = 1.0,
+    n_boot: int = st.N_BOOT,
+    n_perm: int = st.N_PERM,
+    alpha: float = st.ALPHA,
+    seed: int = 0,
+) -> C.Result:
     """Difficulty of each intermediate task against the robustness of its models.
 
     perturbed: long table (model, intermediate, target, language, seed, perturbation, strength, metric, value);
@@ -113,8 +137,9 @@ def analyse(perturbed: pd.DataFrame, *, difficulty, targets: Sequence[str] | Non
     format, dev_score, chance. ``exclude``: intermediates kept out of the correlation (no single difficulty).
     """
     diff = difficulty_table(difficulty)
-    cells, dropped = ratios(perturbed, targets=targets, model=model, exclude_languages=exclude_languages,
-                            min_clean=min_clean)
+    cells, dropped = ratios(
+        perturbed, targets=targets, model=model, exclude_languages=exclude_languages, min_clean=min_clean
+    )
     perts = sorted(cells["perturbation"].unique())
     by_pert = cells.groupby(["intermediate", "perturbation"])["ratio"].mean().unstack("perturbation")
     by_pert = by_pert.reindex(columns=perts)
@@ -125,40 +150,73 @@ def analyse(perturbed: pd.DataFrame, *, difficulty, targets: Sequence[str] | Non
         table[f"robustness_{p}"] = by_pert[p].to_numpy()
     table["n_ratios"] = cells.groupby("intermediate")["ratio"].size().reindex(table["intermediate"]).to_numpy()
     excluded = set(exclude)
-    table["role"] = [("reference" if i == baseline else "excluded") if i in excluded
-                     else ("correlated" if not math.isnan(d) else "no difficulty")
-                     for i, d in zip(table["intermediate"], table["difficulty"])]
+    table["role"] = [
+        ("reference" if i == baseline else "excluded")
+        if i in excluded
+        else ("correlated" if not math.isnan(d) else "no difficulty")
+        for i, d in zip(table["intermediate"], table["difficulty"])
+    ]
     used = table[table["role"] == "correlated"]
 
     corr_rows = []
     for scope, column in [("overall", "robustness")] + [(p, f"robustness_{p}") for p in perts]:
         for method in ("spearman", "pearson"):
-            r = st.correlation(used["difficulty"], used[column], method=method, n_boot=n_boot, n_perm=n_perm,
-                               alpha=alpha, seed=seed, label=scope)
-            corr_rows.append({"perturbation": scope, "method": method, "r": r.r, "ci_low": r.ci_low,
-                              "ci_high": r.ci_high, "p_value": r.p_value, "exact": r.exact, "n_intermediates": r.n,
-                              "significant": r.significant(alpha)})
+            r = st.correlation(
+                used["difficulty"],
+                used[column],
+                method=method,
+                n_boot=n_boot,
+                n_perm=n_perm,
+                alpha=alpha,
+                seed=seed,
+                label=scope,
+            )
+            corr_rows.append(
+                {
+                    "perturbation": scope,
+                    "method": method,
+                    "r": r.r,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "p_value": r.p_value,
+                    "exact": r.exact,
+                    "n_intermediates": r.n,
+                    "significant": r.significant(alpha),
+                }
+            )
     corr = pd.DataFrame(corr_rows)
     spearman = corr[corr["method"] == "spearman"]
     per_pert = spearman[spearman["perturbation"] != "overall"]
     corr.loc[per_pert.index, "p_holm"] = st.holm(per_pert["p_value"])
-    corr.loc[spearman.index[spearman["perturbation"] == "overall"], "p_holm"] = \
-        spearman.loc[spearman["perturbation"] == "overall", "p_value"].to_numpy()
+    corr.loc[spearman.index[spearman["perturbation"] == "overall"], "p_holm"] = spearman.loc[
+        spearman["perturbation"] == "overall", "p_value"
+    ].to_numpy()
 
     overall = spearman[spearman["perturbation"] == "overall"].iloc[0]
     ref = table.loc[table["intermediate"] == baseline, "robustness"]
     facts = {
-        "n_intermediates": int(overall["n_intermediates"]), "intermediates": sorted(used["intermediate"]),
-        "spearman": float(overall["r"]), "ci": [float(overall["ci_low"]), float(overall["ci_high"])],
-        "p_value": float(overall["p_value"]), "significant": bool(overall["significant"]),
-        "baseline": baseline, "baseline_robustness": float(ref.iloc[0]) if len(ref) else None,
-        "perturbations": perts, "n_languages": int(cells["language"].nunique()),
-        "languages": sorted(cells["language"].unique()), "n_targets": int(cells["target"].nunique()),
+        "n_intermediates": int(overall["n_intermediates"]),
+        "intermediates": sorted(used["intermediate"]),
+        "spearman": float(overall["r"]),
+        "ci": [float(overall["ci_low"]), float(overall["ci_high"])],
+        "p_value": float(overall["p_value"]),
+        "significant": bool(overall["significant"]),
+        "baseline": baseline,
+        "baseline_robustness": float(ref.iloc[0]) if len(ref) else None,
+        "perturbations": perts,
+        "n_languages": int(cells["language"].nunique()),
+        "languages": sorted(cells["language"].unique()),
+        "n_targets": int(cells["target"].nunique()),
         "dropped_low_clean": dropped,
-        "per_perturbation": {r["perturbation"]: {"spearman": float(r["r"]), "p_holm": float(r["p_holm"]),
-                                                 "ci": [float(r["ci_low"]), float(r["ci_high"])],
-                                                 "significant": bool(r["p_holm"] < alpha)}
-                             for _, r in per_pert.assign(p_holm=corr.loc[per_pert.index, "p_holm"]).iterrows()},
+        "per_perturbation": {
+            r["perturbation"]: {
+                "spearman": float(r["r"]),
+                "p_holm": float(r["p_holm"]),
+                "ci": [float(r["ci_low"]), float(r["ci_high"])],
+                "significant": bool(r["p_holm"] < alpha),
+            }
+            for _, r in per_pert.assign(p_holm=corr.loc[per_pert.index, "p_holm"]).iterrows()
+        },
         "excluded": sorted(set(table["intermediate"]) - set(used["intermediate"])),
     }
     params = {"alpha": alpha, "n_boot": n_boot, "n_perm": n_perm, "seed": seed, "min_clean": min_clean}
@@ -171,28 +229,38 @@ def _summary(result: C.Result) -> str:
     f, p = result.facts, result.params
     rho = f["spearman"]
     if f["significant"]:
-        verdict = ("significant: harder intermediate tasks give less robust models" if rho < 0 else
-                   "significant: harder intermediate tasks give more robust models")
+        verdict = (
+            "significant: harder intermediate tasks give less robust models"
+            if rho < 0
+            else "significant: harder intermediate tasks give more robust models"
+        )
     else:
         verdict = "no significant effect"
-    lines = ["# Intermediate-task difficulty vs robustness to perturbations", "",
-             "Difficulty = 1 - (dev - chance) / (100 - chance): the share of the above-chance headroom that the "
-             "intermediate model leaves open on its English dev set (dev: best English dev headline score; chance: "
-             "100/labels for classification, 100/choices for multiple choice, 0 for tagging and QA). Robustness = "
-             "perturbed / clean headline score per (target, language, seed, perturbation, strength), averaged per "
-             "intermediate (overall: mean over perturbations). Spearman correlation across intermediates, "
-             f"bootstrap interval over intermediates ({p['n_boot']} replicates), permutation p-value.", "",
-             f"- Rests on {f['n_intermediates']} intermediates ({', '.join(f['intermediates'])}) evaluated on "
-             f"{f['n_targets']} targets in {f['n_languages']} languages; excluded from the correlation: "
-             f"{', '.join(f['excluded']) or 'none'}.",
-             f"- Overall: Spearman rho = {C.num(rho)}, 95% CI {C.ci(*f['ci'])}, p {C.pval(f['p_value'])}: "
-             f"{verdict}."]
+    lines = [
+        "# Intermediate-task difficulty vs robustness to perturbations",
+        "",
+        "Difficulty = 1 - (dev - chance) / (100 - chance): the share of the above-chance headroom that the "
+        "intermediate model leaves open on its English dev set (dev: best English dev headline score; chance: "
+        "100/labels for classification, 100/choices for multiple choice, 0 for tagging and QA). Robustness = "
+        "perturbed / clean headline score per (target, language, seed, perturbation, strength), averaged per "
+        "intermediate (overall: mean over perturbations). Spearman correlation across intermediates, "
+        f"bootstrap interval over intermediates ({p['n_boot']} replicates), permutation p-value.",
+        "",
+        f"- Rests on {f['n_intermediates']} intermediates ({', '.join(f['intermediates'])}) evaluated on "
+        f"{f['n_targets']} targets in {f['n_languages']} languages; excluded from the correlation: "
+        f"{', '.join(f['excluded']) or 'none'}.",
+        f"- Overall: Spearman rho = {C.num(rho)}, 95% CI {C.ci(*f['ci'])}, p {C.pval(f['p_value'])}: {verdict}.",
+    ]
     for name, e in f["per_perturbation"].items():
-        lines.append(f"- {name}: rho = {C.num(e['spearman'])}, 95% CI {C.ci(*e['ci'])}, Holm p "
-                     f"{C.pval(e['p_holm'])}: {C.verdict(e['significant'], e['spearman'], 'positive', 'negative')}.")
+        lines.append(
+            f"- {name}: rho = {C.num(e['spearman'])}, 95% CI {C.ci(*e['ci'])}, Holm p "
+            f"{C.pval(e['p_holm'])}: {C.verdict(e['significant'], e['spearman'], 'positive', 'negative')}."
+        )
     if f["baseline_robustness"] is not None:
-        lines.append(f"- Reference `{f['baseline']}` (no intermediate task): robustness "
-                     f"{C.num(f['baseline_robustness'], 3, signed=False)}.")
+        lines.append(
+            f"- Reference `{f['baseline']}` (no intermediate task): robustness "
+            f"{C.num(f['baseline_robustness'], 3, signed=False)}."
+        )
     if f["dropped_low_clean"]:
         lines.append(f"- {f['dropped_low_clean']} perturbed cells dropped: clean score below {p['min_clean']} points.")
     lines += ["", "Per-intermediate values are in table.tsv; all correlations in correlations.tsv."]
@@ -208,19 +276,37 @@ def figure(result: C.Result, path: str) -> None:
     markers = "^vsDP*X"
     # one labelled point per intermediate (overall), small markers per perturbation
     for k, pert in enumerate(result.facts["perturbations"] if len(result.facts["perturbations"]) > 1 else []):
-        ax.scatter(used["difficulty"], used[f"robustness_{pert}"], marker=markers[k % len(markers)], s=16,
-                   facecolors="none", edgecolors="0.5", label=pert)
+        ax.scatter(
+            used["difficulty"],
+            used[f"robustness_{pert}"],
+            marker=markers[k % len(markers)],
+            s=16,
+            facecolors="none",
+            edgecolors="0.5",
+            label=pert,
+        )
     ax.scatter(used["difficulty"], used["robustness"], color="tab:blue", zorder=3, label="overall")
     for _, row in used.iterrows():
-        ax.annotate(row["intermediate"], (row["difficulty"], row["robustness"]), fontsize=7, xytext=(3, 3),
-                    textcoords="offset points")
+        ax.annotate(
+            row["intermediate"],
+            (row["difficulty"], row["robustness"]),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     for _, row in table[table["role"].isin(["reference", "excluded"])].iterrows():
         if not math.isnan(row["robustness"]):
-            ax.axhline(row["robustness"], color="0.4", ls="--" if row["role"] == "reference" else ":", lw=0.9,
-                       label=f"{row['intermediate']} (no difficulty)")
+            ax.axhline(
+                row["robustness"],
+                color="0.4",
+                ls="--" if row["role"] == "reference" else ":",
+                lw=0.9,
+                label=f"{row['intermediate']} (no difficulty)",
+            )
     rho = corr[(corr["perturbation"] == "overall") & (corr["method"] == "spearman")].iloc[0]
-    ax.set_title(f"Spearman {rho['r']:+.2f} (p {C.pval(rho['p_value'])}, n={rho['n_intermediates']} intermediates)",
-                 fontsize=8)
+    ax.set_title(
+        f"Spearman {rho['r']:+.2f} (p {C.pval(rho['p_value'])}, n={rho['n_intermediates']} intermediates)", fontsize=8
+    )
     ax.set_xlabel("difficulty = 1 - (dev - chance) / (100 - chance)")
     ax.set_ylabel("robustness (perturbed / clean)")
     ax.legend(fontsize=6)

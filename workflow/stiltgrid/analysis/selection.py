@@ -44,12 +44,16 @@ ESTIMATORS = ("text_similarity", "logme", "train_size", "random")
 #: NDCG's cut-off and the regrets' k
 NDCG_K, REGRET_KS = 3, (1, 3)
 METRICS = ("spearman", "ndcg3", "regret1", "regret3")
-LABELLED = "labelled"   # the overall row over the targets every estimator applies to
+LABELLED = "labelled"  # the overall row over the targets every estimator applies to
 
 
 # -- estimates -----------------------------------------------------------------------------------------------------
-def read_estimates(text_files: dict[str, str], logme_files: dict[str, dict[str, str]], candidates: Sequence[str],
-                   targets: Sequence[str]) -> tuple[pd.DataFrame, dict[str, float]]:
+def read_estimates(
+    text_files: dict[str, str],
+    logme_files: dict[str, dict[str, str]],
+    candidates: Sequence[str],
+    targets: Sequence[str],
+) -> tuple[pd.DataFrame, dict[str, float]]:
     """Scores per (estimator, target, intermediate) from the estimate jobs' files, and each estimator's recorded
     job-seconds (``train_size``: read by the text jobs, no job of its own)."""
     text = {name: json.loads(Path(path).read_text()) for name, path in text_files.items()}
@@ -58,8 +62,12 @@ def read_estimates(text_files: dict[str, str], logme_files: dict[str, dict[str, 
         for inter in candidates:
             rows.append(("text_similarity", target, inter, _cosine(text[inter]["vector"], text[target]["vector"])))
             rows.append(("train_size", target, inter, float(text[inter]["n_train"])))
-    seconds = {"text_similarity": sum(float(t["seconds"]) for t in text.values()), "train_size": 0.0,
-               "random": 0.0, "logme": 0.0}
+    seconds = {
+        "text_similarity": sum(float(t["seconds"]) for t in text.values()),
+        "train_size": 0.0,
+        "random": 0.0,
+        "logme": 0.0,
+    }
     for target, by_inter in logme_files.items():
         for inter, path in by_inter.items():
             record = json.loads(Path(path).read_text())
@@ -113,7 +121,7 @@ def ranking_metrics(predicted, gains) -> dict[str, np.ndarray]:
     best = g.max(axis=1)
     out = {"spearman": spearman, "ndcg3": ndcg}
     for kk in REGRET_KS:
-        out[f"regret{kk}"] = best - g[:, order[:min(kk, n)]].max(axis=1)
+        out[f"regret{kk}"] = best - g[:, order[: min(kk, n)]].max(axis=1)
     return out
 
 
@@ -147,8 +155,9 @@ def expected_regret_bruteforce(gains: Sequence[float], k: int) -> float:
 
 
 # -- the analysis --------------------------------------------------------------------------------------------------
-def gain_matrix(head: pd.DataFrame, target: str, candidates: Sequence[str], baseline: str) -> tuple[np.ndarray,
-                                                                                                   list[str]]:
+def gain_matrix(
+    head: pd.DataFrame, target: str, candidates: Sequence[str], baseline: str
+) -> tuple[np.ndarray, list[str]]:
     """Languages x candidates: each zero-shot language's gain over the baseline (languages every candidate and the
     baseline were scored in)."""
     block = head[head["target"] == target].pivot_table(index="language", columns="intermediate", values="value")
@@ -162,10 +171,21 @@ def gain_matrix(head: pd.DataFrame, target: str, candidates: Sequence[str], base
     return gains, list(block.index)
 
 
-def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequence[str], targets: Sequence[str],
-            seconds: dict[str, float] | None = None, grid_seconds: dict[str, float] | None = None,
-            baseline: str = "none", model: str | None = None, exclude_languages: Sequence[str] = ("en",),
-            n_boot: int = st.N_BOOT, alpha: float = st.ALPHA, seed: int = 0) -> C.Result:
+def analyse(
+    scores: pd.DataFrame,
+    *,
+    estimates: pd.DataFrame,
+    candidates: Sequence[str],
+    targets: Sequence[str],
+    seconds: dict[str, float] | None = None,
+    grid_seconds: dict[str, float] | None = None,
+    baseline: str = "none",
+    model: str | None = None,
+    exclude_languages: Sequence[str] = ("en",),
+    n_boot: int = st.N_BOOT,
+    alpha: float = st.ALPHA,
+    seed: int = 0,
+) -> C.Result:
     """Score each estimator's ranking of ``candidates`` per target against the grid's gains.
 
     scores: tidy table of the grid. estimates: (estimator, target, intermediate, score) rows (:func:`read_estimates`).
@@ -175,8 +195,9 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
     candidates, targets = list(candidates), list(targets)
     if len(candidates) < 2:
         raise ValueError("selection: needs at least two intermediates besides the baseline to rank")
-    head = C.headline_scores(scores, targets=targets, intermediates=[baseline, *candidates], model=model,
-                             exclude_languages=exclude_languages)
+    head = C.headline_scores(
+        scores, targets=targets, intermediates=[baseline, *candidates], model=model, exclude_languages=exclude_languages
+    )
     rows, reps, per_target_gains = [], {}, []
     for target in targets:
         gains, langs = gain_matrix(head, target, candidates, baseline)
@@ -192,17 +213,33 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
             else:
                 order = ranking(estimates, estimator, target, candidates)
                 if order is None:
-                    rows.append({"estimator": estimator, "target": target, "applies": False,
-                                 "n_candidates": len(candidates), "n_languages": len(langs), "best": best})
+                    rows.append(
+                        {
+                            "estimator": estimator,
+                            "target": target,
+                            "applies": False,
+                            "n_candidates": len(candidates),
+                            "n_languages": len(langs),
+                            "best": best,
+                        }
+                    )
                     continue
                 # the scores themselves: Spearman ranks tied scores together; top-k breaks ties by candidate order
                 block = estimates[(estimates["estimator"] == estimator) & (estimates["target"] == target)]
                 pred = block.set_index("intermediate")["score"].reindex(candidates).to_numpy(dtype=float)
                 point, rep, top = ranking_metrics(pred, mean_gain), ranking_metrics(pred, boot), order[0]
             reps[(estimator, target)] = rep
-            row = {"estimator": estimator, "target": target, "applies": True, "n_candidates": len(candidates),
-                   "n_languages": len(langs), "best": best, "best_gain": float(mean_gain.max()),
-                   "top1": top, "top3": " ".join(order[:3]) if estimator != "random" else ""}
+            row = {
+                "estimator": estimator,
+                "target": target,
+                "applies": True,
+                "n_candidates": len(candidates),
+                "n_languages": len(langs),
+                "best": best,
+                "best_gain": float(mean_gain.max()),
+                "top1": top,
+                "top3": " ".join(order[:3]) if estimator != "random" else "",
+            }
             for metric in METRICS:
                 low, high = st.percentile_ci(rep[metric], alpha)
                 row.update({metric: float(point[metric][0]), f"{metric}_ci_low": low, f"{metric}_ci_high": high})
@@ -213,8 +250,14 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
             used = [t for t in members if (estimator, t) in reps]
             if not used:
                 continue
-            row = {"estimator": estimator, "target": group, "applies": True, "n_candidates": len(candidates),
-                   "n_targets": len(used), "targets": " ".join(used)}
+            row = {
+                "estimator": estimator,
+                "target": group,
+                "applies": True,
+                "n_candidates": len(candidates),
+                "n_targets": len(used),
+                "targets": " ".join(used),
+            }
             rng = st.substream(seed, QUESTION, group, estimator)
             pick_t = rng.integers(0, len(used), size=(n_boot, len(used)))
             pick_b = rng.integers(0, n_boot, size=(n_boot, len(used)))
@@ -230,20 +273,41 @@ def analyse(scores: pd.DataFrame, *, estimates: pd.DataFrame, candidates: Sequen
     seconds = dict(seconds or {})
     grid_seconds = dict(grid_seconds or {})
     grid_total = sum(grid_seconds.values()) if grid_seconds else math.nan
-    table["cost_s"] = [seconds.get(e, math.nan) if t in (C.ALL, LABELLED) else math.nan
-                       for e, t in zip(table["estimator"], table["target"])]
-    overall = {e: {m: _row(rows, e, C.ALL).get(m) for m in METRICS} | {
-        f"{m}_ci": [_row(rows, e, C.ALL).get(f"{m}_ci_low"), _row(rows, e, C.ALL).get(f"{m}_ci_high")]
-        for m in METRICS} | {"n_targets": _row(rows, e, C.ALL).get("n_targets"),
-                             "labelled": {m: _row(rows, e, LABELLED).get(m) for m in METRICS},
-                             "cost_s": seconds.get(e)}
-        for e in ESTIMATORS if _row(rows, e, C.ALL)}
-    facts = {"baseline": baseline, "candidates": candidates, "targets": targets, "labelled_targets": labelled,
-             "not_applicable": {e: [t for t in targets if (e, t) not in reps] for e in ESTIMATORS
-                                if any((e, t) not in reps for t in targets)},
-             "overall": overall, "seconds": seconds, "grid_seconds": grid_seconds, "grid_total_s": grid_total,
-             "best": {t: _row(rows, "random", t)["best"] for t in targets},
-             "top1": {e: {t: _row(rows, e, t).get("top1") for t in targets} for e in ESTIMATORS if e != "random"}}
+    table["cost_s"] = [
+        seconds.get(e, math.nan) if t in (C.ALL, LABELLED) else math.nan
+        for e, t in zip(table["estimator"], table["target"])
+    ]
+    overall = {
+        e: {m: _row(rows, e, C.ALL).get(m) for m in METRICS}
+        | {
+            f"{m}_ci": [_row(rows, e, C.ALL).get(f"{m}_ci_low"), _row(rows, e, C.ALL).get(f"{m}_ci_high")]
+            for m in METRICS
+        }
+        | {
+            "n_targets": _row(rows, e, C.ALL).get("n_targets"),
+            "labelled": {m: _row(rows, e, LABELLED).get(m) for m in METRICS},
+            "cost_s": seconds.get(e),
+        }
+        for e in ESTIMATORS
+        if _row(rows, e, C.ALL)
+    }
+    facts = {
+        "baseline": baseline,
+        "candidates": candidates,
+        "targets": targets,
+        "labelled_targets": labelled,
+        "not_applicable": {
+            e: [t for t in targets if (e, t) not in reps]
+            for e in ESTIMATORS
+            if any((e, t) not in reps for t in targets)
+        },
+        "overall": overall,
+        "seconds": seconds,
+        "grid_seconds": grid_seconds,
+        "grid_total_s": grid_total,
+        "best": {t: _row(rows, "random", t)["best"] for t in targets},
+        "top1": {e: {t: _row(rows, e, t).get("top1") for t in targets} for e in ESTIMATORS if e != "random"},
+    }
     params = {"alpha": alpha, "n_boot": n_boot, "seed": seed, "ndcg_k": NDCG_K, "regret_k": list(REGRET_KS)}
     details = {"estimates": estimates, "gains": pd.concat(per_target_gains, ignore_index=True)}
     result = C.Result(QUESTION, table, facts, "", details, params)
@@ -264,39 +328,57 @@ def _hours(seconds: float) -> str:
 
 def _summary(result: C.Result) -> str:
     f, p, table = result.facts, result.params, result.table
-    lines = ["# Choosing the intermediate task before training it", "",
-             f"{len(f['candidates'])} candidate intermediates ({', '.join(f['candidates'])}) ranked per target by "
-             f"each estimator, scored against the grid's gain over `{f['baseline']}` (seed-averaged headline score, "
-             f"zero-shot languages, averaged over languages, XTREME points). 95% intervals: bootstrap over languages "
-             f"per target, over targets then languages overall ({p['n_boot']} replicates). Regret@k: the best gain "
-             f"minus the best gain among the top k predicted (0 = the best intermediate is among them).", "",
-             "| estimator | targets | Regret@1 | Regret@3 | Spearman | NDCG@3 | job-seconds |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Choosing the intermediate task before training it",
+        "",
+        f"{len(f['candidates'])} candidate intermediates ({', '.join(f['candidates'])}) ranked per target by "
+        f"each estimator, scored against the grid's gain over `{f['baseline']}` (seed-averaged headline score, "
+        f"zero-shot languages, averaged over languages, XTREME points). 95% intervals: bootstrap over languages "
+        f"per target, over targets then languages overall ({p['n_boot']} replicates). Regret@k: the best gain "
+        f"minus the best gain among the top k predicted (0 = the best intermediate is among them).",
+        "",
+        "| estimator | targets | Regret@1 | Regret@3 | Spearman | NDCG@3 | job-seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for estimator in ESTIMATORS:
         row = _row(table.to_dict("records"), estimator, C.ALL)
         if not row:
             continue
-        cells = [f"{row[m]:.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'], signed=False)}" for m in
-                 ("regret1", "regret3")]
-        cells += [f"{row[m]:+.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'])}" if m == "spearman" else
-                  f"{row[m]:.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'], signed=False)}"
-                  for m in ("spearman", "ndcg3")]
+        cells = [
+            f"{row[m]:.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'], signed=False)}"
+            for m in ("regret1", "regret3")
+        ]
+        cells += [
+            f"{row[m]:+.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'])}"
+            if m == "spearman"
+            else f"{row[m]:.2f} {C.ci(row[f'{m}_ci_low'], row[f'{m}_ci_high'], signed=False)}"
+            for m in ("spearman", "ndcg3")
+        ]
         cost = "expected value, no job" if estimator == "random" else _hours(f["seconds"].get(estimator))
         lines.append(f"| {estimator} | {int(row['n_targets'])} | " + " | ".join(cells) + f" | {cost} |")
     grid = f["grid_seconds"]
-    lines += ["", f"The grid itself recorded {_hours(f['grid_total_s'])} of training loops "
-                  f"({_hours(grid.get('intermediates'))} intermediate training, {_hours(grid.get('cells'))} target "
-                  f"cells; retrieval scoring and job start-up not counted). LogME also needs every intermediate "
-                  f"trained: its estimate saves target cells only; text similarity and training-set size need no "
-                  f"training at all."]
+    lines += [
+        "",
+        f"The grid itself recorded {_hours(f['grid_total_s'])} of training loops "
+        f"({_hours(grid.get('intermediates'))} intermediate training, {_hours(grid.get('cells'))} target "
+        f"cells; retrieval scoring and job start-up not counted). LogME also needs every intermediate "
+        f"trained: its estimate saves target cells only; text similarity and training-set size need no "
+        f"training at all.",
+    ]
     for estimator, missing in f["not_applicable"].items():
         why = " (retrieval: no labels, the target is scored on the encoder)" if estimator == "logme" else ""
-        lines.append(f"- `{estimator}` has no estimate for {', '.join(missing)}{why}; its overall row averages the "
-                     f"other targets, and the `{LABELLED}` rows of table.tsv compare every estimator on the targets "
-                     f"every one of them scores.")
-    lines += ["", "Per target (Regret@3 in points; the predicted and the measured best):", "",
-              "| target | best (gain) | " + " | ".join(e for e in ESTIMATORS if e != "random") + " |",
-              "|---|---|" + "---|" * (len(ESTIMATORS) - 1)]
+        lines.append(
+            f"- `{estimator}` has no estimate for {', '.join(missing)}{why}; its overall row averages the "
+            f"other targets, and the `{LABELLED}` rows of table.tsv compare every estimator on the targets "
+            f"every one of them scores."
+        )
+    lines += [
+        "",
+        "Per target (Regret@3 in points; the predicted and the measured best):",
+        "",
+        "| target | best (gain) | " + " | ".join(e for e in ESTIMATORS if e != "random") + " |",
+        "|---|---|" + "---|" * (len(ESTIMATORS) - 1),
+    ]
     records = table.to_dict("records")
     for target in f["targets"]:
         ref = _row(records, "random", target)
@@ -305,8 +387,11 @@ def _summary(result: C.Result) -> str:
             row = _row(records, estimator, target)
             cells.append("n/a" if not row.get("applies") else f"{row['regret3']:.2f} ({row['top1']})")
         lines.append(f"| {target} | {ref['best']} ({ref['best_gain']:+.2f}) | " + " | ".join(cells) + " |")
-    lines += ["", "Rows per target and overall with every interval in table.tsv; the estimates in estimates.tsv, the "
-                  "measured gains in gains.tsv."]
+    lines += [
+        "",
+        "Rows per target and overall with every interval in table.tsv; the estimates in estimates.tsv, the "
+        "measured gains in gains.tsv.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -329,8 +414,9 @@ def figure(result: C.Result, path: str) -> None:
     width = 0.8 / max(1, len(names))
     for n, estimator in enumerate(names):
         block = per[per["estimator"] == estimator].set_index("target").reindex(targets)
-        axes[1].bar(np.arange(len(targets)) + n * width, block["spearman"].to_numpy(dtype=float), width,
-                    label=estimator)
+        axes[1].bar(
+            np.arange(len(targets)) + n * width, block["spearman"].to_numpy(dtype=float), width, label=estimator
+        )
     axes[1].axhline(0, color="k", lw=0.6)
     axes[1].set_xticks(np.arange(len(targets)) + width * (len(names) - 1) / 2, targets, fontsize=7, rotation=30)
     axes[1].set_ylabel("Spearman rho, estimate vs gain", fontsize=8)

@@ -62,8 +62,9 @@ def bootstrap_p(replicates: np.ndarray, null: float = 0.0) -> float:
     return float(min(1.0, 2 * min(below, above)))
 
 
-def cluster_bootstrap_means(values: Sequence[float], clusters: Sequence | None, n_boot: int,
-                            rng: np.random.Generator, within: bool = True) -> np.ndarray:
+def cluster_bootstrap_means(
+    values: Sequence[float], clusters: Sequence | None, n_boot: int, rng: np.random.Generator, within: bool = True
+) -> np.ndarray:
     """``n_boot`` bootstrap replicates of the mean of ``values``.
 
     Clusters are drawn with replacement; with ``within`` each drawn cluster's units are drawn again with
@@ -95,8 +96,8 @@ def cluster_bootstrap_means(values: Sequence[float], clusters: Sequence | None, 
 
 
 def _sign_matrix(n: int, n_perm: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
-    if 2 ** n <= n_perm:
-        codes = np.arange(2 ** n)[:, None] >> np.arange(n)[None, :]
+    if 2**n <= n_perm:
+        codes = np.arange(2**n)[:, None] >> np.arange(n)[None, :]
         return 1.0 - 2.0 * (codes & 1), True
     return rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n)), False
 
@@ -116,8 +117,9 @@ def sign_flip_p(differences: Sequence[float], n_perm: int = N_PERM, seed: int = 
     return float(hits / len(null)) if exact else float((1 + hits) / (1 + len(null)))
 
 
-def two_sample_permutation_p(a: Sequence[float], b: Sequence[float], n_perm: int = N_PERM, seed: int = 0,
-                             label: str = "") -> float:
+def two_sample_permutation_p(
+    a: Sequence[float], b: Sequence[float], n_perm: int = N_PERM, seed: int = 0, label: str = ""
+) -> float:
     """Two-sided permutation p-value for equal means of two samples (labels shuffled, Monte Carlo)."""
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -129,7 +131,7 @@ def two_sample_permutation_p(a: Sequence[float], b: Sequence[float], n_perm: int
     rng = substream(seed, label, "two-sample")
     perms = np.argsort(rng.random((n_perm, pooled.size)), axis=1)
     shuffled = pooled[perms]
-    null = np.abs(shuffled[:, :a.size].mean(axis=1) - shuffled[:, a.size:].mean(axis=1))
+    null = np.abs(shuffled[:, : a.size].mean(axis=1) - shuffled[:, a.size :].mean(axis=1))
     return float((1 + np.count_nonzero(null >= observed * (1 - 1e-12))) / (1 + n_perm))
 
 
@@ -142,8 +144,8 @@ class Effect:
     ci_high: float
     p_bootstrap: float
     p_permutation: float
-    n_clusters: int   # resampled clusters (languages)
-    n_units: int      # observations (e.g. (target, language) pairs)
+    n_clusters: int  # resampled clusters (languages)
+    n_units: int  # observations (e.g. (target, language) pairs)
     replicates: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.empty(0))
 
     @property
@@ -164,9 +166,17 @@ def _clean(values, clusters):
     return vals[keep], cl
 
 
-def mean_effect(values: Sequence[float], clusters: Sequence | None = None, *, n_boot: int = N_BOOT,
-                n_perm: int = N_PERM, alpha: float = ALPHA, seed: int = 0, within: bool = True,
-                label: str = "") -> Effect:
+def mean_effect(
+    values: Sequence[float],
+    clusters: Sequence | None = None,
+    *,
+    n_boot: int = N_BOOT,
+    n_perm: int = N_PERM,
+    alpha: float = ALPHA,
+    seed: int = 0,
+    within: bool = True,
+    label: str = "",
+) -> Effect:
     """Mean of ``values`` with a (two-stage) cluster bootstrap interval and a sign-flip test over the values.
 
     ``clusters`` (e.g. the language of each (target, language) gain) are the resampling unit; NaN values are
@@ -181,12 +191,22 @@ def mean_effect(values: Sequence[float], clusters: Sequence | None = None, *, n_
         return Effect(estimate, math.nan, math.nan, math.nan, math.nan, n_clusters, 1, np.full(n_boot, estimate))
     reps = cluster_bootstrap_means(vals, cl, n_boot, substream(seed, label, "bootstrap"), within=within)
     low, high = percentile_ci(reps, alpha)
-    return Effect(estimate, low, high, bootstrap_p(reps), sign_flip_p(vals, n_perm, seed, label), n_clusters,
-                  int(vals.size), reps)
+    return Effect(
+        estimate, low, high, bootstrap_p(reps), sign_flip_p(vals, n_perm, seed, label), n_clusters, int(vals.size), reps
+    )
 
 
-def difference_effect(a: Effect, a_values: Sequence[float], b: Effect, b_values: Sequence[float], *,
-                      n_perm: int = N_PERM, alpha: float = ALPHA, seed: int = 0, label: str = "") -> Effect:
+def difference_effect(
+    a: Effect,
+    a_values: Sequence[float],
+    b: Effect,
+    b_values: Sequence[float],
+    *,
+    n_perm: int = N_PERM,
+    alpha: float = ALPHA,
+    seed: int = 0,
+    label: str = "",
+) -> Effect:
     """``a - b`` for two independent groups: bootstrap replicates subtracted (stratified bootstrap) and a
     two-sample permutation test on the values."""
     a_vals = np.asarray(a_values, dtype=float)
@@ -194,15 +214,32 @@ def difference_effect(a: Effect, a_values: Sequence[float], b: Effect, b_values:
     a_vals, b_vals = a_vals[np.isfinite(a_vals)], b_vals[np.isfinite(b_vals)]
     estimate = a.estimate - b.estimate
     if a_vals.size < 2 or b_vals.size < 2:
-        return Effect(estimate, math.nan, math.nan, math.nan, math.nan, a.n_clusters + b.n_clusters,
-                      a.n_units + b.n_units, np.full(len(a.replicates), math.nan))
+        return Effect(
+            estimate,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            a.n_clusters + b.n_clusters,
+            a.n_units + b.n_units,
+            np.full(len(a.replicates), math.nan),
+        )
     reps = a.replicates - b.replicates
     low, high = percentile_ci(reps, alpha)
-    return Effect(estimate, low, high, bootstrap_p(reps), two_sample_permutation_p(a_vals, b_vals, n_perm, seed, label),
-                  a.n_clusters + b.n_clusters, a.n_units + b.n_units, reps)
+    return Effect(
+        estimate,
+        low,
+        high,
+        bootstrap_p(reps),
+        two_sample_permutation_p(a_vals, b_vals, n_perm, seed, label),
+        a.n_clusters + b.n_clusters,
+        a.n_units + b.n_units,
+        reps,
+    )
 
 
 # --- paired tests ----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PairedTest:
@@ -231,11 +268,18 @@ def paired_test(differences: Sequence[float], *, n_perm: int = N_PERM, seed: int
     d = np.asarray(differences, dtype=float)
     d = d[np.isfinite(d)]
     stat, p_w = wilcoxon(d)
-    return PairedTest(float(d.mean()) if d.size else math.nan, stat, p_w, sign_flip_p(d, n_perm, seed, label),
-                      int(d.size), int(np.count_nonzero(d == 0)))
+    return PairedTest(
+        float(d.mean()) if d.size else math.nan,
+        stat,
+        p_w,
+        sign_flip_p(d, n_perm, seed, label),
+        int(d.size),
+        int(np.count_nonzero(d == 0)),
+    )
 
 
 # --- correlations ----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Correlation:
@@ -243,9 +287,9 @@ class Correlation:
     r: float
     ci_low: float
     ci_high: float
-    p_value: float   # permutation
+    p_value: float  # permutation
     n: int
-    exact: bool      # permutation p from full enumeration
+    exact: bool  # permutation p from full enumeration
 
     def significant(self, alpha: float = ALPHA) -> bool:
         return bool(self.p_value < alpha)
@@ -261,8 +305,17 @@ def _row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(den > 0, r, math.nan)
 
 
-def correlation(x: Sequence[float], y: Sequence[float], *, method: str = "spearman", n_boot: int = N_BOOT,
-                n_perm: int = N_PERM, alpha: float = ALPHA, seed: int = 0, label: str = "") -> Correlation:
+def correlation(
+    x: Sequence[float],
+    y: Sequence[float],
+    *,
+    method: str = "spearman",
+    n_boot: int = N_BOOT,
+    n_perm: int = N_PERM,
+    alpha: float = ALPHA,
+    seed: int = 0,
+    label: str = "",
+) -> Correlation:
     """Spearman or Pearson correlation with a bootstrap interval (pairs resampled) and a permutation p-value.
 
     Pairs with a NaN are dropped; fewer than 3 pairs, or a constant variable, give NaN.
@@ -311,6 +364,7 @@ def least_squares(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
 
 
 # --- multiple comparisons --------------------------------------------------------------------------------------
+
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
     """Holm step-down adjusted p-values; NaN entries stay NaN and do not count as tests."""

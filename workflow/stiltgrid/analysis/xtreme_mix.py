@@ -37,10 +37,19 @@ def _canonical(target: str) -> str | None:
     return task if task in xt.benchmark_tasks(xt.XTREME) else None
 
 
-def analyse(scores: pd.DataFrame, *, comparisons, targets: Sequence[str] | None = None, model: str | None = None,
-            task_languages: Mapping[str, Sequence[str] | None] | None = None,
-            exclude_languages: Sequence[str] = ("en",), n_boot: int = st.N_BOOT, n_perm: int = st.N_PERM,
-            alpha: float = st.ALPHA, seed: int = 0) -> C.Result:
+def analyse(
+    scores: pd.DataFrame,
+    *,
+    comparisons,
+    targets: Sequence[str] | None = None,
+    model: str | None = None,
+    task_languages: Mapping[str, Sequence[str] | None] | None = None,
+    exclude_languages: Sequence[str] = ("en",),
+    n_boot: int = st.N_BOOT,
+    n_perm: int = st.N_PERM,
+    alpha: float = st.ALPHA,
+    seed: int = 0,
+) -> C.Result:
     """Mixed vs English-only intermediates by XTREME score and a paired test.
 
     scores: tidy table. comparisons: [(mixed, english), ...]. targets: default all XTREME targets in the scores.
@@ -53,16 +62,26 @@ def analyse(scores: pd.DataFrame, *, comparisons, targets: Sequence[str] | None 
     C.require_intermediates(head, names, QUESTION)
     rows, per_seed_out, pairs_out, facts = [], [], [], {"comparisons": [], "ignored_targets": ignored}
     for mixed, english in comps:
-        row, per_seed, gains = compare(scored, head, xtreme_targets, mixed, english, roles=ROLES,
-                                       task_languages=task_languages, n_boot=n_boot, n_perm=n_perm, alpha=alpha,
-                                       seed=seed, question=QUESTION)
+        row, per_seed, gains = compare(
+            scored,
+            head,
+            xtreme_targets,
+            mixed,
+            english,
+            roles=ROLES,
+            task_languages=task_languages,
+            n_boot=n_boot,
+            n_perm=n_perm,
+            alpha=alpha,
+            seed=seed,
+            question=QUESTION,
+        )
         per_seed_out.append(per_seed)
         pairs_out.append(gains)
         rows.append(row)
         facts["comparisons"].append(plain(row))
     table = pd.DataFrame(rows)
-    details = {"per_seed": pd.concat(per_seed_out, ignore_index=True),
-               "pairs": pd.concat(pairs_out, ignore_index=True)}
+    details = {"per_seed": pd.concat(per_seed_out, ignore_index=True), "pairs": pd.concat(pairs_out, ignore_index=True)}
     params = {"alpha": alpha, "n_boot": n_boot, "n_perm": n_perm, "seed": seed}
     result = C.Result(QUESTION, table, facts, "", details, params)
     result.summary = _summary(result)
@@ -73,8 +92,9 @@ def plain(row: dict) -> dict:
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
 
 
-def xtreme_scored(scores: pd.DataFrame, targets: Sequence[str] | None, model: str | None,
-                  question: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+def xtreme_scored(
+    scores: pd.DataFrame, targets: Sequence[str] | None, model: str | None, question: str
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The rows of XTREME targets (among ``targets`` when given), those targets, and the targets left out."""
     scored = C.select_model(scores, model)
     if targets is not None:
@@ -86,9 +106,21 @@ def xtreme_scored(scores: pd.DataFrame, targets: Sequence[str] | None, model: st
     return scored[scored["target"].isin(xtreme_targets)], xtreme_targets, ignored
 
 
-def compare(scored: pd.DataFrame, head: pd.DataFrame, xtreme_targets: Sequence[str], variant: str, reference: str, *,
-            roles: tuple[str, str], task_languages, n_boot: int, n_perm: int, alpha: float, seed: int,
-            question: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def compare(
+    scored: pd.DataFrame,
+    head: pd.DataFrame,
+    xtreme_targets: Sequence[str],
+    variant: str,
+    reference: str,
+    *,
+    roles: tuple[str, str],
+    task_languages,
+    n_boot: int,
+    n_perm: int,
+    alpha: float,
+    seed: int,
+    question: str,
+) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """One comparison: its table row (columns named by ``roles``, the variant's role first), the per-seed XTREME
     scores of both and the paired (task, language) differences."""
     role, other = roles
@@ -96,16 +128,21 @@ def compare(scored: pd.DataFrame, head: pd.DataFrame, xtreme_targets: Sequence[s
     sub = scored[scored["intermediate"].isin([variant, reference])]
     languages, missing = _languages(sub, variant, reference, task_languages)
     per_seed = S.xtreme_scores(sub, task_languages=languages, average_seeds=False)
-    tasks = [t for t in xt.benchmark_tasks(xt.XTREME)
-             if all(per_seed.loc[per_seed["intermediate"] == i, t].notna().any() for i in (variant, reference))]
+    tasks = [
+        t
+        for t in xt.benchmark_tasks(xt.XTREME)
+        if all(per_seed.loc[per_seed["intermediate"] == i, t].notna().any() for i in (variant, reference))
+    ]
     if not tasks:
         raise ValueError(f"{question}: no XTREME task is complete for both {variant} and {reference}")
     per_seed["xtreme"] = per_seed[tasks].mean(axis=1, skipna=False)
     per_seed.insert(0, "comparison", comp)
     per_seed["role"] = np.where(per_seed["intermediate"] == variant, role, other)
     per_seed = per_seed[["comparison", "intermediate", "role", "seed", "xtreme"] + tasks]
-    summary = {r: per_seed.loc[per_seed["intermediate"] == name, "xtreme"].dropna()
-               for r, name in ((role, variant), (other, reference))}
+    summary = {
+        r: per_seed.loc[per_seed["intermediate"] == name, "xtreme"].dropna()
+        for r, name in ((role, variant), (other, reference))
+    }
 
     task_targets = [t for t in xtreme_targets if _canonical(t) in tasks]
     gains = C.paired_gains(head[head["target"].isin(task_targets)], variant, reference)
@@ -113,25 +150,46 @@ def compare(scored: pd.DataFrame, head: pd.DataFrame, xtreme_targets: Sequence[s
         raise ValueError(f"{question}: no zero-shot (task, language) pair scored for both {variant} and {reference}")
     gains.insert(0, "comparison", comp)
     test = st.paired_test(gains["gain"], n_perm=n_perm, seed=seed, label=comp)
-    effect = st.mean_effect(gains["gain"], gains["language"], n_boot=n_boot, n_perm=n_perm, alpha=alpha,
-                            seed=seed, label=comp)
+    effect = st.mean_effect(
+        gains["gain"], gains["language"], n_boot=n_boot, n_perm=n_perm, alpha=alpha, seed=seed, label=comp
+    )
     p_value = max(test.wilcoxon_p, test.permutation_p, effect.p_bootstrap)
-    row = {"comparison": comp, role: variant, other: reference, "n_tasks": len(tasks),
-           "tasks": " ".join(tasks), "official": len(tasks) == N_TASKS}
+    row = {
+        "comparison": comp,
+        role: variant,
+        other: reference,
+        "n_tasks": len(tasks),
+        "tasks": " ".join(tasks),
+        "official": len(tasks) == N_TASKS,
+    }
     for r in roles:
         values = summary[r]
-        row.update({f"xtreme_{r}_mean": float(values.mean()) if len(values) else math.nan,
-                    f"xtreme_{r}_std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
-                    f"n_seeds_{r}": int(len(values))})
-    row.update({"xtreme_difference": row[f"xtreme_{role}_mean"] - row[f"xtreme_{other}_mean"],
-                "n_pairs": test.n, "n_languages": int(gains["language"].nunique()),
-                "mean_pair_difference": test.mean_difference, "ci_low": effect.ci_low,
-                "ci_high": effect.ci_high, "wilcoxon_statistic": test.wilcoxon_statistic,
-                "wilcoxon_p": test.wilcoxon_p, "permutation_p": test.permutation_p,
-                "bootstrap_p": effect.p_bootstrap, "p_value": p_value, "significant": bool(p_value < alpha),
-                "share_positive": float((gains["gain"] > 0).mean()),
-                "languages": " ".join(sorted(gains["language"].unique())),
-                "unscored_languages": "; ".join(f"{t}: {' '.join(v)}" for t, v in sorted(missing.items()))})
+        row.update(
+            {
+                f"xtreme_{r}_mean": float(values.mean()) if len(values) else math.nan,
+                f"xtreme_{r}_std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                f"n_seeds_{r}": int(len(values)),
+            }
+        )
+    row.update(
+        {
+            "xtreme_difference": row[f"xtreme_{role}_mean"] - row[f"xtreme_{other}_mean"],
+            "n_pairs": test.n,
+            "n_languages": int(gains["language"].nunique()),
+            "mean_pair_difference": test.mean_difference,
+            "ci_low": effect.ci_low,
+            "ci_high": effect.ci_high,
+            "wilcoxon_statistic": test.wilcoxon_statistic,
+            "wilcoxon_p": test.wilcoxon_p,
+            "permutation_p": test.permutation_p,
+            "bootstrap_p": effect.p_bootstrap,
+            "p_value": p_value,
+            "significant": bool(p_value < alpha),
+            "share_positive": float((gains["gain"] > 0).mean()),
+            "languages": " ".join(sorted(gains["language"].unique())),
+            "unscored_languages": "; ".join(f"{t}: {' '.join(v)}" for t, v in sorted(missing.items())),
+        }
+    )
     return row, per_seed, gains
 
 
@@ -170,11 +228,13 @@ def _summary(result: C.Result) -> str:
 
 def method(p: dict) -> str:
     """How the summary's scores and tests are computed (``p``: the result's params)."""
-    return ("XTREME score: official rule (per-task language average of the score metrics, QA = mean of EM and F1, "
-            "unweighted mean over tasks), one value per seed. Paired test: seed-averaged per-language headline "
-            "scores of every zero-shot (task, language) pair, Wilcoxon signed-rank and sign-flip permutation "
-            f"({p['n_perm']} draws or exact); interval: two-stage bootstrap over languages ({p['n_boot']} "
-            f"replicates). Significant = every p < {p['alpha']}.")
+    return (
+        "XTREME score: official rule (per-task language average of the score metrics, QA = mean of EM and F1, "
+        "unweighted mean over tasks), one value per seed. Paired test: seed-averaged per-language headline "
+        "scores of every zero-shot (task, language) pair, Wilcoxon signed-rank and sign-flip permutation "
+        f"({p['n_perm']} draws or exact); interval: two-stage bootstrap over languages ({p['n_boot']} "
+        f"replicates). Significant = every p < {p['alpha']}."
+    )
 
 
 def comparison_lines(r: dict, roles: tuple[str, str]) -> list[str]:
@@ -182,18 +242,21 @@ def comparison_lines(r: dict, roles: tuple[str, str]) -> list[str]:
     role, other = roles
     name = score_name(r["n_tasks"])
     verdict = C.verdict(r["significant"], r["mean_pair_difference"], "improvement", "degradation")
-    lines = [f"- {name} ({r['tasks']}): {r[role]} {C.num(r[f'xtreme_{role}_mean'], signed=False)} "
-             f"(sd {C.num(r[f'xtreme_{role}_std'], signed=False)}, {r[f'n_seeds_{role}']} seeds) vs "
-             f"{r[other]} {C.num(r[f'xtreme_{other}_mean'], signed=False)} "
-             f"(sd {C.num(r[f'xtreme_{other}_std'], signed=False)}, {r[f'n_seeds_{other}']} seeds): "
-             f"difference {C.num(r['xtreme_difference'])} points.",
-             f"- Paired over {r['n_pairs']} (task, language) pairs in {r['n_languages']} languages: mean "
-             f"difference {C.num(r['mean_pair_difference'])} points, 95% CI {C.ci(r['ci_low'], r['ci_high'])}, "
-             f"Wilcoxon p {C.pval(r['wilcoxon_p'])}, sign-flip p {C.pval(r['permutation_p'])}, "
-             f"{100 * r['share_positive']:.0f}% of pairs favour {r[role]}: {verdict}."]
+    lines = [
+        f"- {name} ({r['tasks']}): {r[role]} {C.num(r[f'xtreme_{role}_mean'], signed=False)} "
+        f"(sd {C.num(r[f'xtreme_{role}_std'], signed=False)}, {r[f'n_seeds_{role}']} seeds) vs "
+        f"{r[other]} {C.num(r[f'xtreme_{other}_mean'], signed=False)} "
+        f"(sd {C.num(r[f'xtreme_{other}_std'], signed=False)}, {r[f'n_seeds_{other}']} seeds): "
+        f"difference {C.num(r['xtreme_difference'])} points.",
+        f"- Paired over {r['n_pairs']} (task, language) pairs in {r['n_languages']} languages: mean "
+        f"difference {C.num(r['mean_pair_difference'])} points, 95% CI {C.ci(r['ci_low'], r['ci_high'])}, "
+        f"Wilcoxon p {C.pval(r['wilcoxon_p'])}, sign-flip p {C.pval(r['permutation_p'])}, "
+        f"{100 * r['share_positive']:.0f}% of pairs favour {r[role]}: {verdict}.",
+    ]
     if r["unscored_languages"]:
-        lines.append(f"- Listed languages without scores for both, left out of the task averages: "
-                     f"{r['unscored_languages']}.")
+        lines.append(
+            f"- Listed languages without scores for both, left out of the task averages: {r['unscored_languages']}."
+        )
     return lines
 
 
@@ -215,8 +278,9 @@ def figure(result: C.Result, path: str) -> None:
         ax.set_xlim(-0.6, 1.8)
         ax.set_ylabel(score_name(int(row["n_tasks"])))
         star = " *" if row["significant"] else ""
-        ax.set_title(f"{row['comparison']}{star}\nmean paired difference {row['mean_pair_difference']:+.2f}",
-                     fontsize=8)
+        ax.set_title(
+            f"{row['comparison']}{star}\nmean paired difference {row['mean_pair_difference']:+.2f}", fontsize=8
+        )
     fig.suptitle("XTREME score: mean ± sd over seeds (dots: seeds)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

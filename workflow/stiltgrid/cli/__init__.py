@@ -36,13 +36,20 @@ def export(argv: list[str]) -> int:
         return 1
     job = graph.export
     if job is None:
-        print(f"stiltgrid export: preset '{graph.grid.preset}' exports nothing: set presets.{graph.grid.preset}."
-              f"export (e.g. {{row: best-dev}}) and scores for a benchmark target", file=sys.stderr)
+        print(
+            f"stiltgrid export: preset '{graph.grid.preset}' exports nothing: set presets.{graph.grid.preset}."
+            f"export (e.g. {{row: best-dev}}) and scores for a benchmark target",
+            file=sys.stderr,
+        )
         return 1
     out = job.outputs[0]
     cmd = [sys.executable, "-m", "snakemake", "--cores", args.cores, out]
-    cmd += [flag for flag, values in (("--configfile", args.configfile), ("--config", config_overrides(args)))
-            if values for flag in [flag, *values]]
+    cmd += [
+        flag
+        for flag, values in (("--configfile", args.configfile), ("--config", config_overrides(args)))
+        if values
+        for flag in [flag, *values]
+    ]
     done = subprocess.run(cmd)
     if done.returncode != 0:
         return done.returncode
@@ -72,4 +79,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module, _, function = COMMANDS[argv[0]][0].partition(":")
     return getattr(importlib.import_module(module), function)(argv[1:])
-

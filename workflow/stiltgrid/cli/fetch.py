@@ -71,8 +71,11 @@ def _size(n: int | None) -> str:
 def _rows_text(counts: dict[str, int]) -> str:
     train, dev = counts.get("train.jsonl"), counts.get("dev.jsonl")
     tests = {k: v for k, v in counts.items() if k.startswith("test.")}
-    parts = [f"train {train:,}" if train is not None else None, f"dev {dev:,}" if dev is not None else None,
-             f"test {sum(tests.values()):,} in {len(tests)} lang" if tests else None]
+    parts = [
+        f"train {train:,}" if train is not None else None,
+        f"dev {dev:,}" if dev is not None else None,
+        f"test {sum(tests.values()):,} in {len(tests)} lang" if tests else None,
+    ]
     return ", ".join(p for p in parts if p) or "-"
 
 
@@ -89,8 +92,7 @@ def row_check(task: str, counts: dict[str, int]) -> list[str]:
     if published.train is not None and train is not None and train != published.train:
         notes.append(f"train {train:,} rows, published {published.train:,}")
     limit = published.test  # per language: examples, or gold pairs for retrieval
-    over = [k for k, v in counts.items() if k.startswith("test.") and k != "test.pool.jsonl" and limit
-            and v > limit]
+    over = [k for k, v in counts.items() if k.startswith("test.") and k != "test.pool.jsonl" and limit and v > limit]
     if over:
         notes.append(f"{', '.join(over)} above the published {limit:,}")
     return notes
@@ -108,12 +110,19 @@ class Fetcher:
         self.grid = load_grid(config)
         graph = JobGraph(config, self.grid)
         with hub_lock.unlocked():  # the requested revisions; this command resolves them
-            jobs = [job for job in grid_jobs(graph) if job.rule == "fetch_task"
-                    and (not only or job.wildcards["task"] in only)]
+            jobs = [
+                job
+                for job in grid_jobs(graph)
+                if job.rule == "fetch_task" and (not only or job.wildcards["task"] in only)
+            ]
         order = [*self.grid.all_intermediates, *self.grid.targets]  # the preset's order, then multitask's others
-        self.jobs = sorted(jobs, key=lambda job: (order.index(job.wildcards["task"])
-                                                  if job.wildcards["task"] in order else len(order),
-                                                  job.wildcards["task"]))
+        self.jobs = sorted(
+            jobs,
+            key=lambda job: (
+                order.index(job.wildcards["task"]) if job.wildcards["task"] in order else len(order),
+                job.wildcards["task"],
+            ),
+        )
         model_spec = config["models"][self.grid.model_name]
         self.model = model_spec if model_spec["source"] == "hub" and (not only or "model" in only) else None
         self.lock = hub_lock.Lock.load()
@@ -131,16 +140,20 @@ class Fetcher:
             if locked and not self.refresh:
                 self.resolved[key] = locked
             elif offline_var():
-                raise FetchError(f"offline mode is on ({offline_var()}=1) and the lock does not hold {kind[:-1]} "
-                                 f"'{repo_id}' at revision '{requested}'; run this where there is internet")
+                raise FetchError(
+                    f"offline mode is on ({offline_var()}=1) and the lock does not hold {kind[:-1]} "
+                    f"'{repo_id}' at revision '{requested}'; run this where there is internet"
+                )
             else:
                 try:
                     self.resolved[key] = hub_lock.resolve(kind, repo_id, requested)
                 except Exception as err:  # noqa: BLE001 - one line: which repository, why, what to check
-                    raise FetchError(f"cannot resolve {kind[:-1]} '{repo_id}' at revision '{requested}' "
-                                     f"({type(err).__name__}: {one_line(err, 160)}); check the id and revision, "
-                                     f"the connection to the hub (HF_ENDPOINT), and HF_TOKEN for a gated "
-                                     f"repository") from None
+                    raise FetchError(
+                        f"cannot resolve {kind[:-1]} '{repo_id}' at revision '{requested}' "
+                        f"({type(err).__name__}: {one_line(err, 160)}); check the id and revision, "
+                        f"the connection to the hub (HF_ENDPOINT), and HF_TOKEN for a gated "
+                        f"repository"
+                    ) from None
         return self.resolved[key]
 
     def cached(self, kind: str, repo_id: str) -> bool:
@@ -172,26 +185,45 @@ class Fetcher:
 
         task, spec = job.wildcards["task"], dict(job.settings["spec"])
         ids = [entry["id"] for entry in spec.get("hub", [])]
-        row = Row(task, ", ".join(ids) or f"local ({spec.get('source', task)})",
-                  licence="; ".join(LICENCES.get(i, "see the dataset card") for i in ids) or LICENCES.get(task, "-"))
+        row = Row(
+            task,
+            ", ".join(ids) or f"local ({spec.get('source', task)})",
+            licence="; ".join(LICENCES.get(i, "see the dataset card") for i in ids) or LICENCES.get(task, "-"),
+        )
         hint = f"stiltgrid fetch --preset {self.grid.preset}"
         try:
             if ids:
-                spec["hub"] = [{**entry, "commit": self.commit("datasets", entry["id"], entry["revision"])}
-                               for entry in spec["hub"]]
+                spec["hub"] = [
+                    {**entry, "commit": self.commit("datasets", entry["id"], entry["revision"])}
+                    for entry in spec["hub"]
+                ]
                 row.source = ", ".join(f"{e['id']}@{e['commit'][:7]}" for e in spec["hub"])
                 commits = {e["id"]: e["commit"] for e in spec["hub"]}
                 locked = self.lock.data["tasks"].get(task)
-                if (locked and locked.get("reads") == spec["reads"] and locked.get("commits") == commits
-                        and all(self.cached("datasets", i) for i in ids)):
+                if (
+                    locked
+                    and locked.get("reads") == spec["reads"]
+                    and locked.get("commits") == commits
+                    and all(self.cached("datasets", i) for i in ids)
+                ):
                     counts, size, row.status = locked["rows"], locked.get("bytes"), "cached"
                 else:
                     counts, size = self._convert(spec, DEFAULT_CACHE_DIR, hint)
                     for entry in spec["hub"]:
-                        self.lock.set_repo("datasets", entry["id"], entry["revision"], entry["commit"],
-                                           hub_lock.snapshot_files("datasets", entry["id"], entry["commit"]))
-                    self.lock.data["tasks"][task] = {"source": spec["source"], "commits": commits,
-                                                     "reads": spec["reads"], "rows": counts, "bytes": size}
+                        self.lock.set_repo(
+                            "datasets",
+                            entry["id"],
+                            entry["revision"],
+                            entry["commit"],
+                            hub_lock.snapshot_files("datasets", entry["id"], entry["commit"]),
+                        )
+                    self.lock.data["tasks"][task] = {
+                        "source": spec["source"],
+                        "commits": commits,
+                        "reads": spec["reads"],
+                        "rows": counts,
+                        "bytes": size,
+                    }
                     self.lock.save()
                     row.status = "fetched"
             else:  # a licensed or local source: converted when configured
@@ -239,8 +271,13 @@ class Fetcher:
                 row.status = "cached"
             else:
                 download_hub(spec["id"], commit)
-                self.lock.set_repo("models", spec["id"], spec["revision"], commit,
-                                   hub_lock.snapshot_files("models", spec["id"], commit))
+                self.lock.set_repo(
+                    "models",
+                    spec["id"],
+                    spec["revision"],
+                    commit,
+                    hub_lock.snapshot_files("models", spec["id"], commit),
+                )
                 self.lock.save()
                 row.status = "fetched"
             root = hub_lock.snapshot_dir("models", spec["id"], commit)
@@ -249,8 +286,10 @@ class Fetcher:
             row.failed, row.fix = True, str(err)
         except Exception as err:  # noqa: BLE001 - one line, in the table
             row.failed = True
-            row.fix = (f"model '{spec['id']}' at revision '{spec['revision']}': {type(err).__name__}: "
-                       f"{' '.join(str(err).split())[:300]}")
+            row.fix = (
+                f"model '{spec['id']}' at revision '{spec['revision']}': {type(err).__name__}: "
+                f"{' '.join(str(err).split())[:300]}"
+            )
         return row
 
 
@@ -304,11 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     from stiltgrid.hub.base import FetchError
     from stiltgrid.hub.lock import LOCK_VAR
 
-    parser = argparse.ArgumentParser(prog="stiltgrid fetch", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="stiltgrid fetch",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_arguments(parser)
-    parser.add_argument("--refresh", action="store_true",
-                        help="resolve every revision again and refetch what moved (updates the lock)")
+    parser.add_argument(
+        "--refresh", action="store_true", help="resolve every revision again and refetch what moved (updates the lock)"
+    )
     parser.add_argument("--task", action="append", default=[], help="only this task (repeatable; `model`: the model)")
     parser.add_argument("--lock", help=f"the lock file (default: ${LOCK_VAR} or stiltgrid.lock.json)")
     args = parser.parse_args(argv)

@@ -51,8 +51,9 @@ class Explainer:
             return "missing", []
         manifest = read_manifest(job.outputs[0])
         if manifest is None:
-            return "unsealed", ["no manifest: written before lineage tracking or by hand (Snakemake decides by its "
-                                "own records)"]
+            return "unsealed", [
+                "no manifest: written before lineage tracking or by hand (Snakemake decides by its own records)"
+            ]
         if manifest["record"]["digest"] == self.lineage.digest(job):
             return "current", []
         return "stale", self.explain(manifest["record"], manifest.get("upstream", {}), job, 0)
@@ -60,8 +61,9 @@ class Explainer:
     def explain(self, record: dict, upstream: dict, job: Job, depth: int) -> list[str]:
         now = _plain(self.lineage.components(job))
         lines = _diff(_plain(record["settings"]), now["settings"], "settings")
-        lines += [f"{line} (engine behaviour version)" for line in _diff(record["behaviour"], now["behaviour"],
-                                                                        "behaviour")]
+        lines += [
+            f"{line} (engine behaviour version)" for line in _diff(record["behaviour"], now["behaviour"], "behaviour")
+        ]
         current_inputs = {**now["inputs"], **now["reads"]}
         for path in sorted(set(record["inputs"]) | set(current_inputs)):
             old, new = record["inputs"].get(path), current_inputs.get(path)
@@ -80,14 +82,18 @@ class Explainer:
         manifest = read_manifest(producer.outputs[0])
         edits = edited_files(path, manifest, self.lineage.hashes)
         if edits:
-            shown = ", ".join(f"{os.path.relpath(p, path) if p != path else p}: {kind}"
-                              for p, kind in sorted(edits.items())[:5])
+            shown = ", ".join(
+                f"{os.path.relpath(p, path) if p != path else p}: {kind}" for p, kind in sorted(edits.items())[:5]
+            )
             return [f"input {path}: edited since {producer.rule} produced it ({shown})"]
         if not os.path.exists(path):
             state = "missing, will be rebuilt"
         else:
-            state = "rebuilt since" if manifest and manifest["record"]["digest"] == self.lineage.digest(producer) \
+            state = (
+                "rebuilt since"
+                if manifest and manifest["record"]["digest"] == self.lineage.digest(producer)
                 else "stale"
+            )
         head = f"input {path} ({producer.rule}, {state}):"
         if recorded is None or depth >= MAX_DEPTH:
             return [f"{head} its lineage changed"]

@@ -66,8 +66,9 @@ def load_languages(path: str | Path | None = None) -> pd.DataFrame:
         except StopIteration:
             raise LanguageTableError(f"{path}: empty file (expected header {' '.join(COLUMNS)})") from None
         if tuple(h.strip() for h in header) != COLUMNS:
-            raise LanguageTableError(f"{path}:1: header is {header!r}; expected the tab-separated columns "
-                                     f"{', '.join(COLUMNS)} in this order")
+            raise LanguageTableError(
+                f"{path}:1: header is {header!r}; expected the tab-separated columns {', '.join(COLUMNS)} in this order"
+            )
         records = []
         seen: dict[str, int] = {}
         for lineno, fields in enumerate(reader, start=2):
@@ -75,8 +76,9 @@ def load_languages(path: str | Path | None = None) -> pd.DataFrame:
                 continue
             where = f"{path}:{lineno}"
             if len(fields) != len(COLUMNS):
-                raise LanguageTableError(f"{where}: {len(fields)} fields, expected {len(COLUMNS)} "
-                                         f"({', '.join(COLUMNS)})")
+                raise LanguageTableError(
+                    f"{where}: {len(fields)} fields, expected {len(COLUMNS)} ({', '.join(COLUMNS)})"
+                )
             row = dict(zip(COLUMNS, (f.strip() for f in fields)))
             for col in TEXT_COLUMNS:
                 if not row[col]:
@@ -104,8 +106,9 @@ def _parse_size(text: str, where: str, col: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise LanguageTableError(f"{where}: column '{col}': '{text}' is not a number "
-                                 f"(leave it empty if unknown)") from None
+        raise LanguageTableError(
+            f"{where}: column '{col}': '{text}' is not a number (leave it empty if unknown)"
+        ) from None
     if not math.isfinite(value) or value < 0:
         raise LanguageTableError(f"{where}: column '{col}': {text} is not a finite non-negative number")
     return value
@@ -127,8 +130,13 @@ def in_pretraining(df: pd.DataFrame, column: str = "pretrain_gib") -> pd.Series:
     return df[column].notna()
 
 
-def volume_strata(df: pd.DataFrame, thresholds: Sequence[float], column: str = "pretrain_gib",
-                  labels: Sequence[str] | None = None, absent_label: str = "absent") -> pd.Series:
+def volume_strata(
+    df: pd.DataFrame,
+    thresholds: Sequence[float],
+    column: str = "pretrain_gib",
+    labels: Sequence[str] | None = None,
+    absent_label: str = "absent",
+) -> pd.Series:
     """Bin languages by pre-training volume.
 
     ``thresholds`` (strictly increasing, say ``[1, 10, 100]``) cut ``column`` into ``len(thresholds) + 1`` bins
@@ -148,15 +156,19 @@ def volume_strata(df: pd.DataFrame, thresholds: Sequence[float], column: str = "
         labels = [f"<{fmt[0]}"] + [f"{a}-{b}" for a, b in zip(fmt, fmt[1:])] + [f">={fmt[-1]}"]
     labels = list(labels)
     if len(labels) != len(thresholds) + 1:
-        raise ValueError(f"volume_strata: {len(thresholds)} thresholds need {len(thresholds) + 1} labels, "
-                         f"got {len(labels)}")
+        raise ValueError(
+            f"volume_strata: {len(thresholds)} thresholds need {len(thresholds) + 1} labels, got {len(labels)}"
+        )
     if absent_label in labels:
         raise ValueError(f"volume_strata: absent_label '{absent_label}' clashes with a stratum label")
     values = df[column].to_numpy(dtype=float)
     bins = np.searchsorted(np.asarray(thresholds), values, side="right")
     names = [absent_label if math.isnan(v) else labels[b] for v, b in zip(values, bins)]
-    return pd.Series(pd.Categorical(names, categories=[absent_label] + labels, ordered=True), index=df.index,
-                     name=f"{column}_stratum")
+    return pd.Series(
+        pd.Categorical(names, categories=[absent_label] + labels, ordered=True),
+        index=df.index,
+        name=f"{column}_stratum",
+    )
 
 
 def log_volume(df: pd.DataFrame, column: str = "pretrain_gib", absent: float | None = None) -> pd.Series:

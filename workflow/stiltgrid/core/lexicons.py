@@ -53,8 +53,9 @@ def load_lexicon(path: str | Path) -> dict[str, str]:
         if tsv:
             fields = [f.strip() for f in line.split("\t")]
             if len(fields) != width:
-                raise ValueError(f"{where}: expected {width} tab-separated fields (english, word, pos), "
-                                 f"got {len(fields)}")
+                raise ValueError(
+                    f"{where}: expected {width} tab-separated fields (english, word, pos), got {len(fields)}"
+                )
         else:
             # a tab marks a dictionary whose entries may contain spaces; otherwise any whitespace separates
             fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
@@ -70,8 +71,12 @@ def load_lexicon(path: str | Path) -> dict[str, str]:
     if tsv is None:
         raise ValueError(f"{path}: no entries")
     if skipped:
-        log.warning("%s: skipped %d multi-word entries (one token must map to one token), e.g. %r",
-                    path, len(skipped), skipped[0])
+        log.warning(
+            "%s: skipped %d multi-word entries (one token must map to one token), e.g. %r",
+            path,
+            len(skipped),
+            skipped[0],
+        )
     return entries
 
 

@@ -6,8 +6,8 @@ DATASET = "resources/data/{dataset}"
 LANGUAGES_TABLE = DATASET + "/languages.tsv"
 CORPUS = DATASET + "/corpus"
 TASK_DATA = DATASET + "/tasks/{task}"
-LEXICONS = DATASET + "/lexicon"          # generated worlds: lexicon/<lang>.tsv (english, word, pos)
-ENTITIES = DATASET + "/entities.tsv"     # generated worlds: entity gazetteer (name, type)
+LEXICONS = DATASET + "/lexicon"  # generated worlds: lexicon/<lang>.tsv (english, word, pos)
+ENTITIES = DATASET + "/entities.tsv"  # generated worlds: entity gazetteer (name, type)
 VARIANT_DATA = DATASET + "/variants/{variant}"  # an augmented intermediate training set (research variants)
 LOCAL_TASK = "resources/local_tasks/{task}"  # tasks declared in config from local files, shared by every dataset
 
@@ -36,7 +36,7 @@ CELL_METRICS = "{lang}.metrics.json"
 CELL_DEV_PREDICTIONS = "dev.{lang}.predictions.jsonl"
 CELL_DEV_METRICS = "dev.{lang}.metrics.json"
 CELL_PERTURBED_METRICS = "perturbed/{perturbation}/{lang}.metrics.json"
-CELL_TRAIN_SUMMARY = "train_summary.json"        # trainable targets: the fine-tuning summary, written last
+CELL_TRAIN_SUMMARY = "train_summary.json"  # trainable targets: the fine-tuning summary, written last
 CELL_RETRIEVAL_SUMMARY = "retrieval_summary.json"  # retrieval targets: the headline score per language, written last
 METRICS = EVAL_DIR + "/" + CELL_METRICS
 DEV_METRICS = EVAL_DIR + "/" + CELL_DEV_METRICS
@@ -64,8 +64,13 @@ def cell_of(path: str) -> dict[str, str]:
     return match.groupdict()
 
 
-_CELL = re.compile("(?:^|/)" + "".join(f"(?P<{part}>[^/]+?)" if i % 2 else re.escape(part)
-                                       for i, part in enumerate(re.split(r"\{(\w+)\}", EVAL_DIR))) + "(?:/|$)")
+_CELL = re.compile(
+    "(?:^|/)"
+    + "".join(
+        f"(?P<{part}>[^/]+?)" if i % 2 else re.escape(part) for i, part in enumerate(re.split(r"\{(\w+)\}", EVAL_DIR))
+    )
+    + "(?:/|$)"
+)
 
 
 def checkpoint_dir(output_dir: str) -> str:

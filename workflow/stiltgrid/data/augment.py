@@ -21,7 +21,6 @@ from stiltgrid.formats import Format, get_format, trainable_formats
 log = logging.getLogger(__name__)
 
 
-
 def _training_format(fmt: str, what: str) -> Format:
     form = get_format(fmt)
     if not form.trainable:
@@ -53,8 +52,9 @@ def _unique_ids(examples: list[dict]) -> None:
             seen.add(ex["id"])
 
 
-def mix_translations(english: list[dict], fmt: str, translations: dict[str, list[dict]], share: float,
-                     seed: int) -> list[dict]:
+def mix_translations(
+    english: list[dict], fmt: str, translations: dict[str, list[dict]], share: float, seed: int
+) -> list[dict]:
     """Replace exactly round(share * n) randomly chosen English examples by their translation.
 
     ``translations[lang]`` is parallel to ``english`` (index i is a translation of example i; ids may differ). Each
@@ -65,8 +65,10 @@ def mix_translations(english: list[dict], fmt: str, translations: dict[str, list
     n = len(english)
     for lang, rows in translations.items():
         if len(rows) != n:
-            raise ValueError(f"mix_translations: translations[{lang!r}] has {len(rows)} examples, "
-                             f"the English set {n}; they must be parallel")
+            raise ValueError(
+                f"mix_translations: translations[{lang!r}] has {len(rows)} examples, "
+                f"the English set {n}; they must be parallel"
+            )
     if not n:
         return []
     label = _training_format(fmt, "mix_translations").label_field  # agrees between an example and its translation
@@ -75,8 +77,10 @@ def mix_translations(english: list[dict], fmt: str, translations: dict[str, list
         validate(rows, fmt, f"mix_translations: translations[{lang!r}]")
         for i, (en, row) in enumerate(zip(english, rows)):
             if label and row[label] != en[label]:
-                raise ValueError(f"mix_translations: translations[{lang!r}][{i}] has {label} {row[label]!r}, the "
-                                 f"English example {en['id']!r} has {en[label]!r}; are they parallel?")
+                raise ValueError(
+                    f"mix_translations: translations[{lang!r}][{i}] has {label} {row[label]!r}, the "
+                    f"English example {en['id']!r} has {en[label]!r}; are they parallel?"
+                )
     rng = random.Random(f"stiltgrid.augment.mix|{seed}")
     chosen = _sample(n, share, rng)
     if chosen and not translations:
@@ -90,27 +94,38 @@ def mix_translations(english: list[dict], fmt: str, translations: dict[str, list
         used[lang] += 1
     _unique_ids(out)
     validate(out, fmt, "mix_translations: output")
-    log.info("mix_translations: %d of %d examples replaced by translations (%s)", len(chosen), n,
-             ", ".join(f"{lang}: {k}" for lang, k in sorted(used.items())) or "none")
+    log.info(
+        "mix_translations: %d of %d examples replaced by translations (%s)",
+        len(chosen),
+        n,
+        ", ".join(f"{lang}: {k}" for lang, k in sorted(used.items())) or "none",
+    )
     return out
 
 
 @dataclass
 class SwitchStats:
     """What :func:`codeswitch_with_stats` did: examples and words (tagging: tokens) switched, per language."""
+
     examples: int = 0
     selected: int = 0
     switched_examples: int = 0
     switched_words: int = 0
-    by_language: dict[str, int] = field(default_factory=dict)        # language -> switched examples
+    by_language: dict[str, int] = field(default_factory=dict)  # language -> switched examples
 
     def as_dict(self) -> dict:
-        return {"examples": self.examples, "selected": self.selected, "switched_examples": self.switched_examples,
-                "switched_words": self.switched_words, "by_language": dict(sorted(self.by_language.items()))}
+        return {
+            "examples": self.examples,
+            "selected": self.selected,
+            "switched_examples": self.switched_examples,
+            "switched_words": self.switched_words,
+            "by_language": dict(sorted(self.by_language.items())),
+        }
 
 
-def codeswitch_with_stats(examples: list[dict], fmt: str, lexicons: dict[str, dict[str, str]], share: float,
-                          rate: float, seed: int) -> tuple[list[dict], SwitchStats]:
+def codeswitch_with_stats(
+    examples: list[dict], fmt: str, lexicons: dict[str, dict[str, str]], share: float, rate: float, seed: int
+) -> tuple[list[dict], SwitchStats]:
     """:func:`codeswitch`, also returning its counts."""
     form = _training_format(fmt, "codeswitch")
     _check_share("share", share)
@@ -121,8 +136,10 @@ def codeswitch_with_stats(examples: list[dict], fmt: str, lexicons: dict[str, di
     chosen = set(_sample(len(examples), share, rng))
     stats.selected = len(chosen)
     if chosen and not lexicons:
-        raise ValueError("codeswitch: share > 0 needs lexicons (language -> {English word: word}, "
-                         "see stiltgrid.core.lexicons.load_lexicon)")
+        raise ValueError(
+            "codeswitch: share > 0 needs lexicons (language -> {English word: word}, "
+            "see stiltgrid.core.lexicons.load_lexicon)"
+        )
     langs = sorted(lexicons)
     out = []
     for i, ex in enumerate(examples):
@@ -148,14 +165,20 @@ def codeswitch_with_stats(examples: list[dict], fmt: str, lexicons: dict[str, di
         out.append(new_ex)
     _unique_ids(out)
     validate(out, fmt, "codeswitch: output")
-    log.info("codeswitch: %d of %d examples selected, %d switched (%d words; %s)", stats.selected, stats.examples,
-             stats.switched_examples, stats.switched_words,
-             ", ".join(f"{lang}: {k}" for lang, k in sorted(stats.by_language.items())) or "no language")
+    log.info(
+        "codeswitch: %d of %d examples selected, %d switched (%d words; %s)",
+        stats.selected,
+        stats.examples,
+        stats.switched_examples,
+        stats.switched_words,
+        ", ".join(f"{lang}: {k}" for lang, k in sorted(stats.by_language.items())) or "no language",
+    )
     return out, stats
 
 
-def codeswitch(examples: list[dict], fmt: str, lexicons: dict[str, dict[str, str]], share: float, rate: float,
-               seed: int) -> list[dict]:
+def codeswitch(
+    examples: list[dict], fmt: str, lexicons: dict[str, dict[str, str]], share: float, rate: float, seed: int
+) -> list[dict]:
     """Code-switch exactly round(share * n) randomly chosen examples: each word found in the lexicon of a language
     drawn per example (lower-cased lookup; a capital initial is kept) is replaced by its translation with
     probability ``rate``. Text fields of every training format are switched; tagging switches inside tokens so

@@ -45,8 +45,9 @@ def unavailable(dataset_name: str, dataset: dict, tasks: Iterable[str]) -> dict[
             continue  # an unknown source choice is the fetch job's one-line error, unchanged
         problem = source.problem() if getattr(source, "local", False) else None
         if problem:
-            reason = problem.removeprefix(f"cannot build task '{task}': ").replace("datasets.<name>.",
-                                                                                  f"datasets.{dataset_name}.")
+            reason = problem.removeprefix(f"cannot build task '{task}': ").replace(
+                "datasets.<name>.", f"datasets.{dataset_name}."
+            )
             where = f"datasets.{dataset_name}.{key}" if key else None
             out[task] = f"{task}: {reason}" + (f"; config key {where}" if where and where not in reason else "")
     return out
@@ -55,12 +56,16 @@ def unavailable(dataset_name: str, dataset: dict, tasks: Iterable[str]) -> dict[
 def stop_message(preset: str, missing: dict[str, str]) -> str:
     """What the dry run prints when the grid needs local copies that are missing: every one at once, and the
     opt-out."""
-    lines = [f"preset '{preset}' needs {len(missing)} task(s) whose data is licensed or not on the hub, and the "
-             f"local copy was not found ({DOC}):"]
+    lines = [
+        f"preset '{preset}' needs {len(missing)} task(s) whose data is licensed or not on the hub, and the "
+        f"local copy was not found ({DOC}):"
+    ]
     lines += [f"  {line}" for line in missing.values()]
-    lines.append(f"Set the key(s) above to your copies, or run the grid without {', '.join(missing)}: "
-                 f"`--config {DROP_KEY}=true` (or `{DROP_KEY}: true` in config.yaml) drops them from the grid and "
-                 f"from multitask, and warnings.md says so.")
+    lines.append(
+        f"Set the key(s) above to your copies, or run the grid without {', '.join(missing)}: "
+        f"`--config {DROP_KEY}=true` (or `{DROP_KEY}: true` in config.yaml) drops them from the grid and "
+        f"from multitask, and warnings.md says so."
+    )
     return "\n".join(lines)
 
 

@@ -86,9 +86,13 @@ def to_task(name: str, spec: dict) -> Task:
     check(name, spec)
     fmt = get_format(spec["format"])
     return Task(
-        name=name, format=fmt.name, metric=spec.get("metric", fmt.metric),
-        labels=tuple(spec["labels"]) if spec.get("labels") else None, role=_role(spec),
-        category=spec.get("category", fmt.category), description=spec.get("description", ""),
+        name=name,
+        format=fmt.name,
+        metric=spec.get("metric", fmt.metric),
+        labels=tuple(spec["labels"]) if spec.get("labels") else None,
+        role=_role(spec),
+        category=spec.get("category", fmt.category),
+        description=spec.get("description", ""),
         extra={"local": True, "languages": _languages(spec), "files": dict(spec["files"])},
     )
 
@@ -112,14 +116,28 @@ def prepare(name: str, spec: dict, out_dir: str | Path) -> dict:
                 examples = read_jsonl(files[split], task.format, labels, unique_ids=True)
             except FormatError as err:
                 if fmt.open_labels and not task.labels and split != "train":
-                    raise FormatError(f"{err} (tasks.{name} declares no labels, so its tags are those of its "
-                                      f"English train file; add `labels:` to allow others)") from None
+                    raise FormatError(
+                        f"{err} (tasks.{name} declares no labels, so its tags are those of its "
+                        f"English train file; add `labels:` to allow others)"
+                    ) from None
                 raise
             if fmt.open_labels and labels is None and split == "train":
                 labels = fmt.label_list(task, examples)
             shutil.copyfile(files[split], tmp / f"{split}.jsonl")
             counts[split] = len(examples)
-        publish(tmp, out, {"task": name, "format": task.format, "labels": labels, "role": task.role,
-                           "metric": task.metric, "category": task.category, "languages": task.extra["languages"],
-                           "splits": counts, "declared": spec})
+        publish(
+            tmp,
+            out,
+            {
+                "task": name,
+                "format": task.format,
+                "labels": labels,
+                "role": task.role,
+                "metric": task.metric,
+                "category": task.category,
+                "languages": task.extra["languages"],
+                "splits": counts,
+                "declared": spec,
+            },
+        )
     return counts

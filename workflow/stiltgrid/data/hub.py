@@ -56,8 +56,25 @@ from pathlib import Path
 from stiltgrid.hub import lock as lock_mod
 from stiltgrid.hub.base import DEFAULT_CACHE_DIR, FetchError, HubReader, HubRef, Part, Read, Reader, Source, offline_var
 
-__all__ = ["sources", "tasks", "FetchError", "Source", "HubRef", "Part", "Read", "Reader", "HubReader", "fetch",
-           "fetch_spec", "source_for", "spec", "offline_var", "DEFAULT_CACHE_DIR", "SOURCES_VAR"]
+__all__ = [
+    "sources",
+    "tasks",
+    "FetchError",
+    "Source",
+    "HubRef",
+    "Part",
+    "Read",
+    "Reader",
+    "HubReader",
+    "fetch",
+    "fetch_spec",
+    "source_for",
+    "spec",
+    "offline_var",
+    "DEFAULT_CACHE_DIR",
+    "SOURCES_VAR",
+]
+
 
 def sources() -> dict[str, Source]:
     """Every hub source the registered tasks declare, by name."""
@@ -93,8 +110,9 @@ def _env_sources() -> dict[str, str]:
 LOCAL_PATH_KEYS = {"ccg": "ccg_path", "mewslix": "mewslix_path"}
 
 
-def source_for(task: str, chosen: dict | None = None, ccg_path: str | None = None,
-               local_path: str | None = None) -> Source:
+def source_for(
+    task: str, chosen: dict | None = None, ccg_path: str | None = None, local_path: str | None = None
+) -> Source:
     """The source that builds ``task``: its own, or one chosen in ``chosen`` (the dataset's ``sources``) or the
     environment.
     ``local_path`` (``ccg_path`` for CCG) points a local source (CCGbank, Mewsli-X) at its copy."""
@@ -118,8 +136,9 @@ def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None, 
     ``ccg_path`` and ``mewslix_path`` are honoured when present. With a data lock (:mod:`stiltgrid.hub.lock`) each
     repository entry also carries its locked ``commit``, read instead of the revision."""
     dataset = dataset or {}
-    source = source_for(task, dataset.get("sources"),
-                        local_path=dataset.get(LOCAL_PATH_KEYS[task]) if task in LOCAL_PATH_KEYS else None)
+    source = source_for(
+        task, dataset.get("sources"), local_path=dataset.get(LOCAL_PATH_KEYS[task]) if task in LOCAL_PATH_KEYS else None
+    )
     out = source.params(languages, dataset.get("revisions") or {})
     lock = lock_mod.active()
     if lock is not None:  # once a lock exists every read is at its locked commit (part of the job's params)
@@ -130,10 +149,21 @@ def spec(task: str, languages: Iterable[str] = (), dataset: dict | None = None, 
     return out
 
 
-def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, source: str | None = None,
-          revisions: dict | None = None, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
-          ccg_path: str | None = None, hint: str | None = None, reader: Reader | None = None,
-          local_path: str | None = None, progress: bool = False) -> dict:
+def fetch(
+    task: str,
+    out_dir: str | Path,
+    languages: Iterable[str] = (),
+    *,
+    source: str | None = None,
+    revisions: dict | None = None,
+    cache_dir: str | Path | None = None,
+    mirror: str | Path | None = None,
+    ccg_path: str | None = None,
+    hint: str | None = None,
+    reader: Reader | None = None,
+    local_path: str | None = None,
+    progress: bool = False,
+) -> dict:
     """Fetch ``task`` (for targets: its ``languages``) into ``out_dir``; returns the task.json record.
 
     Raises :class:`FetchError` (one line) when offline without a cached copy, when the hub fails, or when a language
@@ -142,16 +172,36 @@ def fetch(task: str, out_dir: str | Path, languages: Iterable[str] = (), *, sour
 
     chosen = source_for(task, {task: source} if source else None, ccg_path, local_path)
     if reader is None and not getattr(chosen, "local", False):
-        reader = HubReader(cache_dir=cache_dir, mirror=mirror, task=task,
-                           hint=hint or f"snakemake --cores 1 {Path(out_dir).as_posix()}",
-                           needs=[ref.hub_id for ref in chosen.refs], progress=progress)
+        reader = HubReader(
+            cache_dir=cache_dir,
+            mirror=mirror,
+            task=task,
+            hint=hint or f"snakemake --cores 1 {Path(out_dir).as_posix()}",
+            needs=[ref.hub_id for ref in chosen.refs],
+            progress=progress,
+        )
     return chosen.write(get_task(task), out_dir, languages, reader=reader, revisions=revisions or {})
 
 
-def fetch_spec(params: dict, out_dir: str | Path, *, cache_dir: str | Path | None = None,
-               hint: str | None = None, progress: bool = False) -> dict:
+def fetch_spec(
+    params: dict,
+    out_dir: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    hint: str | None = None,
+    progress: bool = False,
+) -> dict:
     """Fetch from the params :func:`spec` produced (what the Snakemake job receives)."""
     revisions = {entry["id"]: entry.get("commit") or entry["revision"] for entry in params.get("hub", [])}
-    return fetch(params["task"], out_dir, params.get("languages", []), source=params.get("source"),
-                 revisions=revisions, cache_dir=cache_dir, mirror=params.get("mirror"),
-                 local_path=params.get("local_path"), hint=hint, progress=progress)
+    return fetch(
+        params["task"],
+        out_dir,
+        params.get("languages", []),
+        source=params.get("source"),
+        revisions=revisions,
+        cache_dir=cache_dir,
+        mirror=params.get("mirror"),
+        local_path=params.get("local_path"),
+        hint=hint,
+        progress=progress,
+    )

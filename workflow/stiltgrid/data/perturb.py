@@ -106,12 +106,13 @@ def lookup(table: dict[str, str], word: str) -> tuple[str | None, bool]:
 
 
 # -- applying a transformation to an example (Format.rewrite applies it to each format's fields) --------------
-WordFn = Callable[[str, str], "str | None"]       # (position key, word) -> replacement or None
+WordFn = Callable[[str, str], "str | None"]  # (position key, word) -> replacement or None
 
 
 def word_rewriter(word_fn: WordFn, *, one_token: bool = True) -> tuple[TextEdits, TokenFn]:
     """Text and token functions applying ``word_fn`` to every word outside the answer spans; in tagging, to the
     words inside each token (a replacement with whitespace is dropped there when ``one_token``)."""
+
     def text_edits(field: str, text: str, protect: list[tuple[int, int]]) -> list[Edit]:
         edits = []
         for s, e in word_spans(text):
@@ -125,8 +126,9 @@ def word_rewriter(word_fn: WordFn, *, one_token: bool = True) -> tuple[TextEdits
     def token_fn(tokens: list[str], tags: list[str]) -> tuple[list[str], list[str]]:
         out = []
         for i, tok in enumerate(tokens):
-            edits = [ed for ed in text_edits(f"tokens.{i}", tok, [])
-                     if not (one_token and any(c.isspace() for c in ed[2]))]
+            edits = [
+                ed for ed in text_edits(f"tokens.{i}", tok, []) if not (one_token and any(c.isspace() for c in ed[2]))
+            ]
             out.append(apply_edits(tok, edits)[0])
         return out, tags
 
@@ -148,10 +150,10 @@ class Stream:
         return int.from_bytes(digest, "little")
 
     def random(self) -> float:
-        return (self._next() >> 11) / 2 ** 53
+        return (self._next() >> 11) / 2**53
 
     def randrange(self, n: int) -> int:
-        return self._next() % n              # 64-bit draws: the modulo bias is negligible
+        return self._next() % n  # 64-bit draws: the modulo bias is negligible
 
     def choice(self, seq):
         return seq[self.randrange(len(seq))]
@@ -193,7 +195,7 @@ def _char_edit(word: str, rng: Stream, pool: dict[str, list[str]]) -> str:
             c = rng.choice(options)
             chars[i] = c.upper() if chars[i].isupper() else c
             return "".join(chars)
-        op = "insert"                        # a one-letter alphabet: nothing to substitute with
+        op = "insert"  # a one-letter alphabet: nothing to substitute with
     if op == "insert":
         i = rng.randrange(len(chars) + 1)
         c = rng.choice(letters)
@@ -236,16 +238,19 @@ def invert_lexicon(lexicon: dict[str, str]) -> dict[str, str]:
     return inverse
 
 
-def codeswitch(examples: list[dict], fmt: str, strength: float, seed: int, *, lang: str,
-               lexicons: dict[str, dict[str, str]]) -> list[dict]:
+def codeswitch(
+    examples: list[dict], fmt: str, strength: float, seed: int, *, lang: str, lexicons: dict[str, dict[str, str]]
+) -> list[dict]:
     """Each word of ``lang`` found in ``lexicons[lang]`` is, with probability ``strength``, replaced by the word for
     the same English entry in another language of ``lexicons`` (drawn per word among those whose word differs)."""
     form = _check_args(fmt, strength)
     if not lexicons:
         raise ValueError("codeswitch needs lexicons (language -> {English word: word}, see lexicons.load_lexicon)")
     if lang not in lexicons:
-        raise ValueError(f"codeswitch: no lexicon for the test language {lang!r}; lexicons given for "
-                         f"{', '.join(sorted(lexicons)) or 'no language'}")
+        raise ValueError(
+            f"codeswitch: no lexicon for the test language {lang!r}; lexicons given for "
+            f"{', '.join(sorted(lexicons)) or 'no language'}"
+        )
     others = sorted(code for code in lexicons if code != lang)
     if not others:
         raise ValueError(f"codeswitch: lexicons hold only the test language {lang!r}; need at least one other")
@@ -262,8 +267,9 @@ def codeswitch(examples: list[dict], fmt: str, strength: float, seed: int, *, la
             if rng.random() >= strength:
                 return None
             original = word.lower() if via_lower else word
-            options = [(code, lexicons[code][en]) for code in others
-                       if en in lexicons[code] and lexicons[code][en] != original]
+            options = [
+                (code, lexicons[code][en]) for code in others if en in lexicons[code] and lexicons[code][en] != original
+            ]
             if not options:
                 return None
             return match_case(word, rng.choice(options)[1], via_lower)
@@ -338,7 +344,7 @@ def _split_suffix(token: str) -> tuple[str, str]:
     """A proper-noun token with an apostrophe case ending (``Anna'ek``, ``Ankara'da``) -> (name, ending)."""
     for i in range(len(token) - 2, 0, -1):
         if token[i] in _APOSTROPHES:
-            tail = token[i + 1:]
+            tail = token[i + 1 :]
             if all(_is_word_char(c) for c in tail):
                 return token[:i], token[i:]
             break
@@ -352,15 +358,16 @@ def _find_names(text: str, names: list[str]) -> list[tuple[int, int, str]]:
         start = text.find(name)
         while start != -1:
             end = start + len(name)
-            bounded = ((start == 0 or not _is_word_char(text[start - 1]))
-                       and (end == len(text) or not _is_word_char(text[end])))
+            bounded = (start == 0 or not _is_word_char(text[start - 1])) and (
+                end == len(text) or not _is_word_char(text[end])
+            )
             if bounded and not _overlaps(start, end, [(s, e) for s, e, _ in found]):
                 found.append((start, end, name))
             start = text.find(name, start + 1)
     return sorted(found)
 
 
-Mention = tuple[int, int, str, str]     # tagging: (first token, end token, name, case ending of the last token)
+Mention = tuple[int, int, str, str]  # tagging: (first token, end token, name, case ending of the last token)
 
 
 def _name_and_suffix(tokens: list[str], known: set[str] | frozenset[str]) -> tuple[str, str]:
@@ -371,8 +378,7 @@ def _name_and_suffix(tokens: list[str], known: set[str] | frozenset[str]) -> tup
     return " ".join(tokens[:-1] + [stem]), suffix
 
 
-def _tag_mentions(tokens: list[str], tags: list[str], known: set[str] | frozenset[str]
-                  ) -> list[tuple[Mention, str]]:
+def _tag_mentions(tokens: list[str], tags: list[str], known: set[str] | frozenset[str]) -> list[tuple[Mention, str]]:
     """(mention, type) of each BIO entity; an apostrophe ending is not part of the name unless the gazetteer
     knows the whole token (``O'Brien``)."""
     out = []
@@ -395,15 +401,16 @@ def _gazetteer_mentions(tokens: list[str], names: list[str], taken: set[int]) ->
             if tokens[i:last] != parts[:-1] or parts[-1] not in (tokens[last], stems[last]):
                 continue
             if not taken.intersection(range(i, i + k)):
-                out.append((i, i + k, name, tokens[last][len(parts[-1]):]))
+                out.append((i, i + k, name, tokens[last][len(parts[-1]) :]))
                 taken.update(range(i, i + k))
     return out
 
 
 def entity_pools(examples: list[dict], fmt: str, entities: dict[str, list[str]] | None) -> dict[str, list[str]]:
     """Type -> candidate names, sorted: the gazetteer's, plus (BIO tagging) the entities the tags mark."""
-    pools: dict[str, set[str]] = {kind: {" ".join(n.split()) for n in names}
-                                  for kind, names in (entities or {}).items()}
+    pools: dict[str, set[str]] = {
+        kind: {" ".join(n.split()) for n in names} for kind, names in (entities or {}).items()
+    }
     if get_format(fmt).token_level:
         known = {n for names in pools.values() for n in names}
         for ex in examples:
@@ -432,7 +439,7 @@ class _Gazetteer:
         for name in self.type_of:
             spans = word_spans(name)
             if spans:
-                self.by_first_word.setdefault(name[spans[0][0]:spans[0][1]], []).append(name)
+                self.by_first_word.setdefault(name[spans[0][0] : spans[0][1]], []).append(name)
             else:
                 self.wordless.append(name)
 
@@ -440,8 +447,11 @@ class _Gazetteer:
         """Names of one type and script (and, unless ``n_tokens`` is 0, that many tokens), sorted."""
         key = (kind, script, n_tokens)
         if key not in self._buckets:
-            names = [n for n in self.pools.get(kind, ()) if _script_of_text(n) == script
-                     and (not n_tokens or len(n.split()) == n_tokens)]
+            names = [
+                n
+                for n in self.pools.get(kind, ())
+                if _script_of_text(n) == script and (not n_tokens or len(n.split()) == n_tokens)
+            ]
             self._buckets[key] = (names, set(names))
         return self._buckets[key]
 
@@ -453,20 +463,25 @@ class _Gazetteer:
         return sorted(found, key=lambda n: (-len(n), n))
 
 
-def entity_swap(examples: list[dict], fmt: str, strength: float, seed: int, *,
-                entities: dict[str, list[str]] | None = None) -> list[dict]:
+def entity_swap(
+    examples: list[dict], fmt: str, strength: float, seed: int, *, entities: dict[str, list[str]] | None = None
+) -> list[dict]:
     """Rename each distinct entity of an example, with probability ``strength``, to another entity of the same
     type, same script and (tagging) same number of tokens, consistently in every field; two entities never merge
     into one and a name already in the example is never reused. In BIO-tagged data the tags say what is an
     entity (the gazetteer only adds the names to draw from and finds untagged repeats of tagged names)."""
     form = _check_args(fmt, strength)
     if form.one_sided:
-        raise ValueError(f"entity_swap is not label-preserving on {fmt}: renaming entities on the src side alone "
-                         "breaks its pairing with the English tgt line")
+        raise ValueError(
+            f"entity_swap is not label-preserving on {fmt}: renaming entities on the src side alone "
+            "breaks its pairing with the English tgt line"
+        )
     bio = form.token_level and _has_bio(examples)
     if not entities and not bio:
-        raise ValueError(f"entity_swap on {fmt} needs entities (a gazetteer: type -> names, see "
-                         "lexicons.load_entities); only BIO-tagged tagging data can do without")
+        raise ValueError(
+            f"entity_swap on {fmt} needs entities (a gazetteer: type -> names, see "
+            "lexicons.load_entities); only BIO-tagged tagging data can do without"
+        )
     gaz = _Gazetteer(entity_pools(examples, fmt, entities))
     out = []
     for ex in examples:
@@ -480,8 +495,14 @@ def entity_swap(examples: list[dict], fmt: str, strength: float, seed: int, *,
     return out
 
 
-def _choose_renames(mentioned: dict[str, str], blocked: set[str], strength: float, keyed: KeyedRandom,
-                    gaz: _Gazetteer, same_length: bool) -> dict[str, str]:
+def _choose_renames(
+    mentioned: dict[str, str],
+    blocked: set[str],
+    strength: float,
+    keyed: KeyedRandom,
+    gaz: _Gazetteer,
+    same_length: bool,
+) -> dict[str, str]:
     """Old name -> new name for the entities drawn for renaming (in order of first mention)."""
     renames: dict[str, str] = {}
     used = set(mentioned)
@@ -492,7 +513,7 @@ def _choose_renames(mentioned: dict[str, str], blocked: set[str], strength: floa
         if len(option_set) <= len(option_set & used):
             continue
         rng = keyed(f"entity:{name}:choice")
-        for _ in range(32):                  # rejection sampling: ``used`` is small next to a real gazetteer
+        for _ in range(32):  # rejection sampling: ``used`` is small next to a real gazetteer
             new = rng.choice(options)
             if new not in used:
                 break
@@ -545,7 +566,7 @@ def _swap_in_text(ex: dict, form, strength: float, keyed: KeyedRandom, gaz: _Gaz
         spans = form.protected_spans(ex, field)
         for s, e, name in found[field]:
             if any(cuts(s, e, a, b) for a, b in spans):
-                blocked.add(name)           # renaming it would cut an answer span
+                blocked.add(name)  # renaming it would cut an answer span
     renames = _choose_renames(mentioned, blocked, strength, keyed, gaz, same_length=False)
 
     def text_edits(field: str, text: str, protect: list[tuple[int, int]]) -> list[Edit]:
@@ -579,9 +600,17 @@ def validate(examples: list[dict], fmt: str, what: str) -> None:
         form.check(ex, f"{what}: example {i} (id {ex.get('id') if isinstance(ex, dict) else None!r})")
 
 
-def perturb(examples: list[dict], fmt: str, kind: str, strength: float, seed: int, *, lang: str,
-            lexicons: dict[str, dict[str, str]] | None = None,
-            entities: dict[str, list[str]] | None = None) -> list[dict]:
+def perturb(
+    examples: list[dict],
+    fmt: str,
+    kind: str,
+    strength: float,
+    seed: int,
+    *,
+    lang: str,
+    lexicons: dict[str, dict[str, str]] | None = None,
+    entities: dict[str, list[str]] | None = None,
+) -> list[dict]:
     """Perturb a test set in language ``lang`` with perturbation ``kind`` (one of :data:`PERTURBATIONS`); the
     result has the same examples, ids and labels in the same order and passes the format's validation.
     ``codeswitch`` needs ``lexicons`` (language -> {English word: word}, the test language included);
@@ -596,8 +625,10 @@ def perturb(examples: list[dict], fmt: str, kind: str, strength: float, seed: in
         out = word_shuffle(examples, fmt, strength, seed)
     elif kind == "codeswitch":
         if lexicons is None:
-            raise ValueError("perturbation 'codeswitch' needs lexicons (language -> {English word: word}); "
-                             "load them with stiltgrid.core.lexicons.load_lexicon")
+            raise ValueError(
+                "perturbation 'codeswitch' needs lexicons (language -> {English word: word}); "
+                "load them with stiltgrid.core.lexicons.load_lexicon"
+            )
         out = codeswitch(examples, fmt, strength, seed, lang=lang, lexicons=lexicons)
     else:
         out = entity_swap(examples, fmt, strength, seed, entities=entities)

@@ -36,8 +36,9 @@ from stiltgrid.world.meaning import NP, Clause, Profile, sample_clause, sample_p
 from stiltgrid.world.spec import DEFAULT_WORLD, validate_spec
 from stiltgrid.world.tasks import ACQ_VERBS, acquirable, sample_question, use_verbs
 
-CORPUS_PROFILE = Profile(p_neg=0.2, p_adj=0.45, p_num=0.2, p_loc=0.45, p_coord=0.1, p_rel=0.12, p_front=0.15,
-                         p_cop=0.15)
+CORPUS_PROFILE = Profile(
+    p_neg=0.2, p_adj=0.45, p_num=0.2, p_loc=0.45, p_coord=0.1, p_rel=0.12, p_front=0.15, p_cop=0.15
+)
 
 _GENERIC_VERBS = tuple(v for v in VERBS if LEXICON[v].polarity == 0 and any(verb_takes(v, n) for n in THING_NOUNS))
 
@@ -53,7 +54,8 @@ class World:
         protos = {name: proto_lexicon(self.seed, name, fam) for name, fam in spec["families"].items()}
         self.languages: dict[str, Language] = {
             code: Language(code, lang, spec["families"][lang["family"]], protos[lang["family"]], self.seed)
-            for code, lang in spec["languages"].items()}
+            for code, lang in spec["languages"].items()
+        }
 
     # -- languages ----------------------------------------------------------------------------------------------
     @property
@@ -70,8 +72,9 @@ class World:
         """Tokens (text, UPOS, NER BIO tag, CCG supertag, role) of a meaning in ``lang``."""
         return self.language(lang).realise(meaning)
 
-    def translate(self, meaning: Clause | list[Clause], lang: str, noise: float = 0.0,
-                  rng: random.Random | int | None = None) -> str:
+    def translate(
+        self, meaning: Clause | list[Clause], lang: str, noise: float = 0.0, rng: random.Random | int | None = None
+    ) -> str:
         """The sentence(s) for ``meaning`` in ``lang``; with ``noise`` > 0 each plain word is, with that probability,
         dropped or replaced by a random word of the same part of speech (a deliberately noisy translation)."""
         if not isinstance(rng, random.Random):
@@ -98,8 +101,7 @@ class World:
             yield language.text(sample_corpus_line(rng))
 
     # -- tasks --------------------------------------------------------------------------------------------------
-    def task_splits(self, task: str, split: str, n: int, langs: list[str], noise: float = 0.0
-                    ) -> dict[str, list[dict]]:
+    def task_splits(self, task: str, split: str, n: int, langs: list[str], noise: float = 0.0) -> dict[str, list[dict]]:
         """One split of a task rendered in several languages, as the task's module declares (see
         :class:`~stiltgrid.world.tasks.WorldData`)."""
         generated = world_tasks()
@@ -144,15 +146,20 @@ def sample_corpus_line(rng: random.Random) -> list[Clause]:
         noun = rng.choice([n for n in THING_NOUNS if verb_takes(verb, n) and not is_mass(n)])
         subj = sample_person(rng, names_only=True)
         if rng.random() < 0.6:
-            return [Clause(subj=(subj,), verb=verb, obj=NP(noun, num=rng.randint(2, 12),
-                                                          quant=rng.choice(("over", "under"))))]
+            return [
+                Clause(
+                    subj=(subj,), verb=verb, obj=NP(noun, num=rng.randint(2, 12), quant=rng.choice(("over", "under")))
+                )
+            ]
         return [Clause(subj=(subj,), verb=verb, obj=NP(noun, quant="more"), wh="subj")]
     acq = rng.choice(ACQ_VERBS)
     x = rng.choice(acquirable(acq))
     a = sample_person(rng, p_adj=0.0)
     loc = rng.choice(LOCATIONS) if rng.random() < 0.3 else None
-    return [Clause(subj=(a,), verb=acq, obj=NP(x), loc=loc),
-            Clause(subj=(a,), verb=rng.choice(use_verbs(x)), obj=NP(x), then=True)]
+    return [
+        Clause(subj=(a,), verb=acq, obj=NP(x), loc=loc),
+        Clause(subj=(a,), verb=rng.choice(use_verbs(x)), obj=NP(x), then=True),
+    ]
 
 
 # -- on disk ---------------------------------------------------------------------------------------------------------
@@ -184,8 +191,9 @@ def _fmt(x: float) -> str:
     return format(x, ".6g")
 
 
-def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_sentences: int,
-                   test_langs: list[str]) -> None:
+def generate_world(
+    spec: dict, out_dir, *, tasks: dict[str, dict], corpus_sentences: int, test_langs: list[str]
+) -> None:
     """Generate the world described by ``spec`` into ``out_dir``.
 
     ``tasks`` maps task name -> {split: size}; ``train``/``dev`` are English, ``test`` is written once per language
@@ -210,8 +218,11 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
         data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
         (out / "corpus" / f"{code}.txt").write_bytes(data)
         tokens = sum(len(line.split()) for line in lines)
-        table.append("\t".join((code, lang.name, lang.family, lang.family, lang.script, _fmt(tokens / 1e6),
-                                _fmt(len(data) / 2 ** 30))))
+        table.append(
+            "\t".join(
+                (code, lang.name, lang.family, lang.family, lang.script, _fmt(tokens / 1e6), _fmt(len(data) / 2**30))
+            )
+        )
     (out / "languages.tsv").write_text("\n".join(table) + "\n", encoding="utf-8")
 
     # entity gazetteer: every name as English and each language writes it (scripts differ), for entity swaps
@@ -235,8 +246,13 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
         info = get_task(task)
         tdir = out / "tasks" / task
         tdir.mkdir(parents=True, exist_ok=True)
-        meta = {"task": task, "format": info.format, "labels": info.world.labels, "n_choices": info.world.n_choices,
-                "splits": {}}
+        meta = {
+            "task": task,
+            "format": info.format,
+            "labels": info.world.labels,
+            "n_choices": info.world.n_choices,
+            "splits": {},
+        }
         for split in _SPLITS:
             n = sizes.get(split, 0)
             if not n:
@@ -260,8 +276,9 @@ def generate_world(spec: dict, out_dir, *, tasks: dict[str, dict], corpus_senten
 
 # -- command line ---------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m stiltgrid.data.world",
-                                 description="write a generated world with uniform task sizes")
+    ap = argparse.ArgumentParser(
+        prog="python -m stiltgrid.data.world", description="write a generated world with uniform task sizes"
+    )
     ap.add_argument("out_dir")
     ap.add_argument("--spec", help="a full world spec as JSON (default: DEFAULT_WORLD)")
     ap.add_argument("--corpus", type=int, default=20000, help="corpus lines of a volume-1.0 language")

@@ -125,8 +125,10 @@ def benchmark_tasks(benchmark: str = XTREME) -> tuple[str, ...]:
     """The tasks of a benchmark, grouped by category in category order (each in the benchmark's column order)."""
     bench = benchmark_id(benchmark)
     order = TABLE_ORDER[bench]
-    members = sorted((tid for tid, task in _members().items() if bench in task.benchmarks),
-                     key=lambda tid: (order.index(tid) if tid in order else len(order), tid))
+    members = sorted(
+        (tid for tid, task in _members().items() if bench in task.benchmarks),
+        key=lambda tid: (order.index(tid) if tid in order else len(order), tid),
+    )
     return tuple(tid for cat in CATEGORIES for tid in members if _members()[tid].category == cat)
 
 
@@ -168,8 +170,11 @@ def language_tasks(lang: str, benchmark: str = XTREME) -> tuple[str, ...]:
 # -- the leaderboard (evaluate.py) -----------------------------------------------------------------------------
 def leaderboards() -> dict:
     """evaluate.py's task id -> how it reads the task's predictions (``Task.leaderboard``), for every task it reads."""
-    return {task.table_id: task.leaderboard for task in all_tasks().values()
-            if task.leaderboard is not None and not task.extra.get("local")}
+    return {
+        task.table_id: task.leaderboard
+        for task in all_tasks().values()
+        if task.leaderboard is not None and not task.extra.get("local")
+    }
 
 
 def official_task(target: str) -> str | None:

@@ -40,8 +40,10 @@ def sentence_pooling(model_dir: str | Path) -> tuple[str | None, str]:
         raise UserError(f"{config}: not valid JSON ({err})") from None
     on = [key for key, value in modes.items() if key.startswith("pooling_mode_") and value is True]
     if len(on) != 1 or on[0] not in POOLING_MODES:
-        raise UserError(f"{config}: pooling {', '.join(on) or 'none'} is not one retrieval can reproduce (mean or "
-                        f"cls tokens): set retrieval.layer and retrieval.pooling in the preset")
+        raise UserError(
+            f"{config}: pooling {', '.join(on) or 'none'} is not one retrieval can reproduce (mean or "
+            f"cls tokens): set retrieval.layer and retrieval.pooling in the preset"
+        )
     return POOLING_MODES[on[0]], f"{config.relative_to(model_dir)} {on[0]}"
 
 
@@ -63,13 +65,24 @@ def reading(layer, pooling: str, model_dir: str | Path, declared=None) -> dict:
         why = where or f"no sentence-embedding files ({POOLING_CONFIG}, modules.json)"
         rule = f"masked LM ({why}): {MLM_LAYER} of its depth, the paper's layer for XLM-R, mean pooling"
         chosen = {"layer": MLM_LAYER, "pooling": "mean"}
-    return {"layer": chosen["layer"] if layer == AUTO else layer,
-            "pooling": chosen["pooling"] if pooling == AUTO else pooling, "rule": rule}
+    return {
+        "layer": chosen["layer"] if layer == AUTO else layer,
+        "pooling": chosen["pooling"] if pooling == AUTO else pooling,
+        "rule": rule,
+    }
 
 
 @torch.no_grad()
-def embed(encoder, tokenizer, texts: list[str], layer: int, pooling: str, max_length: int, batch_size: int,
-          precision: str = "auto") -> np.ndarray:
+def embed(
+    encoder,
+    tokenizer,
+    texts: list[str],
+    layer: int,
+    pooling: str,
+    max_length: int,
+    batch_size: int,
+    precision: str = "auto",
+) -> np.ndarray:
     """One float32 row per text. ``layer`` indexes ``hidden_states`` (0 = embedding output)."""
     encoder.eval()
     dev = next(encoder.parameters()).device
@@ -79,10 +92,14 @@ def embed(encoder, tokenizer, texts: list[str], layer: int, pooling: str, max_le
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
     for start in range(0, len(order), batch_size):
-        chunk = order[start:start + batch_size]
-        batch = tokenizer([texts[i] for i in chunk], truncation=True, padding=True,
-                          max_length=min(max_length, tokenizer.model_max_length),
-                          return_tensors="pt").to(dev)
+        chunk = order[start : start + batch_size]
+        batch = tokenizer(
+            [texts[i] for i in chunk],
+            truncation=True,
+            padding=True,
+            max_length=min(max_length, tokenizer.model_max_length),
+            return_tensors="pt",
+        ).to(dev)
         inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
         with runtime.autocast(precision, dev):
             states = encoder(**inputs, output_hidden_states=True).hidden_states[layer].float()

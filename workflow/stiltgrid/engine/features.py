@@ -13,10 +13,13 @@ from stiltgrid.formats.base import IGNORE
 
 
 def _count(lengths: list[list[int]], limit: int) -> dict:
-    return {"max_length": limit, "examples": len(lengths),
-            "truncated": sum(any(n > limit for n in seqs) for seqs in lengths),
-            "tokens": sum(n for seqs in lengths for n in seqs),
-            "tokens_cut": sum(max(0, n - limit) for seqs in lengths for n in seqs)}
+    return {
+        "max_length": limit,
+        "examples": len(lengths),
+        "truncated": sum(any(n > limit for n in seqs) for seqs in lengths),
+        "tokens": sum(n for seqs in lengths for n in seqs),
+        "tokens_cut": sum(max(0, n - limit) for seqs in lengths for n in seqs),
+    }
 
 
 def truncation(fmt: str, examples: list[dict], tokenizer, max_length: int) -> dict | None:
@@ -36,14 +39,16 @@ def text_truncation(texts: list[str], tokenizer, max_length: int) -> dict | None
     return _count([[len(ids)] for ids in enc["input_ids"]], min(max_length, tokenizer.model_max_length))
 
 
-def featurize(fmt: str, examples: list[dict], tokenizer, max_length: int, labels: list[str],
-              doc_stride: int = 128) -> list[dict]:
+def featurize(
+    fmt: str, examples: list[dict], tokenizer, max_length: int, labels: list[str], doc_stride: int = 128
+) -> list[dict]:
     """Token features for one task; each feature keeps ``example_index`` (QA windows map back to examples).
 
     ``max_length`` is capped at the tokenizer's ``model_max_length`` (the encoder's position capacity)."""
     max_length = min(max_length, tokenizer.model_max_length)
-    return get_format(fmt).encode(examples, tokenizer, max_length, {label: i for i, label in enumerate(labels)},
-                                  doc_stride)
+    return get_format(fmt).encode(
+        examples, tokenizer, max_length, {label: i for i, label in enumerate(labels)}, doc_stride
+    )
 
 
 def feature_length(feature: dict) -> int:
@@ -62,22 +67,22 @@ def collate(features: list[dict], pad_id: int, pad_to: int | None = None) -> dic
         ids = torch.full((len(features), n_choices, longest), pad_id, dtype=torch.long)
         for i, f in enumerate(features):
             for c, seq in enumerate(f["input_ids"]):
-                ids[i, c, :len(seq)] = torch.tensor(seq)
+                ids[i, c, : len(seq)] = torch.tensor(seq)
     else:
         ids = torch.full((len(features), longest), pad_id, dtype=torch.long)
         for i, f in enumerate(features):
-            ids[i, :len(f["input_ids"])] = torch.tensor(f["input_ids"])
+            ids[i, : len(f["input_ids"])] = torch.tensor(f["input_ids"])
     batch = {"input_ids": ids, "attention_mask": (ids != pad_id).long()}
     if "token_type_ids" in features[0] and not multi:
         types = torch.zeros_like(ids)
         for i, f in enumerate(features):
-            types[i, :len(f["token_type_ids"])] = torch.tensor(f["token_type_ids"])
+            types[i, : len(f["token_type_ids"])] = torch.tensor(f["token_type_ids"])
         batch["token_type_ids"] = types
     if "labels" in features[0]:
         if isinstance(features[0]["labels"], list):
             labels = torch.full((len(features), longest), IGNORE, dtype=torch.long)
             for i, f in enumerate(features):
-                labels[i, :len(f["labels"])] = torch.tensor(f["labels"])
+                labels[i, : len(f["labels"])] = torch.tensor(f["labels"])
             batch["labels"] = labels
         else:
             batch["labels"] = torch.tensor([f["labels"] for f in features])
@@ -88,7 +93,13 @@ def collate(features: list[dict], pad_id: int, pad_to: int | None = None) -> dic
 
 
 # -- outputs -> predictions ------------------------------------------------------------------------------------------
-def decode(fmt: str, examples: list[dict], features: list[dict], outputs: list[dict], labels: list[str],
-           max_answer_tokens: int = 30) -> list:
+def decode(
+    fmt: str,
+    examples: list[dict],
+    features: list[dict],
+    outputs: list[dict],
+    labels: list[str],
+    max_answer_tokens: int = 30,
+) -> list:
     """One prediction per example: a label, a tag list, an answer string or a choice index."""
     return get_format(fmt).decode(examples, features, outputs, labels, max_answer_tokens)

@@ -53,15 +53,21 @@ def may_warn(best: float, baseline: float) -> bool:
     return best < baseline + WEAK_GAIN * (100 - baseline) or best <= baseline
 
 
-def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, steps: int,
-             drift: float | None = None) -> dict:
+def diagnose(
+    loss_curve: list, dev_curve: list[float], baseline: float, cfg, steps: int, drift: float | None = None
+) -> dict:
     """Why a run learnt nothing, read from its training-loss windows and dev scores: ``cause`` (diverged,
     under-trained, no transfer to dev), the figures it rests on and ``advice`` (the setting to change, with a
     value). ``drift``: how far the encoder's weights moved (||w - w0|| / ||w0||), which tells a flat loss after a
     collapse from a flat loss that never moved."""
     losses = [loss for _, loss in loss_curve]
-    out = {"steps": steps, "lr": cfg.lr, "dev_first": dev_curve[0] if dev_curve else None,
-           "dev_best": max(dev_curve) if dev_curve else None, "dev_baseline": round(baseline, 4)}
+    out = {
+        "steps": steps,
+        "lr": cfg.lr,
+        "dev_first": dev_curve[0] if dev_curve else None,
+        "dev_best": max(dev_curve) if dev_curve else None,
+        "dev_baseline": round(baseline, 4),
+    }
     if not losses:
         return {**out, "cause": "unknown", "advice": "no training step ran: check the training data"}
     start, end, peak = losses[0], losses[-1], max(losses)
@@ -69,43 +75,59 @@ def diagnose(loss_curve: list, dev_curve: list[float], baseline: float, cfg, ste
     if drift is not None:
         out["weight_drift"] = round(drift, 6)
     if peak > DIVERGED_PEAK * start or end > DIVERGED_END * start:
-        return {**out, "cause": "diverged",
-                "advice": f"the training loss rose from {start:.3g} to {peak:.3g} and ended at {end:.3g}: training "
-                          f"diverged, the learning rate is too high for this encoder: {lower_lr_advice(cfg.lr)}"}
+        return {
+            **out,
+            "cause": "diverged",
+            "advice": f"the training loss rose from {start:.3g} to {peak:.3g} and ended at {end:.3g}: training "
+            f"diverged, the learning rate is too high for this encoder: {lower_lr_advice(cfg.lr)}",
+        }
     if end > FLAT_END * start and drift is not None and drift > DRIFT_COLLAPSED:
-        return {**out, "cause": "diverged",
-                "advice": f"the training loss stayed near its start ({start:.3g} -> {end:.3g}) while the encoder's "
-                          f"weights moved {drift:.0%} from where they started: training diverged and collapsed to "
-                          f"the label prior, the learning rate is too high for this encoder: "
-                          f"{lower_lr_advice(cfg.lr)}"}
+        return {
+            **out,
+            "cause": "diverged",
+            "advice": f"the training loss stayed near its start ({start:.3g} -> {end:.3g}) while the encoder's "
+            f"weights moved {drift:.0%} from where they started: training diverged and collapsed to "
+            f"the label prior, the learning rate is too high for this encoder: "
+            f"{lower_lr_advice(cfg.lr)}",
+        }
     if end > FLAT_END * start:
         if cfg.lr < LOW_LR:
             fix = f"raise the learning rate lr (now {cfg.lr:g}) to {ADVISED_LR:g}"
         elif steps < ADVISED_STEPS:
-            fix = (f"train for more steps: min_steps {ADVISED_STEPS} (now {cfg.min_steps}; epochs {cfg.epochs:g} "
-                   f"gave {steps} optimiser steps)")
+            fix = (
+                f"train for more steps: min_steps {ADVISED_STEPS} (now {cfg.min_steps}; epochs {cfg.epochs:g} "
+                f"gave {steps} optimiser steps)"
+            )
         else:
             fix = f"raise the learning rate lr (now {cfg.lr:g}) to {_g(cfg.lr * 3)}"
-        return {**out, "cause": "under-trained",
-                "advice": f"the training loss stayed near its start ({start:.3g} -> {end:.3g}) over {steps} "
-                          f"optimiser steps at lr {cfg.lr:g}: under-trained, not diverged (do not lower the learning "
-                          f"rate): {fix}"}
-    return {**out, "cause": "no transfer to dev",
-            "advice": f"the training loss fell ({start:.3g} -> {end:.3g}) but dev did not follow: the model fits "
-                      f"the training set without carrying over to dev; check that train and dev hold the same "
-                      f"labels and kind of text, or lower the learning rate lr (now {cfg.lr:g}) to "
-                      f"{_g(cfg.lr / 3)}"}
-
-
+        return {
+            **out,
+            "cause": "under-trained",
+            "advice": f"the training loss stayed near its start ({start:.3g} -> {end:.3g}) over {steps} "
+            f"optimiser steps at lr {cfg.lr:g}: under-trained, not diverged (do not lower the learning "
+            f"rate): {fix}",
+        }
+    return {
+        **out,
+        "cause": "no transfer to dev",
+        "advice": f"the training loss fell ({start:.3g} -> {end:.3g}) but dev did not follow: the model fits "
+        f"the training set without carrying over to dev; check that train and dev hold the same "
+        f"labels and kind of text, or lower the learning rate lr (now {cfg.lr:g}) to "
+        f"{_g(cfg.lr / 3)}",
+    }
 
 
 def baseline_warning(task: str, best: float, baseline: float, what: str, diagnosis: dict) -> str | None:
     if best <= baseline:
-        return (f"{task}: training never beat the majority-class baseline on dev: best dev {best:.2f} <= "
-                f"{baseline:.2f} ({what}); {diagnosis['advice']}")
+        return (
+            f"{task}: training never beat the majority-class baseline on dev: best dev {best:.2f} <= "
+            f"{baseline:.2f} ({what}); {diagnosis['advice']}"
+        )
     if diagnosis["cause"] in ("diverged", "under-trained") and best < baseline + WEAK_GAIN * (100 - baseline):
-        return (f"{task}: training barely beat the majority-class baseline on dev: best dev {best:.2f} against "
-                f"{baseline:.2f} ({what}); {diagnosis['advice']}")
+        return (
+            f"{task}: training barely beat the majority-class baseline on dev: best dev {best:.2f} against "
+            f"{baseline:.2f} ({what}); {diagnosis['advice']}"
+        )
     return None
 
 
@@ -122,8 +144,11 @@ def with_shares(stats: dict | None) -> dict | None:
     if stats is None:
         return None
     examples, tokens = stats["examples"], stats["tokens"]
-    return {**stats, "share_examples": round(stats["truncated"] / examples, 4) if examples else 0.0,
-            "share_tokens": round(stats["tokens_cut"] / tokens, 4) if tokens else 0.0}
+    return {
+        **stats,
+        "share_examples": round(stats["truncated"] / examples, 4) if examples else 0.0,
+        "share_tokens": round(stats["tokens_cut"] / tokens, 4) if tokens else 0.0,
+    }
 
 
 def truncation_warning(what: str, stats: dict | None) -> str | None:
@@ -131,6 +156,8 @@ def truncation_warning(what: str, stats: dict | None) -> str | None:
     stats = with_shares(stats)
     if not stats or stats["share_examples"] <= TRUNCATION_WARN:
         return None
-    return (f"{what}: {stats['share_examples']:.1%} of the examples ({stats['truncated']} of {stats['examples']}) "
-            f"are longer than max_length {stats['max_length']} and truncated, losing {stats['share_tokens']:.1%} of "
-            f"their tokens: raise max_length (at most the encoder's positions) or shorten the texts")
+    return (
+        f"{what}: {stats['share_examples']:.1%} of the examples ({stats['truncated']} of {stats['examples']}) "
+        f"are longer than max_length {stats['max_length']} and truncated, losing {stats['share_tokens']:.1%} of "
+        f"their tokens: raise max_length (at most the encoder's positions) or shorten the texts"
+    )

@@ -17,7 +17,7 @@ def run(model, task_name: str, feats: list[dict], pad_id: int, batch_size: int, 
     order = sorted(range(len(feats)), key=lambda i: F.feature_length(feats[i]))
     outputs: list[dict | None] = [None] * len(feats)
     for start in range(0, len(order), batch_size):
-        chunk = order[start:start + batch_size]
+        chunk = order[start : start + batch_size]
         batch = F.collate([feats[i] for i in chunk], pad_id)
         batch = {k: v.to(dev) for k, v in batch.items() if k not in ("labels", "start_positions", "end_positions")}
         with runtime.autocast(precision, dev):
@@ -32,8 +32,18 @@ def run(model, task_name: str, feats: list[dict], pad_id: int, batch_size: int, 
     return outputs
 
 
-def predict(model, task_name: str, fmt: str, examples: list[dict], tokenizer, labels: list[str],
-            max_length: int, batch_size: int, doc_stride: int = 128, precision: str = "auto") -> list:
+def predict(
+    model,
+    task_name: str,
+    fmt: str,
+    examples: list[dict],
+    tokenizer,
+    labels: list[str],
+    max_length: int,
+    batch_size: int,
+    doc_stride: int = 128,
+    precision: str = "auto",
+) -> list:
     """One prediction per example (label, tag list, answer text or choice index)."""
     feats = F.featurize(fmt, examples, tokenizer, max_length, labels, doc_stride)
     outputs = run(model, task_name, feats, tokenizer.pad_token_id, batch_size, precision)

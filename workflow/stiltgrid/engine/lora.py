@@ -31,7 +31,7 @@ from stiltgrid.core.errors import UserError
 
 FULL, LORA = "full", "lora"
 DEFAULTS = {"rank": 8, "alpha": 16, "dropout": 0.1, "modules": ["query", "value"]}
-ADAPTER_CONFIG = "adapter_config.json"   # peft's file names
+ADAPTER_CONFIG = "adapter_config.json"  # peft's file names
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 #: what every checkpoint carries whatever its training (left out of its artefact bytes)
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model")
@@ -40,12 +40,28 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 TRAIN_COST = 4 / 6
 #: Architectures of hub encoders, from their config.json (facts, so sizes need no download).
 ARCHITECTURES = {
-    "FacebookAI/xlm-roberta-large": {"model_type": "xlm-roberta", "vocab_size": 250002, "hidden_size": 1024,
-                                     "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096,
-                                     "max_position_embeddings": 514, "type_vocab_size": 1, "pad_token_id": 1},
-    "FacebookAI/xlm-roberta-base": {"model_type": "xlm-roberta", "vocab_size": 250002, "hidden_size": 768,
-                                    "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
-                                    "max_position_embeddings": 514, "type_vocab_size": 1, "pad_token_id": 1},
+    "FacebookAI/xlm-roberta-large": {
+        "model_type": "xlm-roberta",
+        "vocab_size": 250002,
+        "hidden_size": 1024,
+        "num_hidden_layers": 24,
+        "num_attention_heads": 16,
+        "intermediate_size": 4096,
+        "max_position_embeddings": 514,
+        "type_vocab_size": 1,
+        "pad_token_id": 1,
+    },
+    "FacebookAI/xlm-roberta-base": {
+        "model_type": "xlm-roberta",
+        "vocab_size": 250002,
+        "hidden_size": 768,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "intermediate_size": 3072,
+        "max_position_embeddings": 514,
+        "type_vocab_size": 1,
+        "pad_token_id": 1,
+    },
 }
 ARCHITECTURES["xlm-roberta-large"] = ARCHITECTURES["FacebookAI/xlm-roberta-large"]
 ARCHITECTURES["xlm-roberta-base"] = ARCHITECTURES["FacebookAI/xlm-roberta-base"]
@@ -74,8 +90,9 @@ def resolve(levels: list[tuple[str, object]]) -> dict | None:
     method = spec.pop("method")
     if method == FULL:
         if spec:
-            raise LoRAError(f"{where}: {', '.join(sorted(spec))} only apply to `method: lora` (remove them, or set "
-                            f"`method: lora`)")
+            raise LoRAError(
+                f"{where}: {', '.join(sorted(spec))} only apply to `method: lora` (remove them, or set `method: lora`)"
+            )
         return None
     if method != LORA:
         raise LoRAError(f"{where}: unknown tuning method '{method}' (known: {FULL}, {LORA})")
@@ -107,16 +124,23 @@ def lr_warning(spec: dict | None, lr: float) -> str | None:
     """A one-line warning for a LoRA job trained at a full-fine-tuning learning rate, or None."""
     if spec is None or lr >= LOW_LR:
         return None
-    return (f"LoRA at lr {lr:g}: adapters start at zero on a frozen encoder and usually need several times full "
-            f"fine-tuning's rate (e.g. 3e-4 for rank {spec['rank']}); raise `lr` for this task or phase")
+    return (
+        f"LoRA at lr {lr:g}: adapters start at zero on a frozen encoder and usually need several times full "
+        f"fine-tuning's rate (e.g. 3e-4 for rank {spec['rank']}); raise `lr` for this task or phase"
+    )
 
 
 # -- the model -----------------------------------------------------------------------------------------------------
 def _config(spec: dict):
     from peft import LoraConfig
 
-    return LoraConfig(r=spec["rank"], lora_alpha=spec["alpha"], lora_dropout=spec["dropout"],
-                      target_modules=list(spec["modules"]), bias="none")
+    return LoraConfig(
+        r=spec["rank"],
+        lora_alpha=spec["alpha"],
+        lora_dropout=spec["dropout"],
+        target_modules=list(spec["modules"]),
+        bias="none",
+    )
 
 
 def wrap(model, spec: dict, where: str = "tuning") -> None:
@@ -128,10 +152,11 @@ def wrap(model, spec: dict, where: str = "tuning") -> None:
     try:
         model.encoder = get_peft_model(model.encoder, _config(spec))
     except ValueError as err:  # peft: target modules not found in the base model
-        names = sorted({n.rpartition(".")[2] for n, m in model.encoder.named_modules()
-                        if type(m).__name__ == "Linear"})
-        raise LoRAError(f"{where}: modules {spec['modules']} name no linear layer of the encoder "
-                        f"({type(model.encoder).__name__}: {', '.join(names)}) [{err}]") from None
+        names = sorted({n.rpartition(".")[2] for n, m in model.encoder.named_modules() if type(m).__name__ == "Linear"})
+        raise LoRAError(
+            f"{where}: modules {spec['modules']} name no linear layer of the encoder "
+            f"({type(model.encoder).__name__}: {', '.join(names)}) [{err}]"
+        ) from None
 
 
 def trainable_state(model) -> dict:
@@ -151,8 +176,10 @@ def load_trainable(model, state: dict) -> None:
 def parameter_counts(model) -> dict[str, int]:
     """Parameters of ``model`` (tied weights once) and those trained."""
     params = {id(p): p for p in model.parameters()}.values()
-    return {"parameters": sum(p.numel() for p in params),
-            "trainable_parameters": sum(p.numel() for p in params if p.requires_grad)}
+    return {
+        "parameters": sum(p.numel() for p in params),
+        "trainable_parameters": sum(p.numel() for p in params if p.requires_grad),
+    }
 
 
 def save_checkpoint(model, out_dir: str | Path, tokenizer) -> None:
@@ -209,12 +236,20 @@ def architecture(model_spec: dict, model_dir: str | Path | None = None) -> dict 
     """The config.json fields of a model: a fetched or local copy's own, a scratch model's from its spec (as
     stiltgrid.engine.mlm builds it), a known hub model's from :data:`ARCHITECTURES`; None when unknown."""
     if model_spec["source"] == "scratch":
-        return {"model_type": "xlm-roberta", "vocab_size": model_spec["vocab_size"],
-                "hidden_size": model_spec["hidden_size"], "num_hidden_layers": model_spec["layers"],
-                "num_attention_heads": model_spec["heads"], "intermediate_size": model_spec["intermediate_size"],
-                "max_position_embeddings": model_spec["max_length"] + 2, "type_vocab_size": 1, "pad_token_id": 1}
-    for directory in ([model_spec["path"]] if model_spec["source"] == "local" else []) + ([model_dir] if model_dir
-                                                                                          else []):
+        return {
+            "model_type": "xlm-roberta",
+            "vocab_size": model_spec["vocab_size"],
+            "hidden_size": model_spec["hidden_size"],
+            "num_hidden_layers": model_spec["layers"],
+            "num_attention_heads": model_spec["heads"],
+            "intermediate_size": model_spec["intermediate_size"],
+            "max_position_embeddings": model_spec["max_length"] + 2,
+            "type_vocab_size": 1,
+            "pad_token_id": 1,
+        }
+    for directory in ([model_spec["path"]] if model_spec["source"] == "local" else []) + (
+        [model_dir] if model_dir else []
+    ):
         config = Path(directory) / "config.json"
         if config.exists():
             return json.loads(config.read_text())
@@ -239,8 +274,9 @@ def sizes(arch: dict, spec: dict | None, heads: list[tuple[str, int]] = ()) -> d
             encoder = AutoModel.from_config(config, add_pooling_layer=False)
         except TypeError:
             encoder = AutoModel.from_config(config)
-        head_params = sum(p.numel() for fmt, n in heads
-                          for p in get_format(fmt).head(config.hidden_size, n, 0.0).parameters())
+        head_params = sum(
+            p.numel() for fmt, n in heads for p in get_format(fmt).head(config.hidden_size, n, 0.0).parameters()
+        )
     params = {id(p): p for p in encoder.parameters()}.values()
     total = sum(p.numel() for p in params)
     adapter = 0
@@ -249,9 +285,13 @@ def sizes(arch: dict, spec: dict | None, heads: list[tuple[str, int]] = ()) -> d
             if isinstance(module, torch.nn.Linear) and name.rpartition(".")[2] in spec["modules"]:
                 adapter += spec["rank"] * (module.in_features + module.out_features)
     kept = total if spec is None else adapter + head_params
-    return {"parameters": total + head_params + adapter, "adapter_parameters": adapter, "head_parameters": head_params,
-            "trainable_parameters": total + head_params if spec is None else adapter + head_params,
-            "checkpoint_bytes": 4 * kept}
+    return {
+        "parameters": total + head_params + adapter,
+        "adapter_parameters": adapter,
+        "head_parameters": head_params,
+        "trainable_parameters": total + head_params if spec is None else adapter + head_params,
+        "checkpoint_bytes": 4 * kept,
+    }
 
 
 def human_bytes(n: float) -> str:
@@ -259,4 +299,4 @@ def human_bytes(n: float) -> str:
         return "0 B"
     units = ("B", "KB", "MB", "GB", "TB")
     k = min(len(units) - 1, int(math.log(n, 1000)))
-    return f"{n / 1000 ** k:,.{0 if k == 0 else 1}f} {units[k]}"
+    return f"{n / 1000**k:,.{0 if k == 0 else 1}f} {units[k]}"

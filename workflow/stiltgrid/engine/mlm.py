@@ -112,13 +112,20 @@ def train_tokenizer(corpus_files: list[str], vocab_size: int, out_dir: str | Pat
     sp.train(corpus_files, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
     ids = {tok: sp.token_to_id(tok) for tok in SPECIAL_TOKENS}
     sp.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", ids["<s>"]), ("</s>", ids["</s>"])],
     )
     # The generic fast tokenizer: transformers' XLM-R class expects a unigram vocabulary.
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=sp._tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-        mask_token="<mask>", cls_token="<s>", sep_token="</s>",
+        tokenizer_object=sp._tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        cls_token="<s>",
+        sep_token="</s>",
     )
     tokenizer.model_max_length = model_max_length
     tokenizer.save_pretrained(str(out_dir))
@@ -150,10 +157,16 @@ def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict,
     dev = runtime.device()
     tokenizer = train_tokenizer(corpus_files, params["vocab_size"], out_dir, params["max_length"])
     config = XLMRobertaConfig(
-        vocab_size=len(tokenizer), hidden_size=params["hidden_size"], num_hidden_layers=params["layers"],
-        num_attention_heads=params["heads"], intermediate_size=params["intermediate_size"],
-        max_position_embeddings=params["max_length"] + 2, pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, type_vocab_size=1,
+        vocab_size=len(tokenizer),
+        hidden_size=params["hidden_size"],
+        num_hidden_layers=params["layers"],
+        num_attention_heads=params["heads"],
+        intermediate_size=params["intermediate_size"],
+        max_position_embeddings=params["max_length"] + 2,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        type_vocab_size=1,
     )
     model = XLMRobertaForMaskedLM(config).to(dev)
     lines = read_corpus(corpus_files)
@@ -163,7 +176,8 @@ def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict,
     steps, batch_size = params["steps"], params["batch_size"]
     warmup = max(1, int(params["warmup"] * steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    )
     generator = torch.Generator().manual_seed(params["seed"])
     model.train()
     started, losses = time.time(), []
@@ -187,8 +201,11 @@ def pretrain_scratch(corpus_files: list[str], out_dir: str | Path, params: dict,
             log.info("mlm step %d/%d loss %.3f", step + 1, steps, sum(losses[-50:]) / len(losses[-50:]))
     model.save_pretrained(str(out_dir))
     summary = {
-        "sentences": len(lines), "steps": steps, "seconds": round(time.time() - started, 1),
-        "final_loss": round(sum(losses[-100:]) / len(losses[-100:]), 4), "parameters": model.num_parameters(),
+        "sentences": len(lines),
+        "steps": steps,
+        "seconds": round(time.time() - started, 1),
+        "final_loss": round(sum(losses[-100:]) / len(losses[-100:]), 4),
+        "parameters": model.num_parameters(),
     }
     (out_dir / "pretrain.json").write_text(json.dumps(summary, indent=2))
     log.info("pre-trained tiny MLM: %s", summary)

@@ -44,8 +44,10 @@ def load_mlm(path: str | Path) -> tuple[nn.Module, nn.Module]:
     untrained = [key for key in info["missing_keys"] if not key.startswith(model.base_model_prefix)]
     if len(heads) != 1 or untrained:
         why = f"its weights lack {untrained[0]}" if untrained else f"{type(model).__name__} has no single head module"
-        raise MLMHeadError(f"{path}: no pre-trained MLM head to continue MLM with ({why}); an MLM variant needs an "
-                           f"encoder saved with its MLM head (a hub MLM checkpoint such as xlm-roberta-large)")
+        raise MLMHeadError(
+            f"{path}: no pre-trained MLM head to continue MLM with ({why}); an MLM variant needs an "
+            f"encoder saved with its MLM head (a hub MLM checkpoint such as xlm-roberta-large)"
+        )
     return model.base_model, heads[0]
 
 
@@ -64,17 +66,20 @@ class TaskModel(nn.Module):
     format builds its head and computes its outputs and loss (stiltgrid.formats). ``mlm_head`` (MLM variants) is
     the encoder's MLM head, trained along and never saved."""
 
-    def __init__(self, encoder: nn.Module, heads_spec: dict[str, dict], dropout: float = 0.1,
-                 mlm_head: nn.Module | None = None):
+    def __init__(
+        self, encoder: nn.Module, heads_spec: dict[str, dict], dropout: float = 0.1, mlm_head: nn.Module | None = None
+    ):
         super().__init__()
         self.encoder = encoder
         self.heads_spec = heads_spec
         hidden = encoder.config.hidden_size
         self.formats = {name: get_format(spec["format"]) for name, spec in heads_spec.items()}
-        self.heads = nn.ModuleDict({
-            name: self.formats[name].head(hidden, len(spec.get("labels") or []), dropout)
-            for name, spec in heads_spec.items()
-        })
+        self.heads = nn.ModuleDict(
+            {
+                name: self.formats[name].head(hidden, len(spec.get("labels") or []), dropout)
+                for name, spec in heads_spec.items()
+            }
+        )
         if mlm_head is not None:  # registered only when present: other models' state dicts stay as they were
             self.mlm_head = mlm_head
         self._accepts_token_types = "token_type_ids" in encoder.forward.__code__.co_varnames

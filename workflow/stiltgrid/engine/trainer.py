@@ -64,7 +64,7 @@ MLM = "<mlm>"  # the schedule's name for MLM micro-batches (no task name has ang
 
 @dataclass
 class TaskData:
-    task: object           # stiltgrid.tasks.Task
+    task: object  # stiltgrid.tasks.Task
     train: list[dict]
     dev: list[dict]
     labels: list[str]
@@ -73,22 +73,23 @@ class TaskData:
 @dataclass
 class MLMData:
     """Continued MLM of an MLM variant: corpus lines and the settings of its ``mlm:`` section."""
+
     lines: list[str]
-    settings: dict         # ratio, weight, mask_prob (and what the job was told: languages, max_lines)
+    settings: dict  # ratio, weight, mask_prob (and what the job was told: languages, max_lines)
 
 
 class NonFiniteLoss(UserError, FloatingPointError):
     pass
 
 
-def length_grouped_batches(lengths: list[int], batch_size: int, generator: torch.Generator,
-                           group: bool = True) -> list[list[int]]:
+def length_grouped_batches(
+    lengths: list[int], batch_size: int, generator: torch.Generator, group: bool = True
+) -> list[list[int]]:
     order = torch.randperm(len(lengths), generator=generator).tolist()
     if group:
         mega = batch_size * 50
-        order = [i for s in range(0, len(order), mega)
-                 for i in sorted(order[s:s + mega], key=lambda i: -lengths[i])]
-    batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
+        order = [i for s in range(0, len(order), mega) for i in sorted(order[s : s + mega], key=lambda i: -lengths[i])]
+    batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
     shuffled = torch.randperm(len(batches), generator=generator).tolist()
     return [batches[i] for i in shuffled]
 
@@ -118,13 +119,14 @@ def _allocate(probabilities: dict[str, float], total: int) -> dict[str, int]:
     exact = {name: p * total for name, p in probabilities.items()}
     counts = {name: math.floor(x) for name, x in exact.items()}
     by_remainder = sorted(exact, key=lambda name: -(exact[name] - counts[name]))
-    for name in by_remainder[:total - sum(counts.values())]:
+    for name in by_remainder[: total - sum(counts.values())]:
         counts[name] += 1
     return counts
 
 
-def build_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
-                   sampling: dict | None = None) -> list[tuple[str, list[int]]]:
+def build_schedule(
+    task_lengths: dict[str, list[int]], cfg: TrainConfig, sampling: dict | None = None
+) -> list[tuple[str, list[int]]]:
     """The complete list of micro-batches (task, feature indices), a pure function of the seed (and the sampler)."""
     if (sampling or {}).get("kind", "proportional") != "proportional":
         return _sampled_schedule(task_lengths, cfg, sampling)
@@ -136,15 +138,16 @@ def build_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
         for name in sorted(task_lengths):
             batches = length_grouped_batches(task_lengths[name], cfg.batch_size, generator, cfg.length_grouping)
             if epoch == whole_epochs - 1 and cfg.epochs < whole_epochs:  # fractional last epoch
-                batches = batches[:max(1, round(len(batches) * (cfg.epochs - epoch)))]
+                batches = batches[: max(1, round(len(batches) * (cfg.epochs - epoch)))]
             epoch_batches.extend((name, b) for b in batches)
         mix = torch.randperm(len(epoch_batches), generator=generator).tolist()
         schedule.extend(epoch_batches[i] for i in mix)
     return schedule
 
 
-def _sampled_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
-                      sampling: dict) -> list[tuple[str, list[int]]]:
+def _sampled_schedule(
+    task_lengths: dict[str, list[int]], cfg: TrainConfig, sampling: dict
+) -> list[tuple[str, list[int]]]:
     """As many micro-batches as the proportional schedule, shared among the tasks by the sampler's probabilities."""
     whole_epochs = math.ceil(cfg.epochs)
     total = 0
@@ -160,13 +163,14 @@ def _sampled_schedule(task_lengths: dict[str, list[int]], cfg: TrainConfig,
         stream: list[list[int]] = []
         while len(stream) < counts[name]:  # a task drawn more often than its data allows starts another pass
             stream.extend(length_grouped_batches(task_lengths[name], cfg.batch_size, generator, cfg.length_grouping))
-        slots.extend((name, b) for b in stream[:counts[name]])
+        slots.extend((name, b) for b in stream[: counts[name]])
     mix = torch.randperm(len(slots), generator=generator).tolist()
     return [slots[i] for i in mix]
 
 
-def interleave_mlm(schedule: list[tuple[str, list[int]]], mlm_lengths: list[int], cfg: TrainConfig,
-                   ratio: float) -> list[tuple[str, list[int]]]:
+def interleave_mlm(
+    schedule: list[tuple[str, list[int]]], mlm_lengths: list[int], cfg: TrainConfig, ratio: float
+) -> list[tuple[str, list[int]]]:
     """``schedule`` with ``ratio`` MLM micro-batches per task micro-batch, spread evenly (exact to within one over
     any prefix), drawn from seeded passes of the corpus."""
     ratio = Fraction(ratio).limit_denominator(10**6)  # floor(k * 0.29) must not fall one short by rounding
@@ -203,7 +207,7 @@ def dev_sample(fmt: str, examples: list[dict], n: int, seed: int) -> list[dict]:
     labels = sorted(groups, key=str)
     exact = {label: n * len(groups[label]) / len(examples) for label in labels}
     quota = {label: int(exact[label]) for label in labels}
-    for label in sorted(labels, key=lambda lb: quota[lb] - exact[lb])[:n - sum(quota.values())]:
+    for label in sorted(labels, key=lambda lb: quota[lb] - exact[lb])[: n - sum(quota.values())]:
         quota[label] += 1
     chosen = [i for label in labels for i in rng.sample(groups[label], quota[label])]
     return [examples[i] for i in sorted(chosen)]
@@ -218,11 +222,22 @@ def _by_language(examples: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
-def _fingerprint(init_dir: str, tasks: dict[str, TaskData], cfg: TrainConfig, sampling: dict | None,
-                 mlm: MLMData | None, tuning: dict | None = None, base_dir: str | None = None) -> str:
+def _fingerprint(
+    init_dir: str,
+    tasks: dict[str, TaskData],
+    cfg: TrainConfig,
+    sampling: dict | None,
+    mlm: MLMData | None,
+    tuning: dict | None = None,
+    base_dir: str | None = None,
+) -> str:
     # the engine's version: a checkpoint written by an earlier behaviour of the trainer is not resumed
-    spec = {"init": os.path.abspath(init_dir), "cfg": asdict(cfg), "finetune": behaviour.VERSIONS["finetune"],
-            "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())}}
+    spec = {
+        "init": os.path.abspath(init_dir),
+        "cfg": asdict(cfg),
+        "finetune": behaviour.VERSIONS["finetune"],
+        "tasks": {n: [len(d.train), len(d.dev), d.labels] for n, d in sorted(tasks.items())},
+    }
     if sampling is not None:
         spec["sampling"] = sampling
     if mlm is not None:
@@ -257,14 +272,21 @@ def _save_atomic(obj, path: Path) -> None:
 
 @dataclass
 class FitResult:
-    model: TaskModel       # the best weights (by English dev score), in eval mode
+    model: TaskModel  # the best weights (by English dev score), in eval mode
     tokenizer: object
     summary: dict
 
 
-def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_dir: str,
-        sampling: dict | None = None, mlm: MLMData | None = None, tuning: dict | None = None,
-        base_dir: str | None = None) -> FitResult:
+def fit(
+    tasks: dict[str, TaskData],
+    init_dir: str,
+    cfg: TrainConfig,
+    checkpoint_dir: str,
+    sampling: dict | None = None,
+    mlm: MLMData | None = None,
+    tuning: dict | None = None,
+    base_dir: str | None = None,
+) -> FitResult:
     """Train ``tasks`` from the encoder in ``init_dir`` and return the best model. ``sampling`` (multi-task jobs) is
     the multi-task sampler; its configured and realised task proportions go into the summary. ``mlm`` (MLM
     variants): continued MLM interleaved with the task batches; its realised share goes into the summary.
@@ -294,7 +316,7 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
 
     train_feats, dev_sets, truncated, warnings = {}, {}, {}, []
     for name, data in tasks.items():
-        train = data.train[:cfg.max_train_examples] if cfg.max_train_examples else data.train
+        train = data.train[: cfg.max_train_examples] if cfg.max_train_examples else data.train
         train_feats[name] = F.featurize(data.task.format, train, tokenizer, cfg.max_length, data.labels, cfg.doc_stride)
         dev_sets[name] = dev_sample(data.task.format, data.dev, cfg.eval_subset, cfg.seed)
         truncated[name] = {}
@@ -324,11 +346,21 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         {"params": [p for n, p in trainable if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=cfg.lr, eps=1e-8)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(
-        (s + 1) / max(1, warmup_steps), max(0.0, (total_steps - s) / max(1, total_steps - warmup_steps))))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: min((s + 1) / max(1, warmup_steps), max(0.0, (total_steps - s) / max(1, total_steps - warmup_steps))),
+    )
 
-    state = {"step": 0, "best_score": -math.inf, "bad_evals": 0, "history": [], "best_weights": None, "loss": [],
-             "loss_curve": [], "loss_acc": [0.0, 0]}
+    state = {
+        "step": 0,
+        "best_score": -math.inf,
+        "bad_evals": 0,
+        "history": [],
+        "best_weights": None,
+        "loss": [],
+        "loss_curve": [],
+        "loss_acc": [0.0, 0],
+    }
     ckpt_dir = Path(checkpoint_dir)
     ckpt_path = ckpt_dir / "state.pt"
     fingerprint = _fingerprint(init_dir, tasks, cfg, sampling, mlm, tuning, base_dir)
@@ -351,8 +383,18 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     def evaluate() -> tuple[float, dict[str, float]]:
         scores = {}
         for name, data in tasks.items():
-            preds = inference.predict(model, name, data.task.format, dev_sets[name], tokenizer, data.labels,
-                                      cfg.max_length, cfg.eval_batch_size, cfg.doc_stride, cfg.precision)
+            preds = inference.predict(
+                model,
+                name,
+                data.task.format,
+                dev_sets[name],
+                tokenizer,
+                data.labels,
+                cfg.max_length,
+                cfg.eval_batch_size,
+                cfg.doc_stride,
+                cfg.precision,
+            )
             scores[name] = dev_score(data.task, dev_sets[name], preds)
         model.train()
         return float(np.mean(list(scores.values()))), scores
@@ -372,16 +414,26 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     def checkpoint() -> None:
         flush_loss(close=False)  # a resumed run continues the window exactly
         ckpt_dir.mkdir(parents=True, exist_ok=True)
-        _save_atomic({"fingerprint": fingerprint, "model": weights(), "optimizer": optimizer.state_dict(),
-                      "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state()}, ckpt_path)
+        _save_atomic(
+            {
+                "fingerprint": fingerprint,
+                "model": weights(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "state": state,
+                "rng": _rng_state(),
+            },
+            ckpt_path,
+        )
 
     started = time.time()
     model.train()
-    progress = tqdm(total=total_steps, initial=state["step"], desc=f"train {'+'.join(sorted(tasks))}",
-                    mininterval=30, disable=False)  # also in job logs (no TTY): a line every 30 s
+    progress = tqdm(
+        total=total_steps, initial=state["step"], desc=f"train {'+'.join(sorted(tasks))}", mininterval=30, disable=False
+    )  # also in job logs (no TTY): a line every 30 s
     while state["step"] < total_steps and not state.get("stopped_early"):
         first = state["step"] * cfg.grad_accum
-        micro = schedule[first:first + cfg.grad_accum]
+        micro = schedule[first : first + cfg.grad_accum]
         step_loss, n_task = 0.0, sum(1 for name, _ in micro if name != MLM)
         step_total = 0.0  # every micro-batch's loss, MLM included: the summary's per-step record
         for name, indices in micro:
@@ -395,9 +447,11 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
                     loss = model(name, batch)["loss"] / len(micro)
             loss = faults.training_loss(name, state["step"] + 1, loss)  # tests only: STILTGRID_FAULT (off by default)
             if not torch.isfinite(loss):
-                raise NonFiniteLoss(f"non-finite training loss ({loss.item()}) on task '{name}' at optimiser step "
-                                    f"{state['step'] + 1} (diverged): {guards.lower_lr_advice(cfg.lr)}, or check the "
-                                    "data. No output was written.")
+                raise NonFiniteLoss(
+                    f"non-finite training loss ({loss.item()}) on task '{name}' at optimiser step "
+                    f"{state['step'] + 1} (diverged): {guards.lower_lr_advice(cfg.lr)}, or check the "
+                    "data. No output was written."
+                )
             loss.backward()
             step_total += loss.item()
             if name != MLM:  # the task's own loss, the same scale whatever the accumulation
@@ -435,13 +489,16 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
         flush_loss()
     checkpoint()  # the final state: a rerun after a later failure (e.g. while writing outputs) skips training
 
-    bests = {name: (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1
-                    else round(state["best_score"], 4)) for name in tasks}
+    bests = {
+        name: (max(h["tasks"][name] for h in state["history"]) if len(tasks) > 1 else round(state["best_score"], 4))
+        for name in tasks
+    }
     # how far the weights moved tells a collapsed run from one that barely moved, both with a flat loss; measured on
     # the final weights, and only for a full run from a plain encoder the guard may warn about
     plain = tuning is None and base_dir is None
-    drift = (_drift(model, init_dir) if plain and any(guards.may_warn(bests[n], baselines[n][0]) for n in tasks)
-             else None)
+    drift = (
+        _drift(model, init_dir) if plain and any(guards.may_warn(bests[n], baselines[n][0]) for n in tasks) else None
+    )
     restore(state["best_weights"])
     model.eval()
     diagnoses = {}
@@ -458,35 +515,53 @@ def fit(tasks: dict[str, TaskData], init_dir: str, cfg: TrainConfig, checkpoint_
     warnings = [w for w in warnings if w]
     for warning in warnings:
         log.warning("%s", warning)
-    summary = {"steps": state["step"], "total_steps": total_steps, "best_dev": round(state["best_score"], 4),
-               "stopped_early": bool(state.get("stopped_early")), "seconds": round(time.time() - started, 1),
-               "history": state["history"], "loss": _loss_curve(state["loss"]),
-               "dev_subset": {name: len(d) for name, d in dev_sets.items()},
-               "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
-               "truncation": truncated, "warnings": warnings,
-               "cost": _cost(schedule[:state["step"] * cfg.grad_accum], feats, dev)}
+    summary = {
+        "steps": state["step"],
+        "total_steps": total_steps,
+        "best_dev": round(state["best_score"], 4),
+        "stopped_early": bool(state.get("stopped_early")),
+        "seconds": round(time.time() - started, 1),
+        "history": state["history"],
+        "loss": _loss_curve(state["loss"]),
+        "dev_subset": {name: len(d) for name, d in dev_sets.items()},
+        "dev_baseline": {name: round(b, 4) for name, (b, _) in baselines.items()},
+        "truncation": truncated,
+        "warnings": warnings,
+        "cost": _cost(schedule[: state["step"] * cfg.grad_accum], feats, dev),
+    }
     if tuning is not None:  # full training's summary stays as it was
         summary["tuning"] = {**tuning, **lora.parameter_counts(model)}
     if cfg.min_steps is not None:
-        summary["schedule"] = {"epochs": configured_epochs, "min_steps": cfg.min_steps,
-                               "epochs_trained_for": cfg.epochs, "steps_per_epoch": _steps_per_epoch(cfg, train_feats)}
+        summary["schedule"] = {
+            "epochs": configured_epochs,
+            "min_steps": cfg.min_steps,
+            "epochs_trained_for": cfg.epochs,
+            "steps_per_epoch": _steps_per_epoch(cfg, train_feats),
+        }
     if diagnoses:  # the curves the guard read, beside its warning
         summary["diagnosis"] = {**diagnoses, "train_loss": state["loss_curve"]}
     if sampling is not None:  # realised over the micro-batches trained (early stopping may end the schedule early)
-        trained = schedule[:state["step"] * cfg.grad_accum]
+        trained = schedule[: state["step"] * cfg.grad_accum]
         configured = sampling_probabilities({n: len(fs) for n, fs in train_feats.items()}, sampling)
-        summary["sampling"] = {**sampling, "training_features": {n: len(fs) for n, fs in sorted(train_feats.items())},
-                               "configured": {n: round(p, 6) for n, p in configured.items()},
-                               "realised": {n: round(p, 6) for n, p in task_proportions(trained, tasks).items()},
-                               "micro_batches": len(trained)}
+        summary["sampling"] = {
+            **sampling,
+            "training_features": {n: len(fs) for n, fs in sorted(train_feats.items())},
+            "configured": {n: round(p, 6) for n, p in configured.items()},
+            "realised": {n: round(p, 6) for n, p in task_proportions(trained, tasks).items()},
+            "micro_batches": len(trained),
+        }
     if mlm is not None:  # realised over the micro-batches trained, as the sampling's
-        trained = schedule[:state["step"] * cfg.grad_accum]
+        trained = schedule[: state["step"] * cfg.grad_accum]
         n_mlm = sum(1 for name, _ in trained if name == MLM)
         ratio = mlm.settings["ratio"]
-        summary["mlm"] = {**mlm.settings, "corpus_lines": len(mlm.lines), "micro_batches": n_mlm,
-                          "task_micro_batches": len(trained) - n_mlm,
-                          "configured_share": round(ratio / (1 + ratio), 6),
-                          "realised_share": round(n_mlm / max(1, len(trained)), 6)}
+        summary["mlm"] = {
+            **mlm.settings,
+            "corpus_lines": len(mlm.lines),
+            "micro_batches": n_mlm,
+            "task_micro_batches": len(trained) - n_mlm,
+            "configured_share": round(ratio / (1 + ratio), 6),
+            "realised_share": round(n_mlm / max(1, len(trained)), 6),
+        }
     return FitResult(model, tokenizer, summary)
 
 
@@ -499,7 +574,7 @@ def _loss_curve(losses: list[float]) -> dict:
     LOSS_POINTS steps the mean over each window of ``every`` steps, at the window's last step."""
     every = max(1, math.ceil(len(losses) / LOSS_POINTS))
     steps = list(range(every, len(losses) + 1, every)) + ([len(losses)] if len(losses) % every else [])
-    means = [round(float(np.mean(losses[s - every if s % every == 0 else s - s % every:s])), 4) for s in steps]
+    means = [round(float(np.mean(losses[s - every if s % every == 0 else s - s % every : s])), 4) for s in steps]
     return {"every": every, "step": steps, "loss": means}
 
 
@@ -531,8 +606,11 @@ def _cost(trained: list[tuple[str, list[int]]], feats: dict[str, list[dict]], de
     """What the training cost, for the planner (stiltgrid.plan.planner): optimiser micro-batches, tokens trained on and
     the padded tokens the device computed, and on CUDA the peak memory allocated."""
     lengths = [[F.feature_length(feats[name][i]) for i in indices] for name, indices in trained]
-    cost = {"micro_batches": len(trained), "tokens": sum(map(sum, lengths)),
-            "padded_tokens": sum(max(batch) * len(batch) for batch in lengths if batch)}
+    cost = {
+        "micro_batches": len(trained),
+        "tokens": sum(map(sum, lengths)),
+        "padded_tokens": sum(max(batch) * len(batch) for batch in lengths if batch),
+    }
     if dev.type == "cuda":
         cost["gpu_memory_peak_mb"] = round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
     return cost

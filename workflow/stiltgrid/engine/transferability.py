@@ -48,8 +48,9 @@ def example_text(fmt, ex: dict) -> str:
 
 
 # -- text embeddings -----------------------------------------------------------------------------------------------
-def task_vector(encoder, tokenizer, texts: list[str], max_length: int, batch_size: int,
-                precision: str = "auto") -> np.ndarray:
+def task_vector(
+    encoder, tokenizer, texts: list[str], max_length: int, batch_size: int, precision: str = "auto"
+) -> np.ndarray:
     """Mean over the texts of their mean-pooled last-layer embeddings (float64)."""
     if not texts:
         raise ValueError("task_vector: no texts")
@@ -73,8 +74,14 @@ def evidence(features: np.ndarray, y: np.ndarray, alpha: float, beta: float) -> 
     a = alpha * np.eye(d) + beta * f.T @ f
     m = beta * np.linalg.solve(a, f.T @ y)
     _, logdet = np.linalg.slogdet(a)
-    value = (n / 2 * math.log(beta) + d / 2 * math.log(alpha) - n / 2 * math.log(2 * math.pi)
-             - beta / 2 * float(np.sum((f @ m - y) ** 2)) - alpha / 2 * float(m @ m) - logdet / 2)
+    value = (
+        n / 2 * math.log(beta)
+        + d / 2 * math.log(alpha)
+        - n / 2 * math.log(2 * math.pi)
+        - beta / 2 * float(np.sum((f @ m - y) ** 2))
+        - alpha / 2 * float(m @ m)
+        - logdet / 2
+    )
     return value / n
 
 
@@ -91,7 +98,7 @@ def _logme_column(s2: np.ndarray, z: np.ndarray, y_norm2: float, n: int, d: int)
     for _ in range(MAX_ITER):
         t = alpha + beta * s2
         gamma = float(np.sum(beta * s2 / t))
-        m2 = float(np.sum(beta ** 2 * s2 * z ** 2 / t ** 2))
+        m2 = float(np.sum(beta**2 * s2 * z**2 / t**2))
         res2 = float(np.sum((alpha * z / t) ** 2)) + outside
         new_alpha = gamma / max(m2, 1e-300)
         new_beta = (n - gamma) / max(res2, 1e-300)
@@ -100,12 +107,18 @@ def _logme_column(s2: np.ndarray, z: np.ndarray, y_norm2: float, n: int, d: int)
         if done:
             break
     t = alpha + beta * s2
-    m2 = float(np.sum(beta ** 2 * s2 * z ** 2 / t ** 2))
+    m2 = float(np.sum(beta**2 * s2 * z**2 / t**2))
     res2 = float(np.sum((alpha * z / t) ** 2)) + outside
     # log|A| = sum(log(alpha + beta s2_i)) over the r singular directions + (D - r) log alpha
     logdet = float(np.sum(np.log(t))) + (d - r) * math.log(alpha)
-    value = (n / 2 * math.log(beta) + d / 2 * math.log(alpha) - n / 2 * math.log(2 * math.pi)
-             - beta / 2 * res2 - alpha / 2 * m2 - logdet / 2)
+    value = (
+        n / 2 * math.log(beta)
+        + d / 2 * math.log(alpha)
+        - n / 2 * math.log(2 * math.pi)
+        - beta / 2 * res2
+        - alpha / 2 * m2
+        - logdet / 2
+    )
     return value / n, alpha, beta
 
 
@@ -139,13 +152,14 @@ def _last_layer(encoder, batch: dict, precision: str) -> torch.Tensor:
         return encoder(**inputs, output_hidden_states=True).hidden_states[-1].float().cpu()
 
 
-def _pooled(encoder, tokenizer, first: list[str], second: list[str] | None, max_length: int, batch_size: int,
-            precision: str) -> np.ndarray:
+def _pooled(
+    encoder, tokenizer, first: list[str], second: list[str] | None, max_length: int, batch_size: int, precision: str
+) -> np.ndarray:
     """Mean-pooled last layer of each text (pair)."""
     out = []
     for start in range(0, len(first), batch_size):
-        a = first[start:start + batch_size]
-        b = second[start:start + batch_size] if second is not None else None
+        a = first[start : start + batch_size]
+        b = second[start : start + batch_size] if second is not None else None
         batch = tokenizer(a, b, truncation=True, padding=True, max_length=max_length, return_tensors="pt")
         states = _last_layer(encoder, batch, precision)
         mask = batch["attention_mask"].unsqueeze(-1).float()
@@ -153,12 +167,13 @@ def _pooled(encoder, tokenizer, first: list[str], second: list[str] | None, max_
     return np.concatenate(out) if out else np.zeros((0, encoder.config.hidden_size))
 
 
-def _token_rows(encoder, tokenizer, examples: list[dict], label_of, encode, max_length: int, batch_size: int,
-                precision: str) -> tuple[np.ndarray, list]:
+def _token_rows(
+    encoder, tokenizer, examples: list[dict], label_of, encode, max_length: int, batch_size: int, precision: str
+) -> tuple[np.ndarray, list]:
     """Last-layer features of the tokens ``label_of(example, encoding, row)`` labels (position -> label)."""
     feats, labels = [], []
     for start in range(0, len(examples), batch_size):
-        chunk = examples[start:start + batch_size]
+        chunk = examples[start : start + batch_size]
         batch = encode(chunk, max_length)
         states = _last_layer(encoder, {k: v for k, v in batch.items() if k != "offset_mapping"}, precision)
         for row, ex in enumerate(chunk):
@@ -168,31 +183,62 @@ def _token_rows(encoder, tokenizer, examples: list[dict], label_of, encode, max_
     return (np.stack(feats) if feats else np.zeros((0, encoder.config.hidden_size))), labels
 
 
-def labelled_features(fmt_name: str, examples: list[dict], encoder, tokenizer, max_length: int, batch_size: int,
-                      max_rows: int, seed: int, precision: str = "auto") -> tuple[np.ndarray, list, str]:
+def labelled_features(
+    fmt_name: str,
+    examples: list[dict],
+    encoder,
+    tokenizer,
+    max_length: int,
+    batch_size: int,
+    max_rows: int,
+    seed: int,
+    precision: str = "auto",
+) -> tuple[np.ndarray, list, str]:
     """(features, labels, what a row is) of a target's examples under an encoder, for :func:`logme`."""
     encoder.eval()
     if fmt_name in NO_LABELS:
         raise ValueError(f"logme: format '{fmt_name}' has no labels to score features against")
     if fmt_name == "classification":
-        return (_pooled(encoder, tokenizer, [ex["text"] for ex in examples], None, max_length, batch_size, precision),
-                [ex["label"] for ex in examples], "sentence, mean-pooled, its label")
+        return (
+            _pooled(encoder, tokenizer, [ex["text"] for ex in examples], None, max_length, batch_size, precision),
+            [ex["label"] for ex in examples],
+            "sentence, mean-pooled, its label",
+        )
     if fmt_name == "pair_classification":
-        return (_pooled(encoder, tokenizer, [ex["text_a"] for ex in examples], [ex["text_b"] for ex in examples],
-                        max_length, batch_size, precision),
-                [ex["label"] for ex in examples], "sentence pair, mean-pooled, its label")
+        return (
+            _pooled(
+                encoder,
+                tokenizer,
+                [ex["text_a"] for ex in examples],
+                [ex["text_b"] for ex in examples],
+                max_length,
+                batch_size,
+                precision,
+            ),
+            [ex["label"] for ex in examples],
+            "sentence pair, mean-pooled, its label",
+        )
     if fmt_name == "multiple_choice":
-        prompts = [" ".join(p for p in (ex["context"], ex["question"]) if p) for ex in examples
-                   for _ in ex["choices"]]
+        prompts = [" ".join(p for p in (ex["context"], ex["question"]) if p) for ex in examples for _ in ex["choices"]]
         choices = [c for ex in examples for c in ex["choices"]]
         labels = [int(k == ex["label"]) for ex in examples for k in range(len(ex["choices"]))]
-        return (_pooled(encoder, tokenizer, prompts, choices, max_length, batch_size, precision), labels,
-                "(prompt, choice), mean-pooled, correct or not")
+        return (
+            _pooled(encoder, tokenizer, prompts, choices, max_length, batch_size, precision),
+            labels,
+            "(prompt, choice), mean-pooled, correct or not",
+        )
     rng = np.random.default_rng(seed)
     if fmt_name == "tagging":
+
         def encode(chunk, length):
-            return tokenizer([ex["tokens"] for ex in chunk], is_split_into_words=True, truncation=True,
-                             padding=True, max_length=length, return_tensors="pt")
+            return tokenizer(
+                [ex["tokens"] for ex in chunk],
+                is_split_into_words=True,
+                truncation=True,
+                padding=True,
+                max_length=length,
+                return_tensors="pt",
+            )
 
         def first_subtokens(ex, batch, row):
             out, seen = {}, set()
@@ -202,15 +248,23 @@ def labelled_features(fmt_name: str, examples: list[dict], encoder, tokenizer, m
                     out[position] = ex["tags"][word]
             return out
 
-        feats, labels = _token_rows(encoder, tokenizer, examples, first_subtokens, encode, max_length, batch_size,
-                                    precision)
+        feats, labels = _token_rows(
+            encoder, tokenizer, examples, first_subtokens, encode, max_length, batch_size, precision
+        )
         keep = np.sort(rng.choice(len(labels), size=min(max_rows, len(labels)), replace=False))
         return feats[keep], [labels[i] for i in keep], "first sub-token of a word, its tag"
     if fmt_name == "span_qa":
+
         def encode(chunk, length):
-            return tokenizer([ex["question"] for ex in chunk], [ex["context"] for ex in chunk],
-                             truncation="only_second", padding=True, max_length=length, return_offsets_mapping=True,
-                             return_tensors="pt")
+            return tokenizer(
+                [ex["question"] for ex in chunk],
+                [ex["context"] for ex in chunk],
+                truncation="only_second",
+                padding=True,
+                max_length=length,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
 
         def answer_tokens(ex, batch, row):
             starts, texts = ex["answers"]["answer_start"], ex["answers"]["text"]
@@ -225,8 +279,9 @@ def labelled_features(fmt_name: str, examples: list[dict], encoder, tokenizer, m
                 started |= overlaps
             return out
 
-        feats, labels = _token_rows(encoder, tokenizer, examples, answer_tokens, encode, max_length, batch_size,
-                                    precision)
+        feats, labels = _token_rows(
+            encoder, tokenizer, examples, answer_tokens, encode, max_length, batch_size, precision
+        )
         labels_arr = np.asarray(labels)
         answer = np.flatnonzero(labels_arr != "outside")
         outside = np.flatnonzero(labels_arr == "outside")

@@ -15,8 +15,16 @@ from pathlib import Path
 
 from stiltgrid.formats.base import FieldSpec, Format, FormatError
 
-__all__ = ["FORMATS", "Format", "FieldSpec", "FormatError", "get_format", "read_jsonl", "write_jsonl",
-           "trainable_formats"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "FieldSpec",
+    "FormatError",
+    "get_format",
+    "read_jsonl",
+    "write_jsonl",
+    "trainable_formats",
+]
 
 
 #: modules of this package that are building blocks of formats, not formats
@@ -71,8 +79,10 @@ def read_jsonl(path: str | Path, fmt: str, labels: list[str] | None = None, uniq
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as err:
-                raise FormatError(f"{where}: byte {err.start + 1} of the line (0x{raw[err.start]:02x}) is not UTF-8; "
-                                  f"save the file as UTF-8") from None
+                raise FormatError(
+                    f"{where}: byte {err.start + 1} of the line (0x{raw[err.start]:02x}) is not UTF-8; "
+                    f"save the file as UTF-8"
+                ) from None
             if not line.strip():
                 continue
             try:

@@ -17,10 +17,10 @@ from typing import Any
 
 from stiltgrid.core.errors import UserError
 
-IGNORE = -100                          # label id the loss skips (padding, non-first sub-words)
+IGNORE = -100  # label id the loss skips (padding, non-first sub-words)
 
-Edit = tuple[int, int, str]            # replace text[start:end] by the string
-TextEdits = Callable[[str, str, list[tuple[int, int]]], list[Edit]]      # (field key, text, protected spans) -> edits
+Edit = tuple[int, int, str]  # replace text[start:end] by the string
+TextEdits = Callable[[str, str, list[tuple[int, int]]], list[Edit]]  # (field key, text, protected spans) -> edits
 TokenFn = Callable[[list[str], list[str]], tuple[list[str], list[str]]]  # (tokens, tags) -> (tokens, tags)
 
 
@@ -119,8 +119,9 @@ class Format:
             if value is None and spec.nullable:
                 continue
             if not isinstance(value, spec.kind) or (spec.kind is int and isinstance(value, bool)):
-                raise FormatError(f"{where}: field '{spec.name}' must be {_kind_name(spec.kind)}, "
-                                  f"got {type(value).__name__}")
+                raise FormatError(
+                    f"{where}: field '{spec.name}' must be {_kind_name(spec.kind)}, got {type(value).__name__}"
+                )
         self.check_values(ex, where, labels)
 
     def check_values(self, ex: dict, where: str, labels: frozenset[str] | None) -> None:
@@ -166,8 +167,10 @@ class Format:
         if len(predicted) != 1 or len(gold) < 2:
             return None
         (value,) = predicted
-        return (f"predictions collapsed to one class: all {len(predictions)} predictions are "
-                f"{self.describe_prediction(value)} while the gold labels have {len(gold)} classes")
+        return (
+            f"predictions collapsed to one class: all {len(predictions)} predictions are "
+            f"{self.describe_prediction(value)} while the gold labels have {len(gold)} classes"
+        )
 
     # -- text rewriting (perturbations, augmentation) ----------------------------------------------------------
     def with_prefix(self, examples: list[dict], prefix: str) -> list[dict]:
@@ -233,10 +236,12 @@ class Format:
         out = {"logits": logits}
         if "labels" in batch:
             out["loss"] = nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=IGNORE)
+                logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=IGNORE
+            )
         return out
 
-    def decode(self, examples: list[dict], features: list[dict], outputs: list[dict], labels: list[str],
-               max_answer_tokens: int) -> list:
+    def decode(
+        self, examples: list[dict], features: list[dict], outputs: list[dict], labels: list[str], max_answer_tokens: int
+    ) -> list:
         """One prediction per example."""
         raise NotImplementedError(f"format {self.name} is not decoded")

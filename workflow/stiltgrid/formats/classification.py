@@ -1,6 +1,6 @@
 """``classification``: one sentence, one label (e.g. SST-2).
 
-    {"id": str, "text": str, "label": str}      the label is one of the task's declared labels
+{"id": str, "text": str, "label": str}      the label is one of the task's declared labels
 """
 
 from __future__ import annotations

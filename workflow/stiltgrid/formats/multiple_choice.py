@@ -17,13 +17,23 @@ def _prompt(ex: dict) -> str:
 
 class MultipleChoice(Format):
     name = "multiple_choice"
-    fields = (FieldSpec("id", str), FieldSpec("context", str), FieldSpec("question", str),
-              FieldSpec("choices", list), FieldSpec("label", int))
+    fields = (
+        FieldSpec("id", str),
+        FieldSpec("context", str),
+        FieldSpec("question", str),
+        FieldSpec("choices", list),
+        FieldSpec("label", int),
+    )
     text_fields = ("context", "question", "choices")
     label_field = "label"
     multi_sequence = True
-    example = {"id": "swag-1", "context": "The dog sees the fish.", "question": "What happens next?",
-               "choices": ["The dog eats the fish.", "The fish reads a book."], "label": 0}
+    example = {
+        "id": "swag-1",
+        "context": "The dog sees the fish.",
+        "question": "What happens next?",
+        "choices": ["The dog eats the fish.", "The fish reads a book."],
+        "label": 0,
+    }
 
     def check_values(self, ex, where, labels):
         if not 0 <= ex["label"] < len(ex["choices"]):
@@ -49,19 +59,20 @@ class MultipleChoice(Format):
         """Rows of the flat (prompt, choice) list, grouped back per example."""
         out, cursor = [], 0
         for ex in examples:
-            out.append(rows[cursor:cursor + len(ex["choices"])])
+            out.append(rows[cursor : cursor + len(ex["choices"])])
             cursor += len(ex["choices"])
         return out
 
     def lengths(self, examples, tokenizer):
-        enc = self._pairs(examples, tokenizer, verbose=False, return_attention_mask=False,
-                          return_token_type_ids=False)
+        enc = self._pairs(examples, tokenizer, verbose=False, return_attention_mask=False, return_token_type_ids=False)
         return [[len(ids) for ids in rows] for rows in self._per_example(examples, enc["input_ids"])]
 
     def encode(self, examples, tokenizer, max_length, label_ids, doc_stride):
         enc = self._pairs(examples, tokenizer, truncation=True, max_length=max_length)
-        return [{"input_ids": rows, "labels": ex["label"], "example_index": i}
-                for i, (ex, rows) in enumerate(zip(examples, self._per_example(examples, enc["input_ids"])))]
+        return [
+            {"input_ids": rows, "labels": ex["label"], "example_index": i}
+            for i, (ex, rows) in enumerate(zip(examples, self._per_example(examples, enc["input_ids"])))
+        ]
 
     def head(self, hidden, num_labels, dropout):
         from stiltgrid.formats.heads import ClassificationHead

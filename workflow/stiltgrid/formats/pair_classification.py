@@ -1,6 +1,6 @@
 """``pair_classification``: two sentences, one label (e.g. MNLI, QQP, ANLI, XNLI, PAWS-X).
 
-    {"id": str, "text_a": str, "text_b": str, "label": str}
+{"id": str, "text_a": str, "text_b": str, "label": str}
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ class PairClassification(Classification):
     fields = (FieldSpec("id", str), FieldSpec("text_a", str), FieldSpec("text_b", str), FieldSpec("label", str))
     text_fields = ("text_a", "text_b")
     prefix_field = "text_a"
-    example = {"id": "mnli-1", "text_a": "the dog sees the fish", "text_b": "an animal sees a fish",
-               "label": "entailment"}
+    example = {
+        "id": "mnli-1",
+        "text_a": "the dog sees the fish",
+        "text_b": "an animal sees a fish",
+        "label": "entailment",
+    }
 
     def _texts(self, examples):
         return [ex["text_a"] for ex in examples], [ex["text_b"] for ex in examples]

@@ -22,8 +22,12 @@ from stiltgrid.formats.base import FieldSpec, Format, FormatError
 
 class Retrieval(Format):
     name = "retrieval"
-    fields = (FieldSpec("id", str), FieldSpec("side", str), FieldSpec("text", str),
-              FieldSpec("gold", (str, list), True))
+    fields = (
+        FieldSpec("id", str),
+        FieldSpec("side", str),
+        FieldSpec("text", str),
+        FieldSpec("gold", (str, list), True),
+    )
     text_fields = ("text",)
     one_sided = True
     trainable = False

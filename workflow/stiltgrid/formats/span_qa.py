@@ -14,14 +14,17 @@ from stiltgrid.formats.base import FieldSpec, Format, FormatError, apply_edits, 
 
 class SpanQA(Format):
     name = "span_qa"
-    fields = (FieldSpec("id", str), FieldSpec("context", str), FieldSpec("question", str),
-              FieldSpec("answers", dict))
+    fields = (FieldSpec("id", str), FieldSpec("context", str), FieldSpec("question", str), FieldSpec("answers", dict))
     text_fields = ("question", "context")
     metric = "squad"
     category = "qa"
     zero_chance = True
-    example = {"id": "squad-1", "context": "Anna sees the fish in the river.", "question": "What does Anna see?",
-               "answers": {"text": ["the fish"], "answer_start": [10]}}
+    example = {
+        "id": "squad-1",
+        "context": "Anna sees the fish in the river.",
+        "question": "What does Anna see?",
+        "answers": {"text": ["the fish"], "answer_start": [10]},
+    }
 
     def check_values(self, ex, where, labels):
         answers = ex["answers"]
@@ -29,7 +32,7 @@ class SpanQA(Format):
         if not isinstance(texts, list) or not isinstance(starts, list) or len(texts) != len(starts):
             raise FormatError(f"{where}: field 'answers' needs lists 'text' and 'answer_start' of equal length")
         for text, start in zip(texts, starts):
-            if not isinstance(start, int) or ex["context"][start:start + len(text)] != text:
+            if not isinstance(start, int) or ex["context"][start : start + len(text)] != text:
                 raise FormatError(f"{where}: field 'answers': '{text}' is not at offset {start} of the context")
 
     def gold(self, examples):
@@ -61,8 +64,11 @@ class SpanQA(Format):
         new_context, mapper = apply_edits(text, edits)
         starts = [mapper(a) for a, _ in spans]
         out["context"] = new_context
-        out["answers"] = {**ex["answers"], "answer_start": starts,
-                          "text": [new_context[st:mapper(b)] for st, (_, b) in zip(starts, spans)]}
+        out["answers"] = {
+            **ex["answers"],
+            "answer_start": starts,
+            "text": [new_context[st : mapper(b)] for st, (_, b) in zip(starts, spans)],
+        }
         return len(edits)
 
     def lengths(self, examples, tokenizer):
@@ -73,18 +79,26 @@ class SpanQA(Format):
         questions = [ex["question"].lstrip() for ex in examples]
         stride = min(doc_stride, max_length // 2)
         try:
-            enc = tokenizer(questions, [ex["context"] for ex in examples], truncation="only_second",
-                            max_length=max_length, stride=stride, return_overflowing_tokens=True,
-                            return_offsets_mapping=True)
+            enc = tokenizer(
+                questions,
+                [ex["context"] for ex in examples],
+                truncation="only_second",
+                max_length=max_length,
+                stride=stride,
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+            )
         except BaseException as err:  # the Rust tokenizer panics (a BaseException) when a window has no room left
             if type(err).__name__ != "PanicException" or "stride" not in str(err):
                 raise
             from stiltgrid.core.errors import ConfigError
 
             longest = max(len(ids) for ids in tokenizer(questions)["input_ids"])
-            raise ConfigError(f"max_length {max_length} leaves too little room for the context after the longest "
-                              f"question ({longest} tokens) with a window stride of {stride} (doc_stride): raise "
-                              f"max_length or lower doc_stride in the preset's training settings") from None
+            raise ConfigError(
+                f"max_length {max_length} leaves too little room for the context after the longest "
+                f"question ({longest} tokens) with a window stride of {stride} (doc_stride): raise "
+                f"max_length or lower doc_stride in the preset's training settings"
+            ) from None
         features = []
         for f, example_index in enumerate(enc["overflow_to_sample_mapping"]):
             ex = examples[example_index]
@@ -97,8 +111,11 @@ class SpanQA(Format):
                 end_char = start_char + len(answers["text"][0])
                 start = end = 0
                 context_positions = [k for k, off in enumerate(offsets) if off is not None]
-                if context_positions and offsets[context_positions[0]][0] <= start_char \
-                        and offsets[context_positions[-1]][1] >= end_char:
+                if (
+                    context_positions
+                    and offsets[context_positions[0]][0] <= start_char
+                    and offsets[context_positions[-1]][1] >= end_char
+                ):
                     start = next(k for k in context_positions if offsets[k][1] > start_char)
                     end = next(k for k in reversed(context_positions) if offsets[k][0] < end_char)
                 feature["start_positions"], feature["end_positions"] = start, end
@@ -116,16 +133,19 @@ class SpanQA(Format):
         start, end = head(model.encode(batch))
         out = {"start_logits": start, "end_logits": end}
         if "start_positions" in batch:
-            out["loss"] = (nn.functional.cross_entropy(start, batch["start_positions"])
-                           + nn.functional.cross_entropy(end, batch["end_positions"])) / 2
+            out["loss"] = (
+                nn.functional.cross_entropy(start, batch["start_positions"])
+                + nn.functional.cross_entropy(end, batch["end_positions"])
+            ) / 2
         return out
 
     def decode(self, examples, features, outputs, labels, max_answer_tokens):
         best: dict[int, tuple[float, str]] = {}
         for feature, o in zip(features, outputs):
             i = feature["example_index"]
-            text, score = _best_span(examples[i]["context"], feature["offsets"], o["start_logits"], o["end_logits"],
-                                     max_answer_tokens)
+            text, score = _best_span(
+                examples[i]["context"], feature["offsets"], o["start_logits"], o["end_logits"], max_answer_tokens
+            )
             if i not in best or score > best[i][0]:
                 best[i] = (score, text)
         return [best.get(i, (0.0, ""))[1] for i in range(len(examples))]
@@ -147,7 +167,7 @@ def _best_span(context, offsets, start_logits, end_logits, max_answer_tokens, n_
     if not scores.size or scores.max() == -np.inf:
         return "", -np.inf
     s, e = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    return context[offsets[starts[s]][0]:offsets[ends[e]][1]].strip(), float(scores[s, e])
+    return context[offsets[starts[s]][0] : offsets[ends[e]][1]].strip(), float(scores[s, e])
 
 
 FORMAT = SpanQA()

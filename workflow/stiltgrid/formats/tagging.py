@@ -55,8 +55,10 @@ class Tagging(Format):
         if len(predicted) != 1 or len(gold) < 2:
             return None
         (value,) = predicted
-        return (f"predictions collapsed to one class: all {sum(len(p) for p in predictions)} predicted tags are "
-                f"'{value}' while the gold labels have {len(gold)} classes")
+        return (
+            f"predictions collapsed to one class: all {sum(len(p) for p in predictions)} predicted tags are "
+            f"'{value}' while the gold labels have {len(gold)} classes"
+        )
 
     def text_items(self, ex):
         return [(f"tokens.{i}", token) for i, token in enumerate(ex["tokens"])]
@@ -70,13 +72,19 @@ class Tagging(Format):
         return out, sum(a != b for a, b in zip(tokens, ex["tokens"]))
 
     def lengths(self, examples, tokenizer):
-        enc = tokenizer([ex["tokens"] for ex in examples], is_split_into_words=True, verbose=False,
-                        return_attention_mask=False, return_token_type_ids=False)
+        enc = tokenizer(
+            [ex["tokens"] for ex in examples],
+            is_split_into_words=True,
+            verbose=False,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+        )
         return [[len(ids)] for ids in enc["input_ids"]]
 
     def encode(self, examples, tokenizer, max_length, label_ids, doc_stride):
-        enc = tokenizer([ex["tokens"] for ex in examples], is_split_into_words=True, truncation=True,
-                        max_length=max_length)
+        enc = tokenizer(
+            [ex["tokens"] for ex in examples], is_split_into_words=True, truncation=True, max_length=max_length
+        )
         features = []
         for i, ex in enumerate(examples):
             word_ids = enc.word_ids(i)
@@ -88,8 +96,12 @@ class Tagging(Format):
                 if is_first:
                     first_subword.append(position)
                 previous = word
-            feature = {"input_ids": enc["input_ids"][i], "labels": labels, "example_index": i,
-                       "first_subword": first_subword}
+            feature = {
+                "input_ids": enc["input_ids"][i],
+                "labels": labels,
+                "example_index": i,
+                "first_subword": first_subword,
+            }
             if "token_type_ids" in enc:
                 feature["token_type_ids"] = enc["token_type_ids"][i]
             features.append(feature)

@@ -60,8 +60,12 @@ def graph_from_arguments(args: argparse.Namespace) -> JobGraph | None:
 
 def grid_jobs(graph: JobGraph) -> list[Job]:
     """Every job the preset's targets need, upstream first."""
-    roots = ([graph.aggregate] + [graph.analysis(q) for q in ANALYSES if q in graph.grid.analysis()]
-             + ([graph.export] if graph.export is not None else []) + [graph.results_page])
+    roots = (
+        [graph.aggregate]
+        + [graph.analysis(q) for q in ANALYSES if q in graph.grid.analysis()]
+        + ([graph.export] if graph.export is not None else [])
+        + [graph.results_page]
+    )
     seen, order, queue = set(), [], deque(roots)
     while queue:
         job = queue.popleft()

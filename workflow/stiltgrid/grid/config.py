@@ -24,8 +24,7 @@ SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 NONE, MULTITASK = "none", "multitask"
 BEST = "best-dev"  # the tables' row of the best intermediate per target, chosen on dev (stiltgrid.results.aggregate)
 PRESET_KEYS = ("model", "data", "intermediate", "targets", "languages", "seeds")
-ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives", "tuning",
-            "selection")
+ANALYSES = ("families", "low_resource", "xtreme_mix", "robustness", "volume", "alternatives", "tuning", "selection")
 # An MLM variant's settings left out of its `mlm:` section (workflow/schemas/config.schema.yaml documents them).
 MLM_DEFAULTS = {"ratio": 1.0, "weight": 1.0, "mask_prob": 0.15, "max_lines": 100000}
 
@@ -100,8 +99,9 @@ def _yaml_hint(value) -> str:
             return ""
         return f" (YAML reads '{value}' as a string: write a number with a decimal point, e.g. 2.0e-5)"
     if isinstance(value, bool):
-        return (" (YAML reads unquoted yes/no/on/off/true/false as booleans: quote a language code such as "
-                "Norwegian 'no')")
+        return (
+            " (YAML reads unquoted yes/no/on/off/true/false as booleans: quote a language code such as Norwegian 'no')"
+        )
     return ""
 
 
@@ -134,8 +134,9 @@ def check_yaml(path: str | Path) -> None:
 def analysis_defaults(question: str) -> dict:
     """The schema's defaults of a research question's section (what ``{}`` in a preset means)."""
     section = _schema()["definitions"]["analysis"]["properties"][question]
-    return {key: copy.deepcopy(spec["default"]) for key, spec in section.get("properties", {}).items()
-            if "default" in spec}
+    return {
+        key: copy.deepcopy(spec["default"]) for key, spec in section.get("properties", {}).items() if "default" in spec
+    }
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -243,8 +244,11 @@ class Grid:
         spec = self.variants.get(intermediate)
         if spec is None:
             return "none" if intermediate == NONE else "english"
-        parts = (spec.get("augment"), "mlm" if "mlm" in spec else None, "lora" if self.tuning("intermediate",
-                                                                                               intermediate) else None)
+        parts = (
+            spec.get("augment"),
+            "mlm" if "mlm" in spec else None,
+            "lora" if self.tuning("intermediate", intermediate) else None,
+        )
         return "+".join(part for part in parts if part) or "english"
 
     def intermediate_tasks(self, intermediate: str) -> list[str]:
@@ -383,8 +387,12 @@ class Grid:
         levels = [(f"{at}.defaults.tuning", section.get("defaults", {}).get("tuning"))]
         variant = self.variants.get(task) if phase == "intermediate" else None
         if variant is not None:
-            levels.append((f"{at}.tasks.{variant['base']}.tuning",
-                           section.get("tasks", {}).get(variant["base"], {}).get("tuning")))
+            levels.append(
+                (
+                    f"{at}.tasks.{variant['base']}.tuning",
+                    section.get("tasks", {}).get(variant["base"], {}).get("tuning"),
+                )
+            )
         levels.append((f"{at}.tasks.{task}.tuning", section.get("tasks", {}).get(task, {}).get("tuning")))
         if variant is not None:
             levels.append((f"variants.{task}.tuning", variant.get("tuning")))
@@ -406,8 +414,9 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
 
     tasks, dataset = all_tasks(), config["datasets"][spec["data"]]
     analysis = spec.get("analysis") or {}
-    used = set(spec["intermediate"]) | {i for section in analysis.values() if isinstance(section, dict)
-                                        for i in _analysis_names(section)}
+    used = set(spec["intermediate"]) | {
+        i for section in analysis.values() if isinstance(section, dict) for i in _analysis_names(section)
+    }
     resolved = {}
     for name, variant in (config.get("variants") or {}).items():
         at = f"variants.{name}"
@@ -417,8 +426,9 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
         if base not in tasks or tasks[base].role != "intermediate":
             raise ConfigError(f"{at}.base: unknown intermediate task '{base}'")
         if "augment" not in variant and "mlm" not in variant and "tuning" not in variant:
-            raise ConfigError(f"{at}: say what the variant changes: `augment` (with `share`), `mlm`, `tuning`, or "
-                              f"several")
+            raise ConfigError(
+                f"{at}: say what the variant changes: `augment` (with `share`), `mlm`, `tuning`, or several"
+            )
         if name not in used:  # another preset's variant: its languages may depend on that preset
             continue
         variant = {"noise": 0.0, "rate": 0.5, "seed": 0, **variant}
@@ -432,8 +442,9 @@ def _resolve_variants(config: dict, spec: dict, where: str) -> dict[str, dict]:
         if augment is not None and dataset["source"] != "world":
             need = "translations" if augment == "translate" else "lexicons"
             if need not in variant:
-                raise ConfigError(f"{at}.{need}: a {augment} variant on real data needs its files "
-                                  f"(a path with {{lang}})")
+                raise ConfigError(
+                    f"{at}.{need}: a {augment} variant on real data needs its files (a path with {{lang}})"
+                )
         elif augment == "translate" and "translations" in variant:
             raise ConfigError(f"{at}.translations: a generated world renders its own translations")
         if "mlm" in variant:
@@ -447,8 +458,10 @@ def _resolve_mlm(mlm: dict, languages: list[str], dataset: dict, at: str) -> dic
     multilingual pre-training corpus, as the encoder saw it)."""
     mlm = {**MLM_DEFAULTS, **mlm, "languages": list(dict.fromkeys(["en", *languages]))}
     if dataset["source"] != "world" and "corpus" not in mlm:
-        raise ConfigError(f"{at}.corpus: an MLM variant on real data needs its multilingual corpus, one text file "
-                          f"per language (a path with {{lang}}, e.g. CC-100's /data/cc100/{{lang}}.txt)")
+        raise ConfigError(
+            f"{at}.corpus: an MLM variant on real data needs its multilingual corpus, one text file "
+            f"per language (a path with {{lang}}, e.g. CC-100's /data/cc100/{{lang}}.txt)"
+        )
     if dataset["source"] == "world" and "corpus" in mlm:
         raise ConfigError(f"{at}.corpus: a generated world's MLM variant reads the world's own corpus (remove it)")
     return mlm
@@ -477,19 +490,26 @@ def _check_analysis(spec: dict, variants: dict, where: str, dataset: dict) -> No
                 if inter not in known:
                     raise ConfigError(f"{at}.{key}: unknown intermediate or variant '{inter}'")
         if question == "selection" and len([i for i in spec["intermediate"] if i != NONE]) < 2:
-            raise ConfigError(f"{at}: ranks the intermediates of the grid, and `intermediate` has fewer than two "
-                              f"besides {NONE} (add some, or set `analysis: {{selection: null}}`)")
+            raise ConfigError(
+                f"{at}: ranks the intermediates of the grid, and `intermediate` has fewer than two "
+                f"besides {NONE} (add some, or set `analysis: {{selection: null}}`)"
+            )
         if question in ("alternatives", "tuning") and section["reference"] in section["alternatives"]:
-            raise ConfigError(f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
-                              f"intermediates to compare with it)")
+            raise ConfigError(
+                f"{at}.alternatives: lists the reference '{section['reference']}' (name the "
+                f"intermediates to compare with it)"
+            )
         targets = section.get("targets")
         for target in targets if isinstance(targets, list) else []:
             if target not in spec["targets"]:
-                raise ConfigError(f"{at}.targets: '{target}' is not a target of the preset (a preset that inherits "
-                                  f"analyses for targets it drops can set `analysis: null`)")
+                raise ConfigError(
+                    f"{at}.targets: '{target}' is not a target of the preset (a preset that inherits "
+                    f"analyses for targets it drops can set `analysis: null`)"
+                )
             if question == "robustness" and not get_task(target).trainable:
-                raise ConfigError(f"{at}.targets: '{target}' is a retrieval task (perturbations are scored on "
-                                  f"fine-tuned targets)")
+                raise ConfigError(
+                    f"{at}.targets: '{target}' is a retrieval task (perturbations are scored on fine-tuned targets)"
+                )
         if question == "robustness" and dataset["source"] != "world":
             kinds = {p["kind"] for p in section["perturbations"].values()}
             if "codeswitch" in kinds and "lexicons" not in section:
@@ -525,8 +545,11 @@ def intermediate_task_names(builtin_only: bool = False) -> list[str]:
     stays the paper's whatever a user declares)."""
     from stiltgrid.tasks import all_tasks
 
-    return sorted(name for name, task in all_tasks().items()
-                  if task.role == "intermediate" and not (builtin_only and task.extra.get("local")))
+    return sorted(
+        name
+        for name, task in all_tasks().items()
+        if task.role == "intermediate" and not (builtin_only and task.extra.get("local"))
+    )
 
 
 def _known_languages(dataset: dict) -> set[str]:
@@ -569,8 +592,10 @@ def _check_sampling(section: dict, where: str) -> None:
             raise ConfigError(f"{where}: multitask.{key} is required by sampling '{kind}'")
     for key in ("temperature", "examples_cap"):
         if section.get(key) is not None and key not in required + optional:
-            raise ConfigError(f"{where}: multitask.{key} does nothing with sampling '{kind}' (remove it, or set it "
-                              f"to null to drop an inherited one)")
+            raise ConfigError(
+                f"{where}: multitask.{key} does nothing with sampling '{kind}' (remove it, or set it "
+                f"to null to drop an inherited one)"
+            )
 
 
 def encoder_limits(name: str, model: dict) -> dict | None:
@@ -584,11 +609,14 @@ def encoder_limits(name: str, model: dict) -> dict | None:
     config_file = directory / "config.json"
     if model["source"] == "local":
         if not directory.is_dir():
-            raise ConfigError(f"models.{name}.path: '{directory}' is not a directory (a save_pretrained encoder "
-                              f"directory with config.json and tokenizer files)")
+            raise ConfigError(
+                f"models.{name}.path: '{directory}' is not a directory (a save_pretrained encoder "
+                f"directory with config.json and tokenizer files)"
+            )
         if not config_file.exists():
-            raise ConfigError(f"models.{name}.path: '{directory}' has no config.json (expected a save_pretrained "
-                              f"encoder directory)")
+            raise ConfigError(
+                f"models.{name}.path: '{directory}' has no config.json (expected a save_pretrained encoder directory)"
+            )
     if not config_file.exists():
         return None
     try:
@@ -606,8 +634,6 @@ def encoder_limits(name: str, model: dict) -> dict | None:
 _OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "bart", "longformer"}
 
 
-
-
 def _is_fraction(layer) -> bool:
     return isinstance(layer, float) and not layer.is_integer()
 
@@ -619,15 +645,19 @@ def resolve_layer(layer, layers: int, source: str = "") -> int:
     7). The setting stays as written in the job's params; only the job, which loads the encoder, resolves it."""
     if _is_fraction(layer):
         if not 0 < layer < 1:
-            raise ConfigError(f"retrieval.layer {layer}: write an integer index or a fraction of the encoder's depth "
-                              f"strictly between 0 and 1 (0.58 = layer 14 of 24)")
+            raise ConfigError(
+                f"retrieval.layer {layer}: write an integer index or a fraction of the encoder's depth "
+                f"strictly between 0 and 1 (0.58 = layer 14 of 24)"
+            )
         return math.floor(layer * layers + 0.5)
     index = int(layer)
     resolved = index if index >= 0 else layers + 1 + index
     if not 0 <= resolved <= layers:
         where = f"{source}; " if source else ""
-        raise ConfigError(f"retrieval.layer {index} is beyond the encoder's {layers} layers ({where}0 = embeddings, "
-                          f"{layers} or -1 = last layer)")
+        raise ConfigError(
+            f"retrieval.layer {index} is beyond the encoder's {layers} layers ({where}0 = embeddings, "
+            f"{layers} or -1 = last layer)"
+        )
     return resolved
 
 
@@ -662,14 +692,18 @@ def _check_against_encoder(spec: dict, name: str, model: dict, where: str, train
                 lengths[f"{key}.max_length"] = values["max_length"]
     for key, length in lengths.items():
         if length > limits["positions"]:
-            raise ConfigError(f"{where}: {key} {length} exceeds the encoder's {limits['positions']} positions "
-                              f"({limits['where']}); lower it")
+            raise ConfigError(
+                f"{where}: {key} {length} exceeds the encoder's {limits['positions']} positions "
+                f"({limits['where']}); lower it"
+            )
 
 
 # Settings whose right value depends on the encoder's size: inherited from a preset written for a tiny scratch
 # model, they spoil a pretrained encoder (a learning rate of 1e-3 collapses it to the majority class).
-SIZED_SETTINGS = {"training": ("lr", "epochs", "max_length", "max_train_examples", "eval_subset"),
-                  "retrieval": ("layer", "max_length")}
+SIZED_SETTINGS = {
+    "training": ("lr", "epochs", "max_length", "max_train_examples", "eval_subset"),
+    "retrieval": ("layer", "max_length"),
+}
 
 
 def _chain(config: dict, name: str) -> list[str]:
@@ -716,18 +750,23 @@ def scratch_settings_warning(config: dict, name: str, spec: dict) -> str | None:
         provider = next((p for p in chain if _defines(config["presets"][p], path)), None)
         if provider is None:
             continue
-        own_model = next((config["presets"][p]["model"] for p in _chain(config, provider)
-                          if "model" in config["presets"][p]), None)
+        own_model = next(
+            (config["presets"][p]["model"] for p in _chain(config, provider) if "model" in config["presets"][p]), None
+        )
         if own_model in config["models"] and config["models"][own_model]["source"] == "scratch":
             section = found.setdefault((provider, own_model), {}).setdefault(".".join(path[:-1]), [])
             section.append(f"{path[-1]} {value}")
     if not found:
         return None
-    parts = [f"from preset '{provider}', written for its tiny scratch model '{scratch}': "
-             + "; ".join(f"{where} {', '.join(items)}" for where, items in sections.items())
-             for (provider, scratch), sections in found.items()]
-    return (f"preset '{name}' runs the pretrained encoder '{spec['model']}' ({model['source']}) with settings "
-            f"{'; '.join(parts)}. Inherit `pretrained` instead (README: bring your own encoder) or set them")
+    parts = [
+        f"from preset '{provider}', written for its tiny scratch model '{scratch}': "
+        + "; ".join(f"{where} {', '.join(items)}" for where, items in sections.items())
+        for (provider, scratch), sections in found.items()
+    ]
+    return (
+        f"preset '{name}' runs the pretrained encoder '{spec['model']}' ({model['source']}) with settings "
+        f"{'; '.join(parts)}. Inherit `pretrained` instead (README: bring your own encoder) or set them"
+    )
 
 
 def load_grid(config: dict) -> Grid:
@@ -750,8 +789,10 @@ def load_grid(config: dict) -> Grid:
         if inter in variants:
             continue
         if inter not in (NONE, MULTITASK) and (inter not in tasks or tasks[inter].role != "intermediate"):
-            raise ConfigError(f"{where}: unknown intermediate task '{inter}' "
-                              f"(known: none, multitask, {', '.join(intermediate_task_names())})")
+            raise ConfigError(
+                f"{where}: unknown intermediate task '{inter}' "
+                f"(known: none, multitask, {', '.join(intermediate_task_names())})"
+            )
     for task in spec.get("multitask", {}).get("tasks", []):
         if task not in tasks or tasks[task].role != "intermediate":
             raise ConfigError(f"{where}: unknown multitask task '{task}'")
@@ -769,8 +810,10 @@ def load_grid(config: dict) -> Grid:
         known = _known_languages(dataset)
         for lang in spec["languages"]:
             if lang not in known:
-                raise ConfigError(f"{where}: unknown language '{lang}' for dataset '{spec['data']}' "
-                                  f"(known: {', '.join(sorted(known))})")
+                raise ConfigError(
+                    f"{where}: unknown language '{lang}' for dataset '{spec['data']}' "
+                    f"(known: {', '.join(sorted(known))})"
+                )
     _check_analysis(spec, variants, where, dataset)
     model = config["models"][spec["model"]]
     for key in {"hub": ("id", "revision"), "local": ("path",), "scratch": ("corpus",)}[model["source"]]:
@@ -780,13 +823,26 @@ def load_grid(config: dict) -> Grid:
         raise ConfigError(f"model '{spec['model']}': unknown corpus dataset '{model['corpus']}'")
     cells = tuple(tuple(cell) for cell in spec["cells"]) if "cells" in spec else None
     warning = scratch_settings_warning(config, name, spec)
-    grid = Grid(preset=name, spec=spec, model_name=spec["model"], model=model, dataset_name=spec["data"],
-                dataset=dataset, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
-                variants=variants, seeds=tuple(spec["seeds"]), cells=cells, warnings=(warning,) if warning else ())
+    grid = Grid(
+        preset=name,
+        spec=spec,
+        model_name=spec["model"],
+        model=model,
+        dataset_name=spec["data"],
+        dataset=dataset,
+        intermediates=tuple(spec["intermediate"]),
+        targets=tuple(spec["targets"]),
+        variants=variants,
+        seeds=tuple(spec["seeds"]),
+        cells=cells,
+        warnings=(warning,) if warning else (),
+    )
     _check_data_sources(grid, where)
     grid = _check_local_copies(config, grid, where)
-    trained = {"intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
-               "target": set(grid.trained_targets)}
+    trained = {
+        "intermediate": set(grid.trained_intermediates) | {v["base"] for v in grid.variants.values()},
+        "target": set(grid.trained_targets),
+    }
     _check_against_encoder(spec, spec["model"], model, where, trained)
     for phase, names in trained.items():  # every tuning setting read now: a bad one stops the plan, not a job
         for task in sorted(names | set(grid.variants)) if phase == "intermediate" else sorted(names):
@@ -813,8 +869,10 @@ def _check_data_sources(grid: Grid, where: str) -> None:
             continue
         if (task.world if source == "world" else task.sources) in (None, ()):
             kind = "world generator (world=)" if source == "world" else "hub source (sources=)"
-            raise ConfigError(f"{where}: task '{name}' has no data in dataset '{grid.dataset_name}' (source "
-                              f"{source}): its module declares no {kind}")
+            raise ConfigError(
+                f"{where}: task '{name}' has no data in dataset '{grid.dataset_name}' (source "
+                f"{source}): its module declares no {kind}"
+            )
 
 
 def _check_local_copies(config: dict, grid: Grid, where: str) -> Grid:
@@ -829,28 +887,45 @@ def _check_local_copies(config: dict, grid: Grid, where: str) -> Grid:
     if not availability.drop_requested(config):
         return replace(grid, unavailable=missing)
     dropped = tuple(missing)
-    spec = {**grid.spec, "intermediate": [i for i in grid.spec["intermediate"] if i not in dropped],
-            "targets": [t for t in grid.spec["targets"] if t not in dropped]}
+    spec = {
+        **grid.spec,
+        "intermediate": [i for i in grid.spec["intermediate"] if i not in dropped],
+        "targets": [t for t in grid.spec["targets"] if t not in dropped],
+    }
     cells = None if grid.cells is None else tuple(c for c in grid.cells if not set(c[:2]) & set(dropped))
-    smaller = replace(grid, spec=spec, intermediates=tuple(spec["intermediate"]), targets=tuple(spec["targets"]),
-                      cells=cells, dropped=dropped)
+    smaller = replace(
+        grid,
+        spec=spec,
+        intermediates=tuple(spec["intermediate"]),
+        targets=tuple(spec["targets"]),
+        cells=cells,
+        dropped=dropped,
+    )
     key = availability.DROP_KEY
     for kind, left in (("targets", smaller.targets), ("intermediate", smaller.intermediates)):
         if not left:
-            raise ConfigError(f"{where}: {key} drops every task of `{kind}` ({', '.join(dropped)}); provide "
-                              f"their data ({availability.DOC})")
+            raise ConfigError(
+                f"{where}: {key} drops every task of `{kind}` ({', '.join(dropped)}); provide "
+                f"their data ({availability.DOC})"
+            )
     if MULTITASK in smaller.intermediates and not smaller.multitask_tasks():
-        raise ConfigError(f"{where}: {key} drops every multitask task ({', '.join(dropped)}); provide their data "
-                          f"or remove multitask")
+        raise ConfigError(
+            f"{where}: {key} drops every multitask task ({', '.join(dropped)}); provide their data or remove multitask"
+        )
     analysed = {t for q in smaller.analysis() if q in ANALYSES for t in smaller.analysis_targets(q)}
     still = sorted((set(smaller.data_tasks()) | analysed) & set(dropped))
     if still:
-        raise ConfigError(f"{where}: {key} drops task '{still[0]}', but a variant or an analysis of the grid still "
-                          f"reads it; remove it there or provide its data ({availability.DOC})")
+        raise ConfigError(
+            f"{where}: {key} drops task '{still[0]}', but a variant or an analysis of the grid still "
+            f"reads it; remove it there or provide its data ({availability.DOC})"
+        )
     in_multitask = MULTITASK in smaller.intermediates
-    warnings = [availability.drop_warning(task, missing[task], smaller.multitask_tasks()
-                                          if in_multitask and task in grid.multitask_tasks() else None)
-                for task in dropped]
+    warnings = [
+        availability.drop_warning(
+            task, missing[task], smaller.multitask_tasks() if in_multitask and task in grid.multitask_tasks() else None
+        )
+        for task in dropped
+    ]
     return replace(smaller, warnings=smaller.warnings + tuple(warnings))
 
 
@@ -871,5 +946,7 @@ def _check_cells(grid: Grid, where: str) -> None:
         for inter, target in grid.analysis_cells(question):
             missing = [seed for seed in grid.seeds if seed not in grid.cell_seeds(inter, target)]
             if missing:
-                raise ConfigError(f"{where}: the '{question}' analysis needs cell [{inter}, {target}, {missing[0]}] "
-                                  f"(list it, or drop the question with `analysis: {{{question}: null}}`)")
+                raise ConfigError(
+                    f"{where}: the '{question}' analysis needs cell [{inter}, {target}, {missing[0]}] "
+                    f"(list it, or drop the question with `analysis: {{{question}: null}}`)"
+                )

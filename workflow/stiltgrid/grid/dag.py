@@ -23,11 +23,11 @@ class Job:
 
     rule: str
     wildcards: dict[str, str]
-    settings: dict                                  # the rule's params: everything the job is told
+    settings: dict  # the rule's params: everything the job is told
     inputs: dict[str, str | list[str]] = field(default_factory=dict)  # the rule's inputs, by name
     outputs: tuple[str, ...] = ()
-    phases: tuple[str, ...] = ()                    # engine phases it runs (stiltgrid.core.behaviour.VERSIONS)
-    reads: tuple[str, ...] = ()                     # files outside the workflow it reads without declaring them
+    phases: tuple[str, ...] = ()  # engine phases it runs (stiltgrid.core.behaviour.VERSIONS)
+    reads: tuple[str, ...] = ()  # files outside the workflow it reads without declaring them
 
     def input_paths(self) -> list[str]:
         return [p for value in self.inputs.values() for p in ([value] if isinstance(value, str) else value)]
@@ -97,40 +97,67 @@ class JobGraph:
         return P.INTERMEDIATE.format(model=self.model_name, intermediate=intermediate, seed=seed)
 
     def cell_dirs(self, cells) -> list[str]:
-        return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
-                for inter, target in cells for seed in self.grid.cell_seeds(inter, target)]
+        return [
+            P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
+            for inter, target in cells
+            for seed in self.grid.cell_seeds(inter, target)
+        ]
 
     def cell_summaries(self, cells) -> list[str]:
         """Training summaries (English dev scores) of the trained cells among ``cells``."""
-        return [P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed) + "/"
-                + P.CELL_TRAIN_SUMMARY for inter, target in cells if target in self.grid.trained_targets
-                for seed in self.grid.cell_seeds(inter, target)]
+        return [
+            P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
+            + "/"
+            + P.CELL_TRAIN_SUMMARY
+            for inter, target in cells
+            if target in self.grid.trained_targets
+            for seed in self.grid.cell_seeds(inter, target)
+        ]
 
     def cell_metrics(self, cells) -> list[str]:
-        return [P.METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
-                for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
-                for lang in self.grid.languages(target)]
+        return [
+            P.METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
+            for inter, target in cells
+            for seed in self.grid.cell_seeds(inter, target)
+            for lang in self.grid.languages(target)
+        ]
 
     def cell_dev_metrics(self, cells) -> list[str]:
         """Metrics of the languages a target is scored in on its dev set (Grid.dev_languages)."""
-        return [P.DEV_METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
-                for inter, target in cells for seed in self.grid.cell_seeds(inter, target)
-                for lang in self.grid.dev_languages(target)]
+        return [
+            P.DEV_METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang)
+            for inter, target in cells
+            for seed in self.grid.cell_seeds(inter, target)
+            for lang in self.grid.dev_languages(target)
+        ]
 
     def train_summaries(self, cells) -> tuple[list[str], list[str]]:
         """The intermediate directories the cells start from and every training summary among them and the cells:
         the aggregate gathers the warnings they record."""
-        inters = list(dict.fromkeys(P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
-                                    for inter, target in cells if inter != NONE
-                                    for seed in self.grid.cell_seeds(inter, target)))
-        cells_trained = [d for (inter, target) in cells if target in self.grid.trained_targets
-                         for d in self.cell_dirs([(inter, target)])]
+        inters = list(
+            dict.fromkeys(
+                P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
+                for inter, target in cells
+                if inter != NONE
+                for seed in self.grid.cell_seeds(inter, target)
+            )
+        )
+        cells_trained = [
+            d
+            for (inter, target) in cells
+            if target in self.grid.trained_targets
+            for d in self.cell_dirs([(inter, target)])
+        ]
         return inters, [f"{d}/{P.CELL_TRAIN_SUMMARY}" for d in inters + cells_trained]
 
     def grid_cells(self) -> list[tuple[str, str]]:
         """The (intermediate, target) cells of the tables: every one, or those the preset's ``cells`` list."""
-        return [(inter, target) for inter in self.grid.intermediates for target in self.grid.targets
-                if self.grid.cell_seeds(inter, target)]
+        return [
+            (inter, target)
+            for inter in self.grid.intermediates
+            for target in self.grid.targets
+            if self.grid.cell_seeds(inter, target)
+        ]
 
     def languages_table(self) -> str:
         """Language metadata: a generated world's own table, or the package's 50-language table for real data."""
@@ -143,11 +170,16 @@ class JobGraph:
     def aggregate_outputs(self) -> dict[str, str]:
         tables = P.TABLES.format(model=self.model_name, preset=self.grid.preset)
         figures = P.FIGURES.format(model=self.model_name, preset=self.grid.preset)
-        return {"scores": f"{tables}/scores.tsv", "paper_table": f"{tables}/paper_table.tsv",
-                "paper_markdown": f"{tables}/paper_table.md", "xtreme": f"{tables}/xtreme_score.tsv",
-                "categories": f"{tables}/category_scores.tsv", "best": f"{tables}/best_per_target.tsv",
-                "warnings": f"{tables}/warnings.md",
-                "heatmap": f"{figures}/gains_heatmap.png"}
+        return {
+            "scores": f"{tables}/scores.tsv",
+            "paper_table": f"{tables}/paper_table.tsv",
+            "paper_markdown": f"{tables}/paper_table.md",
+            "xtreme": f"{tables}/xtreme_score.tsv",
+            "categories": f"{tables}/category_scores.tsv",
+            "best": f"{tables}/best_per_target.tsv",
+            "warnings": f"{tables}/warnings.md",
+            "heatmap": f"{figures}/gains_heatmap.png",
+        }
 
     def results_page_output(self) -> str:
         return P.REPORT.format(model=self.model_name, preset=self.grid.preset)
@@ -162,22 +194,37 @@ class JobGraph:
         from stiltgrid.tasks import world_tasks
 
         spec = self.config["datasets"][dataset]
-        settings = {"seed": spec.get("seed", 0), "corpus_sentences": spec["corpus_sentences"], "sizes": spec["sizes"],
-                    "world": spec.get("world", {})}
+        settings = {
+            "seed": spec.get("seed", 0),
+            "corpus_sentences": spec["corpus_sentences"],
+            "sizes": spec["sizes"],
+            "world": spec.get("world", {}),
+        }
         fmt = {"dataset": dataset}
-        outputs = (P.LANGUAGES_TABLE.format(**fmt), P.CORPUS.format(**fmt), P.LEXICONS.format(**fmt),
-                   P.ENTITIES.format(**fmt), *(P.TASK_DATA.format(task=t, **fmt) for t in sorted(world_tasks())))
+        outputs = (
+            P.LANGUAGES_TABLE.format(**fmt),
+            P.CORPUS.format(**fmt),
+            P.LEXICONS.format(**fmt),
+            P.ENTITIES.format(**fmt),
+            *(P.TASK_DATA.format(task=t, **fmt) for t in sorted(world_tasks())),
+        )
         return Job("generate_world", fmt, settings, outputs=outputs, phases=("world",))
 
     @cache
     def fetch(self, dataset: str, task: str) -> Job:
         from stiltgrid.data import hub
 
-        spec = hub.spec(task, self.fetch_languages(dataset, task), self.config["datasets"][dataset],
-                        preset=self.grid.preset)
-        return Job("fetch_task", {"dataset": dataset, "task": task}, {"spec": spec},
-                   outputs=(P.TASK_DATA.format(dataset=dataset, task=task),), phases=("fetch",),
-                   reads=tuple(str(spec[k]) for k in ("ccg_path", "local_path") if spec.get(k)))
+        spec = hub.spec(
+            task, self.fetch_languages(dataset, task), self.config["datasets"][dataset], preset=self.grid.preset
+        )
+        return Job(
+            "fetch_task",
+            {"dataset": dataset, "task": task},
+            {"spec": spec},
+            outputs=(P.TASK_DATA.format(dataset=dataset, task=task),),
+            phases=("fetch",),
+            reads=tuple(str(spec[k]) for k in ("ccg_path", "local_path") if spec.get(k)),
+        )
 
     def fetch_languages(self, dataset: str, task: str) -> list[str]:
         """Target languages to fetch: the grid's when this dataset is the preset's, else the official list (XTREME,
@@ -197,9 +244,14 @@ class JobGraph:
         from stiltgrid.data.declared import split_files
 
         spec = self.config["tasks"][task]
-        return Job("prepare_local_task", {"task": task}, {"spec": spec},
-                   inputs={"files": sorted(set(split_files(spec).values()))},
-                   outputs=(P.LOCAL_TASK.format(task=task),), phases=("declared",))
+        return Job(
+            "prepare_local_task",
+            {"task": task},
+            {"spec": spec},
+            inputs={"files": sorted(set(split_files(spec).values()))},
+            outputs=(P.LOCAL_TASK.format(task=task),),
+            phases=("declared",),
+        )
 
     @cache
     def variant(self, dataset: str, variant: str) -> Job:
@@ -214,9 +266,14 @@ class JobGraph:
             key = "translations" if spec["augment"] == "translate" else "lexicons"
             inputs[key] = [spec[key].replace("{lang}", lang) for lang in spec["languages"]]
         spec = {k: v for k, v in spec.items() if k != "tuning"}  # how it is trained is no part of its data
-        return Job("augment_intermediate", {"dataset": dataset, "variant": variant},
-                   {"variant": spec, "source": source}, inputs=inputs,
-                   outputs=(P.VARIANT_DATA.format(dataset=dataset, variant=variant),), phases=("augment",))
+        return Job(
+            "augment_intermediate",
+            {"dataset": dataset, "variant": variant},
+            {"variant": spec, "source": source},
+            inputs=inputs,
+            outputs=(P.VARIANT_DATA.format(dataset=dataset, variant=variant),),
+            phases=("augment",),
+        )
 
     # -- phase 1 --------------------------------------------------------------------------------------------------
     @cache
@@ -232,8 +289,15 @@ class JobGraph:
                 spec["commit"] = lock.pin("models", spec["id"], spec["revision"], self.grid.preset)
         inputs = {"corpus": P.CORPUS.format(dataset=spec["corpus"])} if spec["source"] == "scratch" else {}
         reads = (spec["path"],) if spec["source"] == "local" else ()
-        return Job("mlm_checkpoint", {"model": model}, {"spec": spec}, inputs=inputs,
-                   outputs=(P.MODEL.format(model=model),), phases=("pretrain",), reads=reads)
+        return Job(
+            "mlm_checkpoint",
+            {"model": model},
+            {"spec": spec},
+            inputs=inputs,
+            outputs=(P.MODEL.format(model=model),),
+            phases=("pretrain",),
+            reads=reads,
+        )
 
     def prefix(self, model: str, role: str) -> str:
         return (self.config["models"][model].get("prefixes") or {}).get(role, "")
@@ -257,9 +321,14 @@ class JobGraph:
     @cache
     def intermediate(self, model: str, intermediate: str, seed) -> Job:
         wildcards = {"model": model, "intermediate": intermediate, "seed": str(seed)}
-        settings = self._with_prefix({"tasks": self.grid.intermediate_tasks(intermediate),
-                                      "hparams": self.grid.hparams("intermediate", intermediate)},
-                                     model, self.grid.intermediate_tasks(intermediate))
+        settings = self._with_prefix(
+            {
+                "tasks": self.grid.intermediate_tasks(intermediate),
+                "hparams": self.grid.hparams("intermediate", intermediate),
+            },
+            model,
+            self.grid.intermediate_tasks(intermediate),
+        )
         if intermediate == MULTITASK:
             settings["sampling"] = self.grid.multitask_sampling()
         inputs = {"init": P.MODEL.format(model=model), "data": self.intermediate_data(intermediate)}
@@ -272,8 +341,14 @@ class JobGraph:
         if tuning is not None:  # only then in the settings: full jobs keep the identity they had before LoRA
             settings["tuning"] = tuning
             phases += ("lora",)
-        return Job("train_intermediate", wildcards, settings, inputs=inputs,
-                   outputs=(P.INTERMEDIATE.format(**wildcards),), phases=phases)
+        return Job(
+            "train_intermediate",
+            wildcards,
+            settings,
+            inputs=inputs,
+            outputs=(P.INTERMEDIATE.format(**wildcards),),
+            phases=phases,
+        )
 
     def lora_intermediate(self, intermediate: str) -> bool:
         """Whether an intermediate is trained with LoRA: its checkpoint is then an adapter on the MLM checkpoint."""
@@ -292,8 +367,10 @@ class JobGraph:
         on the encoder."""
         wildcards = {"model": model, "intermediate": intermediate, "target": target, "seed": str(seed)}
         outputs = (P.EVAL_DIR.format(**wildcards),)
-        inputs = {"init" if target in self.grid.trained_targets else "encoder": self.encoder_dir(intermediate, seed),
-                  "data": [self.task_dir(target)] if target in self.grid.trained_targets else self.task_dir(target)}
+        inputs = {
+            "init" if target in self.grid.trained_targets else "encoder": self.encoder_dir(intermediate, seed),
+            "data": [self.task_dir(target)] if target in self.grid.trained_targets else self.task_dir(target),
+        }
         adapter = self.lora_intermediate(intermediate)
         if adapter:  # a LoRA intermediate checkpoint is an adapter: merged into the base encoder (engine.lora)
             inputs["base"] = P.MODEL.format(model=model)
@@ -301,10 +378,23 @@ class JobGraph:
             settings = self.retrieval_settings(target, model)
             if AUTO in (settings["layer"], settings["pooling"]):  # read by the kind of encoder: the model's own files
                 inputs["model"] = P.MODEL.format(model=model)
-            return Job(f"evaluate_{target}", wildcards, settings, inputs=inputs, outputs=outputs,
-                       phases=("retrieval", "lora") if adapter else ("retrieval",))
-        settings = self._with_prefix({"tasks": [target], "languages": self.grid.languages(target),
-                                      "hparams": self.grid.hparams("target", target)}, model, [target])
+            return Job(
+                f"evaluate_{target}",
+                wildcards,
+                settings,
+                inputs=inputs,
+                outputs=outputs,
+                phases=("retrieval", "lora") if adapter else ("retrieval",),
+            )
+        settings = self._with_prefix(
+            {
+                "tasks": [target],
+                "languages": self.grid.languages(target),
+                "hparams": self.grid.hparams("target", target),
+            },
+            model,
+            [target],
+        )
         if self.grid.dev_languages(target):
             settings["dev_languages"] = self.grid.dev_languages(target)
         phases = ("finetune",)
@@ -314,9 +404,11 @@ class JobGraph:
         if adapter or tuning is not None:
             phases += ("lora",)
         if self.grid.perturbations(target):  # the robustness question scores perturbed copies of every test set
-            settings.update(perturbations=self.grid.perturbations(target),
-                            perturb_resources=self.perturb_resources(target),
-                            perturb_seed=self.grid.analysis()["robustness"].get("seed", 0))
+            settings.update(
+                perturbations=self.grid.perturbations(target),
+                perturb_resources=self.perturb_resources(target),
+                perturb_seed=self.grid.analysis()["robustness"].get("seed", 0),
+            )
             inputs["perturb"] = self.perturb_inputs(target)
             phases += ("perturb",)
         return Job(f"train_{target}", wildcards, settings, inputs=inputs, outputs=outputs, phases=phases)
@@ -333,8 +425,13 @@ class JobGraph:
         declared = self.config["models"][model].get("sentence_embedding")
         if declared is not None and AUTO in (settings["layer"], settings["pooling"]):
             settings["sentence_embedding"] = declared
-        return {"task": target, "languages": self.grid.languages(target), "precision": "auto", **settings,
-                "prefixes": prefixes}
+        return {
+            "task": target,
+            "languages": self.grid.languages(target),
+            "precision": "auto",
+            **settings,
+            "prefixes": prefixes,
+        }
 
     def perturb_resources(self, target: str) -> dict:
         """Lexicons (codeswitch) and entity gazetteer (entity_swap) the robustness perturbations of a target read: a
@@ -368,14 +465,25 @@ class JobGraph:
         grid = self.grid
         cells = self.grid_cells()
         intermediates, warning_summaries = self.train_summaries(cells)
-        settings = {"metrics": self.cell_metrics(cells), "dev_metrics": self.cell_dev_metrics(cells),
-                    "summaries": self.cell_summaries(cells), "warning_summaries": warning_summaries,
-                    "config_warnings": list(grid.warnings),
-                    "task_languages": {t: grid.languages(t) for t in grid.targets}, "baseline": NONE,
-                    "intermediates": list(grid.intermediates), "targets": list(grid.targets)}
-        return Job("aggregate", {"model": self.model_name}, settings,
-                   inputs={"cells": self.cell_dirs(cells), "intermediates": intermediates},
-                   outputs=tuple(self.aggregate_outputs().values()), phases=("aggregate",))
+        settings = {
+            "metrics": self.cell_metrics(cells),
+            "dev_metrics": self.cell_dev_metrics(cells),
+            "summaries": self.cell_summaries(cells),
+            "warning_summaries": warning_summaries,
+            "config_warnings": list(grid.warnings),
+            "task_languages": {t: grid.languages(t) for t in grid.targets},
+            "baseline": NONE,
+            "intermediates": list(grid.intermediates),
+            "targets": list(grid.targets),
+        }
+        return Job(
+            "aggregate",
+            {"model": self.model_name},
+            settings,
+            inputs={"cells": self.cell_dirs(cells), "intermediates": intermediates},
+            outputs=tuple(self.aggregate_outputs().values()),
+            phases=("aggregate",),
+        )
 
     @cached_property
     def results_page(self) -> Job:
@@ -387,21 +495,47 @@ class JobGraph:
             for seed in grid.cell_seeds(inter, target):
                 cell = P.EVAL_DIR.format(model=self.model_name, intermediate=inter, target=target, seed=seed)
                 trained = target in grid.trained_targets
-                cells.append({"intermediate": inter, "target": target, "seed": str(seed), "dir": cell,
-                              "summary": f"{cell}/{P.CELL_TRAIN_SUMMARY}" if trained else None,
-                              "intermediate_summary": None if inter == NONE else P.INTERMEDIATE.format(
-                                  model=self.model_name, intermediate=inter, seed=seed) + "/" + P.CELL_TRAIN_SUMMARY})
+                cells.append(
+                    {
+                        "intermediate": inter,
+                        "target": target,
+                        "seed": str(seed),
+                        "dir": cell,
+                        "summary": f"{cell}/{P.CELL_TRAIN_SUMMARY}" if trained else None,
+                        "intermediate_summary": None
+                        if inter == NONE
+                        else P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
+                        + "/"
+                        + P.CELL_TRAIN_SUMMARY,
+                    }
+                )
         analyses = {q: self.analysis_outputs(q) for q in ANALYSES if q in grid.analysis()}
-        settings = {"model": self.model_name, "preset": grid.preset, "tables": self.aggregate_outputs(),
-                    "cells": cells, "analyses": analyses, "baseline": NONE,
-                    "intermediates": list(grid.intermediates) + [BEST], "targets": list(grid.targets),
-                    "task_languages": {t: grid.languages(t) for t in grid.targets}}
-        inputs = {"tables": list(self.aggregate_outputs().values()), "cells": self.cell_dirs(self.grid_cells()),
-                  "intermediates": self.train_summaries(self.grid_cells())[0],
-                  "analyses": [p for outputs in analyses.values() for p in outputs.values()],
-                  "languages": self.languages_table()}
-        return Job("results_page", {"model": self.model_name}, settings, inputs=inputs,
-                   outputs=(self.results_page_output(),), phases=("report",))
+        settings = {
+            "model": self.model_name,
+            "preset": grid.preset,
+            "tables": self.aggregate_outputs(),
+            "cells": cells,
+            "analyses": analyses,
+            "baseline": NONE,
+            "intermediates": list(grid.intermediates) + [BEST],
+            "targets": list(grid.targets),
+            "task_languages": {t: grid.languages(t) for t in grid.targets},
+        }
+        inputs = {
+            "tables": list(self.aggregate_outputs().values()),
+            "cells": self.cell_dirs(self.grid_cells()),
+            "intermediates": self.train_summaries(self.grid_cells())[0],
+            "analyses": [p for outputs in analyses.values() for p in outputs.values()],
+            "languages": self.languages_table(),
+        }
+        return Job(
+            "results_page",
+            {"model": self.model_name},
+            settings,
+            inputs=inputs,
+            outputs=(self.results_page_output(),),
+            phases=("report",),
+        )
 
     @cached_property
     def export(self) -> Job | None:
@@ -417,8 +551,17 @@ class JobGraph:
         row, seed = spec["row"], spec["seed"]
         rows = [i for i in grid.intermediates if i != NONE] if row == BEST else [row]
         exported = [t for t in grid.targets if official_task(t)]
-        cells = {t: {i: {str(s): P.EVAL_DIR.format(model=self.model_name, intermediate=i, target=t, seed=s)
-                         for s in grid.cell_seeds(i, t) if seed in (None, s)} for i in rows} for t in exported}
+        cells = {
+            t: {
+                i: {
+                    str(s): P.EVAL_DIR.format(model=self.model_name, intermediate=i, target=t, seed=s)
+                    for s in grid.cell_seeds(i, t)
+                    if seed in (None, s)
+                }
+                for i in rows
+            }
+            for t in exported
+        }
         cells = {t: {i: dirs for i, dirs in by_inter.items() if dirs} for t, by_inter in cells.items()}
         cells = {t: by_inter for t, by_inter in cells.items() if by_inter}
         if not cells:
@@ -429,25 +572,45 @@ class JobGraph:
         inputs: dict = {"cells": dirs, "data": list(data.values())}
         if row == BEST:
             inputs["choices"] = self.aggregate_outputs()["best"]
-        settings = {"row": row, "seed": seed, "cells": cells, "data": data,
-                    "targets": {t: {"task": official_task(t), "languages": grid.languages(t)} for t in cells},
-                    "skipped": {t: "not read by XTREME's evaluate.py" for t in grid.targets if t not in exported}}
+        settings = {
+            "row": row,
+            "seed": seed,
+            "cells": cells,
+            "data": data,
+            "targets": {t: {"task": official_task(t), "languages": grid.languages(t)} for t in cells},
+            "skipped": {t: "not read by XTREME's evaluate.py" for t in grid.targets if t not in exported},
+        }
         out = P.EXPORT.format(model=self.model_name, preset=grid.preset)
-        return Job("export_predictions", {"model": self.model_name}, settings, inputs=inputs, outputs=(out,),
-                   phases=("export",))
+        return Job(
+            "export_predictions",
+            {"model": self.model_name},
+            settings,
+            inputs=inputs,
+            outputs=(out,),
+            phases=("export",),
+        )
 
     def difficulty_tasks(self) -> dict[str, str]:
         """Intermediate -> the task its difficulty is measured on (a variant: its base task)."""
-        return {inter: self.grid.intermediate_tasks(inter)[0] for inter in self.grid.intermediates
-                if inter not in (NONE, MULTITASK)}
+        return {
+            inter: self.grid.intermediate_tasks(inter)[0]
+            for inter in self.grid.intermediates
+            if inter not in (NONE, MULTITASK)
+        }
 
     def perturbed_metrics(self) -> list[str]:
         grid = self.grid
         targets = grid.analysis_targets("robustness") if "robustness" in grid.analysis() else []
-        return [P.PERTURBED_METRICS.format(model=self.model_name, intermediate=inter, target=target, seed=seed,
-                                           lang=lang, perturbation=name)
-                for inter in grid.intermediates for target in targets for seed in grid.seeds
-                for lang in grid.languages(target) for name in grid.perturbations(target)]
+        return [
+            P.PERTURBED_METRICS.format(
+                model=self.model_name, intermediate=inter, target=target, seed=seed, lang=lang, perturbation=name
+            )
+            for inter in grid.intermediates
+            for target in targets
+            for seed in grid.seeds
+            for lang in grid.languages(target)
+            for name in grid.perturbations(target)
+        ]
 
     # -- the selection question's estimates -----------------------------------------------------------------------
     def selection_candidates(self) -> list[str]:
@@ -474,11 +637,20 @@ class JobGraph:
         target = name in self.grid.targets
         tasks = [name] if target else self.grid.intermediate_tasks(name)
         data = [self.task_dir(name)] if target else self.intermediate_data(name)
-        settings = {"name": name, "tasks": tasks, "languages": self.grid.languages(name) if target else [],
-                    **self.selection_settings()}
-        return Job("selection_text", {"model": model, "name": name}, settings,
-                   inputs={"encoder": P.MODEL.format(model=model), "data": data},
-                   outputs=(P.SELECTION_TEXT.format(model=model, name=name),), phases=("selection",))
+        settings = {
+            "name": name,
+            "tasks": tasks,
+            "languages": self.grid.languages(name) if target else [],
+            **self.selection_settings(),
+        }
+        return Job(
+            "selection_text",
+            {"model": model, "name": name},
+            settings,
+            inputs={"encoder": P.MODEL.format(model=model), "data": data},
+            outputs=(P.SELECTION_TEXT.format(model=model, name=name),),
+            phases=("selection",),
+        )
 
     @cache
     def selection_logme(self, model: str, intermediate: str, target: str, seed) -> Job:
@@ -490,17 +662,27 @@ class JobGraph:
             inputs["base"] = P.MODEL.format(model=model)
             phases += ("lora",)
         settings = self._with_prefix({"target": target, **self.selection_settings("max_rows")}, model, [target])
-        return Job("selection_logme", wildcards, settings, inputs=inputs,
-                   outputs=(P.SELECTION_LOGME.format(**wildcards),), phases=phases)
+        return Job(
+            "selection_logme",
+            wildcards,
+            settings,
+            inputs=inputs,
+            outputs=(P.SELECTION_LOGME.format(**wildcards),),
+            phases=phases,
+        )
 
     def selection_estimates(self) -> dict:
         """The estimate files the question reads: text vectors by task, LogME by target and intermediate."""
         model, seed = self.model_name, self.selection_seed()
         names = self.selection_candidates() + list(self.grid.targets)
         text = {name: P.SELECTION_TEXT.format(model=model, name=name) for name in names}
-        logme = {target: {inter: self.selection_logme(model, inter, target, seed).outputs[0]
-                          for inter in self.selection_candidates()}
-                 for target in self.grid.trained_targets}
+        logme = {
+            target: {
+                inter: self.selection_logme(model, inter, target, seed).outputs[0]
+                for inter in self.selection_candidates()
+            }
+            for target in self.grid.trained_targets
+        }
         return {"text": text, "logme": logme}
 
     @cache
@@ -509,37 +691,57 @@ class JobGraph:
         inputs: dict = {"cells": self.cell_dirs(grid.analysis_cells(question)), "languages": self.languages_table()}
         robustness = question == "robustness"
         if robustness:
-            inputs["intermediates"] = [P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
-                                       for inter in self.difficulty_tasks() for seed in grid.seeds]
+            inputs["intermediates"] = [
+                P.INTERMEDIATE.format(model=self.model_name, intermediate=inter, seed=seed)
+                for inter in self.difficulty_tasks()
+                for seed in grid.seeds
+            ]
             inputs["task_data"] = sorted({self.task_dir(task) for task in self.difficulty_tasks().values()})
         settings = {
             "metrics": self.cell_metrics(grid.analysis_cells(question)),
             "perturbed": self.perturbed_metrics() if robustness else [],
-            "question": question, "section": grid.analysis()[question],
-            "targets": grid.analysis_targets(question), "intermediates": grid.analysis_intermediates(question),
+            "question": question,
+            "section": grid.analysis()[question],
+            "targets": grid.analysis_targets(question),
+            "intermediates": grid.analysis_intermediates(question),
             "task_languages": {t: grid.languages(t) for t in grid.analysis_targets(question)},
             "difficulty_tasks": self.difficulty_tasks() if robustness else {},
-            "bootstrap": grid.analysis()["bootstrap"], "alpha": grid.analysis()["alpha"],
+            "bootstrap": grid.analysis()["bootstrap"],
+            "alpha": grid.analysis()["alpha"],
             "seed": grid.analysis()["seed"],
         }
         if question in ("alternatives", "tuning"):  # what each compared intermediate changes, for the table
             settings["kinds"] = {i: grid.intermediate_kind(i) for i in grid.analysis_intermediates(question)}
         if question == "tuning":  # the checkpoints whose sizes it reports, and the summaries saying how they trained
-            checkpoints = {i: [P.INTERMEDIATE.format(model=self.model_name, intermediate=i, seed=seed)
-                               for seed in grid.seeds] for i in grid.analysis_intermediates(question) if i != NONE}
+            checkpoints = {
+                i: [P.INTERMEDIATE.format(model=self.model_name, intermediate=i, seed=seed) for seed in grid.seeds]
+                for i in grid.analysis_intermediates(question)
+                if i != NONE
+            }
             settings["checkpoints"] = checkpoints
             inputs["intermediates"] = [d for dirs in checkpoints.values() for d in dirs]
         if question == "selection":  # the estimates, and the recorded seconds of every job of the grid
             estimates = self.selection_estimates()
-            settings.update(estimates=estimates, candidates=self.selection_candidates(),
-                            selection_seed=self.selection_seed(), retrieval_targets=list(grid.retrieval_targets))
-            inputs["estimates"] = (list(estimates["text"].values())
-                                   + [p for by_inter in estimates["logme"].values() for p in by_inter.values()])
+            settings.update(
+                estimates=estimates,
+                candidates=self.selection_candidates(),
+                selection_seed=self.selection_seed(),
+                retrieval_targets=list(grid.retrieval_targets),
+            )
+            inputs["estimates"] = list(estimates["text"].values()) + [
+                p for by_inter in estimates["logme"].values() for p in by_inter.values()
+            ]
             inputs["intermediates"] = self.train_summaries(self.grid_cells())[0]
         # the selection question's scoring is versioned with its estimates (stiltgrid.core.behaviour "selection")
         phases = ("analysis", "selection") if question == "selection" else ("analysis",)
-        return Job(f"analysis_{question}", {"model": self.model_name}, settings, inputs=inputs,
-                   outputs=tuple(self.analysis_outputs(question).values()), phases=phases)
+        return Job(
+            f"analysis_{question}",
+            {"model": self.model_name},
+            settings,
+            inputs=inputs,
+            outputs=tuple(self.analysis_outputs(question).values()),
+            phases=phases,
+        )
 
     # -- from an output back to its job ---------------------------------------------------------------------------
     def producer(self, path: str) -> Job | None:
@@ -599,11 +801,18 @@ class JobGraph:
         return self.selection_text(wc["model"], wc["name"]) if ok else None
 
     def _find_selection_logme(self, wc: dict) -> Job | None:
-        ok = ("selection" in self.grid.analysis() and wc["intermediate"] in self.selection_candidates()
-              and wc["target"] in self.grid.trained_targets and wc["seed"].isdigit())
+        ok = (
+            "selection" in self.grid.analysis()
+            and wc["intermediate"] in self.selection_candidates()
+            and wc["target"] in self.grid.trained_targets
+            and wc["seed"].isdigit()
+        )
         return self.selection_logme(wc["model"], wc["intermediate"], wc["target"], wc["seed"]) if ok else None
 
     def _find_cell(self, wc: dict) -> Job | None:
-        ok = (wc["intermediate"] in self.grid.all_intermediates and wc["target"] in self.grid.targets
-              and wc["seed"].isdigit())
+        ok = (
+            wc["intermediate"] in self.grid.all_intermediates
+            and wc["target"] in self.grid.targets
+            and wc["seed"].isdigit()
+        )
         return self.cell(wc["model"], wc["intermediate"], wc["target"], wc["seed"]) if ok else None

@@ -172,8 +172,11 @@ def seal(outputs: list[str], lineage: dict, settings: dict) -> None:
         manifest = read_manifest(producer_output) if producer_output else None
         if manifest is not None:
             upstream[path] = manifest["record"]
-    record = {**{k: lineage[k] for k in ("rule", "wildcards", "digest", "behaviour")}, "settings": settings,
-              "inputs": {path: identity for path, (identity, _) in lineage["inputs"].items()}}
+    record = {
+        **{k: lineage[k] for k in ("rule", "wildcards", "digest", "behaviour")},
+        "settings": settings,
+        "inputs": {path: identity for path, (identity, _) in lineage["inputs"].items()},
+    }
     payload = {"record": record, "upstream": upstream, "files": files}
     target = Path(manifest_path(outputs[0]))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -204,8 +207,7 @@ class Lineage:
             else:
                 edits = edited_files(path, read_manifest(producer.outputs[0]), self.hashes)
                 edited = digest(["edited", content_id(path, self.hashes)]) if edits else None
-                self._identities[path] = (digest(["output", self.digest(producer), path, edited]),
-                                          producer.outputs[0])
+                self._identities[path] = (digest(["output", self.digest(producer), path, edited]), producer.outputs[0])
         return self._identities[path]
 
     def digest(self, job: Job) -> str:
@@ -215,10 +217,14 @@ class Lineage:
         return self._digests[key]
 
     def components(self, job: Job) -> dict:
-        return {"rule": job.rule, "wildcards": job.wildcards, "settings": job.settings,
-                "behaviour": versions(job.phases),
-                "inputs": {location_free(p): self.identity(p)[0] for p in job.input_paths()},
-                "reads": {location_free(p): self.read_identity(p) for p in job.reads}}
+        return {
+            "rule": job.rule,
+            "wildcards": job.wildcards,
+            "settings": job.settings,
+            "behaviour": versions(job.phases),
+            "inputs": {location_free(p): self.identity(p)[0] for p in job.input_paths()},
+            "reads": {location_free(p): self.read_identity(p) for p in job.reads},
+        }
 
     def read_identity(self, path: str) -> str:
         """The identity of a file from outside the workflow that a job reads without declaring it (by content)."""
@@ -229,9 +235,13 @@ class Lineage:
     def param(self, job: Job) -> dict:
         """The rule's ``lineage`` param: the digest, and what the job needs to seal its outputs."""
         reads = {p: [self.read_identity(p), None] for p in job.reads}
-        value = {"rule": job.rule, "wildcards": job.wildcards, "digest": self.digest(job),
-                 "behaviour": versions(job.phases),
-                 "inputs": {**{p: list(self.identity(p)) for p in job.input_paths()}, **reads}}
+        value = {
+            "rule": job.rule,
+            "wildcards": job.wildcards,
+            "digest": self.digest(job),
+            "behaviour": versions(job.phases),
+            "inputs": {**{p: list(self.identity(p)) for p in job.input_paths()}, **reads},
+        }
         self.hashes.save()
         return value
 

@@ -175,9 +175,15 @@ def _decoder(feature):
             decoders = {k: _decoder(f) for k, f in inner.items()}
             if all(d is None for d in decoders.values()):
                 return None
-            return lambda v: v if v is None else (
-                {k: [decoders[k](x) for x in xs] if decoders.get(k) else xs for k, xs in v.items()}
-                if isinstance(v, dict) else [_decode_dict(x, decoders) for x in v])
+            return lambda v: (
+                v
+                if v is None
+                else (
+                    {k: [decoders[k](x) for x in xs] if decoders.get(k) else xs for k, xs in v.items()}
+                    if isinstance(v, dict)
+                    else [_decode_dict(x, decoders) for x in v]
+                )
+            )
         sub = _decoder(inner)
         return None if sub is None else (lambda v: v if v is None else [sub(x) for x in v])
     if isinstance(feature, dict):
@@ -207,8 +213,15 @@ def decoded_rows(dataset) -> Iterator[dict]:
 class HubReader(Reader):
     """Reads through ``datasets.load_dataset``: from the hub (cached under ``cache_dir``) or from a local mirror."""
 
-    def __init__(self, cache_dir: str | Path | None = None, mirror: str | Path | None = None,
-                 task: str = "?", hint: str | None = None, needs: Iterable[str] = (), progress: bool = False):
+    def __init__(
+        self,
+        cache_dir: str | Path | None = None,
+        mirror: str | Path | None = None,
+        task: str = "?",
+        hint: str | None = None,
+        needs: Iterable[str] = (),
+        progress: bool = False,
+    ):
         self.progress = progress
         self.cache_dir = str(cache_dir or DEFAULT_CACHE_DIR)
         mirror = mirror if mirror is not None else os.environ.get(MIRROR_VAR) or None
@@ -219,28 +232,38 @@ class HubReader(Reader):
 
     # One line, for the user: which dataset, why, and how to get it.
     def _error(self, read: Read, revision: str, err: BaseException | None) -> FetchError:
-        what = (f"hub dataset '{read.ref.hub_id}' (config '{read.config or 'default'}', split '{read.split}', "
-                f"revision '{revision}')")
+        what = (
+            f"hub dataset '{read.ref.hub_id}' (config '{read.config or 'default'}', split '{read.split}', "
+            f"revision '{revision}')"
+        )
         hint = self.hint or f"snakemake --cores 1 resources/data/hub/tasks/{self.task}"
         var = offline_var()
         if self.mirror is not None:
-            return FetchError(f"cannot fetch task '{self.task}': {what} is not readable from the mirror "
-                              f"{self.mirror / read.ref.hub_id} ({type(err).__name__}: {one_line(err, 160)})")
+            return FetchError(
+                f"cannot fetch task '{self.task}': {what} is not readable from the mirror "
+                f"{self.mirror / read.ref.hub_id} ({type(err).__name__}: {one_line(err, 160)})"
+            )
         script = _script_only(err)
         if script:
-            return FetchError(f"cannot fetch task '{self.task}': hub dataset '{read.ref.hub_id}' at revision "
-                              f"'{revision}' holds only a loading script ({script}), which datasets >= 4 no longer "
-                              f"runs; read a script-free copy instead (a parquet revision or repository: "
-                              f"datasets.<name>.revisions / sources in config.yaml), or provide its files as a local "
-                              f"mirror (STILTGRID_HUB_MIRROR=DIR with DIR/{read.ref.hub_id}); see docs/real-data.md")
+            return FetchError(
+                f"cannot fetch task '{self.task}': hub dataset '{read.ref.hub_id}' at revision "
+                f"'{revision}' holds only a loading script ({script}), which datasets >= 4 no longer "
+                f"runs; read a script-free copy instead (a parquet revision or repository: "
+                f"datasets.<name>.revisions / sources in config.yaml), or provide its files as a local "
+                f"mirror (STILTGRID_HUB_MIRROR=DIR with DIR/{read.ref.hub_id}); see docs/real-data.md"
+            )
         if var:
             needs = f" (the task reads {', '.join(self.needs)})" if len(self.needs) > 1 else ""
-            return FetchError(f"cannot fetch task '{self.task}': {what} is not in the cache {self.cache_dir} and "
-                              f"offline mode is on ({var}=1){needs}; pre-fetch it on a machine with internet: "
-                              f"{hint} (then copy resources/ here)")
-        return FetchError(f"cannot fetch task '{self.task}': {what} failed ({type(err).__name__}: "
-                          f"{one_line(err, 160)}); check the id, config and revision, or pre-fetch it on a machine "
-                          f"with internet: {hint}")
+            return FetchError(
+                f"cannot fetch task '{self.task}': {what} is not in the cache {self.cache_dir} and "
+                f"offline mode is on ({var}=1){needs}; pre-fetch it on a machine with internet: "
+                f"{hint} (then copy resources/ here)"
+            )
+        return FetchError(
+            f"cannot fetch task '{self.task}': {what} failed ({type(err).__name__}: "
+            f"{one_line(err, 160)}); check the id, config and revision, or pre-fetch it on a machine "
+            f"with internet: {hint}"
+        )
 
     def _load(self, read: Read, revision: str):
         import datasets
@@ -258,16 +281,19 @@ class HubReader(Reader):
         pinned = self.mirror is None and COMMIT.match(revision)
 
         def load():
-            data = datasets.load_dataset(path, read.config, split=read.split, revision=revision,
-                                         cache_dir=self.cache_dir)
+            data = datasets.load_dataset(
+                path, read.config, split=read.split, revision=revision, cache_dir=self.cache_dir
+            )
             # When the hub fails, datasets falls back to its newest prepared copy whatever its commit: refuse that
             if pinned and not any(f"/{revision}/" in f["filename"] for f in data.cache_files):
                 if offline_var():
-                    raise FetchError(f"cannot fetch task '{self.task}': the cached copy of hub dataset "
-                                     f"'{read.ref.hub_id}' (config '{read.config or 'default'}', split "
-                                     f"'{read.split}') is not of the locked commit {revision}; fetch it where there "
-                                     f"is internet: {self.hint or 'stiltgrid fetch --preset NAME'} (then copy "
-                                     f"resources/ here)")
+                    raise FetchError(
+                        f"cannot fetch task '{self.task}': the cached copy of hub dataset "
+                        f"'{read.ref.hub_id}' (config '{read.config or 'default'}', split "
+                        f"'{read.split}') is not of the locked commit {revision}; fetch it where there "
+                        f"is internet: {self.hint or 'stiltgrid fetch --preset NAME'} (then copy "
+                        f"resources/ here)"
+                    )
                 script = _script_of(read.ref.hub_id, revision)
                 if script:
                     raise RuntimeError(f"Dataset scripts are no longer supported, but found {script}")
@@ -376,8 +402,10 @@ class Source:
             return []
         missing = [lang for lang in languages if lang not in self.available]
         if missing:
-            raise FetchError(f"task '{self.task}' (source '{self.name}') has no data for language "
-                             f"'{missing[0]}'; available: {' '.join(self.available)}")
+            raise FetchError(
+                f"task '{self.task}' (source '{self.name}') has no data for language "
+                f"'{missing[0]}'; available: {' '.join(self.available)}"
+            )
         return languages
 
     def params(self, languages: Iterable[str] = (), revisions: dict | None = None) -> dict:
@@ -390,8 +418,11 @@ class Source:
         return {
             "source": self.name,
             "task": self.task,
-            "hub": [{"id": ref.hub_id, "revision": revisions.get(ref.hub_id, ref.revision)} for ref in self.refs
-                    if ref.hub_id in used or not used],
+            "hub": [
+                {"id": ref.hub_id, "revision": revisions.get(ref.hub_id, ref.revision)}
+                for ref in self.refs
+                if ref.hub_id in used or not used
+            ],
             "reads": reads,
             "languages": langs,
         }
@@ -411,8 +442,14 @@ class Source:
         return list(dict.fromkeys((r["id"], r["config"]) for r in self.reads(languages)))
 
     # -- writing ------------------------------------------------------------------------------------------------------
-    def write(self, task, out_dir: str | Path, languages: Iterable[str] = (), reader: Reader | None = None,
-              revisions: dict | None = None) -> dict:
+    def write(
+        self,
+        task,
+        out_dir: str | Path,
+        languages: Iterable[str] = (),
+        reader: Reader | None = None,
+        revisions: dict | None = None,
+    ) -> dict:
         """Write the task directory (atomically: into a sibling temporary directory, renamed at the end) and return
         its ``task.json`` record. ``task`` is the registry's Task named ``self.task``: its format and labels check
         the converted files."""
@@ -434,8 +471,9 @@ class Source:
                         drops = Drops()
                         for ex in read.parse(rows, read.prefix, drops):
                             if ex["id"] in seen:
-                                raise FetchError(f"task '{self.task}': duplicate example id '{ex['id']}' in "
-                                                 f"{part.file}")
+                                raise FetchError(
+                                    f"task '{self.task}': duplicate example id '{ex['id']}' in {part.file}"
+                                )
                             seen.add(ex["id"])
                             yield ex
                         if drops.reasons:
@@ -444,17 +482,19 @@ class Source:
 
                 write_jsonl(tmp / part.file, examples())
                 if not seen:
-                    raise FetchError(f"task '{self.task}': no usable examples for {part.file} from "
-                                     + ", ".join(f"{r.ref.hub_id}:{r.config or 'default'}:{r.split}"
-                                                 for r in part.reads))
+                    raise FetchError(
+                        f"task '{self.task}': no usable examples for {part.file} from "
+                        + ", ".join(f"{r.ref.hub_id}:{r.config or 'default'}:{r.split}" for r in part.reads)
+                    )
                 counts[part.file] = len(seen)
             labels = list(task.labels) if task.labels else None
             for name in counts:  # the engine's own reader is the judge of the format
                 try:
                     read_jsonl(tmp / name, task.format, labels)
                 except FormatError as err:
-                    raise FetchError(f"task '{self.task}': converted file does not match format "
-                                     f"{task.format}: {one_line(err, 200)}") from None
+                    raise FetchError(
+                        f"task '{self.task}': converted file does not match format {task.format}: {one_line(err, 200)}"
+                    ) from None
             record = self._record(task, counts, dropped, langs, reader, revisions, time.time() - started)
             publish(tmp, out_dir, record)
         return record
@@ -470,9 +510,16 @@ class Source:
                 entry["resolved_commit"] = resolved
         n_choices = self.extra.get("n_choices") if get_format(task.format).multi_sequence else None
         return {
-            "task": task.name, "format": task.format, "labels": list(task.labels) if task.labels else None,
-            "n_choices": n_choices, "splits": splits, "counts": counts, "dropped": dropped,
-            "source": params, "notes": list(self.notes), "seconds": round(seconds, 1),
+            "task": task.name,
+            "format": task.format,
+            "labels": list(task.labels) if task.labels else None,
+            "n_choices": n_choices,
+            "splits": splits,
+            "counts": counts,
+            "dropped": dropped,
+            "source": params,
+            "notes": list(self.notes),
+            "seconds": round(seconds, 1),
         }
 
 

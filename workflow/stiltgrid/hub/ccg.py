@@ -27,10 +27,14 @@ from stiltgrid.hub.base import FetchError, LocalSource, one_line, publish, stagi
 
 CCG_VAR = "STILTGRID_CCGBANK"
 DEFAULT_CCG_PATH = "resources/ccgbank"
-FILES = {"train": ("train.stagged", "wsj02-21.stagged", split_file("train")),
-         "dev": ("dev.stagged", "wsj00.stagged", split_file("dev"))}
-EXPECTED = ("expected train.stagged and dev.stagged (one sentence per line, tokens word|POS|supertag) or "
-            "train.jsonl/dev.jsonl in the tagging format")
+FILES = {
+    "train": ("train.stagged", "wsj02-21.stagged", split_file("train")),
+    "dev": ("dev.stagged", "wsj00.stagged", split_file("dev")),
+}
+EXPECTED = (
+    "expected train.stagged and dev.stagged (one sentence per line, tokens word|POS|supertag) or "
+    "train.jsonl/dev.jsonl in the tagging format"
+)
 
 
 def resolve_path(path: str | Path | None = None) -> Path:
@@ -48,8 +52,10 @@ def parse_stagged(path: Path, prefix: str) -> Iterator[dict]:
             for item in line.split():
                 parts = item.rsplit("|", 2)
                 if len(parts) < 2 or not parts[0] or not parts[-1]:
-                    raise FetchError(f"CCGbank file {path}:{lineno}: token '{one_line(item, 60)}' is not "
-                                     f"word|POS|supertag or word|supertag")
+                    raise FetchError(
+                        f"CCGbank file {path}:{lineno}: token '{one_line(item, 60)}' is not "
+                        f"word|POS|supertag or word|supertag"
+                    )
                 tokens.append(parts[0])
                 tags.append(parts[-1])
             yield {"id": f"{prefix}-{n}", "tokens": tokens, "tags": tags}
@@ -69,15 +75,18 @@ class LocalCCG(LocalSource):
 
     def _find(self, path: Path) -> dict[str, Path]:
         if not path.is_dir():
-            raise FetchError(f"cannot build task 'ccg': CCGbank is licensed (LDC2005T13) and not on the hub, and "
-                             f"the directory {path} does not exist; put your copy there or set "
-                             f"datasets.<name>.ccg_path or {CCG_VAR}=/path ({EXPECTED})")
+            raise FetchError(
+                f"cannot build task 'ccg': CCGbank is licensed (LDC2005T13) and not on the hub, and "
+                f"the directory {path} does not exist; put your copy there or set "
+                f"datasets.<name>.ccg_path or {CCG_VAR}=/path ({EXPECTED})"
+            )
         found = {}
         for split, names in FILES.items():
             hit = next((path / n for n in names if (path / n).is_file()), None)
             if hit is None:
-                raise FetchError(f"cannot build task 'ccg': no {split} file in {path} (looked for "
-                                 f"{', '.join(names)}; {EXPECTED})")
+                raise FetchError(
+                    f"cannot build task 'ccg': no {split} file in {path} (looked for {', '.join(names)}; {EXPECTED})"
+                )
             found[split] = hit
         return found
 
@@ -103,10 +112,17 @@ class LocalCCG(LocalSource):
                     raise FetchError(f"cannot build task 'ccg': {src} has no sentences ({EXPECTED})")
                 write_jsonl(tmp / name, examples)
                 counts[name] = len(examples)
-            record = {"task": "ccg", "format": "tagging", "labels": None, "n_choices": None,
-                      "splits": {split: [split_file(split)] for split in found}, "counts": counts, "dropped": {},
-                      "source": {**self.params(), "files": {s: str(p) for s, p in found.items()}},
-                      "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
+            record = {
+                "task": "ccg",
+                "format": "tagging",
+                "labels": None,
+                "n_choices": None,
+                "splits": {split: [split_file(split)] for split in found},
+                "counts": counts,
+                "dropped": {},
+                "source": {**self.params(), "files": {s: str(p) for s, p in found.items()}},
+                "notes": list(self.notes),
+                "seconds": round(time.time() - started, 1),
+            }
             publish(tmp, Path(out_dir), record)
         return record
-

@@ -56,11 +56,15 @@ class Lock:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
-            raise LockError(f"{path}: not a readable lock file ({err}); restore it from version control or "
-                            f"delete it and run `stiltgrid fetch --preset NAME`") from None
+            raise LockError(
+                f"{path}: not a readable lock file ({err}); restore it from version control or "
+                f"delete it and run `stiltgrid fetch --preset NAME`"
+            ) from None
         if not isinstance(data, dict) or data.get("version") != VERSION:
-            raise LockError(f"{path}: lock version {data.get('version') if isinstance(data, dict) else '?'} is "
-                            f"not {VERSION}; rewrite it with `stiltgrid fetch --preset NAME --refresh`")
+            raise LockError(
+                f"{path}: lock version {data.get('version') if isinstance(data, dict) else '?'} is "
+                f"not {VERSION}; rewrite it with `stiltgrid fetch --preset NAME --refresh`"
+            )
         for key in (*KINDS, "tasks"):
             data.setdefault(key, {})
         return cls(path, data)
@@ -98,10 +102,14 @@ class Lock:
         entry = self.repo(kind, repo_id)
         cmd = f"stiltgrid fetch --preset {preset or 'NAME'}"
         if entry:
-            raise LockError(f"{self.path}: {kind[:-1]} '{repo_id}' is locked at revision '{entry.get('revision')}' "
-                            f"but the config asks for '{requested}'; update the lock with `{cmd} --refresh`")
-        raise LockError(f"{self.path}: {kind[:-1]} '{repo_id}' is not in the data lock; add it with `{cmd}` (on "
-                        f"a machine with internet), then commit the lock")
+            raise LockError(
+                f"{self.path}: {kind[:-1]} '{repo_id}' is locked at revision '{entry.get('revision')}' "
+                f"but the config asks for '{requested}'; update the lock with `{cmd} --refresh`"
+            )
+        raise LockError(
+            f"{self.path}: {kind[:-1]} '{repo_id}' is not in the data lock; add it with `{cmd}` (on "
+            f"a machine with internet), then commit the lock"
+        )
 
 
 _ACTIVE = {"on": True}

@@ -42,8 +42,10 @@ MEWSLIX_VAR = "STILTGRID_MEWSLIX"
 DEFAULT_MEWSLIX_PATH = "resources/mewsli-x"
 CANDIDATES = "candidate_set_entities.jsonl"
 MENTIONS = "wikinews_mentions-test.jsonl"
-EXPECTED = (f"expected {CANDIDATES} and {MENTIONS} as written by get-mewsli-x.sh "
-            "(google-research dense_representations_for_entity_retrieval/mel)")
+EXPECTED = (
+    f"expected {CANDIDATES} and {MENTIONS} as written by get-mewsli-x.sh "
+    "(google-research dense_representations_for_entity_retrieval/mel)"
+)
 
 
 def resolve_path(path: str | Path | None = None) -> Path:
@@ -58,8 +60,9 @@ def _lines(path: Path) -> Iterator[tuple[int, dict]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise FetchError(f"cannot build task 'mewslix': {path}:{lineno} is not valid JSON ({err.msg})") \
-                    from None
+                raise FetchError(
+                    f"cannot build task 'mewslix': {path}:{lineno} is not valid JSON ({err.msg})"
+                ) from None
             if not isinstance(record, dict):
                 raise FetchError(f"cannot build task 'mewslix': {path}:{lineno} is not a JSON object")
             yield lineno, record
@@ -69,7 +72,7 @@ def _sentence(text: str, spans, start: int, end: int) -> str:
     """The sentence holding [start, end) (the whole text when the spans do not say)."""
     for span in spans or []:
         if isinstance(span, (list, tuple)) and len(span) == 2 and span[0] <= start and end <= span[1]:
-            return text[span[0]:span[1]].strip()
+            return text[span[0] : span[1]].strip()
     return text.strip()
 
 
@@ -77,8 +80,9 @@ def candidate_lines(path: Path) -> Iterator[dict]:
     for lineno, record in _lines(path):
         qid, description = record.get("entity_id"), record.get("description")
         if not isinstance(qid, str) or not qid or not isinstance(description, str):
-            raise FetchError(f"cannot build task 'mewslix': {path}:{lineno}: an entity needs 'entity_id' and "
-                             f"'description' strings")
+            raise FetchError(
+                f"cannot build task 'mewslix': {path}:{lineno}: an entity needs 'entity_id' and 'description' strings"
+            )
         yield {"id": f"mewslix-{qid}", "side": "tgt", "text": " ".join(description.split()), "gold": None}
 
 
@@ -90,8 +94,10 @@ def mention_lines(path: Path, languages: set[str], known: set[str], counts: dict
         if lang not in languages:
             continue
         if not isinstance(text, str) or not text.strip():
-            raise FetchError(f"cannot build task 'mewslix': {path}:{lineno} has no article text; run "
-                             f"get-mewsli-x.sh, which fills it in ({EXPECTED})")
+            raise FetchError(
+                f"cannot build task 'mewslix': {path}:{lineno} has no article text; run "
+                f"get-mewsli-x.sh, which fills it in ({EXPECTED})"
+            )
         for mention in record.get("mentions") or []:
             span = mention.get("mention_span") or {}
             start, end, surface = span.get("start"), span.get("end"), span.get("text")
@@ -104,8 +110,15 @@ def mention_lines(path: Path, languages: set[str], known: set[str], counts: dict
                 continue
             sentence = " ".join(_sentence(text, context.get("sentence_spans"), start, end).split())
             example = mention.get("example_id") or f"{context.get('document_id')}-{start}-{end}"
-            yield lang, {"id": f"mewslix-{example}", "side": "src",
-                         "text": f"{' '.join(surface.split())} | {sentence}", "gold": gold}
+            yield (
+                lang,
+                {
+                    "id": f"mewslix-{example}",
+                    "side": "src",
+                    "text": f"{' '.join(surface.split())} | {sentence}",
+                    "gold": gold,
+                },
+            )
 
 
 class LocalMewsliX(LocalSource):
@@ -123,14 +136,18 @@ class LocalMewsliX(LocalSource):
         languages = list(languages or [])
         missing = [lang for lang in languages if lang not in self.available]
         if missing:
-            raise FetchError(f"task 'mewslix' (source 'mewslix') has no data for language '{missing[0]}'; "
-                             f"available: {' '.join(self.available)}")
+            raise FetchError(
+                f"task 'mewslix' (source 'mewslix') has no data for language '{missing[0]}'; "
+                f"available: {' '.join(self.available)}"
+            )
         return languages
 
     def _find(self, path: Path) -> dict[str, Path]:
         if not path.is_dir():
-            raise FetchError(f"cannot build task 'mewslix': Mewsli-X is not on the hub, and the directory {path} "
-                             f"does not exist; set datasets.<name>.mewslix_path or {MEWSLIX_VAR}=/path ({EXPECTED})")
+            raise FetchError(
+                f"cannot build task 'mewslix': Mewsli-X is not on the hub, and the directory {path} "
+                f"does not exist; set datasets.<name>.mewslix_path or {MEWSLIX_VAR}=/path ({EXPECTED})"
+            )
         found = {"candidates": path / CANDIDATES, "mentions": path / MENTIONS}
         for _what, file in found.items():
             if not file.is_file():
@@ -138,8 +155,14 @@ class LocalMewsliX(LocalSource):
         return found
 
     def params(self, languages=(), revisions=None) -> dict:
-        return {"source": "mewslix", "task": "mewslix", "local_path": str(resolve_path(self.path)), "hub": [],
-                "reads": [], "languages": self.check_languages(languages)}
+        return {
+            "source": "mewslix",
+            "task": "mewslix",
+            "local_path": str(resolve_path(self.path)),
+            "hub": [],
+            "reads": [],
+            "languages": self.check_languages(languages),
+        }
 
     def write(self, task, out_dir, languages=(), reader=None, revisions=None) -> dict:
         langs = self.check_languages(languages)
@@ -154,8 +177,10 @@ class LocalMewsliX(LocalSource):
                 def pool():
                     for line in candidate_lines(found["candidates"]):
                         if line["id"] in known:
-                            raise FetchError(f"cannot build task 'mewslix': entity {line['id'][8:]} is listed twice in "
-                                             f"{found['candidates']}")
+                            raise FetchError(
+                                f"cannot build task 'mewslix': entity {line['id'][8:]} is listed twice in "
+                                f"{found['candidates']}"
+                            )
                         known.add(line["id"])
                         yield line
 
@@ -167,17 +192,24 @@ class LocalMewsliX(LocalSource):
                     by_lang[lang].append(line)
                 for lang in langs:
                     if not by_lang[lang]:
-                        raise FetchError(f"cannot build task 'mewslix': no mention in language '{lang}' in "
-                                         f"{found['mentions']}")
+                        raise FetchError(
+                            f"cannot build task 'mewslix': no mention in language '{lang}' in {found['mentions']}"
+                        )
                     write_jsonl(tmp / split_file("test", lang), by_lang[lang])
                     counts[split_file("test", lang)] = len(by_lang[lang])
-                record = {"task": "mewslix", "format": "retrieval", "labels": None, "n_choices": None,
-                          "splits": {"test": [split_file("test", lang) for lang in langs] + [pool_file]},
-                          "counts": counts, "dropped": {f"test <- {MENTIONS}": dropped} if dropped else {},
-                          "source": {**self.params(langs), "files": {k: str(v) for k, v in found.items()}},
-                          "notes": list(self.notes), "seconds": round(time.time() - started, 1)}
+                record = {
+                    "task": "mewslix",
+                    "format": "retrieval",
+                    "labels": None,
+                    "n_choices": None,
+                    "splits": {"test": [split_file("test", lang) for lang in langs] + [pool_file]},
+                    "counts": counts,
+                    "dropped": {f"test <- {MENTIONS}": dropped} if dropped else {},
+                    "source": {**self.params(langs), "files": {k: str(v) for k, v in found.items()}},
+                    "notes": list(self.notes),
+                    "seconds": round(time.time() - started, 1),
+                }
                 publish(tmp, out_dir, record)
         except OSError as err:
             raise FetchError(f"cannot build task 'mewslix': {one_line(err, 200)}") from None
         return record
-

@@ -16,5 +16,10 @@ def download_hub(model_id: str, revision: str) -> Path:
 
     from stiltgrid.hub.transport import with_retries
 
-    return Path(with_retries(lambda: snapshot_download(repo_id=model_id, revision=revision,
-                                                       allow_patterns=MODEL_FILES, ignore_patterns=MODEL_IGNORE)))
+    return Path(
+        with_retries(
+            lambda: snapshot_download(
+                repo_id=model_id, revision=revision, allow_patterns=MODEL_FILES, ignore_patterns=MODEL_IGNORE
+            )
+        )
+    )

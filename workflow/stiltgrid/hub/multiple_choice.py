@@ -35,8 +35,13 @@ def hellaswag_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[
         ctx_b = (row.get("ctx_b") or "").strip()
         choices = [f"{ctx_b} {e}".strip() for e in endings]
         rid = row.get("ind")
-        yield {"id": f"{prefix}-{rid if rid is not None else i}", "context": (row.get("ctx_a") or "").strip(),
-               "question": "", "choices": choices, "label": label}
+        yield {
+            "id": f"{prefix}-{rid if rid is not None else i}",
+            "context": (row.get("ctx_a") or "").strip(),
+            "question": "",
+            "choices": choices,
+            "label": label,
+        }
 
 
 def cosmosqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
@@ -47,8 +52,13 @@ def cosmosqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[d
             drops.add("no gold label")
             continue
         rid = row.get("id")
-        yield {"id": f"{prefix}-{rid if rid else i}", "context": (row.get("context") or "").strip(),
-               "question": (row.get("question") or "").strip(), "choices": choices, "label": label}
+        yield {
+            "id": f"{prefix}-{rid if rid else i}",
+            "context": (row.get("context") or "").strip(),
+            "question": (row.get("question") or "").strip(),
+            "choices": choices,
+            "label": label,
+        }
 
 
 def commonsenseqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
@@ -60,16 +70,30 @@ def commonsenseqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Itera
             drops.add("no gold label")
             continue
         rid = row.get("id")
-        yield {"id": f"{prefix}-{rid if rid else i}", "context": "", "question": (row.get("question") or "").strip(),
-               "choices": texts, "label": keys.index(key)}
+        yield {
+            "id": f"{prefix}-{rid if rid else i}",
+            "context": "",
+            "question": (row.get("question") or "").strip(),
+            "choices": texts,
+            "label": keys.index(key),
+        }
 
 
 def train_dev_plan(ref: HubRef, parse, name: str):
-    return lambda langs: [Part(split_file(split), (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
-                          for split, hub_split in _SPLITS.items()]
+    return lambda langs: [
+        Part(split_file(split), (Read(ref, None, hub_split, parse, f"{name}-{split}"),))
+        for split, hub_split in _SPLITS.items()
+    ]
 
 
 def train_dev_source(name: str, ref: HubRef, parse, description: str, n_choices: int, notes=()) -> Source:
     """A multiple-choice task's source: train.jsonl and dev.jsonl from one repository's train / validation splits."""
-    return Source(name=name, task=name, refs=(ref,), plan=train_dev_plan(ref, parse, name), description=description,
-                  notes=tuple(notes), extra={"n_choices": n_choices})
+    return Source(
+        name=name,
+        task=name,
+        refs=(ref,),
+        plan=train_dev_plan(ref, parse, name),
+        description=description,
+        notes=tuple(notes),
+        extra={"n_choices": n_choices},
+    )

@@ -41,6 +41,14 @@ def anli_plan(langs):
 
 
 def anli_plus_plan(langs):
-    return [Part(split_file("train"), (Read(SNLI_HUB, "plain_text", "train", parsers.nli, "snli-train"),
-                                 mnli_reads("train"), *anli_reads("train"))),
-            Part(split_file("dev"), anli_reads("dev"))]
+    return [
+        Part(
+            split_file("train"),
+            (
+                Read(SNLI_HUB, "plain_text", "train", parsers.nli, "snli-train"),
+                mnli_reads("train"),
+                *anli_reads("train"),
+            ),
+        ),
+        Part(split_file("dev"), anli_reads("dev")),
+    ]

@@ -22,8 +22,17 @@ def _has_label(label) -> bool:
     return label is not None and label != "" and not (isinstance(label, int) and label < 0)
 
 
-def pair(rows: Iterable[dict], prefix: str, drops: Drops, *, a: str, b: str, labels: tuple[str, ...],
-         id_field: str | None = None, label_field: str = "label") -> Iterator[dict]:
+def pair(
+    rows: Iterable[dict],
+    prefix: str,
+    drops: Drops,
+    *,
+    a: str,
+    b: str,
+    labels: tuple[str, ...],
+    id_field: str | None = None,
+    label_field: str = "label",
+) -> Iterator[dict]:
     """Sentence pairs: ``a`` / ``b`` columns and a label column already decoded to a name (or a string label)."""
     for i, row in enumerate(rows):
         label = row.get(label_field)
@@ -39,15 +48,20 @@ def pair(rows: Iterable[dict], prefix: str, drops: Drops, *, a: str, b: str, lab
             drops.add("empty sentence")
             continue
         rid = row.get(id_field) if id_field else None
-        yield {"id": f"{prefix}-{rid if rid not in (None, '') else i}", "text_a": text_a, "text_b": text_b,
-               "label": label}
+        yield {
+            "id": f"{prefix}-{rid if rid not in (None, '') else i}",
+            "text_a": text_a,
+            "text_b": text_b,
+            "label": label,
+        }
 
 
 nli = partial(pair, a="premise", b="hypothesis", labels=NLI_LABELS)
 
 
-def single(rows: Iterable[dict], prefix: str, drops: Drops, *, text: str, labels: tuple[str, ...],
-           id_field: str | None = None) -> Iterator[dict]:
+def single(
+    rows: Iterable[dict], prefix: str, drops: Drops, *, text: str, labels: tuple[str, ...], id_field: str | None = None
+) -> Iterator[dict]:
     for i, row in enumerate(rows):
         label = row.get("label")
         if not _has_label(label) or str(label) not in labels:
@@ -69,9 +83,9 @@ def align_answers(context: str, texts: list[str], starts: list[int], drops: Drop
     for text, start in zip(texts or [], starts or []):
         if text is None or start is None:
             continue
-        if context[start:start + len(text)] != text:
+        if context[start : start + len(text)] != text:
             stripped = text.strip()
-            if stripped and context[start:start + len(stripped)] == stripped:
+            if stripped and context[start : start + len(stripped)] == stripped:
                 text = stripped
             else:
                 hits, pos = [], context.find(stripped) if stripped else -1
@@ -110,20 +124,31 @@ def squad(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]:
             drops.add("empty question or context")
             continue
         rid = row.get("id")
-        yield {"id": str(rid) if rid not in (None, "") else f"{prefix}-{i}", "context": context,
-               "question": question, "answers": {"text": texts, "answer_start": starts}}
+        yield {
+            "id": str(rid) if rid not in (None, "") else f"{prefix}-{i}",
+            "context": context,
+            "question": question,
+            "answers": {"text": texts, "answer_start": starts},
+        }
 
 
 # -- tagging ---------------------------------------------------------------------------------------------------------
-def tagging(rows: Iterable[dict], prefix: str, drops: Drops, *, tags: str, tokens: str = "tokens",
-            strip_lang_prefix: str | None = None) -> Iterator[dict]:
+def tagging(
+    rows: Iterable[dict],
+    prefix: str,
+    drops: Drops,
+    *,
+    tags: str,
+    tokens: str = "tokens",
+    strip_lang_prefix: str | None = None,
+) -> Iterator[dict]:
     """Token/tag sequences (tags already decoded to names). ``strip_lang_prefix`` removes a ``"xx:"`` prefix that
     the original PAN-X files put on every token, should a copy still carry it."""
     prefix_tag = f"{strip_lang_prefix}:" if strip_lang_prefix else None
     for i, row in enumerate(rows):
         toks, labs = list(row.get(tokens) or []), list(row.get(tags) or [])
         if prefix_tag and toks and all(isinstance(t, str) and t.startswith(prefix_tag) for t in toks):
-            toks = [t[len(prefix_tag):] for t in toks]
+            toks = [t[len(prefix_tag) :] for t in toks]
         if not toks or len(toks) != len(labs):
             drops.add("empty sentence or tag count mismatch")
             continue
@@ -134,9 +159,16 @@ def tagging(rows: Iterable[dict], prefix: str, drops: Drops, *, tags: str, token
 
 
 # -- retrieval -------------------------------------------------------------------------------------------------------
-def parallel_pairs(rows: Iterable[dict], prefix: str, drops: Drops, *, src: str = "source_sentence",
-                   tgt: str = "target_sentence", src_id: str | None = None,
-                   tgt_id: str | None = None) -> Iterator[dict]:
+def parallel_pairs(
+    rows: Iterable[dict],
+    prefix: str,
+    drops: Drops,
+    *,
+    src: str = "source_sentence",
+    tgt: str = "target_sentence",
+    src_id: str | None = None,
+    tgt_id: str | None = None,
+) -> Iterator[dict]:
     """Gold translation pairs -> retrieval lines: every source sentence once (``side: src``, with the id of its
     translation as ``gold``), every target sentence once (``side: tgt``). Ids come from ``src_id`` / ``tgt_id``
     columns when the hub has them (BUCC sentence ids), else from the row index."""

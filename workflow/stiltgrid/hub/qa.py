@@ -17,8 +17,9 @@ SQUAD_HUB = HubRef("rajpurkar/squad", SQUAD_REVISION)
 
 
 def squad_read(split: str) -> Read:
-    return Read(SQUAD_HUB, "plain_text", {"train": "train", "dev": "validation"}[split], parsers.squad,
-                f"squad-{split}")
+    return Read(
+        SQUAD_HUB, "plain_text", {"train": "train", "dev": "validation"}[split], parsers.squad, f"squad-{split}"
+    )
 
 
 def squad_plan(langs):

@@ -28,22 +28,68 @@ from stiltgrid.hub.xtreme_targets import XTREME_HUB
 
 #: google/xtreme names Tatoeba configs by ISO 639-3 code (Persian: pes, Swahili: swh, Chinese: cmn)
 TATOEBA_CONFIG = {
-    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa", "et": "est",
-    "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "id": "ind",
-    "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz", "ko": "kor", "ml": "mal", "mr": "mar",
-    "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh", "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl",
-    "tr": "tur", "ur": "urd", "vi": "vie", "zh": "cmn",
+    "af": "afr",
+    "ar": "ara",
+    "bg": "bul",
+    "bn": "ben",
+    "de": "deu",
+    "el": "ell",
+    "es": "spa",
+    "et": "est",
+    "eu": "eus",
+    "fa": "pes",
+    "fi": "fin",
+    "fr": "fra",
+    "he": "heb",
+    "hi": "hin",
+    "hu": "hun",
+    "id": "ind",
+    "it": "ita",
+    "ja": "jpn",
+    "jv": "jav",
+    "ka": "kat",
+    "kk": "kaz",
+    "ko": "kor",
+    "ml": "mal",
+    "mr": "mar",
+    "nl": "nld",
+    "pt": "por",
+    "ru": "rus",
+    "sw": "swh",
+    "ta": "tam",
+    "te": "tel",
+    "th": "tha",
+    "tl": "tgl",
+    "tr": "tur",
+    "ur": "urd",
+    "vi": "vie",
+    "zh": "cmn",
 }
 
 _bucc_rows = partial(parsers.parallel_pairs, src_id="source_lang", tgt_id="target_lang")
 
 
 def bucc_plan(langs):
-    return [Part(split_file(ours, lang), (Read(XTREME_HUB, f"bucc18.{lang}", split, _bucc_rows,
-                                               f"bucc-{ours}-{lang}"),))
-            for lang in langs for ours, split in (("dev", "validation"), ("test", "test"))]
+    return [
+        Part(split_file(ours, lang), (Read(XTREME_HUB, f"bucc18.{lang}", split, _bucc_rows, f"bucc-{ours}-{lang}"),))
+        for lang in langs
+        for ours, split in (("dev", "validation"), ("test", "test"))
+    ]
 
 
 def tatoeba_plan(langs):
-    return [Part(split_file("test", lang), (Read(XTREME_HUB, f"tatoeba.{TATOEBA_CONFIG[lang]}", "validation",
-                                             parsers.parallel_pairs, f"tatoeba-{lang}"),)) for lang in langs]
+    return [
+        Part(
+            split_file("test", lang),
+            (
+                Read(
+                    XTREME_HUB,
+                    f"tatoeba.{TATOEBA_CONFIG[lang]}",
+                    "validation",
+                    parsers.parallel_pairs,
+                    f"tatoeba-{lang}",
+                ),
+            ),
+        )
+        for lang in langs
+    ]

@@ -15,9 +15,22 @@ COMMIT = re.compile(r"^[0-9a-f]{40}$")
 T = TypeVar("T")
 
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
-_TRANSIENT_NAMES = {"ConnectError", "ReadError", "WriteError", "RemoteProtocolError", "ReadTimeout", "ConnectTimeout",
-                    "TimeoutException", "PoolTimeout", "NetworkError", "ChunkedEncodingError", "ConnectionError",
-                    "ConnectionResetError", "IncompleteRead", "StaleCopy"}
+_TRANSIENT_NAMES = {
+    "ConnectError",
+    "ReadError",
+    "WriteError",
+    "RemoteProtocolError",
+    "ReadTimeout",
+    "ConnectTimeout",
+    "TimeoutException",
+    "PoolTimeout",
+    "NetworkError",
+    "ChunkedEncodingError",
+    "ConnectionError",
+    "ConnectionResetError",
+    "IncompleteRead",
+    "StaleCopy",
+}
 
 
 def _chain(err: BaseException) -> Iterator[BaseException]:
@@ -41,8 +54,13 @@ def transient(err: BaseException) -> tuple[bool, float | None]:
     return False, None
 
 
-def with_retries(call: Callable[[], T], attempts: int = 5, base: float = 1.0,
-                 sleep: Callable[[float], None] = time.sleep, on_retry: Callable[[str], None] | None = None) -> T:
+def with_retries(
+    call: Callable[[], T],
+    attempts: int = 5,
+    base: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[str], None] | None = None,
+) -> T:
     """``call()``, retried with exponential backoff (or the server's Retry-After) while it fails transiently."""
     for attempt in range(1, attempts + 1):
         try:

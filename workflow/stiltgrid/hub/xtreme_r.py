@@ -63,8 +63,13 @@ def siqa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict]
         if not all(choices):
             drops.add("empty choice")
             continue
-        yield {"id": f"{prefix}-{i}", "context": parsers._text(row.get("context")),
-               "question": parsers._text(row.get("question")), "choices": choices, "label": label}
+        yield {
+            "id": f"{prefix}-{i}",
+            "context": parsers._text(row.get("context")),
+            "question": parsers._text(row.get("question")),
+            "choices": choices,
+            "label": label,
+        }
 
 
 #: XCOPA's untranslated question keyword -> an English question, the form the SIQA-trained model has seen
@@ -87,8 +92,13 @@ def xcopa_rows(rows: Iterable[dict], prefix: str, drops: Drops) -> Iterator[dict
             drops.add("empty premise or choice")
             continue
         idx = row.get("idx")
-        yield {"id": f"{prefix}-{idx if idx is not None else i}", "context": parsers._text(row.get("premise")),
-               "question": COPA_QUESTIONS[keyword], "choices": choices, "label": label}
+        yield {
+            "id": f"{prefix}-{idx if idx is not None else i}",
+            "context": parsers._text(row.get("premise")),
+            "question": COPA_QUESTIONS[keyword],
+            "choices": choices,
+            "label": label,
+        }
 
 
 def xcopa_plan(siqa: HubRef, xcopa: HubRef):
@@ -97,10 +107,14 @@ def xcopa_plan(siqa: HubRef, xcopa: HubRef):
 
 
 def _xcopa_parts(siqa: HubRef, xcopa: HubRef, langs):
-    return [Part(split_file("train"), (Read(siqa, None, "train", siqa_rows, "siqa-train"),)),
-            Part(split_file("dev"), (Read(siqa, None, "validation", siqa_rows, "siqa-dev"),)),
-            *(Part(split_file("test", lang), (Read(xcopa, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
-              for lang in langs)]
+    return [
+        Part(split_file("train"), (Read(siqa, None, "train", siqa_rows, "siqa-train"),)),
+        Part(split_file("dev"), (Read(siqa, None, "validation", siqa_rows, "siqa-dev"),)),
+        *(
+            Part(split_file("test", lang), (Read(xcopa, lang, "test", xcopa_rows, f"xcopa-test-{lang}"),))
+            for lang in langs
+        ),
+    ]
 
 
 # -- LAReQA (XQuAD-R) -------------------------------------------------------------------------------------------------
@@ -149,8 +163,9 @@ class LareqaPool:
                     for s, (a, b) in enumerate(spans):
                         yield {"id": f"{prefix}-c{c:04d}-s{s:02d}", "side": "tgt", "text": context[a:b], "gold": None}
                 answers = row.get("answers") or {}
-                texts, starts = parsers.align_answers(context, list(answers.get("text") or []),
-                                                      list(answers.get("answer_start") or []), drops)
+                texts, starts = parsers.align_answers(
+                    context, list(answers.get("text") or []), list(answers.get("answer_start") or []), drops
+                )
                 qid = parsers._text(row.get("id"))
                 if not texts or not qid:
                     drops.add("question without answer")
@@ -159,6 +174,7 @@ class LareqaPool:
                 if hit is None:  # the answer starts in whitespace between two sentences
                     hit = next((s for s, (a, _) in enumerate(spans) if a >= starts[0]), len(spans) - 1)
                 self.answer[lang][qid] = f"{prefix}-c{c:04d}-s{hit:02d}"
+
         return parse
 
     def queries(self, lang: str):
@@ -173,12 +189,22 @@ class LareqaPool:
                 if missing:
                     drops.add("answer sentence missing in another language", missing)
                 yield {"id": f"{prefix}-{qid}", "side": "src", "text": question, "gold": gold}
+
         return parse
 
 
 def lareqa_plan(langs):
     pool = LareqaPool(XQUAD_R_LANGUAGES)
-    return [Part(split_file("test", POOL), tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}")
-                                          for m in XQUAD_R_LANGUAGES)),
-            *(Part(split_file("test", lang), (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang),
-                                               f"lareqa-{lang}-q"),)) for lang in langs)]
+    return [
+        Part(
+            split_file("test", POOL),
+            tuple(Read(XQUAD_R_HUB, m, "validation", pool.candidates(m), f"lareqa-{m}") for m in XQUAD_R_LANGUAGES),
+        ),
+        *(
+            Part(
+                split_file("test", lang),
+                (Read(XQUAD_R_HUB, lang, "validation", pool.queries(lang), f"lareqa-{lang}-q"),),
+            )
+            for lang in langs
+        ),
+    ]

@@ -48,16 +48,52 @@ WIKIANN_HUB = HubRef("unimelb-nlp/wikiann", WIKIANN_REVISION)
 
 #: UD-POS configs are named by English language name (google/xtreme ``udpos.<Name>``)
 UDPOS_CONFIG = {
-    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "de": "German", "el": "Greek", "en": "English",
-    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French",
-    "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian", "ja": "Japanese",
-    "kk": "Kazakh", "ko": "Korean", "mr": "Marathi", "nl": "Dutch", "pt": "Portuguese", "ru": "Russian",
-    "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "ur": "Urdu",
-    "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
+    "af": "Afrikaans",
+    "ar": "Arabic",
+    "bg": "Bulgarian",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "et": "Estonian",
+    "eu": "Basque",
+    "fa": "Persian",
+    "fi": "Finnish",
+    "fr": "French",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hu": "Hungarian",
+    "id": "Indonesian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "kk": "Kazakh",
+    "ko": "Korean",
+    "mr": "Marathi",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "th": "Thai",
+    "tl": "Tagalog",
+    "tr": "Turkish",
+    "ur": "Urdu",
+    "vi": "Vietnamese",
+    "yo": "Yoruba",
+    "zh": "Chinese",
 }
 #: TyDiQA-GoldP ids start with the language's English name
-TYDIQA_NAME = {"ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
-               "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu"}
+TYDIQA_NAME = {
+    "ar": "arabic",
+    "bn": "bengali",
+    "en": "english",
+    "fi": "finnish",
+    "id": "indonesian",
+    "ko": "korean",
+    "ru": "russian",
+    "sw": "swahili",
+    "te": "telugu",
+}
 
 
 def _x(config: str, split: str, parse, prefix: str, where=None, where_doc=None) -> Read:
@@ -78,11 +114,20 @@ _xnli_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=parsers.
 
 
 def xnli_plan(langs):
-    return [Part(split_file("train"), (mnli_reads("train"),)),
-            Part(split_file("dev"), (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"),
-                                  "language == en"),)),
-            *(Part(split_file("test", lang), (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang),
-                                             f"language == {lang}"),)) for lang in langs)]
+    return [
+        Part(split_file("train"), (mnli_reads("train"),)),
+        Part(
+            split_file("dev"),
+            (_x("XNLI", "validation", _xnli_rows, "xnli-dev-en", _language_is("en"), "language == en"),),
+        ),
+        *(
+            Part(
+                split_file("test", lang),
+                (_x("XNLI", "test", _xnli_rows, f"xnli-test-{lang}", _language_is(lang), f"language == {lang}"),),
+            )
+            for lang in langs
+        ),
+    ]
 
 
 # -- PAWS-X -----------------------------------------------------------------------------------------------------------
@@ -90,10 +135,14 @@ _pawsx_rows = partial(parsers.pair, a="sentence1", b="sentence2", labels=("0", "
 
 
 def pawsx_plan(langs):
-    return [Part(split_file("train"), (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
-            Part(split_file("dev"), (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
-            *(Part(split_file("test", lang), (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
-              for lang in langs)]
+    return [
+        Part(split_file("train"), (_x("PAWS-X.en", "train", _pawsx_rows, "pawsx-train-en"),)),
+        Part(split_file("dev"), (_x("PAWS-X.en", "validation", _pawsx_rows, "pawsx-dev-en"),)),
+        *(
+            Part(split_file("test", lang), (_x(f"PAWS-X.{lang}", "test", _pawsx_rows, f"pawsx-test-{lang}"),))
+            for lang in langs
+        ),
+    ]
 
 
 # -- UD-POS -----------------------------------------------------------------------------------------------------------
@@ -101,10 +150,17 @@ _udpos_rows = partial(parsers.tagging, tags="pos_tags")
 
 
 def udpos_plan(langs):
-    return [Part(split_file("train"), (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
-            Part(split_file("dev"), (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
-            *(Part(split_file("test", lang), (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows,
-                                             f"udpos-test-{lang}"),)) for lang in langs)]
+    return [
+        Part(split_file("train"), (_x("udpos.English", "train", _udpos_rows, "udpos-train-en"),)),
+        Part(split_file("dev"), (_x("udpos.English", "validation", _udpos_rows, "udpos-dev-en"),)),
+        *(
+            Part(
+                split_file("test", lang),
+                (_x(f"udpos.{UDPOS_CONFIG[lang]}", "test", _udpos_rows, f"udpos-test-{lang}"),),
+            )
+            for lang in langs
+        ),
+    ]
 
 
 # -- PAN-X ------------------------------------------------------------------------------------------------------------
@@ -118,40 +174,58 @@ def panx_read(lang: str, split: str, ours: str, from_wikiann: tuple[str, ...] = 
 def panx_plan(from_wikiann: tuple[str, ...]):
     """PAN-X's plan; ``from_wikiann``: the languages google/xtreme lacks (XTREME-R's additions, a fact of the task),
     read from WikiANN (same data and splits)."""
+
     def plan(langs):
-        return [Part(split_file("train"), (panx_read("en", "train", "train"),)),
-                Part(split_file("dev"), (panx_read("en", "validation", "dev"),)),
-                *(Part(split_file("test", lang), (panx_read(lang, "test", "test", from_wikiann),)) for lang in langs)]
+        return [
+            Part(split_file("train"), (panx_read("en", "train", "train"),)),
+            Part(split_file("dev"), (panx_read("en", "validation", "dev"),)),
+            *(Part(split_file("test", lang), (panx_read(lang, "test", "test", from_wikiann),)) for lang in langs),
+        ]
+
     return plan
 
 
 # -- XQuAD / MLQA / TyDiQA-GoldP ---------------------------------------------------------------------------------------
 def squad_trained(test_read):
     def plan(langs):
-        return [Part(split_file("train"), (squad_read("train"),)), Part(split_file("dev"), (squad_read("dev"),)),
-                *(Part(split_file("test", lang), (test_read(lang),)) for lang in langs)]
+        return [
+            Part(split_file("train"), (squad_read("train"),)),
+            Part(split_file("dev"), (squad_read("dev"),)),
+            *(Part(split_file("test", lang), (test_read(lang),)) for lang in langs),
+        ]
+
     return plan
 
 
 def xquad_reader(in_xtreme: tuple[str, ...]):
     """XQuAD's test read of a language: from google/xtreme for ``in_xtreme`` (a fact of the task), from google/xquad
     for the languages added after XTREME (Romanian)."""
+
     def read(lang: str) -> Read:
         if lang not in in_xtreme:
             return Read(XQUAD_HUB, f"xquad.{lang}", "validation", parsers.squad, f"xquad-{lang}")
         return _x(f"XQuAD.{lang}", "validation", parsers.squad, f"xquad-{lang}")
+
     return read
 
 
 def tydiqa_read(split: str, lang: str, ours: str) -> Read:
-    return _x("tydiqa", split, parsers.squad, f"tydiqa-{ours}-{lang}", _tydiqa_language_is(lang),
-              f"id starts with '{TYDIQA_NAME[lang]}-'")
+    return _x(
+        "tydiqa",
+        split,
+        parsers.squad,
+        f"tydiqa-{ours}-{lang}",
+        _tydiqa_language_is(lang),
+        f"id starts with '{TYDIQA_NAME[lang]}-'",
+    )
 
 
 def tydiqa_plan(langs):
-    return [Part(split_file("train"), (tydiqa_read("train", "en", "train"),)),
-            Part(split_file("dev"), (tydiqa_read("validation", "en", "dev"),)),
-            *(Part(split_file("test", lang), (tydiqa_read("validation", lang, "test"),)) for lang in langs)]
+    return [
+        Part(split_file("train"), (tydiqa_read("train", "en", "train"),)),
+        Part(split_file("dev"), (tydiqa_read("validation", "en", "dev"),)),
+        *(Part(split_file("test", lang), (tydiqa_read("validation", lang, "test"),)) for lang in langs),
+    ]
 
 
 def mlqa_read(lang: str) -> Read:

@@ -137,12 +137,21 @@ def analyse(smk) -> None:
         )
     elif question == "selection":
         estimates = dict(p.estimates)
-        table, seconds = module.read_estimates(dict(estimates["text"]), {t: dict(v) for t, v in
-                                                                         estimates["logme"].items()},
-                                               list(p.candidates), list(p.targets))
-        result = module.analyse(scores, estimates=table, candidates=list(p.candidates), targets=list(p.targets),
-                                seconds=seconds, grid_seconds=_recorded_seconds(list(smk.input.intermediates),
-                                                                                list(smk.input.cells)), **stats)
+        table, seconds = module.read_estimates(
+            dict(estimates["text"]),
+            {t: dict(v) for t, v in estimates["logme"].items()},
+            list(p.candidates),
+            list(p.targets),
+        )
+        result = module.analyse(
+            scores,
+            estimates=table,
+            candidates=list(p.candidates),
+            targets=list(p.targets),
+            seconds=seconds,
+            grid_seconds=_recorded_seconds(list(smk.input.intermediates), list(smk.input.cells)),
+            **stats,
+        )
     elif question == "volume":
         result = module.analyse(
             scores,
@@ -162,6 +171,7 @@ def analyse(smk) -> None:
 
 def _recorded_seconds(intermediate_dirs: list[str], cell_dirs: list[str]) -> dict[str, float]:
     """The training loops' seconds the grid's jobs recorded (train_summary.json): intermediates and trained cells."""
+
     def total(dirs):
         found = [Path(d) / paths.CELL_TRAIN_SUMMARY for d in dirs]
         return round(sum(json.loads(f.read_text())["seconds"] for f in found if f.exists()), 3)

@@ -56,6 +56,7 @@ def normalize_squad(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # MLQA
 
+
 @cache
 def _is_mlqa_punct(ch: str) -> bool:
     return ch in _SQUAD_PUNCT or unicodedata.category(ch).startswith("P")
@@ -99,8 +100,10 @@ def _check_mlqa_lang(lang: str | None, strict: bool) -> str | None:
     if lang in MLQA_LANGS:
         return lang
     if strict:
-        raise ValueError(f"MLQA rules are defined for {', '.join(sorted(MLQA_LANGS))}; got language {lang!r} "
-                         f"(pass strict=False to score it without articles and with whitespace tokens)")
+        raise ValueError(
+            f"MLQA rules are defined for {', '.join(sorted(MLQA_LANGS))}; got language {lang!r} "
+            f"(pass strict=False to score it without articles and with whitespace tokens)"
+        )
     return None
 
 
@@ -117,6 +120,7 @@ def normalize_mlqa(text: str, lang: str, strict: bool = True) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # per-answer and per-set scores
+
 
 def _normalizer(rules: str, lang: str | None, strict: bool):
     if rules == SQUAD:
@@ -138,8 +142,13 @@ def _token_f1(prediction_norm: str, gold_norm: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def squad_scores(predictions: Mapping[str, str], references: Mapping[str, Sequence[str]],
-                 lang: str | None = None, rules: str = SQUAD, strict: bool = True) -> dict[str, float]:
+def squad_scores(
+    predictions: Mapping[str, str],
+    references: Mapping[str, Sequence[str]],
+    lang: str | None = None,
+    rules: str = SQUAD,
+    strict: bool = True,
+) -> dict[str, float]:
     """``{"exact_match", "f1"}`` in percent over the questions of ``references`` (id -> list of gold texts).
 
     ``rules="squad"`` (default) applies the SQuAD v1.1 script whatever ``lang`` is (that is what XTREME does for
@@ -154,8 +163,10 @@ def squad_scores(predictions: Mapping[str, str], references: Mapping[str, Sequen
             raise ValueError(f"QA scoring: gold answers of question {qid!r} must be a list of strings, got a string")
         golds = list(golds)
         if not golds:
-            raise ValueError(f"QA scoring: question {qid!r} has no gold answer (the official SQuAD/MLQA scripts "
-                             f"take a max over the gold answers and fail on an empty list)")
+            raise ValueError(
+                f"QA scoring: question {qid!r} has no gold answer (the official SQuAD/MLQA scripts "
+                f"take a max over the gold answers and fail on an empty list)"
+            )
         if qid not in predictions:
             continue  # unanswered: 0 for both, still counted in the denominator
         pred = norm(predictions[qid])
@@ -166,14 +177,20 @@ def squad_scores(predictions: Mapping[str, str], references: Mapping[str, Sequen
     return {"exact_match": 100.0 * em_total / n, "f1": 100.0 * f1_total / n}
 
 
-def mlqa_scores(predictions: Mapping[str, str], references: Mapping[str, Sequence[str]], lang: str,
-                strict: bool = True) -> dict[str, float]:
+def mlqa_scores(
+    predictions: Mapping[str, str], references: Mapping[str, Sequence[str]], lang: str, strict: bool = True
+) -> dict[str, float]:
     """MLQA's official EM/F1 for context language ``lang`` (en es de ar hi vi zh; others need ``strict=False``)."""
     return squad_scores(predictions, references, lang=lang, rules=MLQA, strict=strict)
 
 
-def qa_scores(task: str, predictions: Mapping[str, str], references: Mapping[str, Sequence[str]],
-              lang: str | None = None, strict: bool = True) -> dict[str, float]:
+def qa_scores(
+    task: str,
+    predictions: Mapping[str, str],
+    references: Mapping[str, Sequence[str]],
+    lang: str | None = None,
+    strict: bool = True,
+) -> dict[str, float]:
     """EM/F1 with the rules XTREME uses for ``task`` (xquad, mlqa, tydiqa, squad); see :data:`TASK_QA_RULES`."""
     try:
         rules = TASK_QA_RULES[task]

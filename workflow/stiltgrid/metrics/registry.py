@@ -20,17 +20,25 @@ ACCURACY, F1, EXACT_MATCH, PRECISION, RECALL, MAP20 = "accuracy", "f1", "exact_m
 
 #: other spellings of value keys that results tables may carry
 KEY_ALIASES: Mapping[str, str] = {
-    "acc": ACCURACY, "accuracy": ACCURACY,
-    "f1": F1, "f1_score": F1,
-    "em": EXACT_MATCH, "exact": EXACT_MATCH, "exact_match": EXACT_MATCH,
-    "precision": PRECISION, "recall": RECALL,
-    "map@20": MAP20, "map20": MAP20, "map_at_20": MAP20, "map_20": MAP20,
+    "acc": ACCURACY,
+    "accuracy": ACCURACY,
+    "f1": F1,
+    "f1_score": F1,
+    "em": EXACT_MATCH,
+    "exact": EXACT_MATCH,
+    "exact_match": EXACT_MATCH,
+    "precision": PRECISION,
+    "recall": RECALL,
+    "map@20": MAP20,
+    "map20": MAP20,
+    "map_at_20": MAP20,
+    "map_20": MAP20,
 }
 
 #: retrieval protocols: what a retrieval job does with the encoder's vectors
-MINING = "mining"      # BUCC: mine pairs with margin scores, threshold tuned on dev, applied to test
-NEAREST = "nearest"    # Tatoeba: each query's nearest neighbour among the paired sentences
-RANKING = "ranking"    # LAReQA, Mewsli-X: each query ranks one candidate pool shared by every language
+MINING = "mining"  # BUCC: mine pairs with margin scores, threshold tuned on dev, applied to test
+NEAREST = "nearest"  # Tatoeba: each query's nearest neighbour among the paired sentences
+RANKING = "ranking"  # LAReQA, Mewsli-X: each query ranks one candidate pool shared by every language
 PROTOCOLS = (MINING, NEAREST, RANKING)
 
 #: (format, examples, predictions, lang) -> {value key: percent}
@@ -102,19 +110,46 @@ class Metric:
         return self.scorer(fmt, examples, predictions, lang)
 
 
-METRICS: dict[str, Metric] = {m.name: m for m in (
-    Metric("accuracy", ACCURACY, (ACCURACY,), scorer=_accuracy,
-           description="percent of predictions equal to the label (classification, multiple choice)"),
-    Metric("seqeval_f1", F1, (F1,), scorer=_seqeval, description="seqeval span F1 over BIO/IOB2 tags (POS, NER)"),
-    Metric("squad", F1, (EXACT_MATCH, F1), scorer=_span_qa(mlqa=False), description="SQuAD v1.1 exact match and F1"),
-    Metric("mlqa", F1, (EXACT_MATCH, F1), scorer=_span_qa(mlqa=True),
-           description="MLQA's language-aware exact match and F1"),
-    Metric("bucc", F1, (F1,), protocol=MINING, settings=("margin_k", "mining"),
-           description="BUCC F1 of margin-mined pairs, the threshold tuned on dev"),
-    Metric("tatoeba", ACCURACY, (ACCURACY,), protocol=NEAREST, settings=("tatoeba_query",),
-           description="Tatoeba accuracy of nearest-neighbour retrieval"),
-    Metric("map20", MAP20, (MAP20,), protocol=RANKING, description="mAP@20 of ranking a shared candidate pool"),
-)}
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "accuracy",
+            ACCURACY,
+            (ACCURACY,),
+            scorer=_accuracy,
+            description="percent of predictions equal to the label (classification, multiple choice)",
+        ),
+        Metric("seqeval_f1", F1, (F1,), scorer=_seqeval, description="seqeval span F1 over BIO/IOB2 tags (POS, NER)"),
+        Metric(
+            "squad", F1, (EXACT_MATCH, F1), scorer=_span_qa(mlqa=False), description="SQuAD v1.1 exact match and F1"
+        ),
+        Metric(
+            "mlqa",
+            F1,
+            (EXACT_MATCH, F1),
+            scorer=_span_qa(mlqa=True),
+            description="MLQA's language-aware exact match and F1",
+        ),
+        Metric(
+            "bucc",
+            F1,
+            (F1,),
+            protocol=MINING,
+            settings=("margin_k", "mining"),
+            description="BUCC F1 of margin-mined pairs, the threshold tuned on dev",
+        ),
+        Metric(
+            "tatoeba",
+            ACCURACY,
+            (ACCURACY,),
+            protocol=NEAREST,
+            settings=("tatoeba_query",),
+            description="Tatoeba accuracy of nearest-neighbour retrieval",
+        ),
+        Metric("map20", MAP20, (MAP20,), protocol=RANKING, description="mAP@20 of ranking a shared candidate pool"),
+    )
+}
 
 
 def get_metric(name: str) -> Metric:

@@ -56,6 +56,7 @@ RETRIEVAL_MODES = ("max", "fwd", "bwd", "intersect")
 # ---------------------------------------------------------------------------------------------------------------
 # vectors and k-NN
 
+
 def _as_matrix(x, name: str) -> np.ndarray:
     arr = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
     if arr.ndim != 2:
@@ -108,15 +109,15 @@ def _knn_numpy(x: np.ndarray, y: np.ndarray, k: int, chunk: int = 2048) -> tuple
     sims_out = np.empty((len(x), k), dtype=np.float32)
     inds_out = np.empty((len(x), k), dtype=np.int64)
     for start in range(0, len(x), chunk):
-        block = x[start:start + chunk] @ y.T  # float32, (b, len(y))
+        block = x[start : start + chunk] @ y.T  # float32, (b, len(y))
         if k < block.shape[1]:
             part = np.argpartition(-block, k - 1, axis=1)[:, :k]
         else:
             part = np.broadcast_to(np.arange(block.shape[1]), (len(block), block.shape[1]))
         part_sims = np.take_along_axis(block, part, axis=1)
         order = np.lexsort((part, -part_sims), axis=1)  # by decreasing sim, then increasing index
-        inds_out[start:start + chunk] = np.take_along_axis(part, order, axis=1)
-        sims_out[start:start + chunk] = np.take_along_axis(part_sims, order, axis=1)
+        inds_out[start : start + chunk] = np.take_along_axis(part, order, axis=1)
+        sims_out[start : start + chunk] = np.take_along_axis(part_sims, order, axis=1)
     return sims_out, inds_out
 
 
@@ -144,8 +145,7 @@ def _top_k_heaps(n: int, k: int):
     return heaps, sims, ids
 
 
-def _knn_both_one_pass(x: np.ndarray, y: np.ndarray, kx: int, ky: int, x_block: int = 1024,
-                       y_block: int = 8192):
+def _knn_both_one_pass(x: np.ndarray, y: np.ndarray, kx: int, ky: int, x_block: int = 1024, y_block: int = 8192):
     """Forward (``kx`` per row of x) and backward (``ky`` per row of y) k-NN from one pass over ``x @ y.T``.
 
     The product is computed tile by tile (numpy sgemm into one reused buffer); every tile feeds both directions:
@@ -162,24 +162,30 @@ def _knn_both_one_pass(x: np.ndarray, y: np.ndarray, kx: int, ky: int, x_block: 
     y_ids = -np.arange(len(y), dtype=np.int64) - 1
     tile = np.empty(min(x_block, len(x)) * min(y_block, len(y)), dtype=np.float32)
     for y0 in range(0, len(y), y_block):
-        y_part = y[y0:y0 + y_block]
+        y_part = y[y0 : y0 + y_block]
         for x0 in range(0, len(x), x_block):
-            x_part = x[x0:x0 + x_block]
-            out = tile[:len(x_part) * len(y_part)].reshape(len(x_part), len(y_part))
+            x_part = x[x0 : x0 + x_block]
+            out = tile[: len(x_part) * len(y_part)].reshape(len(x_part), len(y_part))
             np.matmul(x_part, y_part.T, out=out)
             # forward: every row of the tile shares the ids of y_part (id stride 0)
             fwd.addn_with_ids(len(y_part), faiss.swig_ptr(out), faiss.swig_ptr(y_ids[y0:]), 0, x0, len(x_part))
             # backward: row i of the tile gives one value, with the id of x row x0 + i, to each heap from y0 on
             row_address, id_address = out.ctypes.data, x_ids[x0:].ctypes.data
             for i in range(len(x_part)):
-                bwd.addn_with_ids(1, faiss.cast_integer_to_float_ptr(row_address + i * out.strides[0]),
-                                  faiss.cast_integer_to_idx_t_ptr(id_address + i * 8), 0, y0, len(y_part))
+                bwd.addn_with_ids(
+                    1,
+                    faiss.cast_integer_to_float_ptr(row_address + i * out.strides[0]),
+                    faiss.cast_integer_to_idx_t_ptr(id_address + i * 8),
+                    0,
+                    y0,
+                    len(y_part),
+                )
     return _sort_neighbours(fwd_sims, -fwd_ids - 1), _sort_neighbours(bwd_sims, -bwd_ids - 1)
 
 
 # The bf16 screen (``knn_both(..., backend="bf16")``). bfloat16 keeps 8 significant bits: unit roundoff 2^-8.
-_BF16_U = 2.0 ** -8
-_FP32_U = 2.0 ** -24
+_BF16_U = 2.0**-8
+_FP32_U = 2.0**-24
 _GROUP = 32  # rows of a tile summarised by one maximum per column before any element is looked at
 
 
@@ -215,15 +221,15 @@ def _top_k_exact(a: np.ndarray, b: np.ndarray, rows: np.ndarray, k: int) -> tupl
     sims_out = np.empty((len(rows), k), dtype=np.float32)
     inds_out = np.empty((len(rows), k), dtype=np.int64)
     for start in range(0, len(rows), 1024):
-        block = a[rows[start:start + 1024]] @ b.T
+        block = a[rows[start : start + 1024]] @ b.T
         kth = -np.partition(-block, k - 1, axis=1)[:, k - 1]
         r, c = np.nonzero(block >= kth[:, None])
         v = block[r, c]
         order = np.lexsort((c, -v, r))
         counts = np.bincount(r, minlength=len(block))
         first = (np.cumsum(counts) - counts)[:, None] + np.arange(k)
-        inds_out[start:start + len(block)] = c[order][first]
-        sims_out[start:start + len(block)] = v[order][first]
+        inds_out[start : start + len(block)] = c[order][first]
+        sims_out[start : start + len(block)] = v[order][first]
     return sims_out, inds_out
 
 
@@ -240,7 +246,7 @@ class _Screen:
     def prime(self, start: int, kth_best: np.ndarray):
         """First tile of rows ``start...``, whose lists are still empty: offer only the values >= the width-th
         largest of that tile (``kth_best``), at least ``width`` of them, instead of all."""
-        self.floor[start:start + len(kth_best)] = np.maximum(kth_best, 1) - 1
+        self.floor[start : start + len(kth_best)] = np.maximum(kth_best, 1) - 1
 
     def offer(self, rows: np.ndarray, ids: np.ndarray, bits: np.ndarray):
         """Merge values (any number per row, each offered at most once) into the lists of ``rows``."""
@@ -279,8 +285,8 @@ def _screen_tile(tile, x0: int, y0: int, rows: _Screen, cols: _Screen, first_row
         width = cols.bits.shape[1]
         if len(group_max) >= width:  # else the floors stay 0 for this tile: every positive value is offered
             cols.prime(y0, np.partition(group_max, len(group_max) - width, axis=0)[len(group_max) - width])
-    row_floor = rows.floor[x0:x0 + n_rows]
-    col_floor = cols.floor[y0:y0 + n_cols]
+    row_floor = rows.floor[x0 : x0 + n_rows]
+    col_floor = cols.floor[y0 : y0 + n_cols]
     # candidate (row, column) positions: whole groups whose maximum passes, plus the ungrouped last rows
     limit = np.minimum(col_floor[None, :], row_floor[:grouped].reshape(-1, _GROUP).min(axis=1)[:, None])
     g, c = np.nonzero(group_max > limit)
@@ -291,12 +297,18 @@ def _screen_tile(tile, x0: int, y0: int, rows: _Screen, cols: _Screen, first_row
     tail_v = bits[tail_r, tail_c]
     p, lane = np.nonzero(values > row_floor[group_rows])
     up = tail_v > row_floor[tail_r]
-    rows.offer(np.concatenate([group_rows[p, lane], tail_r[up]]) + x0, np.concatenate([c[p], tail_c[up]]) + y0,
-               np.concatenate([values[p, lane], tail_v[up]]))
+    rows.offer(
+        np.concatenate([group_rows[p, lane], tail_r[up]]) + x0,
+        np.concatenate([c[p], tail_c[up]]) + y0,
+        np.concatenate([values[p, lane], tail_v[up]]),
+    )
     p, lane = np.nonzero(values > col_floor[c][:, None])
     up = tail_v > col_floor[tail_c]
-    cols.offer(np.concatenate([c[p], tail_c[up]]) + y0, np.concatenate([group_rows[p, lane], tail_r[up]]) + x0,
-               np.concatenate([values[p, lane], tail_v[up]]))
+    cols.offer(
+        np.concatenate([c[p], tail_c[up]]) + y0,
+        np.concatenate([group_rows[p, lane], tail_r[up]]) + x0,
+        np.concatenate([values[p, lane], tail_v[up]]),
+    )
 
 
 def _certify(a: np.ndarray, b: np.ndarray, screen: _Screen, k: int, slack: np.ndarray):
@@ -316,8 +328,16 @@ def _certify(a: np.ndarray, b: np.ndarray, screen: _Screen, k: int, slack: np.nd
     return top_sims, top_ids, top_sims[:, -1].astype(np.float64) > bound * (1 + 1e-9)
 
 
-def _knn_both_bf16(x: np.ndarray, y: np.ndarray, kx: int, ky: int, width: int = 24, x_block: int = 4096,
-                   y_block: int = 8192, stats: dict | None = None):
+def _knn_both_bf16(
+    x: np.ndarray,
+    y: np.ndarray,
+    kx: int,
+    ky: int,
+    width: int = 24,
+    x_block: int = 4096,
+    y_block: int = 8192,
+    stats: dict | None = None,
+):
     """Exact forward / backward k-NN (as :func:`_knn_both_one_pass`), screened with one bfloat16 product.
 
     ``x @ y.T`` is computed once in bf16 (torch; products of bf16 values are exact in float32 and summed in
@@ -338,8 +358,15 @@ def _knn_both_bf16(x: np.ndarray, y: np.ndarray, kx: int, ky: int, width: int = 
 
     kx_wide, ky_wide = max(width, 2 * kx), max(width, 2 * ky)
     x_block, y_block = max(x_block, ky_wide), max(y_block, kx_wide)  # a first tile must prime the floors
-    counts = {"rows": len(x), "cols": len(y), "row_fallback": 0, "col_fallback": 0, "screen_s": 0.0,
-              "row_fallback_s": 0.0, "col_fallback_s": 0.0}
+    counts = {
+        "rows": len(x),
+        "cols": len(y),
+        "row_fallback": 0,
+        "col_fallback": 0,
+        "screen_s": 0.0,
+        "row_fallback_s": 0.0,
+        "col_fallback_s": 0.0,
+    }
     if kx_wide >= len(y) or ky_wide >= len(x) or x.shape[1] == 0:  # the screen would keep (almost) everything
         counts.update(row_fallback=len(x), col_fallback=len(y))
         if stats is not None:
@@ -352,24 +379,26 @@ def _knn_both_bf16(x: np.ndarray, y: np.ndarray, kx: int, ky: int, width: int = 
         # v - v^ is exact in float32 (Sterbenz: v^ is within a factor 2 of v); the norms are taken in float64
         # and inflated by far more than their rounding error
         grow = 1 + 1e-12
-        return (np.linalg.norm(v.astype(np.float64), axis=1) * grow,
-                np.linalg.norm(v_hat.astype(np.float64), axis=1) * grow,
-                np.linalg.norm((v - v_hat).astype(np.float64), axis=1) * grow)
+        return (
+            np.linalg.norm(v.astype(np.float64), axis=1) * grow,
+            np.linalg.norm(v_hat.astype(np.float64), axis=1) * grow,
+            np.linalg.norm((v - v_hat).astype(np.float64), axis=1) * grow,
+        )
 
     nx, nx_hat, ndx = norms(x, xb)
     ny, ny_hat, ndy = norms(y, yb)
     d = x.shape[1]
     g = 2 * d * _FP32_U / (1 - 2 * d * _FP32_U)
-    tiny = (d + 1) * 2.0 ** -126 * (1 + nx_hat.max()) * (1 + ny_hat.max())  # flushed subnormals
+    tiny = (d + 1) * 2.0**-126 * (1 + nx_hat.max()) * (1 + ny_hat.max())  # flushed subnormals
     row_slack = ndx * ny.max() + nx_hat * ndy.max() + g * nx_hat * ny_hat.max() + g * nx * ny.max() + tiny
     col_slack = ndy * nx.max() + ny_hat * ndx.max() + g * ny_hat * nx_hat.max() + g * ny * nx.max() + tiny
 
     rows, cols = _Screen(len(x), kx_wide), _Screen(len(y), ky_wide)
     start = time.process_time()
     for y0 in range(0, len(y), y_block):
-        y_part = yb[y0:y0 + y_block].T
+        y_part = yb[y0 : y0 + y_block].T
         for x0 in range(0, len(x), x_block):
-            tile = torch.mm(xb[x0:x0 + x_block], y_part)
+            tile = torch.mm(xb[x0 : x0 + x_block], y_part)
             _screen_tile(tile, x0, y0, rows, cols, first_rows=y0 == 0, first_cols=x0 == 0)
     del xb, yb
 
@@ -415,9 +444,11 @@ def knn_both(x, y, k: int, backend: str = "faiss", stats: dict | None = None):
 # ---------------------------------------------------------------------------------------------------------------
 # margin-based bitext mining
 
+
 @dataclass(frozen=True)
 class MinedPairs:
     """Mined pairs as row indices into the (deduplicated) source and target matrices, in output order."""
+
     src: np.ndarray
     tgt: np.ndarray
     score: np.ndarray
@@ -443,20 +474,29 @@ def _neighbour_sims(a: np.ndarray, b: np.ndarray, cand: np.ndarray, chunk: int =
     """a_i . b_c for each candidate c of each row i (float32)."""
     out = np.empty(cand.shape, dtype=np.float32)
     for start in range(0, len(a), chunk):
-        out[start:start + chunk] = np.einsum("nd,nkd->nk", a[start:start + chunk], b[cand[start:start + chunk]])
+        out[start : start + chunk] = np.einsum("nd,nkd->nk", a[start : start + chunk], b[cand[start : start + chunk]])
     return out
 
 
-def _score_candidates(a: np.ndarray, b: np.ndarray, cand: np.ndarray, a_mean: np.ndarray, b_mean: np.ndarray,
-                      margin, chunk: int = 4096) -> np.ndarray:
+def _score_candidates(
+    a: np.ndarray, b: np.ndarray, cand: np.ndarray, a_mean: np.ndarray, b_mean: np.ndarray, margin, chunk: int = 4096
+) -> np.ndarray:
     """margin(a_i . b_c, (a_mean_i + b_mean_c) / 2) for each candidate c of each row i."""
     cos = _neighbour_sims(a, b, cand, chunk)
     denom = (a_mean[:, None] + b_mean[cand]) / 2
     return margin(cos, denom).astype(np.float64)
 
 
-def mine_bitext(x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max", threshold: float = 0.0,
-                backend: str = "faiss", normalize: bool = True) -> MinedPairs:
+def mine_bitext(
+    x,
+    y,
+    k: int = 4,
+    margin: str = "ratio",
+    retrieval: str = "max",
+    threshold: float = 0.0,
+    backend: str = "faiss",
+    normalize: bool = True,
+) -> MinedPairs:
     """Margin-based mining between source vectors ``x`` and target vectors ``y`` (see the module docstring).
 
     ``retrieval``: ``max`` (official BUCC setting: pooled forward/backward best candidates, greedy 1-to-1),
@@ -514,12 +554,16 @@ def mine_bitext(x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max",
             out_src.append(s)
             out_tgt.append(t)
             out_score.append(float(scores[i]))
-    return MinedPairs(np.asarray(out_src, dtype=np.int64), np.asarray(out_tgt, dtype=np.int64),
-                      np.asarray(out_score, dtype=np.float64))
+    return MinedPairs(
+        np.asarray(out_src, dtype=np.int64),
+        np.asarray(out_tgt, dtype=np.int64),
+        np.asarray(out_score, dtype=np.float64),
+    )
 
 
-def mine_bitext_numpy(x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max",
-                      threshold: float = 0.0) -> MinedPairs:
+def mine_bitext_numpy(
+    x, y, k: int = 4, margin: str = "ratio", retrieval: str = "max", threshold: float = 0.0
+) -> MinedPairs:
     """Brute-force numpy reference for :func:`mine_bitext` (no faiss)."""
     return mine_bitext(x, y, k=k, margin=margin, retrieval=retrieval, threshold=threshold, backend="numpy")
 
@@ -535,9 +579,16 @@ def _unify(texts: Sequence[str]) -> tuple[list[int], list[int], list[str]]:
     return row_to_unique, last_row, list(ids)
 
 
-def bucc_candidates(src_vecs, tgt_vecs, src_ids: Sequence[Hashable], tgt_ids: Sequence[Hashable],
-                    src_texts: Sequence[str] | None = None, tgt_texts: Sequence[str] | None = None,
-                    k: int = 4, backend: str = "faiss") -> dict[tuple, float]:
+def bucc_candidates(
+    src_vecs,
+    tgt_vecs,
+    src_ids: Sequence[Hashable],
+    tgt_ids: Sequence[Hashable],
+    src_texts: Sequence[str] | None = None,
+    tgt_texts: Sequence[str] | None = None,
+    k: int = 4,
+    backend: str = "faiss",
+) -> dict[tuple, float]:
     """Mine (``max`` / ratio margin) and return ``{(src_id, tgt_id): score}``, as XTREME's candidate files.
 
     With texts, the official text handling is reproduced: identical sentences (after ``strip``) are mined once, and
@@ -547,8 +598,10 @@ def bucc_candidates(src_vecs, tgt_vecs, src_ids: Sequence[Hashable], tgt_ids: Se
     src_vecs = _as_matrix(src_vecs, "bucc_candidates src_vecs")
     tgt_vecs = _as_matrix(tgt_vecs, "bucc_candidates tgt_vecs")
     if len(src_ids) != len(src_vecs) or len(tgt_ids) != len(tgt_vecs):
-        raise ValueError(f"bucc_candidates: {len(src_ids)} src ids for {len(src_vecs)} vectors, "
-                         f"{len(tgt_ids)} tgt ids for {len(tgt_vecs)} vectors")
+        raise ValueError(
+            f"bucc_candidates: {len(src_ids)} src ids for {len(src_vecs)} vectors, "
+            f"{len(tgt_ids)} tgt ids for {len(tgt_vecs)} vectors"
+        )
 
     def side(vecs, ids, texts, name):
         if texts is None:
@@ -613,12 +666,21 @@ def bucc_scores(candidates: Mapping[tuple, float], gold_pairs: Iterable[tuple], 
         f1 = 2 * precision * recall / (precision + recall)
     else:
         precision = recall = f1 = 0.0
-    return {"precision": 100.0 * precision, "recall": 100.0 * recall, "f1": 100.0 * f1,
-            "threshold": float(threshold), "n_extracted": len(extracted)}
+    return {
+        "precision": 100.0 * precision,
+        "recall": 100.0 * recall,
+        "f1": 100.0 * f1,
+        "threshold": float(threshold),
+        "n_extracted": len(extracted),
+    }
 
 
-def bucc_evaluate(dev_candidates: Mapping[tuple, float], dev_gold: Iterable[tuple],
-                  test_candidates: Mapping[tuple, float], test_gold: Iterable[tuple]) -> dict:
+def bucc_evaluate(
+    dev_candidates: Mapping[tuple, float],
+    dev_gold: Iterable[tuple],
+    test_candidates: Mapping[tuple, float],
+    test_gold: Iterable[tuple],
+) -> dict:
     """Tune the threshold on dev, apply it to test: the test scores plus ``threshold`` and dev F1 (``dev_f1``)."""
     dev_gold = list(dev_gold)
     threshold = bucc_optimal_threshold(dev_candidates, dev_gold)
@@ -629,6 +691,7 @@ def bucc_evaluate(dev_candidates: Mapping[tuple, float], dev_gold: Iterable[tupl
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tatoeba and ranking metrics
+
 
 def tatoeba_predictions(src_vecs, tgt_vecs, query_side: str = "tgt", backend: str = "faiss") -> np.ndarray:
     """Nearest neighbour (cosine) of each query row among the other side's rows."""
@@ -641,8 +704,9 @@ def tatoeba_predictions(src_vecs, tgt_vecs, query_side: str = "tgt", backend: st
     raise ValueError(f"query_side must be 'tgt' or 'src', got {query_side!r}")
 
 
-def tatoeba_accuracy(src_vecs, tgt_vecs, gold_index: Sequence[int | None], query_side: str = "tgt",
-                     backend: str = "faiss") -> float:
+def tatoeba_accuracy(
+    src_vecs, tgt_vecs, gold_index: Sequence[int | None], query_side: str = "tgt", backend: str = "faiss"
+) -> float:
     """Percent of queries whose nearest neighbour is their translation.
 
     ``gold_index[i]`` is the row of ``tgt_vecs`` that translates source row ``i`` (``None`` or a negative value: no
@@ -687,8 +751,9 @@ def average_precision_at_k(ranking: Sequence[Hashable], relevant: Collection[Has
     return total / (min(len(relevant), k) if k else len(relevant))
 
 
-def mean_average_precision_at_k(rankings: Sequence[Sequence[Hashable]], relevant: Sequence[Collection[Hashable]],
-                                k: int | None = 20) -> float:
+def mean_average_precision_at_k(
+    rankings: Sequence[Sequence[Hashable]], relevant: Sequence[Collection[Hashable]], k: int | None = 20
+) -> float:
     """mAP@k in percent: the mean over queries of :func:`average_precision_at_k` (XTREME-R LAReQA / Mewsli-X)."""
     if len(rankings) != len(relevant):
         raise ValueError(f"mean_average_precision_at_k: {len(rankings)} rankings for {len(relevant)} relevance sets")
@@ -697,25 +762,34 @@ def mean_average_precision_at_k(rankings: Sequence[Sequence[Hashable]], relevant
     return 100.0 * float(np.mean([average_precision_at_k(r, rel, k) for r, rel in zip(rankings, relevant)]))
 
 
-def rank_candidates(query_vecs, candidate_vecs, k: int = 20, backend: str = "faiss",
-                    normalize: bool = False) -> np.ndarray:
+def rank_candidates(
+    query_vecs, candidate_vecs, k: int = 20, backend: str = "faiss", normalize: bool = False
+) -> np.ndarray:
     """Row indices of the top-k candidates per query by inner product (cosine with ``normalize=True``)."""
     q = l2_normalize(query_vecs) if normalize else _as_matrix(query_vecs, "rank_candidates queries")
     c = l2_normalize(candidate_vecs) if normalize else _as_matrix(candidate_vecs, "rank_candidates candidates")
     return knn(q, c, k, backend)[1]
 
 
-def map_at_k_retrieval(query_vecs, candidate_vecs, query_ids: Sequence[Hashable],
-                       candidate_ids: Sequence[Hashable], relevant: Sequence[Collection[Hashable]], k: int = 20,
-                       backend: str = "faiss") -> tuple[float, int, list[tuple[Hashable, list]]]:
+def map_at_k_retrieval(
+    query_vecs,
+    candidate_vecs,
+    query_ids: Sequence[Hashable],
+    candidate_ids: Sequence[Hashable],
+    relevant: Sequence[Collection[Hashable]],
+    k: int = 20,
+    backend: str = "faiss",
+) -> tuple[float, int, list[tuple[Hashable, list]]]:
     """Query/pool retrieval scored as XTREME-R scores LAReQA and Mewsli-X: every query ranks every candidate by
     cosine similarity; mAP@k (percent) over the queries with at least one relevant candidate.
 
     Returns ``(map, n_scored_queries, [(query_id, [top-k candidate ids]), ...])`` for every query, scored or not.
     """
     if len(query_ids) != len(query_vecs) or len(candidate_ids) != len(candidate_vecs):
-        raise ValueError(f"map_at_k_retrieval: {len(query_ids)} query ids for {len(query_vecs)} vectors, "
-                         f"{len(candidate_ids)} candidate ids for {len(candidate_vecs)} vectors")
+        raise ValueError(
+            f"map_at_k_retrieval: {len(query_ids)} query ids for {len(query_vecs)} vectors, "
+            f"{len(candidate_ids)} candidate ids for {len(candidate_vecs)} vectors"
+        )
     if len(relevant) != len(query_ids):
         raise ValueError(f"map_at_k_retrieval: {len(relevant)} relevance sets for {len(query_ids)} queries")
     top = rank_candidates(query_vecs, candidate_vecs, k=k, backend=backend, normalize=True)
@@ -730,9 +804,11 @@ def map_at_k_retrieval(query_vecs, candidate_vecs, query_ids: Sequence[Hashable]
 # ---------------------------------------------------------------------------------------------------------------
 # the ``retrieval`` task format
 
+
 @dataclass(frozen=True)
 class RetrievalSet:
     """One (language, split) file of the ``retrieval`` format, split by side, in file order."""
+
     src_ids: list[str]
     src_texts: list[str]
     tgt_ids: list[str]
@@ -765,7 +841,7 @@ def retrieval_set(examples: Iterable[Mapping]) -> RetrievalSet:
             src_ids.append(ex["id"])
             src_texts.append(ex["text"])
             gold = ex.get("gold")
-            for tid in (gold if isinstance(gold, list) else [] if gold is None else [gold]):
+            for tid in gold if isinstance(gold, list) else [] if gold is None else [gold]:
                 golds.append((ex["id"], tid))
         elif ex["side"] == "tgt":
             tgt_ids.append(ex["id"])

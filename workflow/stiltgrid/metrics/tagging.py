@@ -42,8 +42,9 @@ def _check(predictions: Sequence[Sequence[str]], references: Sequence[Sequence[s
     return preds, refs
 
 
-def tagging_scores(predictions: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
-                   legacy_bare_tags: bool = True) -> dict[str, float]:
+def tagging_scores(
+    predictions: Sequence[Sequence[str]], references: Sequence[Sequence[str]], legacy_bare_tags: bool = True
+) -> dict[str, float]:
     """``{"f1", "precision", "recall"}`` in percent (0-100) from lists of tag sequences (one list per sentence).
 
     Sequences are scored jointly (seqeval separates sentences so no chunk crosses a boundary). Lengths must match
@@ -64,7 +65,8 @@ def tagging_scores(predictions: Sequence[Sequence[str]], references: Sequence[Se
     return {"f1": 100.0 * float(f1), "precision": 100.0 * float(precision), "recall": 100.0 * float(recall)}
 
 
-def tagging_f1(predictions: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
-               legacy_bare_tags: bool = True) -> float:
+def tagging_f1(
+    predictions: Sequence[Sequence[str]], references: Sequence[Sequence[str]], legacy_bare_tags: bool = True
+) -> float:
     """The ``f1`` entry of :func:`tagging_scores`."""
     return tagging_scores(predictions, references, legacy_bare_tags)["f1"]

@@ -84,10 +84,10 @@ class Lengths:
     """One split of a task: its examples and the token lengths of a sample of its features."""
 
     examples: int
-    lengths: tuple[int, ...]             # tokens of each sampled feature (at most max_length)
-    features_per_example: float = 1.0    # span QA: windows over contexts longer than max_length
-    sequences: float = 1.0               # per feature (multiple choice: one per answer)
-    published: bool = False              # from the task's published sizes, not measured
+    lengths: tuple[int, ...]  # tokens of each sampled feature (at most max_length)
+    features_per_example: float = 1.0  # span QA: windows over contexts longer than max_length
+    sequences: float = 1.0  # per feature (multiple choice: one per answer)
+    published: bool = False  # from the task's published sizes, not measured
 
     def mean(self) -> float:
         return sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
@@ -122,8 +122,9 @@ class Sizer:
 
         return AutoTokenizer.from_pretrained(self.model_dir)
 
-    def split(self, task: str, path: str | Path, max_length: int, limit: int | None = None,
-              doc_stride: int = 128) -> Lengths:
+    def split(
+        self, task: str, path: str | Path, max_length: int, limit: int | None = None, doc_stride: int = 128
+    ) -> Lengths:
         """The split in file ``path`` (its first ``limit`` examples), featurized at ``max_length``."""
         key = (task, str(path), max_length, limit, doc_stride)
         if key not in self._cache:
@@ -134,14 +135,19 @@ class Sizer:
         if not path.exists():
             return self._published(task, path, max_length, limit, f"{path} is not there yet (its data job writes it)")
         if self.tokenizer is None:
-            return self._published(task, path, max_length, limit,
-                                   f"{self.model_dir} has no tokenizer yet (the mlm_checkpoint job writes it)")
+            return self._published(
+                task,
+                path,
+                max_length,
+                limit,
+                f"{self.model_dir} has no tokenizer yet (the mlm_checkpoint job writes it)",
+            )
         from stiltgrid.engine.features import feature_length, featurize
         from stiltgrid.formats import get_format
         from stiltgrid.tasks import get_task
 
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
-        sample = [json.loads(line) for line in lines[::max(1, len(lines) // SAMPLE)][:SAMPLE]]
+        sample = [json.loads(line) for line in lines[:: max(1, len(lines) // SAMPLE)][:SAMPLE]]
         fmt = get_format(get_task(task).format)
         if not fmt.trainable:  # embedded whole
             cap = min(max_length, self.tokenizer.model_max_length)
@@ -173,8 +179,9 @@ class Sizer:
         else:
             count, sequences = None, 1
         if count is None:
-            raise Unknown(f"size of {task} {split}: {missing}" + ("" if self.hub else " (published sizes cover "
-                                                                   "hub data only)"))
+            raise Unknown(
+                f"size of {task} {split}: {missing}" + ("" if self.hub else " (published sizes cover hub data only)")
+            )
         count = min(count, limit) if limit else count
         return Lengths(count, (max_length,), sequences=sequences, published=True)
 
@@ -184,13 +191,13 @@ class Sizer:
 class Work:
     """Tokens one job processes."""
 
-    train_tokens: float = 0.0     # trained on (forward and backward), the whole schedule
-    steps: int = 0                # optimiser steps of the whole schedule
+    train_tokens: float = 0.0  # trained on (forward and backward), the whole schedule
+    steps: int = 0  # optimiser steps of the whole schedule
     eval_every: int = 1
-    eval_tokens: float = 0.0      # one dev evaluation
-    test_tokens: float = 0.0      # test sets of every language, or a retrieval job's sentences
-    perturb_tokens: float = 0.0   # the robustness question's perturbed copies of the test sets
-    published: bool = False       # some size came from a task's published sizes
+    eval_tokens: float = 0.0  # one dev evaluation
+    test_tokens: float = 0.0  # test sets of every language, or a retrieval job's sentences
+    perturb_tokens: float = 0.0  # the robustness question's perturbed copies of the test sets
+    published: bool = False  # some size came from a task's published sizes
 
     def evaluations(self, steps: int | None = None) -> int:
         return math.ceil((self.steps if steps is None else steps) / self.eval_every) if self.steps else 0
@@ -236,9 +243,15 @@ def work(job: Job, sizer: Sizer) -> Work:
             dev = sizer.split(task, f"{job.inputs['data'][0]}/dev.jsonl", max_length, None, stride)
             test_tokens += dev.forward_tokens()
             published |= dev.published
-    return Work(train_tokens=train_tokens, steps=max(1, math.ceil(micro_batches / hp["grad_accum"])),
-                eval_every=hp["eval_every"], eval_tokens=eval_tokens, test_tokens=test_tokens,
-                perturb_tokens=test_tokens * len(settings.get("perturbations", {})), published=published)
+    return Work(
+        train_tokens=train_tokens,
+        steps=max(1, math.ceil(micro_batches / hp["grad_accum"])),
+        eval_every=hp["eval_every"],
+        eval_tokens=eval_tokens,
+        test_tokens=test_tokens,
+        perturb_tokens=test_tokens * len(settings.get("perturbations", {})),
+        published=published,
+    )
 
 
 def _retrieval_work(job: Job, sizer: Sizer) -> Work:
@@ -272,21 +285,31 @@ class Key:
 @dataclass(frozen=True)
 class Rate:
     key: Key
-    train: float | None = None       # training tokens/s
-    inference: float | None = None   # inference tokens/s
-    overhead_s: float = 0.0          # per job: start-up, loading, saving
+    train: float | None = None  # training tokens/s
+    inference: float | None = None  # inference tokens/s
+    overhead_s: float = 0.0  # per job: start-up, loading, saving
     source: str = ""
 
     def describe(self) -> str:
         def rate(value):
             return "-" if value is None else f"{value:,.0f} tok/s"
 
-        return (f"{self.key}: train {rate(self.train)}, inference {rate(self.inference)}, "
-                f"overhead {self.overhead_s:,.1f} s [{self.source}]")
+        return (
+            f"{self.key}: train {rate(self.train)}, inference {rate(self.inference)}, "
+            f"overhead {self.overhead_s:,.1f} s [{self.source}]"
+        )
 
 
-_ENTRY_FIELDS = {"model", "device", "precision", "max_length", "train_tokens_per_s", "infer_tokens_per_s",
-                 "overhead_s", "note"}
+_ENTRY_FIELDS = {
+    "model",
+    "device",
+    "precision",
+    "max_length",
+    "train_tokens_per_s",
+    "infer_tokens_per_s",
+    "overhead_s",
+    "note",
+}
 
 
 def load_throughput(path: str | Path, models: dict) -> list[Rate]:
@@ -310,11 +333,21 @@ def load_throughput(path: str | Path, models: dict) -> list[Rate]:
             if name in entry and not (isinstance(entry[name], (int, float)) and entry[name] > 0):
                 raise ValueError(f"{where}: {name} must be a positive number")
         model = entry["model"]
-        key = Key(model_key(models[model]) if model in models else model, entry["device"], entry["precision"],
-                  int(entry["max_length"]))
-        rates.append(Rate(key, entry.get("train_tokens_per_s"), entry.get("infer_tokens_per_s"),
-                          float(entry.get("overhead_s", 0.0)), f"{path}" + (f": {entry['note']}" if "note" in entry
-                                                                            else "")))
+        key = Key(
+            model_key(models[model]) if model in models else model,
+            entry["device"],
+            entry["precision"],
+            int(entry["max_length"]),
+        )
+        rates.append(
+            Rate(
+                key,
+                entry.get("train_tokens_per_s"),
+                entry.get("infer_tokens_per_s"),
+                float(entry.get("overhead_s", 0.0)),
+                f"{path}" + (f": {entry['note']}" if "note" in entry else ""),
+            )
+        )
     return rates
 
 
@@ -345,9 +378,11 @@ def seconds(work: Work, rate: Rate | None, key: Key, perturbed: bool = True) -> 
 def job_log(job: Job) -> str:
     """The log of a GPU job, as workflow/rules/common.smk's ``log_path`` names it."""
     wc = job.wildcards
-    parts = {"intermediate": ("intermediate", wc["intermediate"]),
-             "target": ("target", wc["intermediate"], wc.get("target")),
-             "retrieval": ("evaluate", wc["intermediate"], wc.get("target"))}[phase_of(job)]
+    parts = {
+        "intermediate": ("intermediate", wc["intermediate"]),
+        "target": ("target", wc["intermediate"], wc.get("target")),
+        "retrieval": ("evaluate", wc["intermediate"], wc.get("target")),
+    }[phase_of(job)]
     return os.path.join(P.LOGS.format(model=wc["model"]), *parts, f"seed{wc['seed']}") + ".log"
 
 
@@ -355,7 +390,7 @@ def benchmark_path(log: str) -> str:
     """Where a rule's ``benchmark:`` directive writes: its log's path under benchmarks/ instead of logs/, .tsv."""
     if not (log.startswith("logs/") and log.endswith(".log")):
         raise ValueError(f"not a log path: {log}")
-    return "benchmarks/" + log[len("logs/"):-len(".log")] + ".tsv"
+    return "benchmarks/" + log[len("logs/") : -len(".log")] + ".tsv"
 
 
 def read_benchmark(path: str | Path) -> float:
@@ -372,11 +407,11 @@ class Record:
     """What a finished GPU job measured."""
 
     job: Job
-    seconds: float                      # wall-clock of the whole job (benchmark)
+    seconds: float  # wall-clock of the whole job (benchmark)
     device: str
     precision: str
-    loop_seconds: float | None = None   # training jobs: the training loop (train_summary.json)
-    steps: int | None = None            # optimiser steps done (early stopping ends sooner)
+    loop_seconds: float | None = None  # training jobs: the training loop (train_summary.json)
+    steps: int | None = None  # optimiser steps done (early stopping ends sooner)
     total_steps: int | None = None
 
 
@@ -397,8 +432,15 @@ def read_record(job: Job, root: str | Path = ".") -> Record | None:
         return None
     summary = json.loads(summary_path.read_text())
     prov = summary["provenance"]
-    return Record(job, read_benchmark(bench), prov["device"], prov["precision"], float(summary["seconds"]),
-                  int(summary["steps"]), int(summary["total_steps"]))
+    return Record(
+        job,
+        read_benchmark(bench),
+        prov["device"],
+        prov["precision"],
+        float(summary["seconds"]),
+        int(summary["steps"]),
+        int(summary["total_steps"]),
+    )
 
 
 def calibrate(measured: list[tuple[Record, Work]], model: str, source: str) -> list[Rate]:
@@ -420,8 +462,9 @@ def calibrate(measured: list[tuple[Record, Work]], model: str, source: str) -> l
             equations.append(([0.0, done.test_tokens, 1.0], record.seconds))
             continue
         share = record.steps / record.total_steps if record.total_steps else 1.0
-        equations.append(([done.train_tokens * share, done.evaluations(record.steps) * done.eval_tokens, 0.0],
-                          record.loop_seconds))
+        equations.append(
+            ([done.train_tokens * share, done.evaluations(record.steps) * done.eval_tokens, 0.0], record.loop_seconds)
+        )
         equations.append(([0.0, done.test_tokens + done.perturb_tokens, 1.0], record.seconds - record.loop_seconds))
     rates = []
     for key, equations in rows.items():
@@ -433,7 +476,13 @@ def calibrate(measured: list[tuple[Record, Work]], model: str, source: str) -> l
         solution[used] = nnls(a[:, used] * weight[:, None], b * weight)[0]
         # jobs all of one size cannot tell a rate from the overhead: one split is as good as another for them
         split = "" if np.linalg.matrix_rank(a[:, used]) == used.sum() else ", too alike to separate rate and overhead"
-        rates.append(Rate(key, train=1.0 / solution[0] if solution[0] > 0 else None,
-                          inference=1.0 / solution[1] if solution[1] > 0 else None,
-                          overhead_s=float(solution[2]), source=f"{source}: {jobs[key]} finished jobs{split}"))
+        rates.append(
+            Rate(
+                key,
+                train=1.0 / solution[0] if solution[0] > 0 else None,
+                inference=1.0 / solution[1] if solution[1] > 0 else None,
+                overhead_s=float(solution[2]),
+                source=f"{source}: {jobs[key]} finished jobs{split}",
+            )
+        )
     return rates

@@ -31,8 +31,8 @@ from stiltgrid.grid.config import ANALYSES, NONE, ConfigError, load_grid
 from stiltgrid.grid.dag import Job, JobGraph
 from stiltgrid.plan import cost
 
-Cell = tuple[str, str, int]           # (intermediate, target, seed)
-Trained = tuple[str, int]             # (intermediate, seed): one intermediate-training job
+Cell = tuple[str, str, int]  # (intermediate, target, seed)
+Trained = tuple[str, int]  # (intermediate, seed): one intermediate-training job
 
 
 # -- the integer program -------------------------------------------------------------------------------------------
@@ -41,8 +41,8 @@ class Problem:
     """Costs of the candidate jobs (any unit, the budget's)."""
 
     cells: dict[Cell, float]
-    intermediates: dict[Trained, float]         # a cell whose intermediate is not here (the baseline) needs none
-    pairs: tuple[tuple[str, str], ...]          # the (intermediate, target) pairs whose coverage counts first
+    intermediates: dict[Trained, float]  # a cell whose intermediate is not here (the baseline) needs none
+    pairs: tuple[tuple[str, str], ...]  # the (intermediate, target) pairs whose coverage counts first
     #: question -> (the cells it needs, its own cost when asked: the robustness perturbations)
     analyses: dict[str, tuple[tuple[Cell, ...], float]] = field(default_factory=dict)
 
@@ -53,7 +53,7 @@ class Selection:
     intermediates: tuple[Trained, ...]
     questions: tuple[str, ...]
     cost: float
-    covered: int                                # pairs with at least one seed
+    covered: int  # pairs with at least one seed
 
 
 def select(problem: Problem, budget: float) -> Selection:
@@ -65,9 +65,11 @@ def select(problem: Problem, budget: float) -> Selection:
     y = {k: model.add_variable(f"inter_{n}", cat="Binary") for n, k in enumerate(problem.intermediates)}
     z = {p: model.add_variable(f"pair_{n}", cat="Binary") for n, p in enumerate(problem.pairs)}
     a = {q: model.add_variable(f"question_{q}", cat="Binary") for q in problem.analyses}
-    spent = (pulp.lpSum(cost_ * x[c] for c, cost_ in problem.cells.items())
-             + pulp.lpSum(cost_ * y[k] for k, cost_ in problem.intermediates.items())
-             + pulp.lpSum(extra * a[q] for q, (_, extra) in problem.analyses.items()))
+    spent = (
+        pulp.lpSum(cost_ * x[c] for c, cost_ in problem.cells.items())
+        + pulp.lpSum(cost_ * y[k] for k, cost_ in problem.intermediates.items())
+        + pulp.lpSum(extra * a[q] for q, (_, extra) in problem.analyses.items())
+    )
     model += spent <= budget, "budget"
     for (inter, _target, seed), var in x.items():
         if (inter, seed) in y:
@@ -99,8 +101,11 @@ def select(problem: Problem, budget: float) -> Selection:
     cells = tuple(c for c, var in x.items() if var.varValue > 0.5)
     trained = tuple(dict.fromkeys((c[0], c[2]) for c in cells if (c[0], c[2]) in problem.intermediates))
     questions = tuple(q for q, var in a.items() if var.varValue > 0.5)
-    total = (sum(problem.cells[c] for c in cells) + sum(problem.intermediates[k] for k in trained)
-             + sum(problem.analyses[q][1] for q in questions))
+    total = (
+        sum(problem.cells[c] for c in cells)
+        + sum(problem.intermediates[k] for k in trained)
+        + sum(problem.analyses[q][1] for q in questions)
+    )
     return Selection(cells, trained, questions, total, len({c[:2] for c in cells} & pairs))
 
 
@@ -117,10 +122,10 @@ def _solve(model) -> None:
 class Priced:
     job: Job
     key: cost.Key
-    seconds: float | None = None     # predicted, with the robustness perturbations
-    base: float | None = None        # predicted, without them
-    why: tuple[str, ...] = ()        # why the cost is unknown
-    published: bool = False          # sized from the task's published sizes
+    seconds: float | None = None  # predicted, with the robustness perturbations
+    base: float | None = None  # predicted, without them
+    why: tuple[str, ...] = ()  # why the cost is unknown
+    published: bool = False  # sized from the task's published sizes
 
 
 def candidate_cells(graph: JobGraph) -> list[Cell]:
@@ -150,8 +155,13 @@ def price(job: Job, sizer: cost.Sizer, rates: dict, model: str, device: str) -> 
     if why:
         return Priced(job, key, why=tuple(why))
     try:
-        return Priced(job, key, cost.seconds(done, rate, key), cost.seconds(done, rate, key, perturbed=False),
-                      published=done.published)
+        return Priced(
+            job,
+            key,
+            cost.seconds(done, rate, key),
+            cost.seconds(done, rate, key, perturbed=False),
+            published=done.published,
+        )
     except cost.Unknown as err:
         return Priced(job, key, why=(str(err),))
 
@@ -172,8 +182,9 @@ def calibrate_on(config: dict, preset: str, root: str = ".") -> tuple[list[cost.
         except cost.Unknown as err:
             skipped.append(str(err))
     rates = cost.calibrate(measured, cost.model_key(graph.grid.model), f"calibrated on preset {preset}")
-    note = f"preset {preset}: {len(measured)} finished jobs read" + (f", {len(skipped)} skipped ({skipped[0]})"
-                                                                      if skipped else "")
+    note = f"preset {preset}: {len(measured)} finished jobs read" + (
+        f", {len(skipped)} skipped ({skipped[0]})" if skipped else ""
+    )
     return rates, note
 
 
@@ -188,8 +199,10 @@ def _matrix(rows: list[str], cols: list[str], value, first: str, extra: tuple[st
     body = [[row] + ([extra[1].get(row, "-")] if extra else []) + [value(row, col) for col in cols] for row in rows]
     lines = [[str(v) for v in line] for line in [header] + body]
     widths = [max(len(line[n]) for line in lines) for n in range(len(header))]
-    return ["  " + "  ".join(v.ljust(w) if n == 0 else v.rjust(w) for n, (v, w) in enumerate(zip(line, widths)))
-            for line in lines]
+    return [
+        "  " + "  ".join(v.ljust(w) if n == 0 else v.rjust(w) for n, (v, w) in enumerate(zip(line, widths)))
+        for line in lines
+    ]
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -225,14 +238,18 @@ class Report:
 
     def costs(self, rates: dict) -> list[str]:
         grid, jobs = self.graph.grid, self.jobs()
-        out = [f"preset {grid.preset}: model {grid.model_name}, data {grid.dataset_name}: {len(self.cells)} cells, "
-               f"{len(self.trained)} intermediate-training jobs",
-               f"device: {self.device} (precision as the jobs resolve it there)"]
+        out = [
+            f"preset {grid.preset}: model {grid.model_name}, data {grid.dataset_name}: {len(self.cells)} cells, "
+            f"{len(self.trained)} intermediate-training jobs",
+            f"device: {self.device} (precision as the jobs resolve it there)",
+        ]
         published = sum(p.published for p in jobs)
         if published:
-            out.append(f"task sizes: {published} of {len(jobs)} jobs sized from published sizes (the tasks' own: "
-                       f"data not fetched; every sequence counted at max_length)"
-                       + (", the rest measured" if published < len(jobs) else ""))
+            out.append(
+                f"task sizes: {published} of {len(jobs)} jobs sized from published sizes (the tasks' own: "
+                f"data not fetched; every sequence counted at max_length)"
+                + (", the rest measured" if published < len(jobs) else "")
+            )
         else:
             out.append("task sizes: measured from the task files")
         used = sorted({p.key for p in jobs if p.key in rates}, key=str)
@@ -249,15 +266,26 @@ class Report:
         out += ["  " + f"{a:<13}{b:>6}{c:>14}" for a, b, c in table]
         if self.perturbed():
             out.append(f"  of which the robustness question's perturbed test sets: {_hours(self.perturbed())}")
-        out += ["", f"predicted {self.unit} per cell (one seed), and of the intermediate-training job it needs (one "
-                    f"per seed, shared by every target):"]
+        out += [
+            "",
+            f"predicted {self.unit} per cell (one seed), and of the intermediate-training job it needs (one "
+            f"per seed, shared by every target):",
+        ]
         per_cell = {}
         for (inter, target, _), p in self.cells.items():
             per_cell.setdefault((inter, target), []).append(p.seconds)
-        train = {inter: _hours(_mean([p.seconds for (i, _), p in self.trained.items() if i == inter]))
-                 for inter in self.rows() if inter != NONE}
-        out += _matrix(self.rows(), self.cols(), lambda r, c: _hours(_mean(per_cell[(r, c)])) if (r, c) in per_cell
-                       else "", "intermediate", ("(train)", train))
+        train = {
+            inter: _hours(_mean([p.seconds for (i, _), p in self.trained.items() if i == inter]))
+            for inter in self.rows()
+            if inter != NONE
+        }
+        out += _matrix(
+            self.rows(),
+            self.cols(),
+            lambda r, c: _hours(_mean(per_cell[(r, c)])) if (r, c) in per_cell else "",
+            "intermediate",
+            ("(train)", train),
+        )
         unknown: dict[str, int] = {}
         for p in jobs:
             for why in p.why:
@@ -272,25 +300,39 @@ class Report:
         asked = [q for q in ANALYSES if q in self.graph.grid.analysis()]
         total = _sum(self.jobs())
         extra = sum(c[:2] in pairs for c in selection.cells) - selection.covered
-        out = ["", f"plan under {budget_s / 3600:,.2f} {self.unit} (integer program, CBC):",
-               f"  pairs covered (at least one seed): {selection.covered} of {len(pairs)}",
-               f"  analyses complete: {', '.join(selection.questions) or 'none'}"
-               + (f" (left out: {', '.join(q for q in asked if q not in selection.questions)})"
-                  if len(selection.questions) < len(asked) else ""),
-               f"  further seeds: {extra} cells",
-               f"  chosen: {len(selection.cells)} cells + {len(selection.intermediates)} intermediate-training jobs "
-               f"= {_hours(selection.cost)} {self.unit}",
-               f"  left out: {len(self.cells) - len(selection.cells)} cells + "
-               f"{len(self.trained) - len(selection.intermediates)} intermediate-training jobs would cost "
-               f"{_hours(max(0.0, total - selection.cost))} {self.unit} more ({_hours(total)} for the whole grid"
-               + (f", with {_hours(self.perturbed())} for the perturbed test sets of the robustness question)"
-                  if "robustness" in asked and "robustness" not in selection.questions else ")"),
-               "", "seeds chosen per cell:"]
+        out = [
+            "",
+            f"plan under {budget_s / 3600:,.2f} {self.unit} (integer program, CBC):",
+            f"  pairs covered (at least one seed): {selection.covered} of {len(pairs)}",
+            f"  analyses complete: {', '.join(selection.questions) or 'none'}"
+            + (
+                f" (left out: {', '.join(q for q in asked if q not in selection.questions)})"
+                if len(selection.questions) < len(asked)
+                else ""
+            ),
+            f"  further seeds: {extra} cells",
+            f"  chosen: {len(selection.cells)} cells + {len(selection.intermediates)} intermediate-training jobs "
+            f"= {_hours(selection.cost)} {self.unit}",
+            f"  left out: {len(self.cells) - len(selection.cells)} cells + "
+            f"{len(self.trained) - len(selection.intermediates)} intermediate-training jobs would cost "
+            f"{_hours(max(0.0, total - selection.cost))} {self.unit} more ({_hours(total)} for the whole grid"
+            + (
+                f", with {_hours(self.perturbed())} for the perturbed test sets of the robustness question)"
+                if "robustness" in asked and "robustness" not in selection.questions
+                else ")"
+            ),
+            "",
+            "seeds chosen per cell:",
+        ]
         seeds: dict[tuple[str, str], list[int]] = {}
         for inter, target, seed in selection.cells:
             seeds.setdefault((inter, target), []).append(seed)
-        out += _matrix(self.rows(), self.cols(), lambda r, c: ",".join(map(str, sorted(seeds.get((r, c), [])))) or "-",
-                       "intermediate")
+        out += _matrix(
+            self.rows(),
+            self.cols(),
+            lambda r, c: ",".join(map(str, sorted(seeds.get((r, c), [])))) or "-",
+            "intermediate",
+        )
         return out
 
 
@@ -340,10 +382,16 @@ def estimate_jobs(graph: JobGraph, estimator: str) -> list[Job]:
     text = [graph.selection_text(model, name) for name in candidates + list(grid.targets)]
     if estimator != "logme":
         return text
-    logme = [graph.selection_logme(model, inter, target, graph.selection_seed()) for target in grid.trained_targets
-             for inter in candidates]
-    return logme + ([graph.selection_text(model, name) for name in candidates + list(grid.retrieval_targets)]
-                    if grid.retrieval_targets else [])
+    logme = [
+        graph.selection_logme(model, inter, target, graph.selection_seed())
+        for target in grid.trained_targets
+        for inter in candidates
+    ]
+    return logme + (
+        [graph.selection_text(model, name) for name in candidates + list(grid.retrieval_targets)]
+        if grid.retrieval_targets
+        else []
+    )
 
 
 def existing_rankings(graph: JobGraph, estimator: str, root: str = ".") -> dict[str, list[str]] | None:
@@ -352,8 +400,9 @@ def existing_rankings(graph: JobGraph, estimator: str, root: str = ".") -> dict[
     from stiltgrid.analysis import selection as S
 
     estimates = graph.selection_estimates()
-    files = list(estimates["text"].values()) + ([p for by in estimates["logme"].values() for p in by.values()]
-                                                 if estimator == "logme" else [])
+    files = list(estimates["text"].values()) + (
+        [p for by in estimates["logme"].values() for p in by.values()] if estimator == "logme" else []
+    )
     if not all(Path(root, f).exists() for f in files):
         return None
     text = {name: str(Path(root, f)) for name, f in estimates["text"].items()}
@@ -372,7 +421,7 @@ class SelectionCost:
     """What training only the top-K intermediates per target costs (seconds), exact or between two bounds."""
 
     estimators: float
-    cells: tuple[float, float]           # (low, high); equal when the ranking is known
+    cells: tuple[float, float]  # (low, high); equal when the ranking is known
     intermediates: tuple[float, float]
     n_cells: int
     n_intermediates: tuple[int, int]
@@ -381,8 +430,10 @@ class SelectionCost:
 
     @property
     def selected(self) -> tuple[float, float]:
-        return (self.estimators + self.cells[0] + self.intermediates[0],
-                self.estimators + self.cells[1] + self.intermediates[1])
+        return (
+            self.estimators + self.cells[0] + self.intermediates[0],
+            self.estimators + self.cells[1] + self.intermediates[1],
+        )
 
     @property
     def saving(self) -> tuple[float, float]:
@@ -390,8 +441,9 @@ class SelectionCost:
         return self.full - self.selected[1], self.full - self.selected[0]
 
 
-def selection_cost(report: Report, k: int, estimator: str, estimators_s: float,
-                   rankings: dict[str, list[str]] | None) -> SelectionCost:
+def selection_cost(
+    report: Report, k: int, estimator: str, estimators_s: float, rankings: dict[str, list[str]] | None
+) -> SelectionCost:
     """The top ``k`` intermediates per target: its cells and the intermediate trainings they need, with the
     estimator's jobs. LogME reads every intermediate checkpoint, so its selection trains them all. Without a
     ranking the cells and trainings are bounded: from the k cheapest candidates of every target, all sharing the k
@@ -400,38 +452,55 @@ def selection_cost(report: Report, k: int, estimator: str, estimators_s: float,
     grid = report.graph.grid
     candidates = report.graph.selection_candidates()
     targets = list(grid.targets)
-    cell_s = {(i, t): sum(p.seconds for (ci, ct, _), p in report.cells.items() if (ci, ct) == (i, t))
-              for i in candidates for t in targets}
+    cell_s = {
+        (i, t): sum(p.seconds for (ci, ct, _), p in report.cells.items() if (ci, ct) == (i, t))
+        for i in candidates
+        for t in targets
+    }
     train_s = {i: sum(p.seconds for (ti, _), p in report.trained.items() if ti == i) for i in candidates}
-    n_cells = sum(len(grid.cell_seeds(i, t)) for t in targets for i in (rankings[t][:k] if rankings else
-                                                                         candidates[:k]))
+    n_cells = sum(
+        len(grid.cell_seeds(i, t)) for t in targets for i in (rankings[t][:k] if rankings else candidates[:k])
+    )
     if rankings is not None:
         chosen = [(i, t) for t in targets for i in rankings[t][:k]]
         needed = set(candidates) if estimator == "logme" else {i for i, _ in chosen}
         cells = sum(cell_s[c] for c in chosen)
         inter = sum(train_s[i] for i in needed)
-        return SelectionCost(estimators_s, (cells, cells), (inter, inter), n_cells, (len(needed), len(needed)),
-                             _sum(report.jobs()), True)
+        return SelectionCost(
+            estimators_s, (cells, cells), (inter, inter), n_cells, (len(needed), len(needed)), _sum(report.jobs()), True
+        )
     low = sum(sum(sorted(cell_s[(i, t)] for i in candidates)[:k]) for t in targets)
     high = sum(sum(sorted((cell_s[(i, t)] for i in candidates), reverse=True)[:k]) for t in targets)
     reach = len(candidates) if estimator == "logme" else min(len(candidates), k * len(targets))
     least = len(candidates) if estimator == "logme" else min(k, len(candidates))
     ordered = sorted(train_s.values())
-    return SelectionCost(estimators_s, (low, high), (sum(ordered[:least]), sum(ordered[::-1][:reach])), n_cells,
-                         (least, reach), _sum(report.jobs()), False)
+    return SelectionCost(
+        estimators_s,
+        (low, high),
+        (sum(ordered[:least]), sum(ordered[::-1][:reach])),
+        n_cells,
+        (least, reach),
+        _sum(report.jobs()),
+        False,
+    )
 
 
-def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, rates: dict, model: str,
-                    device: str, root: str = ".") -> list[str]:
+def selection_lines(
+    report: Report, k: int, estimator: str, sizer: cost.Sizer, rates: dict, model: str, device: str, root: str = "."
+) -> list[str]:
     graph, unit = report.graph, report.unit
     candidates, targets = graph.selection_candidates(), list(graph.grid.targets)
     jobs = estimate_jobs(graph, estimator)
     measured = [_recorded(job, root) for job in jobs]
     # a previous run's jobs recorded their own seconds; the others are predicted
-    est = sum(m if m is not None else estimate_seconds(job, sizer, rates, model, device)
-              for job, m in zip(jobs, measured))
-    how = ("as the jobs recorded them" if all(m is not None for m in measured) else
-           f"inference on {graph.selection_settings()['sample']} sampled examples each, at max_length")
+    est = sum(
+        m if m is not None else estimate_seconds(job, sizer, rates, model, device) for job, m in zip(jobs, measured)
+    )
+    how = (
+        "as the jobs recorded them"
+        if all(m is not None for m in measured)
+        else f"inference on {graph.selection_settings()['sample']} sampled examples each, at max_length"
+    )
     rankings = existing_rankings(graph, estimator, root)
     sel = selection_cost(report, k, estimator, est, rankings)
     seeds = len(graph.grid.seeds)
@@ -444,29 +513,38 @@ def selection_lines(report: Report, k: int, estimator: str, sizer: cost.Sizer, r
         low, high = f"{pair[0] / sel.full:.0%}", f"{pair[1] / sel.full:.0%}"
         return low if low == high else f"{low} to {high}"
 
-    out = ["", f"selection: the top {k} of {len(candidates)} intermediates per target by {estimator} "
-               f"(docs/selection.md), against the whole grid:",
-           f"  estimator jobs: {len(jobs)} ({', '.join(sorted({j.rule for j in jobs}))}) = {_hours(est)} {unit}, "
-           f"{est:,.0f} s ({how})"]
+    out = [
+        "",
+        f"selection: the top {k} of {len(candidates)} intermediates per target by {estimator} "
+        f"(docs/selection.md), against the whole grid:",
+        f"  estimator jobs: {len(jobs)} ({', '.join(sorted({j.rule for j in jobs}))}) = {_hours(est)} {unit}, "
+        f"{est:,.0f} s ({how})",
+    ]
     if rankings is not None:
         where = Path(SELECTION_TEXT.format(model=graph.model_name, name="x")).parent.parent
         out.append(f"  ranking: from the estimates of a previous run ({where}/); the chosen intermediates per target:")
         out += [f"    {t}: {', '.join(rankings[t][:k])}" for t in targets]
     else:
-        out.append("  ranking: no estimates yet (they are jobs of a run with `analysis: selection`): the cells and "
-                   "trainings are priced between bounds (the k cheapest / dearest candidates of every target)")
-    inter_n = (f"{sel.n_intermediates[0]}" if sel.exact or sel.n_intermediates[0] == sel.n_intermediates[1]
-               else f"{sel.n_intermediates[0]} to {sel.n_intermediates[1]}")
+        out.append(
+            "  ranking: no estimates yet (they are jobs of a run with `analysis: selection`): the cells and "
+            "trainings are priced between bounds (the k cheapest / dearest candidates of every target)"
+        )
+    inter_n = (
+        f"{sel.n_intermediates[0]}"
+        if sel.exact or sel.n_intermediates[0] == sel.n_intermediates[1]
+        else f"{sel.n_intermediates[0]} to {sel.n_intermediates[1]}"
+    )
     why = " (LogME reads every intermediate checkpoint)" if estimator == "logme" else ""
-    out += [f"  cells: {k} per target x {len(targets)} targets x {seeds} seed(s) = {sel.n_cells} cells: "
-            f"{span(sel.cells)} {unit} (the baseline `none` cells not included)",
-            f"  intermediate trainings: {inter_n} intermediate(s) x {seeds} seed(s){why}: {span(sel.intermediates)} "
-            f"{unit}",
-            f"  selected: {span(sel.selected)} {unit}, estimator jobs included",
-            f"  whole grid: {_hours(sel.full)} {unit} ({len(report.cells)} cells, {len(report.trained)} "
-            f"intermediate trainings)",
-            f"  saving: {span(sel.saving)} {unit} ({share(sel.saving)} of the grid)"
-            + ("" if sel.exact else "; bounds: the real saving needs the estimates")]
+    out += [
+        f"  cells: {k} per target x {len(targets)} targets x {seeds} seed(s) = {sel.n_cells} cells: "
+        f"{span(sel.cells)} {unit} (the baseline `none` cells not included)",
+        f"  intermediate trainings: {inter_n} intermediate(s) x {seeds} seed(s){why}: {span(sel.intermediates)} {unit}",
+        f"  selected: {span(sel.selected)} {unit}, estimator jobs included",
+        f"  whole grid: {_hours(sel.full)} {unit} ({len(report.cells)} cells, {len(report.trained)} "
+        f"intermediate trainings)",
+        f"  saving: {span(sel.saving)} {unit} ({share(sel.saving)} of the grid)"
+        + ("" if sel.exact else "; bounds: the real saving needs the estimates"),
+    ]
     return out
 
 
@@ -478,9 +556,14 @@ def problem_of(report: Report) -> Problem:
     grid = report.graph.grid
     cells = {c: p.base for c, p in report.cells.items()}
     trained = {k: p.seconds for k, p in report.trained.items()}
-    analyses = {q: (tuple((i, t, s) for i, t in grid.analysis_cells(q) for s in grid.seeds),
-                    report.perturbed() if q == "robustness" else 0.0)
-                for q in ANALYSES if q in grid.analysis()}
+    analyses = {
+        q: (
+            tuple((i, t, s) for i, t in grid.analysis_cells(q) for s in grid.seeds),
+            report.perturbed() if q == "robustness" else 0.0,
+        )
+        for q in ANALYSES
+        if q in grid.analysis()
+    }
     return Problem(cells, trained, report.pairs(), analyses)
 
 
@@ -495,8 +578,10 @@ def overlay(grid, selection: Selection) -> dict:
 
 def write_overlay(path: str | Path, grid, selection: Selection, summary: str) -> None:
     text = yaml.safe_dump(overlay(grid, selection), default_flow_style=None, sort_keys=False, width=120)
-    Path(path).write_text(f"# {summary}\n# snakemake --configfile {Path(path).name} runs exactly these cells and the "
-                          f"jobs they need.\n{text}")
+    Path(path).write_text(
+        f"# {summary}\n# snakemake --configfile {Path(path).name} runs exactly these cells and the "
+        f"jobs they need.\n{text}"
+    )
 
 
 def actual(report: Report, root: str = ".") -> list[str]:
@@ -508,8 +593,11 @@ def actual(report: Report, root: str = ".") -> list[str]:
             rules.setdefault(p.job.rule, []).append((p.seconds, record.seconds))
     if not rules:
         return ["", "actual: no finished job of this grid has a benchmark yet (benchmarks/)"]
-    out = ["", "predicted vs measured seconds per rule (jobs with a benchmark):",
-           f"  {'rule':<22}{'jobs':>6}{'predicted s':>14}{'measured s':>14}{'error':>9}"]
+    out = [
+        "",
+        "predicted vs measured seconds per rule (jobs with a benchmark):",
+        f"  {'rule':<22}{'jobs':>6}{'predicted s':>14}{'measured s':>14}{'error':>9}",
+    ]
     errors = []
     for rule, pairs in rules.items():
         predicted, measured = sum(p for p, _ in pairs), sum(m for _, m in pairs)
@@ -544,9 +632,12 @@ def tuning_lines(report: Report, sizer: cost.Sizer, rates: dict, model: str, dev
         return []
     arch = lora.architecture(graph.grid.model, graph.model_dir())
     others = [price(_other_tuning(p.job), sizer, rates, model, device) for p in jobs]
-    out = ["", "intermediate phase as configured and trained the other way (stiltgrid.engine.lora; fp32 weights; "
-               "training state = weights, gradients and AdamW moments, activations aside):",
-           f"  {'':<52}{'checkpoints':>12}{'on disk':>11}{'train state':>13}{report.unit:>14}"]
+    out = [
+        "",
+        "intermediate phase as configured and trained the other way (stiltgrid.engine.lora; fp32 weights; "
+        "training state = weights, gradients and AdamW moments, activations aside):",
+        f"  {'':<52}{'checkpoints':>12}{'on disk':>11}{'train state':>13}{report.unit:>14}",
+    ]
     for label, priced in (("as configured", jobs), ("other", others)):
         tunings = {lora.describe(p.job.settings.get("tuning")) for p in priced}
         name = (label if label == "as configured" else "with") + ": " + "; ".join(sorted(tunings))
@@ -565,23 +656,47 @@ def tuning_lines(report: Report, sizer: cost.Sizer, rates: dict, model: str, dev
 
 # -- command line --------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="stiltgrid plan", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="stiltgrid plan",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_arguments(parser)
-    parser.add_argument("--throughput", action="append", default=[], metavar="FILE",
-                        help="a throughput table (docs/throughput.example.yaml); repeatable")
-    parser.add_argument("--calibrate", action="append", default=[], metavar="PRESET",
-                        help="fit throughput entries to the finished jobs of PRESET here (benchmarks/, train "
-                             "summaries); they take precedence over --throughput; repeatable")
-    parser.add_argument("--device", help="the device to plan for, as jobs record it, e.g. 'cuda (NVIDIA H100 80GB "
-                                         "HBM3)' (default: the one device of the throughput entries)")
+    parser.add_argument(
+        "--throughput",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a throughput table (docs/throughput.example.yaml); repeatable",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="append",
+        default=[],
+        metavar="PRESET",
+        help="fit throughput entries to the finished jobs of PRESET here (benchmarks/, train "
+        "summaries); they take precedence over --throughput; repeatable",
+    )
+    parser.add_argument(
+        "--device",
+        help="the device to plan for, as jobs record it, e.g. 'cuda (NVIDIA H100 80GB "
+        "HBM3)' (default: the one device of the throughput entries)",
+    )
     parser.add_argument("--gpu-hours", type=float, metavar="B", help="choose the cells to run within B hours")
     parser.add_argument("--write", metavar="FILE", help="with --gpu-hours: write the chosen cells as a config overlay")
     parser.add_argument("--actual", action="store_true", help="compare predicted and measured seconds per rule")
-    parser.add_argument("--select", type=int, metavar="K", help="price training only the top K intermediates per "
-                                                                 "target by an estimator (docs/selection.md)")
-    parser.add_argument("--estimator", choices=SELECT_ESTIMATORS, default="text_similarity",
-                        help="with --select: the estimator that ranks the intermediates (default: text_similarity)")
+    parser.add_argument(
+        "--select",
+        type=int,
+        metavar="K",
+        help="price training only the top K intermediates per target by an estimator (docs/selection.md)",
+    )
+    parser.add_argument(
+        "--estimator",
+        choices=SELECT_ESTIMATORS,
+        default="text_similarity",
+        help="with --select: the estimator that ranks the intermediates (default: text_similarity)",
+    )
     args = parser.parse_args(argv)
     if args.write and args.gpu_hours is None:
         parser.error("--write needs --gpu-hours")
@@ -603,16 +718,23 @@ def main(argv: list[str] | None = None) -> int:
     device = args.device or (devices[0] if len(devices) == 1 else None)
     cell_jobs, trained_jobs = gpu_jobs(graph)
     if device is None:
-        lengths = sorted({cost.job_key(job, model, "?").max_length for job in [*cell_jobs.values(),
-                                                                                *trained_jobs.values()]})
-        print(f"stiltgrid plan: {'several devices' if devices else 'no throughput entries'} for model {model}"
-              f"{': ' + ', '.join(devices) + ' (pick one with --device)' if devices else ''}; the grid needs "
-              f"entries at max_length {', '.join(map(str, lengths))} (--throughput FILE or --calibrate PRESET)",
-              file=sys.stderr)
+        lengths = sorted(
+            {cost.job_key(job, model, "?").max_length for job in [*cell_jobs.values(), *trained_jobs.values()]}
+        )
+        print(
+            f"stiltgrid plan: {'several devices' if devices else 'no throughput entries'} for model {model}"
+            f"{': ' + ', '.join(devices) + ' (pick one with --device)' if devices else ''}; the grid needs "
+            f"entries at max_length {', '.join(map(str, lengths))} (--throughput FILE or --calibrate PRESET)",
+            file=sys.stderr,
+        )
         return 1
     sizer = cost.Sizer(graph)
-    report = Report(graph, {c: price(j, sizer, rates, model, device) for c, j in cell_jobs.items()},
-                    {k: price(j, sizer, rates, model, device) for k, j in trained_jobs.items()}, device)
+    report = Report(
+        graph,
+        {c: price(j, sizer, rates, model, device) for c, j in cell_jobs.items()},
+        {k: price(j, sizer, rates, model, device) for k, j in trained_jobs.items()},
+        device,
+    )
     print("\n".join(report.costs(rates)))
     print("\n".join(tuning_lines(report, sizer, rates, model, device)))
     if args.actual:
@@ -621,8 +743,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.select < 1:
             parser.error("--select K needs K >= 1")
         if len(graph.selection_candidates()) < 2 or any(p.seconds is None for p in report.jobs()):
-            print("\nstiltgrid plan: --select needs at least two intermediates besides none and every cost known "
-                  "(above)", file=sys.stderr)
+            print(
+                "\nstiltgrid plan: --select needs at least two intermediates besides none and every cost known (above)",
+                file=sys.stderr,
+            )
             return 1
         try:
             print("\n".join(selection_lines(report, args.select, args.estimator, sizer, rates, model, device)))
@@ -640,9 +764,11 @@ def main(argv: list[str] | None = None) -> int:
         if not selection.cells:
             print(f"stiltgrid plan: no cell fits in {args.gpu_hours} hours; nothing written", file=sys.stderr)
             return 1
-        summary = (f"stiltgrid plan: preset {graph.grid.preset} within {args.gpu_hours:g} {report.unit}: "
-                   f"{len(selection.cells)} of {len(report.cells)} cells, {_hours(selection.cost)} predicted "
-                   f"{report.unit}")
+        summary = (
+            f"stiltgrid plan: preset {graph.grid.preset} within {args.gpu_hours:g} {report.unit}: "
+            f"{len(selection.cells)} of {len(report.cells)} cells, {_hours(selection.cost)} predicted "
+            f"{report.unit}"
+        )
         write_overlay(args.write, graph.grid, selection, summary)
         print(f"\nwrote {args.write}: snakemake --configfile {args.write} runs the chosen cells")
     return 0

@@ -41,8 +41,10 @@ def _faults() -> list[tuple[str, dict, str, int | None]]:
     for spec in filter(None, (s.strip() for s in os.environ.get(ENV, "").split(";"))):
         match = re.fullmatch(r"([\w*]+)(?:\[([^\]]*)\])?:(\w+)(?::(\d+))?", spec)
         if not match or match.group(3) not in KINDS or KINDS[match.group(3)] != bool(match.group(4)):
-            raise ValueError(f"{ENV}: cannot read {spec!r}; expected WHERE:fail_once, WHERE:kill_at_step:N or "
-                             "WHERE:nan_at_step:N (WHERE = rule or task, optionally [wildcard=value,...])")
+            raise ValueError(
+                f"{ENV}: cannot read {spec!r}; expected WHERE:fail_once, WHERE:kill_at_step:N or "
+                "WHERE:nan_at_step:N (WHERE = rule or task, optionally [wildcard=value,...])"
+            )
         name, filters, kind, step = match.groups()
         wanted = dict(f.split("=", 1) for f in filters.split(",") if f) if filters else {}
         faults.append((name, wanted, kind, int(step) if step else None))
@@ -55,16 +57,19 @@ def _active(kind: str, task: str | None = None) -> list[tuple[str, int | None]]:
     if not os.environ.get(ENV):
         return []
     names = {_job["rule"], *([task] if task else _job["tasks"])} - {None}
-    return [(f"{name}:{k}", step) for name, wanted, k, step in _faults()
-            if k == kind and (name == "*" or name in names)
-            and all(str(_job["wildcards"].get(key)) == value for key, value in wanted.items())]
+    return [
+        (f"{name}:{k}", step)
+        for name, wanted, k, step in _faults()
+        if k == kind
+        and (name == "*" or name in names)
+        and all(str(_job["wildcards"].get(key)) == value for key, value in wanted.items())
+    ]
 
 
 def _first_attempt(spec: str) -> bool:
     """True the first time this job reaches ``spec`` (leaves a marker for the next attempt)."""
     job = ".".join([_job["rule"] or "-", *(f"{k}={v}" for k, v in sorted(_job["wildcards"].items()))])
-    marker = Path(os.environ.get(DIR_ENV) or ".snakemake/stiltgrid-faults") / re.sub(r"[^\w.=+-]", "_",
-                                                                                     f"{job}.{spec}")
+    marker = Path(os.environ.get(DIR_ENV) or ".snakemake/stiltgrid-faults") / re.sub(r"[^\w.=+-]", "_", f"{job}.{spec}")
     if marker.exists():
         return False
     marker.parent.mkdir(parents=True, exist_ok=True)
@@ -74,8 +79,11 @@ def _first_attempt(spec: str) -> bool:
 
 def job_started(smk) -> None:
     """Hook: every job calls this as it starts. Records which job this is; raises for ``fail_once``."""
-    _job.update(rule=getattr(smk, "rule", None), tasks=tuple(getattr(smk.params, "settings", {}).get("tasks") or ()),
-                wildcards=dict(smk.wildcards.items()))
+    _job.update(
+        rule=getattr(smk, "rule", None),
+        tasks=tuple(getattr(smk.params, "settings", {}).get("tasks") or ()),
+        wildcards=dict(smk.wildcards.items()),
+    )
     for spec, _ in _active("fail_once"):
         if _first_attempt(spec):
             raise InjectedFault(f"injected transient failure ({ENV}={spec}): this attempt fails, a retry succeeds")

@@ -28,8 +28,9 @@ def available_devices() -> list[str]:
         return [d.strip() for d in listed.split(",") if d.strip()]
     if shutil.which("nvidia-smi") is None:
         return []
-    result = subprocess.run(["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        ["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"], capture_output=True, text=True, check=False
+    )
     return [line.strip() for line in result.stdout.splitlines() if line.strip()] if result.returncode == 0 else []
 
 
@@ -60,7 +61,9 @@ def claim(count: int = 1, lock_dir: Path | str = DEFAULT_LOCK_DIR) -> list[str]:
         if len(claimed) == count:
             break
     if len(claimed) < count:
-        raise RuntimeError(f"no free GPU: {count} wanted, {len(claimed)} free of {devices} (locks in {lock_dir}); "
-                           "is --resources gpu=N larger than the number of devices?")
+        raise RuntimeError(
+            f"no free GPU: {count} wanted, {len(claimed)} free of {devices} (locks in {lock_dir}); "
+            "is --resources gpu=N larger than the number of devices?"
+        )
     os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(claimed)
     return claimed

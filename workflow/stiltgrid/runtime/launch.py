@@ -29,8 +29,14 @@ import subprocess
 import sys
 import time
 
-PRELOAD = ("numpy", "torch", "transformers", "transformers.models.xlm_roberta.modeling_xlm_roberta",
-           "transformers.models.bert.modeling_bert", "tokenizers")
+PRELOAD = (
+    "numpy",
+    "torch",
+    "transformers",
+    "transformers.models.xlm_roberta.modeling_xlm_roberta",
+    "transformers.models.bert.modeling_bert",
+    "tokenizers",
+)
 IDLE_SECONDS = float(os.environ.get("STILTGRID_FORKSERVER_IDLE", "120"))
 START_TIMEOUT = 120.0
 _HEADER = struct.Struct("!Q")
@@ -41,8 +47,12 @@ class ServerUnavailable(RuntimeError):
 
 
 def enabled() -> bool:
-    return (os.environ.get("STILTGRID_FORKSERVER", "1") != "0" and "SLURM_JOB_ID" not in os.environ
-            and hasattr(socket, "send_fds") and sys.platform.startswith("linux"))
+    return (
+        os.environ.get("STILTGRID_FORKSERVER", "1") != "0"
+        and "SLURM_JOB_ID" not in os.environ
+        and hasattr(socket, "send_fds")
+        and sys.platform.startswith("linux")
+    )
 
 
 def socket_path() -> str:
@@ -96,9 +106,15 @@ def _connect_or_start(path: str) -> socket.socket:
             if os.path.exists(path):
                 os.unlink(path)  # left by a server that died
         with open(path + ".log", "ab") as log:
-            subprocess.Popen([sys.executable, "-m", "stiltgrid.runtime.launch", path], stdin=subprocess.DEVNULL,
-                             stdout=log, stderr=log, start_new_session=True, cwd="/",
-                             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+            subprocess.Popen(
+                [sys.executable, "-m", "stiltgrid.runtime.launch", path],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                cwd="/",
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+            )
         deadline = time.time() + START_TIMEOUT
         while time.time() < deadline:
             try:
@@ -111,8 +127,9 @@ def _connect_or_start(path: str) -> socket.socket:
 def _run_remote(target: str, args: tuple) -> int:
     path = socket_path()
     sock = _connect_or_start(path)
-    payload = pickle.dumps({"target": target, "args": args, "cwd": os.getcwd(), "env": dict(os.environ),
-                            "sys_path": list(sys.path)})
+    payload = pickle.dumps(
+        {"target": target, "args": args, "cwd": os.getcwd(), "env": dict(os.environ), "sys_path": list(sys.path)}
+    )
     try:
         socket.send_fds(sock, [_HEADER.pack(len(payload))], [0, 1, 2])
         sock.sendall(payload)

@@ -26,8 +26,9 @@ def setup(threads: int | None = None, log_path: str | None = None) -> None:
     if log_path:
         os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
         handlers.append(logging.FileHandler(log_path, mode="w"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers,
-                        force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True
+    )
     if threads:
         torch.set_num_threads(int(threads))
     sys.excepthook = _log_uncaught
@@ -81,8 +82,12 @@ def provenance(precision: str, lineage: dict | None = None) -> dict:
 
     dev = device()
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.machine()
-    record = {"device": f"{dev.type} ({name})", "precision": resolved_precision(precision, dev),
-              "torch": torch.__version__, "transformers": transformers.__version__}
+    record = {
+        "device": f"{dev.type} ({name})",
+        "precision": resolved_precision(precision, dev),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+    }
     if lineage:
         record.update(behaviour=dict(lineage["behaviour"]), lineage=lineage["digest"])
     return record

@@ -30,9 +30,9 @@ CATEGORIES = (CLASSIFICATION, STRUCTURED_PREDICTION, QA, RETRIEVAL)
 
 @dataclass(frozen=True)
 class TrainSet:
-    name: str           # dataset id used in this project
+    name: str  # dataset id used in this project
     description: str
-    size: int | None    # training examples (fact sheet 2.1), None where not stated
+    size: int | None  # training examples (fact sheet 2.1), None where not stated
 
 
 #: training sets several targets share
@@ -72,12 +72,12 @@ class Published:
     the rows once it is (stiltgrid.cli.fetch). Where a benchmark publishes a range of per-language test sizes, ``test``
     is the top of the range: an estimate from it errs high."""
 
-    train: int | None = None       # English training examples
-    test: int | None = None        # test examples per language (retrieval: gold pairs)
-    train_sequences: int = 1       # sequences per training example (multiple choice: one per answer)
+    train: int | None = None  # English training examples
+    test: int | None = None  # test examples per language (retrieval: gold pairs)
+    train_sequences: int = 1  # sequences per training example (multiple choice: one per answer)
     test_sequences: int = 1
-    sides: int = 1                 # retrieval: both sides of every gold pair are encoded
-    source: str = ""               # where the figures come from
+    sides: int = 1  # retrieval: both sides of every gold pair are encoded
+    source: str = ""  # where the figures come from
 
     @property
     def test_encoded(self) -> int | None:

@@ -21,7 +21,10 @@ TASK = Task(
     role="intermediate",
     description="CommonsenseQA, 5 options, no context.",
     published=Published(train=9_741, train_sequences=5, source="tau/commonsense_qa train; 5 answers per question"),
-    sources=(train_dev_source(NAME, HUB, commonsenseqa_rows,
-                              "CommonsenseQA from tau/commonsense_qa: train / validation", WORLD.n_choices),),
+    sources=(
+        train_dev_source(
+            NAME, HUB, commonsenseqa_rows, "CommonsenseQA from tau/commonsense_qa: train / validation", WORLD.n_choices
+        ),
+    ),
     world=WORLD,
 )

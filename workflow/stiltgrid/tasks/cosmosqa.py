@@ -21,8 +21,15 @@ TASK = Task(
     role="intermediate",
     description="Cosmos QA, commonsense reading comprehension, 4 options.",
     published=Published(train=25_262, train_sequences=4, source="Samsoup/cosmos_qa train; 4 answers per question"),
-    sources=(train_dev_source(NAME, HUB, cosmosqa_rows,
-                              "Cosmos QA from Samsoup/cosmos_qa (community parquet copy): train / validation",
-                              WORLD.n_choices, notes=("community parquet copy of allenai/cosmos_qa (script-only)",)),),
+    sources=(
+        train_dev_source(
+            NAME,
+            HUB,
+            cosmosqa_rows,
+            "Cosmos QA from Samsoup/cosmos_qa (community parquet copy): train / validation",
+            WORLD.n_choices,
+            notes=("community parquet copy of allenai/cosmos_qa (script-only)",),
+        ),
+    ),
     world=WORLD,
 )

@@ -21,7 +21,10 @@ TASK = Task(
     role="intermediate",
     description="HellaSwag, choose the plausible ending among 4.",
     published=Published(train=39_905, train_sequences=4, source="Rowan/hellaswag train; 4 endings per context"),
-    sources=(train_dev_source(NAME, HUB, hellaswag_rows, "HellaSwag from Rowan/hellaswag: train / validation",
-                              WORLD.n_choices),),
+    sources=(
+        train_dev_source(
+            NAME, HUB, hellaswag_rows, "HellaSwag from Rowan/hellaswag: train / validation", WORLD.n_choices
+        ),
+    ),
     world=WORLD,
 )

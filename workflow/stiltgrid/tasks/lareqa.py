@@ -25,13 +25,23 @@ TASK = Task(
     benchmarks={XTREME_R: Benchmark(LANGUAGES, (SQUAD_TRAIN,))},
     aliases=("XQuAD-R",),
     description="LAReQA (XQuAD-R): questions retrieve answer sentences from a pool in all languages, mAP@20, "
-                "scored zero-shot on the encoder (XTREME-R fine-tunes a dual encoder on SQuAD).",
+    "scored zero-shot on the encoder (XTREME-R fine-tunes a dual encoder on SQuAD).",
     pairs_with_english=False,
-    sources=(Source(name=NAME, task=NAME, refs=(XQUAD_R_HUB,), plan=lareqa_plan, available=XQUAD_R_LANGUAGES,
-                    description="LAReQA from google-research-datasets/xquad_r <lang> validation: questions per "
-                                "language, a pool of every sentence in all 11 languages (test.pool.jsonl)",
-                    notes=("the hub copy of XQuAD-R has no sentence breaks: contexts are split at sentence "
-                           "punctuation (Thai paragraphs stay whole), so the pool differs from LAReQA's release",
-                           "candidates are sentences without their paragraph context")),),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(XQUAD_R_HUB,),
+            plan=lareqa_plan,
+            available=XQUAD_R_LANGUAGES,
+            description="LAReQA from google-research-datasets/xquad_r <lang> validation: questions per "
+            "language, a pool of every sentence in all 11 languages (test.pool.jsonl)",
+            notes=(
+                "the hub copy of XQuAD-R has no sentence breaks: contexts are split at sentence "
+                "punctuation (Thai paragraphs stay whole), so the pool differs from LAReQA's release",
+                "candidates are sentences without their paragraph context",
+            ),
+        ),
+    ),
     world=WorldData(LAReQAPool()),
 )

@@ -17,13 +17,15 @@ TASK = Task(
     metric="map20",
     role="retrieval",
     category=RETRIEVAL,
-    benchmarks={XTREME_R: Benchmark(
-        LANGUAGES,
-        (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),))},
+    benchmarks={
+        XTREME_R: Benchmark(
+            LANGUAGES, (TrainSet("mewslix_wikipedia_pairs_en", "English Wikipedia mention-entity pairs", None),)
+        )
+    },
     aliases=("Mewsli",),
     leaderboard=Leaderboard("json", "by_id"),
     description="Mewsli-X: mentions in context retrieve their entity description, mAP@20, scored zero-shot on the "
-                "encoder (XTREME-R fine-tunes a dual encoder on English Wikipedia pairs).",
+    "encoder (XTREME-R fine-tunes a dual encoder on English Wikipedia pairs).",
     pairs_with_english=False,
     sources=(LocalMewsliX(LANGUAGES),),
     world=WorldData(MewsliXPool()),

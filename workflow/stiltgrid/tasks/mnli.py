@@ -16,7 +16,14 @@ TASK = Task(
     role="intermediate",
     description="Multi-Genre NLI (English), 3-way sentence-pair classification.",
     published=Published(train=392_702, source="nyu-mll/glue mnli train; GLUE (Wang et al. 2018) Table 1: 393k"),
-    sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("mnli", mnli_rows),
-                    description="MultiNLI from nyu-mll/glue (config mnli): train / validation_matched"),),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(GLUE,),
+            plan=glue_plan("mnli", mnli_rows),
+            description="MultiNLI from nyu-mll/glue (config mnli): train / validation_matched",
+        ),
+    ),
     world=WorldData(NLIGenerator(Profile(), 0.25, E_OPS, C_OPS, N_OPS), labels=NLI_LABELS),
 )

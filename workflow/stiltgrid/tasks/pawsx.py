@@ -21,9 +21,16 @@ TASK = Task(
     aliases=("PAWS",),
     description="PAWS-X: adversarial paraphrase identification.",
     published=Published(train=49_401, test=2_000, source="XTREME (Hu et al. 2020) Table 1"),
-    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=pawsx_plan, available=LANGUAGES,
-                    description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per "
-                                "language"),),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(XTREME_HUB,),
+            plan=pawsx_plan,
+            available=LANGUAGES,
+            description="PAWS-X from google/xtreme PAWS-X.<lang>: English train/validation, test per language",
+        ),
+    ),
     # the world's balanced label schedule cycles in its own order; the generated data depend on it
     world=WorldData(PAWSGenerator(), labels=("1", "0")),
 )

@@ -15,8 +15,15 @@ TASK = Task(
     role="intermediate",
     description="Quora Question Pairs (GLUE), binary paraphrase classification.",
     published=Published(train=363_846, source="nyu-mll/glue qqp train; GLUE (Wang et al. 2018) Table 1: 364k"),
-    sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("qqp", qqp_rows),
-                    description="Quora Question Pairs from nyu-mll/glue (config qqp): train / validation"),),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(GLUE,),
+            plan=glue_plan("qqp", qqp_rows),
+            description="Quora Question Pairs from nyu-mll/glue (config qqp): train / validation",
+        ),
+    ),
     # the world's balanced label schedule cycles in its own order; the generated data depend on it
     world=WorldData(QQPGenerator(), labels=("duplicate", "not_duplicate")),
 )

@@ -15,8 +15,15 @@ TASK = Task(
     role="intermediate",
     description="SST-2 (GLUE), binary sentiment classification.",
     published=Published(train=67_349, source="nyu-mll/glue sst2 train; GLUE (Wang et al. 2018) Table 1: 67k"),
-    sources=(Source(name=NAME, task=NAME, refs=(GLUE,), plan=glue_plan("sst2", sst2_rows),
-                    description="SST-2 from nyu-mll/glue (config sst2): train / validation"),),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(GLUE,),
+            plan=glue_plan("sst2", sst2_rows),
+            description="SST-2 from nyu-mll/glue (config sst2): train / validation",
+        ),
+    ),
     # the world's balanced label schedule cycles in its own order; the generated data depend on it
     world=WorldData(SSTGenerator(), labels=("positive", "negative")),
 )

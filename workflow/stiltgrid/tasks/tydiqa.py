@@ -21,10 +21,21 @@ TASK = Task(
     aliases=("TyDiQA-GoldP", "TyDiQA-Gold"),
     description="TyDiQA-GoldP: gold-passage QA; trained on its English train set.",
     published=Published(train=3_696, test=2_719, source="XTREME (Hu et al. 2020) Table 1: test 323-2,719 per language"),
-    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=tydiqa_plan, available=LANGUAGES,
-                    description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
-                    notes=("dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "
-                           "TyDiQA-GoldP dev set)",)),),
-    world=WorldData(QAGenerator((2, 3), {"subj": 2, "obj": 3, "loc": 2, "num": 3}, Profile(p_num=0.5, p_rel=0.05), 0.1,
-                           0.6)),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(XTREME_HUB,),
+            plan=tydiqa_plan,
+            available=LANGUAGES,
+            description="TyDiQA-GoldP from google/xtreme tydiqa: English train, GoldP dev per language",
+            notes=(
+                "dev.jsonl is the English GoldP dev set, which is also test.en (XTREME has no separate "
+                "TyDiQA-GoldP dev set)",
+            ),
+        ),
+    ),
+    world=WorldData(
+        QAGenerator((2, 3), {"subj": 2, "obj": 3, "loc": 2, "num": 3}, Profile(p_num=0.5, p_rel=0.05), 0.1, 0.6)
+    ),
 )

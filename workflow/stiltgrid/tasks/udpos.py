@@ -31,11 +31,18 @@ TASK = Task(
     leaderboard=Leaderboard("tsv", "tags"),
     aliases=("POS", "UD"),
     description="UD-POS: universal part-of-speech tagging (UD v2.5).",
-    published=Published(train=21_253, test=20_436,
-                        source="XTREME (Hu et al. 2020) Table 1: test 47-20,436 per language"),
-    sources=(Source(name=NAME, task=NAME, refs=(XTREME_HUB,), plan=udpos_plan,
-                    available=tuple(lang for lang in LANGUAGES if lang in UDPOS_CONFIG),
-                    description="UD-POS (UD v2.5) from google/xtreme udpos.<Name>: English train/validation, test "
-                                "per language"),),
+    published=Published(
+        train=21_253, test=20_436, source="XTREME (Hu et al. 2020) Table 1: test 47-20,436 per language"
+    ),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(XTREME_HUB,),
+            plan=udpos_plan,
+            available=tuple(lang for lang in LANGUAGES if lang in UDPOS_CONFIG),
+            description="UD-POS (UD v2.5) from google/xtreme udpos.<Name>: English train/validation, test per language",
+        ),
+    ),
     world=WorldData(TaggingGenerator("pos", Profile(p_rel=0.12, p_coord=0.12, p_cop=0.15), 0.2), labels=UPOS),
 )

@@ -31,20 +31,38 @@ TASK = Task(
     metric="accuracy",
     role="target",
     category=CLASSIFICATION,
-    benchmarks={XTREME_R: Benchmark(LANGUAGES, (TrainSet("siqa", "Social IQa (English), first stage", None),
-                                                TrainSet("copa_en", "COPA (English), second stage", None)))},
+    benchmarks={
+        XTREME_R: Benchmark(
+            LANGUAGES,
+            (
+                TrainSet("siqa", "Social IQa (English), first stage", None),
+                TrainSet("copa_en", "COPA (English), second stage", None),
+            ),
+        )
+    },
     leaderboard=Leaderboard("jsonl", "choices"),
-    description="XCOPA: trained on English SIQA (XTREME-R: SIQA then COPA), 2-choice causal reasoning in "
-                "11 languages.",
-    published=Published(train=33_410, test=500, train_sequences=3, test_sequences=2,
-                        source="Social IQa (Sap et al. 2019) train, 3 answers; XCOPA (Ponti et al. 2020) test, "
-                               "2 answers"),
-    sources=(Source(name=NAME, task=NAME, refs=(SIQA_HUB, XCOPA_HUB), plan=xcopa_plan(SIQA_HUB, XCOPA_HUB),
-                    available=LANGUAGES,
-                    description="XCOPA: train/dev English SIQA (lighteval/siqa), test "
-                                "cambridgeltl/xcopa <lang>",
-                    notes=("trained on English SIQA only (XTREME-R trains on SIQA, then on English COPA); SIQA has 3 "
-                           "choices, XCOPA 2",),
-                    extra={"n_choices": WORLD.n_choices}),),
+    description="XCOPA: trained on English SIQA (XTREME-R: SIQA then COPA), 2-choice causal reasoning in 11 languages.",
+    published=Published(
+        train=33_410,
+        test=500,
+        train_sequences=3,
+        test_sequences=2,
+        source="Social IQa (Sap et al. 2019) train, 3 answers; XCOPA (Ponti et al. 2020) test, 2 answers",
+    ),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(SIQA_HUB, XCOPA_HUB),
+            plan=xcopa_plan(SIQA_HUB, XCOPA_HUB),
+            available=LANGUAGES,
+            description="XCOPA: train/dev English SIQA (lighteval/siqa), test cambridgeltl/xcopa <lang>",
+            notes=(
+                "trained on English SIQA only (XTREME-R trains on SIQA, then on English COPA); SIQA has 3 "
+                "choices, XCOPA 2",
+            ),
+            extra={"n_choices": WORLD.n_choices},
+        ),
+    ),
     world=WORLD,
 )

@@ -21,11 +21,20 @@ TASK = Task(
     leaderboard=Leaderboard("json", "by_id"),
     description="XQuAD: SQuAD v1.1 dev translated; trained on SQuAD v1.1.",
     published=Published(train=87_599, test=1_190, source="XTREME (Hu et al. 2020) Table 1"),
-    sources=(Source(name=NAME, task=NAME, refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB),
-                    plan=squad_trained(xquad_reader(LANGUAGES)),
-                    available=XTREME_R_LANGUAGES,
-                    description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang> "
-                                "(ro: google/xquad xquad.ro)"),),
-    world=WorldData(QAGenerator((3, 4), {"subj": 3.5, "obj": 3, "loc": 2.5, "num": 1},
-                           Profile(p_rel=0.25, p_num=0.2, p_front=0.2), 0.3, 0.5)),
+    sources=(
+        Source(
+            name=NAME,
+            task=NAME,
+            refs=(SQUAD_HUB, XTREME_HUB, XQUAD_HUB),
+            plan=squad_trained(xquad_reader(LANGUAGES)),
+            available=XTREME_R_LANGUAGES,
+            description="XQuAD: train/dev SQuAD v1.1 (rajpurkar/squad), test google/xtreme XQuAD.<lang> "
+            "(ro: google/xquad xquad.ro)",
+        ),
+    ),
+    world=WorldData(
+        QAGenerator(
+            (3, 4), {"subj": 3.5, "obj": 3, "loc": 2.5, "num": 1}, Profile(p_rel=0.25, p_num=0.2, p_front=0.2), 0.3, 0.5
+        )
+    ),
 )

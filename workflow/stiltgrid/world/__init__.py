@@ -16,6 +16,17 @@ from stiltgrid.world.meaning import NP, Clause, nli_label, same_meaning
 from stiltgrid.world.spec import DEFAULT_WORLD, WorldSpecError, default_world, validate_spec
 
 __all__ = [
-    "DEFAULT_WORLD", "validate_spec", "default_world", "WorldSpecError", "Language", "Tok",
-    "Clause", "NP", "nli_label", "same_meaning", "UPOS", "NER_TAGS", "CCG_TAGS",
+    "DEFAULT_WORLD",
+    "validate_spec",
+    "default_world",
+    "WorldSpecError",
+    "Language",
+    "Tok",
+    "Clause",
+    "NP",
+    "nli_label",
+    "same_meaning",
+    "UPOS",
+    "NER_TAGS",
+    "CCG_TAGS",
 ]

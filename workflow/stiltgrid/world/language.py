@@ -53,18 +53,42 @@ SOUND_CHANGES: tuple[tuple[str, str, str], ...] = (
 )
 _COMPILED = tuple((name, re.compile(pat), repl) for name, pat, repl in SOUND_CHANGES)
 
-DEFAULT_PHONOLOGY = {"onsets": ["b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "st", "br"],
-                     "nuclei": ["a", "e", "i", "o", "u", "ea", "oo"], "codas": ["", "", "n", "r", "s", "t", "ck"]}
+DEFAULT_PHONOLOGY = {
+    "onsets": ["b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "st", "br"],
+    "nuclei": ["a", "e", "i", "o", "u", "ea", "oo"],
+    "codas": ["", "", "n", "r", "s", "t", "ck"],
+}
 
 UPOS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "VERB")
 NER_TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
 CCG_TAGS = (
-    "N", "N/N", "N\\N", "NP", "NP/N", "conj", ".", ",", "?",
-    "(S\\NP)/NP", "(S\\NP)\\NP", "(S/NP)/NP",
-    "(S\\NP)/(S\\NP)", "(S\\NP)\\(S\\NP)", "(S/(S\\NP))/NP", "S\\NP", "S/S", "S\\S",
-    "((S\\NP)\\(S\\NP))/NP", "((S\\NP)\\(S\\NP))\\NP", "(S/S)/NP", "(S/S)\\NP",
-    "(NP\\NP)/(S\\NP)", "(NP\\NP)\\(S\\NP)", "(N/N)/(N/N)",
-    "S/(S\\NP)", "S/(S/NP)",
+    "N",
+    "N/N",
+    "N\\N",
+    "NP",
+    "NP/N",
+    "conj",
+    ".",
+    ",",
+    "?",
+    "(S\\NP)/NP",
+    "(S\\NP)\\NP",
+    "(S/NP)/NP",
+    "(S\\NP)/(S\\NP)",
+    "(S\\NP)\\(S\\NP)",
+    "(S/(S\\NP))/NP",
+    "S\\NP",
+    "S/S",
+    "S\\S",
+    "((S\\NP)\\(S\\NP))/NP",
+    "((S\\NP)\\(S\\NP))\\NP",
+    "(S/S)/NP",
+    "(S/S)\\NP",
+    "(NP\\NP)/(S\\NP)",
+    "(NP\\NP)\\(S\\NP)",
+    "(N/N)/(N/N)",
+    "S/(S\\NP)",
+    "S/(S/NP)",
 )
 
 
@@ -73,7 +97,7 @@ class Tok(NamedTuple):
     pos: str
     ner: str
     ccg: str
-    role: str           # which part of the meaning the token realises ("subj", "obj", "loc", "rel.obj", ...)
+    role: str  # which part of the meaning the token realises ("subj", "obj", "loc", "rel.obj", ...)
 
 
 def _pseudo_word(rng: random.Random, phon: dict, syllables: int) -> str:
@@ -173,7 +197,9 @@ class Language:
         # entities: transliterated, never sound-changed
         self.names: dict[str, tuple[str, ...]] = {
             key: tuple(to_script(t, self.script) for t in key.split())
-            for key, lx in LEXICON.items() if lx.cat in ("PER", "LOC", "ORG")}
+            for key, lx in LEXICON.items()
+            if lx.cat in ("PER", "LOC", "ORG")
+        }
         # lexical forms: sound change, made unique per lexeme, then script
         latin: dict[tuple[str, str], str] = {}
         owner: dict[str, str] = {}
@@ -238,8 +264,10 @@ class Language:
         c = cat(np.head)
         if c in ("PER", "LOC", "ORG"):
             parts = self.names[np.head]
-            toks = [Tok(t, "PROPN", ("B-" if i == 0 else "I-") + c, "N" if i == len(parts) - 1 else "N/N", role)
-                    for i, t in enumerate(parts)]
+            toks = [
+                Tok(t, "PROPN", ("B-" if i == 0 else "I-") + c, "N" if i == len(parts) - 1 else "N/N", role)
+                for i, t in enumerate(parts)
+            ]
             if case and self.case_suffix:
                 last = toks[-1]
                 toks[-1] = last._replace(text=last.text + "'" + self.case_suffix)
@@ -270,8 +298,9 @@ class Language:
         return toks
 
     # -- clauses ------------------------------------------------------------------------------------------------
-    def _verb_group(self, c: Clause, plural: bool, base: bool, role: str, in_question: bool) -> tuple[list[Tok],
-                                                                                                     list[Tok]]:
+    def _verb_group(
+        self, c: Clause, plural: bool, base: bool, role: str, in_question: bool
+    ) -> tuple[list[Tok], list[Tok]]:
         """(verb group tokens, tokens to put at clause end) for the clause's verb, negation and adverb."""
         g = self.g
         order = g["order"]
@@ -279,12 +308,22 @@ class Language:
         vp_mod_pre = "S/S" if vso else "(S\\NP)/(S\\NP)"
         vp_mod_post = "S\\S" if vso else "(S\\NP)\\(S\\NP)"
         if c.verb is None:
-            vtok = Tok(self.word("is"), "AUX", "O", {"SVO": "(S\\NP)/(S\\NP)", "SOV": "(S\\NP)\\(S\\NP)",
-                                                   "VSO": "(S/(S\\NP))/NP"}[order], role + "verb")
+            vtok = Tok(
+                self.word("is"),
+                "AUX",
+                "O",
+                {"SVO": "(S\\NP)/(S\\NP)", "SOV": "(S\\NP)\\(S\\NP)", "VSO": "(S/(S\\NP))/NP"}[order],
+                role + "verb",
+            )
         else:
             form = "base" if base else ("plfin" if plural else "fin")
-            vtok = Tok(self.word(c.verb, form), "VERB", "O",
-                       {"SVO": "(S\\NP)/NP", "SOV": "(S\\NP)\\NP", "VSO": "(S/NP)/NP"}[order], role + "verb")
+            vtok = Tok(
+                self.word(c.verb, form),
+                "VERB",
+                "O",
+                {"SVO": "(S\\NP)/NP", "SOV": "(S\\NP)\\NP", "VSO": "(S/NP)/NP"}[order],
+                role + "verb",
+            )
         group: list[Tok] = [vtok]
         tail: list[Tok] = []
         if c.neg:
@@ -351,9 +390,11 @@ class Language:
         if c.wh == "loc":
             return [Tok(self.word("where"), "ADV", "O", "S/S" if fronted else "(S\\NP)\\(S\\NP)", role + "wh")]
         # how many + noun
-        toks = [Tok(self.word("how"), "ADV", "O", "(N/N)/(N/N)", role + "wh"),
-                Tok(self.word("many"), "ADJ", "O", "N/N", role + "wh"),
-                Tok(self.word(c.obj.head, "pl"), "NOUN", "O", "N", role + "wh")]
+        toks = [
+            Tok(self.word("how"), "ADV", "O", "(N/N)/(N/N)", role + "wh"),
+            Tok(self.word("many"), "ADJ", "O", "N/N", role + "wh"),
+            Tok(self.word(c.obj.head, "pl"), "NOUN", "O", "N", role + "wh"),
+        ]
         if not fronted and self.case_suffix:
             toks[-1] = toks[-1]._replace(text=toks[-1].text + self.case_suffix)
         return toks
@@ -412,8 +453,7 @@ class Language:
         if c.then:
             toks = [Tok(self.word("then"), "ADV", "O", "S/S", role + "then")] + toks
         if question and g["question_particle"]:
-            q = Tok(self.word("QPART"), "PART", "O", "S\\S" if g["question_particle"] == "final" else "S/S",
-                    role + "q")
+            q = Tok(self.word("QPART"), "PART", "O", "S\\S" if g["question_particle"] == "final" else "S/S", role + "q")
             toks = [q] + toks if g["question_particle"] == "initial" else toks + [q]
         toks.append(Tok("?" if question else ".", "PUNCT", "O", "?" if question else ".", role + "punct"))
         return toks
@@ -448,7 +488,24 @@ class Language:
         return out or toks
 
 
-_FUNC_POS = {"the": "DET", "not": "PART", "does": "AUX", "do": "AUX", "is": "AUX", "in": "ADP", "and": "CCONJ",
-             "who": "PRON", "what": "PRON", "where": "ADV", "how": "ADV", "many": "ADJ", "one": "PRON",
-             "usually": "ADV", "then": "ADV", "over": "ADV", "under": "ADV", "more": "ADJ"}
+_FUNC_POS = {
+    "the": "DET",
+    "not": "PART",
+    "does": "AUX",
+    "do": "AUX",
+    "is": "AUX",
+    "in": "ADP",
+    "and": "CCONJ",
+    "who": "PRON",
+    "what": "PRON",
+    "where": "ADV",
+    "how": "ADV",
+    "many": "ADJ",
+    "one": "PRON",
+    "usually": "ADV",
+    "then": "ADV",
+    "over": "ADV",
+    "under": "ADV",
+    "more": "ADJ",
+}
 assert set(_FUNC_POS) == set(FUNCTION_WORDS)

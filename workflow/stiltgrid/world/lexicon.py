@@ -24,12 +24,12 @@ _CLASS_ALIASES = {
 @dataclass(frozen=True)
 class Lexeme:
     key: str
-    cat: str                                   # NOUN VERB ADJ FUNC PER LOC ORG
-    forms: tuple[tuple[str, str], ...]         # (form name, English form)
+    cat: str  # NOUN VERB ADJ FUNC PER LOC ORG
+    forms: tuple[tuple[str, str], ...]  # (form name, English form)
     concept: str
-    classes: frozenset[str] = frozenset()      # nouns: semantic classes; verbs: object classes; adjs: noun classes
-    polarity: int = 0                          # +1 / -1 for evaluative verbs and adjectives
-    group: str = ""                            # adjectives: mutually exclusive scale (colour, size, ...)
+    classes: frozenset[str] = frozenset()  # nouns: semantic classes; verbs: object classes; adjs: noun classes
+    polarity: int = 0  # +1 / -1 for evaluative verbs and adjectives
+    group: str = ""  # adjectives: mutually exclusive scale (colour, size, ...)
     flags: frozenset[str] = field(default_factory=frozenset)
 
     def form(self, name: str = "base") -> str:
@@ -222,19 +222,98 @@ rotten fresh -1 food
 """
 
 # function words (key = English form); "do" is the plural auxiliary
-FUNCTION_WORDS = ("the", "not", "does", "do", "is", "in", "and", "who", "what", "where", "how", "many", "one",
-                  "usually", "then", "over", "under", "more")
+FUNCTION_WORDS = (
+    "the",
+    "not",
+    "does",
+    "do",
+    "is",
+    "in",
+    "and",
+    "who",
+    "what",
+    "where",
+    "how",
+    "many",
+    "one",
+    "usually",
+    "then",
+    "over",
+    "under",
+    "more",
+)
 # lexemes English lacks but other grammars may need (question particle); realised only where a grammar uses them
 EXTRA_FUNCTION_WORDS = ("QPART",)
 
-PERSONS = ("Anna", "Tom", "Maria", "Peter", "Laura", "David", "Sara", "Paul", "Nina", "Omar", "Lucas", "Elena",
-           "Ivan", "Yuki", "Ahmed", "Sofia", "Leo", "Mia", "Hugo", "Emma", "Carlos", "Fatima", "Kenji", "Olga",
-           "Marco", "Lina", "Oscar", "Rosa", "Felix", "Amir")
-LOCATIONS = ("Paris", "Berlin", "Tokyo", "Cairo", "Lima", "Oslo", "Rome", "Delhi", "Sydney", "Madrid", "Moscow",
-             "Nairobi", "Seoul", "Quito", "Dakar", "Lisbon", "Vienna", "New York", "Cape Town", "Buenos Aires",
-             "Hong Kong")
-ORGANISATIONS = ("Acme Bank", "Globex", "Initech", "Nova Airlines", "Orbit Labs", "Delta Foods", "Vertex Motors",
-                 "Apex Books", "Blue Star Bank", "Zenith", "Pioneer Group", "Summit Media")
+PERSONS = (
+    "Anna",
+    "Tom",
+    "Maria",
+    "Peter",
+    "Laura",
+    "David",
+    "Sara",
+    "Paul",
+    "Nina",
+    "Omar",
+    "Lucas",
+    "Elena",
+    "Ivan",
+    "Yuki",
+    "Ahmed",
+    "Sofia",
+    "Leo",
+    "Mia",
+    "Hugo",
+    "Emma",
+    "Carlos",
+    "Fatima",
+    "Kenji",
+    "Olga",
+    "Marco",
+    "Lina",
+    "Oscar",
+    "Rosa",
+    "Felix",
+    "Amir",
+)
+LOCATIONS = (
+    "Paris",
+    "Berlin",
+    "Tokyo",
+    "Cairo",
+    "Lima",
+    "Oslo",
+    "Rome",
+    "Delhi",
+    "Sydney",
+    "Madrid",
+    "Moscow",
+    "Nairobi",
+    "Seoul",
+    "Quito",
+    "Dakar",
+    "Lisbon",
+    "Vienna",
+    "New York",
+    "Cape Town",
+    "Buenos Aires",
+    "Hong Kong",
+)
+ORGANISATIONS = (
+    "Acme Bank",
+    "Globex",
+    "Initech",
+    "Nova Airlines",
+    "Orbit Labs",
+    "Delta Foods",
+    "Vertex Motors",
+    "Apex Books",
+    "Blue Star Bank",
+    "Zenith",
+    "Pioneer Group",
+    "Summit Media",
+)
 
 # profession -> (verb concept, object nouns): "who usually drives the bus ?" -> driver
 PROFESSIONS = {
@@ -271,8 +350,15 @@ def _build() -> dict[str, Lexeme]:
     for line in _VERBS.strip().splitlines():
         key, fin, classes, pol, flags, *rest = line.split()
         forms = (("base", key), ("fin", fin), ("plfin", key))
-        lex[key] = Lexeme(key, "VERB", forms, _concept(rest, key), _expand(classes), int(pol),
-                          flags=frozenset() if flags == "-" else frozenset(flags.split(",")))
+        lex[key] = Lexeme(
+            key,
+            "VERB",
+            forms,
+            _concept(rest, key),
+            _expand(classes),
+            int(pol),
+            flags=frozenset() if flags == "-" else frozenset(flags.split(",")),
+        )
     for line in _ADJS.strip().splitlines():
         key, group, pol, classes, *rest = line.split()
         lex[key] = Lexeme(key, "ADJ", (("base", key),), _concept(rest, key), _expand(classes), int(pol), group)

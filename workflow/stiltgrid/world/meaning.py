@@ -31,16 +31,16 @@ from stiltgrid.world.lexicon import (
     verb_takes,
 )
 
-INF = 10 ** 9
+INF = 10**9
 
 
 @dataclass(frozen=True)
 class NP:
-    head: str                      # noun key, entity name, "one", or a wh placeholder
+    head: str  # noun key, entity name, "one", or a wh placeholder
     adj: str | None = None
     num: int | None = None
-    quant: str | None = None       # "over" / "under" (with num) or "more" (without)
-    pl: bool = False               # bare plural ("apples")
+    quant: str | None = None  # "over" / "under" (with num) or "more" (without)
+    pl: bool = False  # bare plural ("apples")
 
     @property
     def plural(self) -> bool:
@@ -50,16 +50,16 @@ class NP:
 @dataclass(frozen=True)
 class Clause:
     subj: tuple[NP, ...] = ()
-    verb: str | None = None        # None: copular clause "subj is pred"
+    verb: str | None = None  # None: copular clause "subj is pred"
     obj: NP | None = None
     pred: str | None = None
     loc: str | None = None
     neg: bool = False
-    rel: Clause | None = None      # relative clause on subj[0] ("Anna , who sees Tom , ..."); its subj is ()
-    adv: str | None = None         # "usually"
-    then: bool = False             # sentence-initial "then"
-    loc_front: bool = False        # "in Paris , Anna ..."
-    wh: str | None = None          # question about: "subj" | "obj" | "loc" | "num"
+    rel: Clause | None = None  # relative clause on subj[0] ("Anna , who sees Tom , ..."); its subj is ()
+    adv: str | None = None  # "usually"
+    then: bool = False  # sentence-initial "then"
+    loc_front: bool = False  # "in Paris , Anna ..."
+    wh: str | None = None  # question about: "subj" | "obj" | "loc" | "num"
 
 
 def cat(key: str) -> str:
@@ -85,9 +85,11 @@ def wh_key(np: NP) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # sampling
 
+
 @dataclass(frozen=True)
 class Profile:
     """Probabilities used when sampling a statement."""
+
     p_neg: float = 0.2
     p_adj: float = 0.45
     p_num: float = 0.2
@@ -103,8 +105,9 @@ class Profile:
 DEFAULT_PROFILE = Profile()
 
 
-def sample_person(rng: random.Random, exclude=(), p_noun: float = 0.3, p_adj: float = 0.25,
-                  names_only: bool = False) -> NP:
+def sample_person(
+    rng: random.Random, exclude=(), p_noun: float = 0.3, p_adj: float = 0.25, names_only: bool = False
+) -> NP:
     heads = {np.head for np in exclude}
     if not names_only and rng.random() < p_noun:
         noun = rng.choice([n for n in PERSON_NOUNS if n not in heads])
@@ -131,8 +134,9 @@ def object_classes(verb: str) -> list[str]:
     return sorted(LEXICON[verb].classes)
 
 
-def sample_object(rng: random.Random, verb: str, exclude=(), p_adj: float = 0.45, p_num: float = 0.2,
-                  cls: str | None = None) -> NP:
+def sample_object(
+    rng: random.Random, verb: str, exclude=(), p_adj: float = 0.45, p_num: float = 0.2, cls: str | None = None
+) -> NP:
     cls = cls or rng.choice(object_classes(verb))
     if cls == "person":
         return sample_person(rng, exclude, p_adj=p_adj)
@@ -143,8 +147,14 @@ def sample_object(rng: random.Random, verb: str, exclude=(), p_adj: float = 0.45
     return sample_thing(rng, rng.choice(nouns_of(cls)), p_adj, p_num)
 
 
-def sample_clause(rng: random.Random, profile: Profile = DEFAULT_PROFILE, *, verb: str | None = None,
-                  avoid_verbs=(), copular: bool | None = None) -> Clause:
+def sample_clause(
+    rng: random.Random,
+    profile: Profile = DEFAULT_PROFILE,
+    *,
+    verb: str | None = None,
+    avoid_verbs=(),
+    copular: bool | None = None,
+) -> Clause:
     """A random statement; ``avoid_verbs`` are verb concepts not to use (main or relative clause)."""
     pr = profile
     avoid = {LEXICON[v].concept if v in LEXICON else v for v in avoid_verbs}
@@ -155,8 +165,9 @@ def sample_clause(rng: random.Random, profile: Profile = DEFAULT_PROFILE, *, ver
         pred = rng.choice(adjectives_for(noun))
         adj = None
         if rng.random() < pr.p_adj * 0.5:
-            cands = [a for a in adjectives_for(noun) if LEXICON[a].group != LEXICON[pred].group
-                     and LEXICON[a].polarity == 0]
+            cands = [
+                a for a in adjectives_for(noun) if LEXICON[a].group != LEXICON[pred].group and LEXICON[a].polarity == 0
+            ]
             adj = rng.choice(cands) if cands else None
         return Clause(subj=(NP(noun, adj),), pred=pred, neg=rng.random() < pr.p_neg)
     if verb is None:
@@ -175,13 +186,25 @@ def sample_clause(rng: random.Random, profile: Profile = DEFAULT_PROFILE, *, ver
         loc = rng.choice(LOCATIONS)
     rel = None
     if len(subj) == 1 and is_person(subj[0]) and rng.random() < pr.p_rel:
-        rverbs = [v for v in VERBS if LEXICON[v].concept not in avoid and LEXICON[v].concept != LEXICON[verb].concept
-                  and "person" in LEXICON[v].classes]
+        rverbs = [
+            v
+            for v in VERBS
+            if LEXICON[v].concept not in avoid
+            and LEXICON[v].concept != LEXICON[verb].concept
+            and "person" in LEXICON[v].classes
+        ]
         rverb = rng.choice(rverbs)
         robj = sample_person(rng, subj + (obj,), p_adj=0.0)
         rel = Clause(verb=rverb, obj=robj)
-    return Clause(subj=subj, verb=verb, obj=obj, loc=loc, neg=rng.random() < pr.p_neg, rel=rel,
-                  loc_front=loc is not None and rng.random() < pr.p_front)
+    return Clause(
+        subj=subj,
+        verb=verb,
+        obj=obj,
+        loc=loc,
+        neg=rng.random() < pr.p_neg,
+        rel=rel,
+        loc_front=loc is not None and rng.random() < pr.p_front,
+    )
 
 
 def verb_concepts(clause: Clause) -> set[str]:
@@ -207,6 +230,7 @@ def sample_story(rng: random.Random, n: int, profile: Profile = DEFAULT_PROFILE)
 
 # ---------------------------------------------------------------------------------------------------------------
 # semantics
+
 
 def _interval(np: NP) -> tuple[int, int]:
     if cat(np.head) != "NOUN":
@@ -284,7 +308,7 @@ def _cmp_adj(a: str, b: str) -> tuple[bool, bool, bool]:
 
 @dataclass(frozen=True)
 class Event:
-    verb: str                      # verb concept, or "BE"
+    verb: str  # verb concept, or "BE"
     agent: tuple[NP, ...]
     theme: NP | None
     loc: str | None
@@ -318,8 +342,11 @@ def cmp_event(p: Event, h: Event) -> tuple[bool, bool, bool] | None:
     res = _combine(_cmp_agents(p.agent, h.agent), _cmp_opt(p.theme, h.theme, cmp_np), _cmp_opt(p.loc, h.loc, _cmp_loc))
     if LEXICON[p.verb].flags & {"sym"} and len(h.agent) == 1 and h.theme is not None:
         swapped = replace(h, agent=(h.theme,), theme=h.agent[0])
-        alt = _combine(_cmp_agents(p.agent, swapped.agent), _cmp_opt(p.theme, swapped.theme, cmp_np),
-                       _cmp_opt(p.loc, swapped.loc, _cmp_loc))
+        alt = _combine(
+            _cmp_agents(p.agent, swapped.agent),
+            _cmp_opt(p.theme, swapped.theme, cmp_np),
+            _cmp_opt(p.loc, swapped.loc, _cmp_loc),
+        )
         res = max(res, alt, key=lambda r: (r[0] and r[1], r[0], r[1], not r[2]))
     return res
 
@@ -384,25 +411,36 @@ def same_meaning(a: Clause, b: Clause) -> bool:
 
 def canonical(c: Clause) -> Clause:
     """One representative per meaning: primary synonyms, no fronting, sorted coordination / symmetric roles."""
+
     def np_(np: NP | None) -> NP | None:
         if np is None:
             return None
         return replace(np, head=concept_of(np.head), adj=concept_of(np.adj) if np.adj else None)
+
     subj = tuple(np_(s) for s in c.subj)
     if len(subj) > 1:
         subj = tuple(sorted(subj, key=lambda s: s.head))
     obj = np_(c.obj)
     verb = concept_of(c.verb) if c.verb else None
-    if verb and "sym" in LEXICON[verb].flags and len(subj) == 1 and obj is not None and c.wh is None \
-            and c.rel is None and obj.head < subj[0].head:
+    if (
+        verb
+        and "sym" in LEXICON[verb].flags
+        and len(subj) == 1
+        and obj is not None
+        and c.wh is None
+        and c.rel is None
+        and obj.head < subj[0].head
+    ):
         subj, obj = (obj,), subj[0]
     rel = canonical(c.rel) if c.rel is not None else None
-    return replace(c, subj=subj, obj=obj, verb=verb, pred=concept_of(c.pred) if c.pred else None, rel=rel,
-                   loc_front=False)
+    return replace(
+        c, subj=subj, obj=obj, verb=verb, pred=concept_of(c.pred) if c.pred else None, rel=rel, loc_front=False
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # edits (each returns a new clause, or None when it does not apply)
+
 
 def _syn_choice(rng: random.Random, key: str) -> str | None:
     others = [s for s in synonyms(key) if s != key]
@@ -494,17 +532,20 @@ def op_add_rel(rng, c: Clause) -> Clause | None:
         used = verb_concepts(c)
         verbs = [v for v in VERBS if "person" in LEXICON[v].classes and LEXICON[v].concept not in used]
         rverb = rng.choice(verbs)
-        return replace(c, rel=Clause(verb=rverb, obj=sample_person(rng, c.subj + ((c.obj,) if c.obj else ()),
-                                                                    p_adj=0.0)))
+        return replace(
+            c, rel=Clause(verb=rverb, obj=sample_person(rng, c.subj + ((c.obj,) if c.obj else ()), p_adj=0.0))
+        )
     return None
 
 
 def op_antonym(rng, c: Clause) -> Clause | None:
     def other(adj: str, noun: str) -> str | None:
         g = LEXICON[adj].group
-        cands = [a for a in ADJECTIVES if LEXICON[a].group == g and concept_of(a) != concept_of(adj)
-                 and adj_applies(a, noun)]
+        cands = [
+            a for a in ADJECTIVES if LEXICON[a].group == g and concept_of(a) != concept_of(adj) and adj_applies(a, noun)
+        ]
         return rng.choice(cands) if cands else None
+
     if c.pred:
         a = other(c.pred, c.subj[0].head)
         return replace(c, pred=a) if a else None
@@ -528,12 +569,17 @@ def op_change_obj(rng, c: Clause) -> Clause | None:
     o = c.obj
     kind = cat(o.head)
     if kind == "NOUN" and not is_person(o):
-        cands = [n for n in THING_NOUNS if verb_takes(c.verb, n) and concept_of(n) != concept_of(o.head)
-                 and (o.num is None or not is_mass(n)) and (o.adj is None or adj_applies(o.adj, n))]
+        cands = [
+            n
+            for n in THING_NOUNS
+            if verb_takes(c.verb, n)
+            and concept_of(n) != concept_of(o.head)
+            and (o.num is None or not is_mass(n))
+            and (o.adj is None or adj_applies(o.adj, n))
+        ]
         return replace(c, obj=replace(o, head=rng.choice(cands))) if cands else None
     if is_person(o):
-        new = sample_person(rng, c.subj + (o,) + ((c.rel.obj,) if c.rel else ()), p_adj=0.0,
-                            names_only=kind == "PER")
+        new = sample_person(rng, c.subj + (o,) + ((c.rel.obj,) if c.rel else ()), p_adj=0.0, names_only=kind == "PER")
         return replace(c, obj=new)
     pool = LOCATIONS if kind == "LOC" else ORGANISATIONS
     return replace(c, obj=NP(rng.choice([x for x in pool if x != o.head])))
@@ -550,8 +596,15 @@ def op_change_num(rng, c: Clause) -> Clause | None:
 
 
 def op_role_swap(rng, c: Clause) -> Clause | None:
-    if c.verb and len(c.subj) == 1 and c.obj is not None and is_person(c.obj) and is_person(c.subj[0]) \
-            and c.subj[0].head != "one" and c.rel is None:
+    if (
+        c.verb
+        and len(c.subj) == 1
+        and c.obj is not None
+        and is_person(c.obj)
+        and is_person(c.subj[0])
+        and c.subj[0].head != "one"
+        and c.rel is None
+    ):
         return replace(c, subj=(c.obj,), obj=c.subj[0])
     return None
 

@@ -17,26 +17,76 @@ _MAPS: dict[str, tuple[dict[str, str], dict[str, str], bool, tuple[int, int]]] =
     "Cyrl": (
         {"sh": "\u0448", "ch": "\u0447", "zh": "\u0436", "ya": "\u044f", "yu": "\u044e"},
         dict(zip(_LATIN, "абцдефг\u04bbийклмноп\u049bрстув\u045eхыз")),
-        True, (0x0400, 0x04FF)),
+        True,
+        (0x0400, 0x04FF),
+    ),
     "Grek": (
         {"th": "θ", "ps": "ψ", "ch": "χ"},
         dict(zip(_LATIN, "αβ\u03f2δεφγηι\u03f3κλμνοπ\u03d9ρστυ\u03ddωξ\u03cbζ")),
-        True, (0x0370, 0x03FF)),
+        True,
+        (0x0370, 0x03FF),
+    ),
     "Geor": (
         {"sh": "შ", "ch": "ჩ", "zh": "ჟ", "gh": "ღ", "kh": "ხ", "ts": "წ", "dz": "ძ", "th": "თ"},
         dict(zip(_LATIN, "აბცდეფგჰიჯკლმნოპყრსტუვ\u10f3\u10f4\u10f2ზ")),
-        False, (0x10A0, 0x10FF)),
+        False,
+        (0x10A0, 0x10FF),
+    ),
     "Deva": (
         {"sh": "\u0936", "ch": "\u091b", "kh": "\u0916", "th": "\u0925", "gh": "\u0918", "dh": "\u0927"},
-        dict(zip(_LATIN, [chr(c) for c in (
-            0x0905, 0x092C, 0x091A, 0x0926, 0x090F, 0x092B, 0x0917, 0x0939, 0x0907, 0x091C, 0x0915, 0x0932, 0x092E,
-            0x0928, 0x0913, 0x092A, 0x090B, 0x0930, 0x0938, 0x0924, 0x0909, 0x0935, 0x0921, 0x091E, 0x092F, 0x0910)])),
-        False, (0x0900, 0x097F)),
+        dict(
+            zip(
+                _LATIN,
+                [
+                    chr(c)
+                    for c in (
+                        0x0905,
+                        0x092C,
+                        0x091A,
+                        0x0926,
+                        0x090F,
+                        0x092B,
+                        0x0917,
+                        0x0939,
+                        0x0907,
+                        0x091C,
+                        0x0915,
+                        0x0932,
+                        0x092E,
+                        0x0928,
+                        0x0913,
+                        0x092A,
+                        0x090B,
+                        0x0930,
+                        0x0938,
+                        0x0924,
+                        0x0909,
+                        0x0935,
+                        0x0921,
+                        0x091E,
+                        0x092F,
+                        0x0910,
+                    )
+                ],
+            )
+        ),
+        False,
+        (0x0900, 0x097F),
+    ),
     "Armn": (
-        {"sh": "\u0577", "ch": "\u0579", "zh": "\u056a", "kh": "\u056d", "ts": "\u0581", "th": "\u0569",
-         "gh": "\u0572"},
+        {
+            "sh": "\u0577",
+            "ch": "\u0579",
+            "zh": "\u056a",
+            "kh": "\u056d",
+            "ts": "\u0581",
+            "th": "\u0569",
+            "gh": "\u0572",
+        },
         dict(zip(_LATIN, "աբծդեֆգհիջկլմնօպքրստւվռճյզ")),
-        True, (0x0530, 0x058F)),
+        True,
+        (0x0530, 0x058F),
+    ),
 }
 
 SCRIPTS: tuple[str, ...] = tuple(sorted(_MAPS))
@@ -64,7 +114,7 @@ def to_script(text: str, script: str) -> str:
         ch = text[i]
         low = ch.lower()
         if low in singles:
-            pair = text[i:i + 2].lower()
+            pair = text[i : i + 2].lower()
             if pair in digraphs:
                 mapped = digraphs[pair]
                 i += 2

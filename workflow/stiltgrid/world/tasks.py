@@ -74,8 +74,9 @@ class WorldData:
             schedule = [None] * n
         return [self.generator.abstract(rng, target) for target in schedule]
 
-    def splits(self, world, task: str, split: str, n: int, langs: list[str], noise: float = 0.0
-               ) -> dict[str, list[dict]]:
+    def splits(
+        self, world, task: str, split: str, n: int, langs: list[str], noise: float = 0.0
+    ) -> dict[str, list[dict]]:
         """One split rendered in several languages: the same abstract examples (same meanings, labels and ids up to
         the language part) in each. Ids are ``{task}-{split}-{lang}-{index:06d}``."""
         if self.generator.fmt == "retrieval":
@@ -98,6 +99,7 @@ class WorldData:
 # ---------------------------------------------------------------------------------------------------------------
 # helpers
 
+
 def _text(toks: list[Tok]) -> str:
     return " ".join(t.text for t in toks)
 
@@ -118,9 +120,10 @@ def _strip(c: Clause) -> Clause:
 # ---------------------------------------------------------------------------------------------------------------
 # task generators: abstract(rng, target) -> abstract example; render(ab, lang, noise, rng) -> example dict
 
+
 class Generator:
     fmt: str
-    n_choices: int = 0                  # answer positions of a multiple-choice generator
+    n_choices: int = 0  # answer positions of a multiple-choice generator
 
     def abstract(self, rng: random.Random, target: Any) -> Any:
         raise NotImplementedError
@@ -140,8 +143,11 @@ class PairGenerator(Generator):
     fmt = "pair_classification"
 
     def render(self, ab: PairAb, lang: Language, noise: float, rng: random.Random) -> dict:
-        return {"text_a": _rendered(lang, list(ab.a), noise, rng), "text_b": _rendered(lang, list(ab.b), noise, rng),
-                "label": ab.label}
+        return {
+            "text_a": _rendered(lang, list(ab.a), noise, rng),
+            "text_b": _rendered(lang, list(ab.b), noise, rng),
+            "label": ab.label,
+        }
 
 
 class NLIGenerator(PairGenerator):
@@ -173,6 +179,7 @@ class NLIGenerator(PairGenerator):
 class ANLIGenerator(PairGenerator):
     """Harder NLI: number comparison, relative clauses and role reasoning, negation monotonicity, symmetric verbs,
     coordination, and full-lexical-overlap traps."""
+
     KINDS = ("num", "rel", "negmono", "sym", "coord", "cross")
 
     def _premise(self, rng: random.Random, kind: str) -> list[Clause]:
@@ -206,15 +213,28 @@ class ANLIGenerator(PairGenerator):
         p = premise[0]
         extra = rng.choice([[], [], ["synonym"], ["drop_loc"], ["add_loc"], ["negate"], ["drop_adj"], ["add_adj"]])
         if kind == "num":
-            return apply_ops(rng, p, ["quant"] + extra) if p.obj.num is not None else \
-                apply_ops(rng, p, ["add_num", "quant"] + extra)
+            return (
+                apply_ops(rng, p, ["quant"] + extra)
+                if p.obj.num is not None
+                else apply_ops(rng, p, ["add_num", "quant"] + extra)
+            )
         if kind == "rel":
-            op = rng.choice(["rel_extract", "rel_swap", "rel_cross", "subj_relobj_swap", "rel_obj_swap",
-                             "drop_rel"])
+            op = rng.choice(["rel_extract", "rel_swap", "rel_cross", "subj_relobj_swap", "rel_obj_swap", "drop_rel"])
             return apply_ops(rng, p, [op] + extra)
         if kind == "negmono":
-            ops = rng.choice([["add_adj"], ["drop_adj"], ["negate", "add_adj"], ["negate", "drop_adj"],
-                              ["add_loc"], ["drop_loc"], ["negate"], ["antonym"], ["negate", "antonym"]])
+            ops = rng.choice(
+                [
+                    ["add_adj"],
+                    ["drop_adj"],
+                    ["negate", "add_adj"],
+                    ["negate", "drop_adj"],
+                    ["add_loc"],
+                    ["drop_loc"],
+                    ["negate"],
+                    ["antonym"],
+                    ["negate", "antonym"],
+                ]
+            )
             return apply_ops(rng, p, ops)
         if kind == "sym":
             return apply_ops(rng, p, ["role_swap"] + extra)
@@ -242,12 +262,16 @@ class ANLIGenerator(PairGenerator):
                     return PairAb(tuple(premise), (replace(hyp, loc_front=False),), label)
 
 
-def sample_question(rng: random.Random, profile: Profile, roles=("subj", "obj", "loc", "num"),
-                    weights=(3, 4, 3, 1)) -> Clause:
+def sample_question(
+    rng: random.Random, profile: Profile, roles=("subj", "obj", "loc", "num"), weights=(3, 4, 3, 1)
+) -> Clause:
     while True:
         c = sample_clause(rng, profile, copular=False)
-        avail = [(r, w) for r, w in zip(roles, weights)
-                 if (r != "loc" or c.loc) and (r != "num" or (c.obj is not None and c.obj.num is not None))]
+        avail = [
+            (r, w)
+            for r, w in zip(roles, weights)
+            if (r != "loc" or c.loc) and (r != "num" or (c.obj is not None and c.obj.num is not None))
+        ]
         role = rng.choices([r for r, _ in avail], [w for _, w in avail])[0]
         q = replace(c, wh=role, rel=None if role == "subj" else c.rel)
         if role == "loc":
@@ -276,8 +300,18 @@ class QQPGenerator(PairGenerator):
                     if q2.wh == "loc":
                         q2 = replace(q2, loc_front=False)
                 else:
-                    op = rng.choice(["change_subj", "change_obj", "change_loc", "change_num", "add_loc",
-                                     "drop_loc", "add_adj", "antonym"])
+                    op = rng.choice(
+                        [
+                            "change_subj",
+                            "change_obj",
+                            "change_loc",
+                            "change_num",
+                            "add_loc",
+                            "drop_loc",
+                            "add_adj",
+                            "antonym",
+                        ]
+                    )
                     ops = [op] + (["synonym"] if rng.random() < 0.3 else [])
                     q2 = apply_ops(rng, q1, ops)
                     if q2.wh == "loc" and not q2.loc:
@@ -290,6 +324,7 @@ class QQPGenerator(PairGenerator):
 class PAWSGenerator(PairGenerator):
     """Adversarial paraphrases: same words, different roles ("Anna sees Tom" / "Tom sees Anna") vs same meaning
     with moved or swapped words ("Anna and Tom ..." / "Tom and Anna ...", symmetric verbs, fronted locations)."""
+
     PROFILE = Profile(p_rel=0.4, p_coord=0.25, p_loc=0.5, p_neg=0.1, p_org=0.0, p_cop=0.0, p_front=0.2)
     PERSON_VERBS = tuple(v for v in VERBS if "person" in LEXICON[v].classes)
 
@@ -304,7 +339,7 @@ class PAWSGenerator(PairGenerator):
                     ops = [rng.choice(["role_swap", "rel_obj_swap", "subj_relobj_swap", "role_swap"])]
                     if rng.random() < 0.3:
                         ops.append(rng.choice(["toggle_front", "swap_coord"]))
-                    if rng.random() < 0.25:          # so that "different words" does not give "paraphrase" away
+                    if rng.random() < 0.25:  # so that "different words" does not give "paraphrase" away
                         ops.append("synonym")
                 s2 = apply_ops(rng, s1, ops)
                 if s2 == s1:
@@ -315,6 +350,7 @@ class PAWSGenerator(PairGenerator):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def polarity(c: Clause) -> int:
     """Sentiment of a clause with one evaluative element (predicate adjective, evaluative verb, object adjective);
@@ -353,8 +389,12 @@ class SSTGenerator(Generator):
         if kind == "verb":
             verb = rng.choice([v for v in VERBS if LEXICON[v].polarity])
             c = sample_clause(rng, Profile(p_adj=0.0, p_rel=0.0, p_neg=0.4, p_org=0.0), verb=verb)
-            if c.obj is not None and LEXICON.get(c.obj.head) and LEXICON[c.obj.head].cat == "NOUN" \
-                    and not is_person(c.obj):
+            if (
+                c.obj is not None
+                and LEXICON.get(c.obj.head)
+                and LEXICON[c.obj.head].cat == "NOUN"
+                and not is_person(c.obj)
+            ):
                 c = replace(c, obj=replace(c.obj, adj=_neutral_adj(rng, c.obj.head)))
             return c
         while True:
@@ -385,6 +425,7 @@ class SSTGenerator(Generator):
 
 # ---------------------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class QAAb:
     context: tuple[Clause, ...]
@@ -410,8 +451,9 @@ def answer_indices(toks: list[Tok], sentence: int, role: str) -> list[int]:
 class QAGenerator(Generator):
     fmt = "span_qa"
 
-    def __init__(self, n_sent: tuple[int, ...], weights: dict[str, float], profile: Profile, p_syn: float,
-                 p_drop_adj: float):
+    def __init__(
+        self, n_sent: tuple[int, ...], weights: dict[str, float], profile: Profile, p_syn: float, p_drop_adj: float
+    ):
         self.n_sent, self.weights, self.profile = n_sent, weights, profile
         self.p_syn, self.p_drop_adj = p_syn, p_drop_adj
 
@@ -419,8 +461,11 @@ class QAGenerator(Generator):
         story = sample_story(rng, rng.choice(self.n_sent), self.profile)
         t = rng.randrange(len(story))
         c = story[t]
-        avail = {r: w for r, w in self.weights.items()
-                 if (r != "loc" or c.loc) and (r != "num" or (c.obj is not None and c.obj.num is not None))}
+        avail = {
+            r: w
+            for r, w in self.weights.items()
+            if (r != "loc" or c.loc) and (r != "num" or (c.obj is not None and c.obj.num is not None))
+        }
         role = rng.choices(list(avail), list(avail.values()))[0]
         q = replace(c, wh=role, loc_front=False, rel=None if role == "subj" else c.rel)
         if q.rel is not None and rng.random() < 0.7:
@@ -449,17 +494,21 @@ class QAGenerator(Generator):
         start = starts[keep[0]]
         end = starts[keep[-1]] + len(toks[keep[-1]].text)
         question = _rendered(lang, ab.question, noise, rng)
-        return {"context": context, "question": question,
-                "answers": {"text": [context[start:end]], "answer_start": [start]}}
+        return {
+            "context": context,
+            "question": question,
+            "answers": {"text": [context[start:end]], "answer_start": [start]},
+        }
 
 
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MCAb:
     context: tuple[Clause, ...]
     question: Clause | None
-    choices: tuple[Any, ...]           # Clause (a full ending) or NP (a bare answer)
+    choices: tuple[Any, ...]  # Clause (a full ending) or NP (a bare answer)
     label: int
 
 
@@ -502,12 +551,16 @@ def acquirable(acq: str) -> tuple[str, ...]:
 @cache
 def unrelated_things(acq: str, x: str) -> tuple[str, ...]:
     """Acquirable things whose use verbs do not fit ``x`` and whose own fit no use verb of ``x``."""
-    return tuple(n for n in acquirable(acq) if not any(verb_takes(u, x) for u in use_verbs(n))
-                 and not any(verb_takes(u, n) for u in use_verbs(x)))
+    return tuple(
+        n
+        for n in acquirable(acq)
+        if not any(verb_takes(u, x) for u in use_verbs(n)) and not any(verb_takes(u, n) for u in use_verbs(x))
+    )
 
 
 class HellaSwagGenerator(MCGenerator):
     """Context: someone acquires a thing; the plausible ending uses *that* thing with a verb that fits it."""
+
     n_choices = 4
 
     def abstract(self, rng: random.Random, label: int) -> MCAb:
@@ -515,16 +568,23 @@ class HellaSwagGenerator(MCGenerator):
             acq = rng.choice(ACQ_VERBS)
             x = rng.choice(acquirable(acq))
             a = sample_person(rng, names_only=rng.random() < 0.8, p_adj=0.0)
-            ctx = [Clause(subj=(a,), verb=acq, obj=NP(x, _neutral_adj(rng, x)),
-                          loc=rng.choice(LOCATIONS) if rng.random() < 0.4 else None)]
+            ctx = [
+                Clause(
+                    subj=(a,),
+                    verb=acq,
+                    obj=NP(x, _neutral_adj(rng, x)),
+                    loc=rng.choice(LOCATIONS) if rng.random() < 0.4 else None,
+                )
+            ]
             y = None
             if rng.random() < 0.5:
                 ys = unrelated_things(acq, x)
                 if ys:
                     y = rng.choice(ys)
                     b = sample_person(rng, (a,), p_adj=0.0)
-                    ctx.append(Clause(subj=(b,), verb=rng.choice([v for v in ACQ_VERBS if verb_takes(v, y)]),
-                                      obj=NP(y)))
+                    ctx.append(
+                        Clause(subj=(b,), verb=rng.choice([v for v in ACQ_VERBS if verb_takes(v, y)]), obj=NP(y))
+                    )
             correct = Clause(subj=(a,), verb=rng.choice(use_verbs(x)), obj=NP(x), then=True)
             wrong: list[Clause] = []
             bad = [v for v in USE_VERBS if not verb_takes(v, x)]
@@ -550,6 +610,7 @@ class HellaSwagGenerator(MCGenerator):
 class CosmosGenerator(MCGenerator):
     """Context + question needing a small inference: who uses what they acquired, who has more, negation,
     symmetric verbs, who does what in a sentence with a relative clause. Answers are person names."""
+
     n_choices = 4
     KINDS = ("use", "more", "neg", "sym", "rel")
 
@@ -597,9 +658,24 @@ class CosmosGenerator(MCGenerator):
 
 class CommonsenseGenerator(MCGenerator):
     """No context: "what does one usually eat ?" -> a food; "who usually drives the bus ?" -> driver."""
+
     n_choices = 5
-    NARROW = ("eat", "cook", "bake", "drink", "drive", "ride", "fly", "read", "write", "wear", "sew", "play", "feed",
-              "build")
+    NARROW = (
+        "eat",
+        "cook",
+        "bake",
+        "drink",
+        "drive",
+        "ride",
+        "fly",
+        "read",
+        "write",
+        "wear",
+        "sew",
+        "play",
+        "feed",
+        "build",
+    )
 
     def abstract(self, rng: random.Random, label: int) -> MCAb:
         if rng.random() < 0.6:
@@ -622,7 +698,7 @@ class CommonsenseGenerator(MCGenerator):
 @dataclass(frozen=True)
 class COPAAb:
     premise: Clause
-    kind: str                          # "cause" | "effect": which alternative the question asks for
+    kind: str  # "cause" | "effect": which alternative the question asks for
     choices: tuple[Clause, Clause]
     label: int
 
@@ -632,6 +708,7 @@ class COPAGenerator(MCGenerator):
     a thing, then uses *that* thing (not an unrelated thing, not with a verb that does not fit it). Cause: someone uses
     a thing because *they* acquired it (not an unrelated thing, not someone else). The question is the untranslated
     keyword ``cause`` / ``effect`` in every language, as in XCOPA."""
+
     n_choices = 2
 
     def abstract(self, rng: random.Random, label: int) -> COPAAb:
@@ -663,11 +740,16 @@ class COPAGenerator(MCGenerator):
             return COPAAb(premise, kind, choices, label)
 
     def render(self, ab: COPAAb, lang: Language, noise: float, rng: random.Random) -> dict:
-        return {"context": _rendered(lang, [ab.premise], noise, rng), "question": ab.kind,
-                "choices": [_rendered(lang, [c], noise, rng) for c in ab.choices], "label": ab.label}
+        return {
+            "context": _rendered(lang, [ab.premise], noise, rng),
+            "question": ab.kind,
+            "choices": [_rendered(lang, [c], noise, rng) for c in ab.choices],
+            "label": ab.label,
+        }
 
 
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TagAb:
@@ -696,6 +778,7 @@ class TaggingGenerator(Generator):
 # ---------------------------------------------------------------------------------------------------------------
 # retrieval
 
+
 def near_miss(rng: random.Random, c: Clause) -> Clause:
     """The same sentence with one element changed (a different meaning with almost the same words)."""
     ops = ["change_obj", "change_subj", "change_loc", "change_num", "antonym", "negate", "role_swap"]
@@ -710,8 +793,9 @@ def near_miss(rng: random.Random, c: Clause) -> Clause:
 RETRIEVAL_PROFILE = Profile(p_adj=0.5, p_loc=0.5, p_num=0.25, p_rel=0.12, p_coord=0.1, p_cop=0.1)
 
 
-def retrieval_meanings(rng: random.Random, n: int, parallel_share: float, en: Language
-                       ) -> tuple[list[Clause], list[Clause], list[Clause]]:
+def retrieval_meanings(
+    rng: random.Random, n: int, parallel_share: float, en: Language
+) -> tuple[list[Clause], list[Clause], list[Clause]]:
     """(parallel meanings, src-only near-miss meanings, tgt-only near-miss meanings), all with distinct English
     realisations."""
     seen: set[str] = set()
@@ -740,7 +824,6 @@ def retrieval_meanings(rng: random.Random, n: int, parallel_share: float, en: La
     return par, src_only, tgt_only
 
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # query/pool retrieval (XTREME-R's LAReQA and Mewsli-X)
 
@@ -761,8 +844,9 @@ class Entity:
     def description(self) -> Clause:
         """English description: "<name> usually <verb>s <things> in <home> ." """
         verb, objs = PROFESSIONS[self.profession]
-        return Clause(subj=(NP(self.name),), verb=verb, obj=NP(objs[0], pl=not is_mass(objs[0])), loc=self.home,
-                      adv="usually")
+        return Clause(
+            subj=(NP(self.name),), verb=verb, obj=NP(objs[0], pl=not is_mass(objs[0])), loc=self.home, adv="usually"
+        )
 
 
 ENTITIES_PER_NAME = 4
@@ -793,14 +877,20 @@ def mewslix_mentions(rng: random.Random, entities: list[Entity], n: int) -> list
             clause = Clause(subj=(NP(e.name),), verb=acq, obj=NP(rng.choice(acquirable(acq))), loc=e.home)
         else:
             obj = rng.choice(objs)
-            clause = Clause(subj=(NP(e.name),), verb=verb, obj=NP(obj), loc=e.home if kind == "both" else None,
-                            loc_front=kind == "both" and rng.random() < 0.3)
+            clause = Clause(
+                subj=(NP(e.name),),
+                verb=verb,
+                obj=NP(obj),
+                loc=e.home if kind == "both" else None,
+                loc_front=kind == "both" and rng.random() < 0.3,
+            )
         out.append((k, clause))
     return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # retrieval generators: splits(world, task, split, n, langs) -> {lang: rows}
+
 
 class RetrievalGenerator(Generator):
     fmt = "retrieval"
@@ -835,8 +925,15 @@ class PairedRetrieval(RetrievalGenerator):
             tid = f"{prefix}-tgt-{j:06d}"
             tgt_id[key] = tid
             tgt_rows.append({"id": tid, "side": "tgt", "text": en.text(c), "gold": None})
-        rows = [{"id": f"{prefix}-src-{i:06d}", "side": "src", "text": language.text(c),
-                 "gold": tgt_id[key] if key is not None else None} for i, (c, key) in enumerate(src)]
+        rows = [
+            {
+                "id": f"{prefix}-src-{i:06d}",
+                "side": "src",
+                "text": language.text(c),
+                "gold": tgt_id[key] if key is not None else None,
+            }
+            for i, (c, key) in enumerate(src)
+        ]
         return rows + tgt_rows
 
 
@@ -849,8 +946,9 @@ class PooledRetrieval(RetrievalGenerator):
         queries, pool = self.queries_and_pool(world, rng, f"{task}-{split}", n, langs)
         return {lang: queries[lang] + pool for lang in langs}
 
-    def queries_and_pool(self, world, rng: random.Random, prefix: str, n: int, langs: list[str]
-                         ) -> tuple[dict[str, list[dict]], list[dict]]:
+    def queries_and_pool(
+        self, world, rng: random.Random, prefix: str, n: int, langs: list[str]
+    ) -> tuple[dict[str, list[dict]], list[dict]]:
         raise NotImplementedError
 
 
@@ -860,12 +958,24 @@ class LAReQAPool(PooledRetrieval):
 
     def queries_and_pool(self, world, rng, prefix, n, langs):
         abstracts = lareqa_abstracts(rng, n)
-        pool = [{"id": f"{prefix}-{m}-c{i:06d}-s{t}", "side": "tgt", "text": world.language(m).text(c), "gold": None}
-                for m in langs for i, ab in enumerate(abstracts) for t, c in enumerate(ab.context)]
-        queries = {lang: [{"id": f"{prefix}-{lang}-q{i:06d}", "side": "src",
-                           "text": world.language(lang).text(ab.question),
-                           "gold": [f"{prefix}-{m}-c{i:06d}-s{ab.sentence}" for m in langs]}
-                          for i, ab in enumerate(abstracts)] for lang in langs}
+        pool = [
+            {"id": f"{prefix}-{m}-c{i:06d}-s{t}", "side": "tgt", "text": world.language(m).text(c), "gold": None}
+            for m in langs
+            for i, ab in enumerate(abstracts)
+            for t, c in enumerate(ab.context)
+        ]
+        queries = {
+            lang: [
+                {
+                    "id": f"{prefix}-{lang}-q{i:06d}",
+                    "side": "src",
+                    "text": world.language(lang).text(ab.question),
+                    "gold": [f"{prefix}-{m}-c{i:06d}-s{ab.sentence}" for m in langs],
+                }
+                for i, ab in enumerate(abstracts)
+            ]
+            for lang in langs
+        }
         return queries, pool
 
 
@@ -877,14 +987,20 @@ class MewsliXPool(PooledRetrieval):
         entities = mewslix_entities(rng)
         mentions = mewslix_mentions(rng, entities, n)
         en = world.language("en")
-        pool = [{"id": f"{prefix}-e{k:04d}", "side": "tgt", "text": en.text(e.description()), "gold": None}
-                for k, e in enumerate(entities)]
+        pool = [
+            {"id": f"{prefix}-e{k:04d}", "side": "tgt", "text": en.text(e.description()), "gold": None}
+            for k, e in enumerate(entities)
+        ]
         queries = {}
         for lang in langs:
             language = world.language(lang)
-            queries[lang] = [{"id": f"{prefix}-{lang}-m{i:06d}", "side": "src",
-                              "text": f"{' '.join(t.text for t in language.np(c.subj[0], '', bare=True))} | "
-                                      f"{language.text(c)}",
-                              "gold": f"{prefix}-e{k:04d}"}
-                             for i, (k, c) in enumerate(mentions)]
+            queries[lang] = [
+                {
+                    "id": f"{prefix}-{lang}-m{i:06d}",
+                    "side": "src",
+                    "text": f"{' '.join(t.text for t in language.np(c.subj[0], '', bare=True))} | {language.text(c)}",
+                    "gold": f"{prefix}-e{k:04d}",
+                }
+                for i, (k, c) in enumerate(mentions)
+            ]
         return queries, pool
