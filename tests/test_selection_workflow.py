@@ -5,6 +5,7 @@ the selection offline with consistent figures."""
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -156,3 +157,35 @@ def test_a_known_ranking_prices_exactly_its_cells_and_trainings(monkeypatch):
         full - bound.selected[1],
         full - bound.selected[0],
     )
+
+
+def test_a_ranking_is_read_only_from_current_estimates(tmp_path, monkeypatch):
+    """Estimates sealed with the grid's current lineage give the ranking; one sealed under other settings (stale)
+    makes the planner price bounds again, saying the estimates are stale."""
+    import json
+
+    from stiltgrid.grid.lineage import Lineage, manifest_path
+    from stiltgrid.plan import planner as plan
+
+    monkeypatch.chdir(ROOT)
+    config = config_of("demo")
+    graph = JobGraph(config, load_grid(config))
+    lineage = Lineage(graph)
+    jobs = plan.estimate_jobs(graph, "text_similarity")
+    # each task's vector points its own way; mnli's and xnli's coincide: xnli ranks mnli first
+    names = {job.settings["name"] for job in jobs}
+    axis = {name: i for i, name in enumerate(sorted(names))}
+    for job in jobs:
+        name = job.settings["name"]
+        vector = [0.0] * len(axis)
+        vector[axis["mnli" if name == "xnli" else name]] = 1.0
+        out = tmp_path / job.outputs[0]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"name": name, "n_train": 100, "vector": vector, "seconds": 1.0}))
+        Path(manifest_path(str(out))).write_text(json.dumps({"record": {"digest": lineage.digest(job)}}))
+    assert plan.stale_estimates(graph, "text_similarity", tmp_path) == 0
+    assert plan.existing_rankings(graph, "text_similarity", tmp_path)["xnli"][0] == "mnli"
+    stale = tmp_path / jobs[0].outputs[0]
+    Path(manifest_path(str(stale))).write_text(json.dumps({"record": {"digest": "sealed-under-other-settings"}}))
+    assert plan.stale_estimates(graph, "text_similarity", tmp_path) == 1
+    assert plan.existing_rankings(graph, "text_similarity", tmp_path) is None

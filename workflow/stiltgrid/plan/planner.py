@@ -394,16 +394,30 @@ def estimate_jobs(graph: JobGraph, estimator: str) -> list[Job]:
     )
 
 
+def stale_estimates(graph: JobGraph, estimator: str, root: str = ".") -> int:
+    """How many of the estimator's finished jobs are not current: their sealed lineage digest is not the one the grid
+    gives them now (a setting, behaviour version or input changed since they ran), or they were never sealed."""
+    from stiltgrid.grid.lineage import Lineage, read_manifest
+
+    lineage = Lineage(graph)
+    stale = 0
+    for job in estimate_jobs(graph, estimator):
+        manifest = read_manifest(str(Path(root, job.outputs[0])))
+        stale += manifest is None or manifest["record"]["digest"] != lineage.digest(job)
+    return stale
+
+
 def existing_rankings(graph: JobGraph, estimator: str, root: str = ".") -> dict[str, list[str]] | None:
-    """Each target's candidates best first, from the estimate files of a previous run; None when one is missing.
-    LogME does not score retrieval targets: they are ranked by text similarity."""
+    """Each target's candidates best first, from the estimate files of a previous run; None when one is missing or
+    stale (a ranking from estimates of another grid is no ranking of this one). LogME does not score retrieval
+    targets: they are ranked by text similarity."""
     from stiltgrid.analysis import selection as S
 
     estimates = graph.selection_estimates()
     files = list(estimates["text"].values()) + (
         [p for by in estimates["logme"].values() for p in by.values()] if estimator == "logme" else []
     )
-    if not all(Path(root, f).exists() for f in files):
+    if not all(Path(root, f).exists() for f in files) or stale_estimates(graph, estimator, root):
         return None
     text = {name: str(Path(root, f)) for name, f in estimates["text"].items()}
     logme = {t: {i: str(Path(root, f)) for i, f in by.items()} for t, by in estimates["logme"].items()}
@@ -525,9 +539,16 @@ def selection_lines(
         out.append(f"  ranking: from the estimates of a previous run ({where}/); the chosen intermediates per target:")
         out += [f"    {t}: {', '.join(rankings[t][:k])}" for t in targets]
     else:
+        stale = stale_estimates(graph, estimator, root) if all(m is not None for m in measured) else 0
+        why_none = (
+            f"the estimates of a previous run are stale ({stale} of {len(jobs)} jobs; `stiltgrid why` says why, "
+            "`snakemake` reruns them)"
+            if stale
+            else "no estimates yet (they are jobs of a run with `analysis: selection`)"
+        )
         out.append(
-            "  ranking: no estimates yet (they are jobs of a run with `analysis: selection`): the cells and "
-            "trainings are priced between bounds (the k cheapest / dearest candidates of every target)"
+            f"  ranking: {why_none}: the cells and trainings are priced between bounds (the k cheapest / dearest "
+            "candidates of every target)"
         )
     inter_n = (
         f"{sel.n_intermediates[0]}"
