@@ -117,19 +117,23 @@ def _edit(path, old, new):
 def test_code_changes_rerun_only_when_behaviour_is_versioned(grid):
     package = grid / "workflow" / "stiltgrid"
     # comments, whitespace and a rename change no output: nothing reruns
-    _edit(package / "trainer.py", "    started = time.time()\n", "\n    # a comment\n    started  =  time.time()\n")
-    _edit(package / "embed.py", "import torch", "import torch  # re-worded")
     _edit(
-        package / "jobs.py",
+        package / "engine" / "trainer.py",
+        "    started = time.time()\n",
+        "\n    # a comment\n    started  =  time.time()\n",
+    )
+    _edit(package / "engine" / "embed.py", "import torch", "import torch  # re-worded")
+    _edit(
+        package / "jobs" / "evaluate.py",
         "    cell, headline, all_warnings = Path(smk.output.cell), {}, []",
         "    cell, best_by_lang, all_warnings = Path(smk.output.cell), {}, []",
     )
-    _edit(package / "jobs.py", "        headline[lang] = metrics", "        best_by_lang[lang] = metrics")
-    _edit(package / "jobs.py", "task.headline_metric: headline,", "task.headline_metric: best_by_lang,")
+    _edit(package / "jobs" / "evaluate.py", "        headline[lang] = metrics", "        best_by_lang[lang] = metrics")
+    _edit(package / "jobs" / "evaluate.py", "task.headline_metric: headline,", "task.headline_metric: best_by_lang,")
     assert plan(grid) == Counter()
     # a behaviour change comes with a version bump of its phase (tests/test_behaviour.py enforces it)
     version = VERSIONS["retrieval"]
-    _edit(package / "behaviour.py", f'"retrieval": {version},', f'"retrieval": {version + 1},')
+    _edit(package / "core" / "behaviour.py", f'"retrieval": {version},', f'"retrieval": {version + 1},')
     assert plan(grid) == Counter(
         {
             "evaluate_tatoeba": len(CI["intermediate"]),
